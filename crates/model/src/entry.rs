@@ -1,0 +1,168 @@
+//! The [`Entry`]: one request and its response (or a one-way message), as Mizu's
+//! UI, filters and REST API know it. See `docs/entry.md` for every field.
+
+use serde::{Deserialize, Deserializer, Serialize, Serializer};
+
+use crate::http::{HttpRequest, HttpResponse};
+
+/// `protocol{name,version,abbr}`: e.g. `{"name":"http","version":"1.1","abbr":"HTTP"}`.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Protocol {
+    /// Lower-case protocol family as Mizu names it: `http`, `amqp`, `kafka`, `redis`.
+    pub name: String,
+    /// Version as seen on the wire (`1.1`, `1.0`, `2.0`, `0-9-1`).
+    pub version: String,
+    /// Short badge text shown in the UI: `HTTP`, `HTTP/2`, `gRPC`.
+    pub abbr: String,
+}
+
+/// One side of the connection. `port` is a string, as in Mizu, so `dst.port == "80"` filters keep working.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Endpoint {
+    pub ip: String,
+    pub port: String,
+    /// Resolved name (`service.namespace` in a cluster), or empty.
+    #[serde(default)]
+    pub name: String,
+}
+
+impl Endpoint {
+    pub fn from_socket(addr: std::net::SocketAddr) -> Endpoint {
+        Endpoint {
+            ip: addr.ip().to_string(),
+            port: addr.port().to_string(),
+            name: String::new(),
+        }
+    }
+}
+
+/// A protocol-specific request or response. Serialised untagged: the JSON is just the
+/// message object, exactly as Mizu's free-form `request`/`response` maps.
+#[derive(Clone, Debug, PartialEq, Default)]
+pub enum Payload {
+    /// Nothing (an unanswered request's response, or a one-way message's).
+    #[default]
+    None,
+    HttpRequest(Box<HttpRequest>),
+    HttpResponse(Box<HttpResponse>),
+    /// Any other protocol's message as a JSON object.
+    Json(serde_json::Value),
+}
+
+impl Payload {
+    pub fn is_none(&self) -> bool {
+        matches!(self, Payload::None)
+    }
+    pub fn as_http_request(&self) -> Option<&HttpRequest> {
+        match self {
+            Payload::HttpRequest(r) => Some(r),
+            _ => None,
+        }
+    }
+    pub fn as_http_response(&self) -> Option<&HttpResponse> {
+        match self {
+            Payload::HttpResponse(r) => Some(r),
+            _ => None,
+        }
+    }
+}
+
+impl Serialize for Payload {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        match self {
+            Payload::None => s.serialize_none(),
+            Payload::HttpRequest(r) => r.serialize(s),
+            Payload::HttpResponse(r) => r.serialize(s),
+            Payload::Json(v) => v.serialize(s),
+        }
+    }
+}
+
+impl<'de> Deserialize<'de> for Payload {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let v = serde_json::Value::deserialize(d)?;
+        let obj = match &v {
+            serde_json::Value::Null => return Ok(Payload::None),
+            serde_json::Value::Object(o) => o,
+            _ => return Ok(Payload::Json(v)),
+        };
+        // The HTTP shapes are recognised by their required keys; anything else stays JSON.
+        let is_request = obj.contains_key("method")
+            && obj.contains_key("httpVersion")
+            && obj.contains_key("url");
+        let is_response = obj.contains_key("status")
+            && obj.contains_key("statusText")
+            && obj.contains_key("content");
+        if is_request && let Ok(r) = serde_json::from_value::<HttpRequest>(v.clone()) {
+            return Ok(Payload::HttpRequest(Box::new(r)));
+        }
+        if is_response && let Ok(r) = serde_json::from_value::<HttpResponse>(v.clone()) {
+            return Ok(Payload::HttpResponse(Box::new(r)));
+        }
+        Ok(Payload::Json(v))
+    }
+}
+
+/// One exchange: Mizu's entry plus mizu's honesty flags (`truncated`, `gap`, `diagnostics`).
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Entry {
+    /// Assigned by the store (Mizu zero-pads it to 24 digits). Empty until then.
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub id: String,
+    pub protocol: Protocol,
+    /// How the bytes were captured: `pcap` (files and AF_PACKET), later `ebpf`.
+    pub capture: String,
+    pub src: Endpoint,
+    pub dst: Endpoint,
+    #[serde(default)]
+    pub namespace: String,
+    #[serde(default)]
+    pub outgoing: bool,
+    /// Request capture time, milliseconds since the epoch (what Mizu filters compare).
+    pub timestamp: i64,
+    /// Request capture time, RFC 3339 with nanoseconds.
+    pub start_time: String,
+    /// Response time minus request time in milliseconds, floored at 0 (Mizu's `elapsedTime`).
+    pub elapsed_time: i64,
+    /// Same in microseconds, for sub-millisecond latencies.
+    #[serde(default)]
+    pub elapsed_micros: i64,
+    pub request: Payload,
+    #[serde(default, skip_serializing_if = "Payload::is_none")]
+    pub response: Payload,
+    /// Request bytes on the wire (head + body as sent).
+    pub request_size: u64,
+    /// Response bytes on the wire (head + body as sent); 0 when there is no response.
+    pub response_size: u64,
+    /// A body was cut by the body cap, the decompression cap, or the capture's snaplen.
+    #[serde(default)]
+    pub truncated: bool,
+    /// Bytes of this exchange were never captured: what is shown is what survived the gap.
+    #[serde(default)]
+    pub gap: bool,
+    /// What the dissector noticed but could not fix (malformed header, unanswered request…).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub diagnostics: Vec<String>,
+    /// Capture-time flow id (one TCP connection), to group entries by connection.
+    #[serde(default)]
+    pub flow: u64,
+}
+
+impl Entry {
+    /// Request time in nanoseconds reconstructed from `startTime` is lossy; callers that need
+    /// nanoseconds keep them. This helper turns a pair of capture times into Mizu's fields.
+    pub fn set_times(&mut self, request_ns: u64, response_ns: Option<u64>) {
+        self.timestamp = (request_ns / 1_000_000) as i64;
+        self.start_time = crate::rfc3339_nanos(request_ns);
+        let (ms, us) = match response_ns {
+            Some(r) if r > request_ns => {
+                let d = r - request_ns;
+                ((d / 1_000_000) as i64, (d / 1_000) as i64)
+            }
+            _ => (0, 0),
+        };
+        self.elapsed_time = ms;
+        self.elapsed_micros = us;
+    }
+}
