@@ -1,0 +1,406 @@
+//! The buffering driver between the reassembler and a [`Session`].
+//!
+//! Per direction it keeps the bytes the session has not consumed yet, with a capture-time
+//! mark per arriving packet. In the common case (a message inside one segment) nothing is
+//! copied: the segment slice is offered directly and only a leftover is buffered.
+
+use crate::{Chunk, Output, Session};
+use mizu_model::{Direction, Nanos};
+
+/// Counters for what a driver did not hand to a session.
+#[derive(Clone, Debug, Default, PartialEq, Eq, serde::Serialize)]
+pub struct DriverStats {
+    /// Bytes received with no session to take them (unknown protocol, or after an
+    /// upgrade to a protocol nobody dissects).
+    pub unparsed_bytes: u64,
+    /// Bytes discarded because a session left more than the buffer cap unconsumed.
+    pub overflow_bytes: u64,
+    /// Gap events passed on, and the bytes they covered (including discarded buffers).
+    pub gaps: u64,
+    pub gap_bytes: u64,
+}
+
+#[derive(Default)]
+struct DirBuf {
+    data: Vec<u8>,
+    marks: Vec<(usize, Nanos)>,
+    fin: bool,
+}
+
+impl DirBuf {
+    fn consume(&mut self, n: usize) {
+        if n == 0 {
+            return;
+        }
+        if n >= self.data.len() {
+            self.data.clear();
+            self.marks.clear();
+            return;
+        }
+        self.data.drain(..n);
+        // Keep the mark covering the new first byte, re-based to offset 0.
+        let keep_from = self
+            .marks
+            .partition_point(|&(o, _)| o <= n)
+            .saturating_sub(1);
+        self.marks.drain(..keep_from);
+        for m in &mut self.marks {
+            m.0 = m.0.saturating_sub(n);
+        }
+    }
+}
+
+/// Feeds one connection's bytes to one session (or counts them, when there is none).
+pub struct Driver {
+    session: Option<Box<dyn Session>>,
+    bufs: [DirBuf; 2],
+    max_buffer: usize,
+    /// The session announced an upgrade: hold bytes until [`Driver::switch_session`].
+    paused: bool,
+    stats: DriverStats,
+}
+
+impl Driver {
+    /// `max_buffer`: most unconsumed bytes kept per direction before they are discarded
+    /// and reported to the session as a gap.
+    pub fn new(session: Option<Box<dyn Session>>, max_buffer: usize) -> Driver {
+        Driver {
+            session,
+            bufs: [DirBuf::default(), DirBuf::default()],
+            max_buffer,
+            paused: false,
+            stats: DriverStats::default(),
+        }
+    }
+
+    pub fn stats(&self) -> &DriverStats {
+        &self.stats
+    }
+
+    /// True when bytes go to a session (false: counted as unparsed).
+    pub fn has_session(&self) -> bool {
+        self.session.is_some()
+    }
+
+    /// In-order bytes of `dir` captured at `ts`.
+    pub fn data(&mut self, dir: Direction, ts: Nanos, data: &[u8], out: &mut Output) {
+        if data.is_empty() {
+            return;
+        }
+        if self.session.is_none() {
+            self.stats.unparsed_bytes += data.len() as u64;
+            return;
+        }
+        let i = dir.index();
+        if self.bufs[i].data.is_empty() && !self.paused {
+            // Fast path: offer the segment itself; buffer only the leftover.
+            let marks = [(0usize, ts)];
+            let used = self.offer_slice(dir, data, &marks, out);
+            if used < data.len() {
+                let buf = &mut self.bufs[i];
+                buf.data.extend_from_slice(&data[used..]);
+                buf.marks.push((0, ts));
+            }
+        } else {
+            let buf = &mut self.bufs[i];
+            buf.marks.push((buf.data.len(), ts));
+            buf.data.extend_from_slice(data);
+            self.offer_buffer(dir, out);
+        }
+        self.enforce_cap(dir, ts, out);
+    }
+
+    /// `len` bytes of `dir` are lost. Unconsumed buffered bytes of `dir` are discarded and
+    /// reported in the same gap.
+    pub fn gap(&mut self, dir: Direction, ts: Nanos, len: u64, out: &mut Output) {
+        let buf = &mut self.bufs[dir.index()];
+        if !buf.data.is_empty()
+            && !self.paused
+            && let Some(s) = &mut self.session
+        {
+            let chunk = Chunk {
+                dir,
+                data: &buf.data,
+                marks: &buf.marks,
+            };
+            s.on_cut(&chunk, out);
+        }
+        let dropped = buf.data.len() as u64;
+        buf.data.clear();
+        buf.marks.clear();
+        let total = len + dropped;
+        self.stats.gaps += 1;
+        self.stats.gap_bytes += total;
+        match (&mut self.session, self.paused) {
+            (Some(s), false) => s.on_gap(dir, total, ts, out),
+            _ => self.stats.unparsed_bytes += dropped,
+        }
+    }
+
+    /// `dir` sent FIN.
+    pub fn fin(&mut self, dir: Direction, ts: Nanos, out: &mut Output) {
+        self.bufs[dir.index()].fin = true;
+        if self.paused {
+            return;
+        }
+        if let Some(s) = &mut self.session {
+            s.on_fin(dir, ts, out);
+        }
+    }
+
+    /// The connection ended: the session flushes what it holds. Bytes still unconsumed are
+    /// counted as unparsed (the session saw them and could not finish a message).
+    pub fn close(&mut self, ts: Nanos, out: &mut Output) {
+        for buf in &mut self.bufs {
+            self.stats.unparsed_bytes += buf.data.len() as u64;
+            buf.data.clear();
+            buf.marks.clear();
+        }
+        if let Some(s) = &mut self.session {
+            s.on_close(ts, out);
+        }
+    }
+
+    /// After an upgrade: continue with `session` (or none: count the rest as unparsed).
+    /// Bytes buffered since the upgrade are offered to it right away.
+    pub fn switch_session(&mut self, session: Option<Box<dyn Session>>, out: &mut Output) {
+        self.session = session;
+        self.paused = false;
+        if self.session.is_none() {
+            for buf in &mut self.bufs {
+                self.stats.unparsed_bytes += buf.data.len() as u64;
+                buf.data.clear();
+                buf.marks.clear();
+            }
+            return;
+        }
+        // The server side first: after a 101 the server speaks the new protocol first for
+        // h2c (its SETTINGS), and the order between directions is not known here anyway.
+        for dir in [Direction::ServerToClient, Direction::ClientToServer] {
+            if !self.bufs[dir.index()].data.is_empty() {
+                self.offer_buffer(dir, out);
+            }
+        }
+    }
+
+    /// Offers `data` (not in a buffer) repeatedly while the session makes progress.
+    fn offer_slice(
+        &mut self,
+        dir: Direction,
+        data: &[u8],
+        marks: &[(usize, Nanos)],
+        out: &mut Output,
+    ) -> usize {
+        let Some(session) = &mut self.session else {
+            return 0;
+        };
+        let mut used = 0;
+        while used < data.len() {
+            let chunk = Chunk {
+                dir,
+                data: &data[used..],
+                marks,
+            };
+            let n = session.on_data(&chunk, out).min(data.len() - used);
+            used += n;
+            if out.upgrade.is_some() {
+                self.paused = true;
+                break;
+            }
+            if n == 0 {
+                break;
+            }
+        }
+        used
+    }
+
+    fn offer_buffer(&mut self, dir: Direction, out: &mut Output) {
+        let i = dir.index();
+        while !self.paused {
+            let Some(session) = &mut self.session else {
+                return;
+            };
+            let buf = &self.bufs[i];
+            if buf.data.is_empty() {
+                return;
+            }
+            let chunk = Chunk {
+                dir,
+                data: &buf.data,
+                marks: &buf.marks,
+            };
+            let n = session.on_data(&chunk, out).min(buf.data.len());
+            self.bufs[i].consume(n);
+            if out.upgrade.is_some() {
+                self.paused = true;
+                return;
+            }
+            if n == 0 {
+                return;
+            }
+        }
+    }
+
+    fn enforce_cap(&mut self, dir: Direction, ts: Nanos, out: &mut Output) {
+        let buf = &mut self.bufs[dir.index()];
+        if buf.data.len() <= self.max_buffer {
+            return;
+        }
+        let dropped = buf.data.len() as u64;
+        buf.data.clear();
+        buf.marks.clear();
+        self.stats.overflow_bytes += dropped;
+        if self.paused {
+            self.stats.unparsed_bytes += dropped;
+            return;
+        }
+        out.diagnostic(format!(
+            "{dropped} unconsumed bytes exceeded the {} byte buffer cap and were dropped",
+            self.max_buffer
+        ));
+        self.stats.gaps += 1;
+        self.stats.gap_bytes += dropped;
+        if let Some(s) = &mut self.session {
+            s.on_gap(dir, dropped, ts, out);
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::Upgrade;
+
+    /// A line protocol: consumes complete `\n`-terminated lines, records them with the
+    /// time of their first byte, and upgrades on the line "UPGRADE".
+    #[derive(Default)]
+    struct Lines {
+        seen: std::sync::Arc<std::sync::Mutex<Vec<(Direction, String, Nanos)>>>,
+        gaps: std::sync::Arc<std::sync::Mutex<Vec<u64>>>,
+    }
+
+    impl Session for Lines {
+        fn on_data(&mut self, chunk: &Chunk<'_>, out: &mut Output) -> usize {
+            let Some(pos) = chunk.data.iter().position(|&b| b == b'\n') else {
+                return 0;
+            };
+            let line = String::from_utf8_lossy(&chunk.data[..pos]).into_owned();
+            if line == "UPGRADE" {
+                out.upgrade = Some(Upgrade {
+                    protocol: "x".into(),
+                    ts: chunk.ts_at(0),
+                });
+            }
+            if let Ok(mut seen) = self.seen.lock() {
+                seen.push((chunk.dir, line, chunk.ts_at(0)));
+            }
+            pos + 1
+        }
+        fn on_gap(&mut self, _: Direction, len: u64, _: Nanos, _: &mut Output) {
+            if let Ok(mut g) = self.gaps.lock() {
+                g.push(len);
+            }
+        }
+        fn on_close(&mut self, _: Nanos, _: &mut Output) {}
+    }
+
+    fn lines_of(s: &Lines) -> Vec<(Direction, String, Nanos)> {
+        s.seen.lock().map(|v| v.clone()).unwrap_or_default()
+    }
+
+    const C2S: Direction = Direction::ClientToServer;
+
+    #[test]
+    fn split_lines_keep_first_byte_time() {
+        let s = Lines::default();
+        let seen = Lines {
+            seen: s.seen.clone(),
+            gaps: s.gaps.clone(),
+        };
+        let mut d = Driver::new(Some(Box::new(s)), 1024);
+        let mut out = Output::default();
+        d.data(C2S, 1, b"hel", &mut out);
+        d.data(C2S, 2, b"lo\nwor", &mut out);
+        d.data(C2S, 3, b"ld\n!\n", &mut out);
+        assert_eq!(
+            lines_of(&seen),
+            vec![
+                (C2S, "hello".into(), 1),
+                (C2S, "world".into(), 2),
+                (C2S, "!".into(), 3)
+            ]
+        );
+    }
+
+    #[test]
+    fn gap_discards_unconsumed_bytes_and_reports_them() {
+        let s = Lines::default();
+        let probe = Lines {
+            seen: s.seen.clone(),
+            gaps: s.gaps.clone(),
+        };
+        let mut d = Driver::new(Some(Box::new(s)), 1024);
+        let mut out = Output::default();
+        d.data(C2S, 1, b"partial", &mut out);
+        d.gap(C2S, 2, 10, &mut out);
+        d.data(C2S, 3, b"next\n", &mut out);
+        assert_eq!(
+            probe.gaps.lock().map(|g| g.clone()).unwrap_or_default(),
+            vec![17]
+        );
+        assert_eq!(lines_of(&probe), vec![(C2S, "next".into(), 3)]);
+        assert_eq!(d.stats().gap_bytes, 17);
+    }
+
+    #[test]
+    fn overflow_is_counted_and_reported_as_gap() {
+        let s = Lines::default();
+        let probe = Lines {
+            seen: s.seen.clone(),
+            gaps: s.gaps.clone(),
+        };
+        let mut d = Driver::new(Some(Box::new(s)), 8);
+        let mut out = Output::default();
+        d.data(C2S, 1, b"0123456789", &mut out);
+        assert_eq!(d.stats().overflow_bytes, 10);
+        assert_eq!(
+            probe.gaps.lock().map(|g| g.clone()).unwrap_or_default(),
+            vec![10]
+        );
+        assert_eq!(out.diagnostics.len(), 1);
+    }
+
+    #[test]
+    fn upgrade_pauses_then_switch_replays_buffered_bytes() {
+        let s = Lines::default();
+        let first = Lines {
+            seen: s.seen.clone(),
+            gaps: s.gaps.clone(),
+        };
+        let mut d = Driver::new(Some(Box::new(s)), 1024);
+        let mut out = Output::default();
+        d.data(C2S, 1, b"a\nUPGRADE\nb\nc\n", &mut out);
+        assert!(out.upgrade.is_some());
+        assert_eq!(lines_of(&first).len(), 2);
+        d.data(C2S, 2, b"d\n", &mut out);
+        assert_eq!(lines_of(&first).len(), 2, "paused session is not fed");
+        let s2 = Lines::default();
+        let second = Lines {
+            seen: s2.seen.clone(),
+            gaps: s2.gaps.clone(),
+        };
+        out.upgrade = None;
+        d.switch_session(Some(Box::new(s2)), &mut out);
+        let got: Vec<String> = lines_of(&second).into_iter().map(|l| l.1).collect();
+        assert_eq!(got, vec!["b", "c", "d"]);
+    }
+
+    #[test]
+    fn no_session_counts_unparsed() {
+        let mut d = Driver::new(None, 1024);
+        let mut out = Output::default();
+        d.data(C2S, 1, b"abc", &mut out);
+        d.close(2, &mut out);
+        assert_eq!(d.stats().unparsed_bytes, 3);
+    }
+}

@@ -1,0 +1,286 @@
+//! The dissector contract.
+//!
+//! A protocol is one [`Dissector`]: a static [`ProtocolInfo`] descriptor, a cheap
+//! [`Dissector::probe`] that looks at the first bytes of one direction, and a stateful
+//! [`Session`] per connection that is pushed the bytes of both directions in order, plus
+//! gap, FIN and close events, and writes finished [`Entry`]s into an [`Output`].
+//!
+//! The [`Driver`] owns the per-direction buffers between the reassembler and a session:
+//! it offers the session every unconsumed byte, keeps what the session did not consume,
+//! and knows the capture time of every buffered byte ([`Chunk::ts_at`]). The engine and
+//! every dissector test use the same driver, so a test sees exactly what production sees.
+//!
+//! Rules for implementations (see `docs/dissector.md`): no I/O, no threads, no panics on
+//! any input; what cannot be parsed becomes a diagnostic and a counted drop, never a guess.
+
+mod driver;
+pub mod testing;
+
+pub use driver::{Driver, DriverStats};
+use mizu_model::{Direction, Endpoint, Entry, Nanos, Protocol};
+use std::net::SocketAddr;
+
+/// Static description of a protocol: what the UI badge, the filter macros and the
+/// protocol-detection order need.
+#[derive(Debug)]
+pub struct ProtocolInfo {
+    /// Stable id, never reused: `http1`, `http2`, `amqp`, `kafka`, `redis`.
+    pub id: &'static str,
+    /// Mizu's protocol name in entries (`protocol.name`): `http`, `amqp`, `kafka`, `redis`.
+    pub name: &'static str,
+    /// Default version string for entries (`1.1`).
+    pub version: &'static str,
+    /// Badge text (`protocol.abbr`): `HTTP`.
+    pub abbr: &'static str,
+    /// Human name: `Hypertext Transfer Protocol -- HTTP/1.1`.
+    pub long_name: &'static str,
+    /// Filter-language macro that selects this protocol: `http`.
+    pub macro_name: &'static str,
+    pub background_color: &'static str,
+    pub foreground_color: &'static str,
+    pub reference_link: &'static str,
+    /// Usual server ports: only a hint that orders probing, never a requirement.
+    pub ports: &'static [u16],
+    /// Lower probes first when no port hint applies (Mizu: HTTP 0, AMQP 1, Kafka 2, Redis 3).
+    pub priority: u8,
+}
+
+impl ProtocolInfo {
+    /// The entry's `protocol` object with this descriptor's default version.
+    pub fn protocol(&self) -> Protocol {
+        Protocol {
+            name: self.name.to_owned(),
+            version: self.version.to_owned(),
+            abbr: self.abbr.to_owned(),
+        }
+    }
+}
+
+/// What the caller knows when probing: the endpoints as the reassembler oriented them,
+/// and which way the probed bytes travel by that orientation (which may be a guess when
+/// the handshake was not captured).
+#[derive(Clone, Copy, Debug)]
+pub struct ProbeContext {
+    pub client: SocketAddr,
+    pub server: SocketAddr,
+    pub dir: Direction,
+    /// The orientation came from a captured SYN (`false`: guessed from ports).
+    pub handshake_seen: bool,
+}
+
+/// A probe's verdict.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Probe {
+    /// The bytes are this protocol. `from_client` says who sent them: a request line
+    /// means the sender is the client, a status line means it is the server. The caller
+    /// swaps its orientation if that contradicts its guess.
+    Match { from_client: bool },
+    /// Not this protocol.
+    NoMatch,
+    /// Can't tell yet: call again with more bytes (callers stop asking after a limit).
+    NeedMore,
+}
+
+/// Size limits every session honours. Exceeding one is never an error: the data is cut,
+/// marked (`truncated`, diagnostics) and counted.
+#[derive(Clone, Copy, Debug)]
+pub struct Limits {
+    /// Body bytes kept per message, after content decoding. Default 1 MiB.
+    pub max_body: usize,
+    /// Largest message head (request line + headers) before the session gives up on it
+    /// and resynchronises. Default 64 KiB.
+    pub max_head: usize,
+    /// Requests waiting for a response before the oldest is emitted unanswered. Default 1024.
+    pub max_pending: usize,
+}
+
+impl Default for Limits {
+    fn default() -> Limits {
+        Limits {
+            max_body: 1 << 20,
+            max_head: 64 << 10,
+            max_pending: 1024,
+        }
+    }
+}
+
+/// Everything a new session knows about its connection.
+#[derive(Clone, Copy, Debug)]
+pub struct SessionContext {
+    /// The reassembler's flow id (one TCP connection).
+    pub flow: u64,
+    pub client: SocketAddr,
+    pub server: SocketAddr,
+    pub limits: Limits,
+}
+
+impl SessionContext {
+    /// A blank entry for this connection: endpoints, flow id and protocol filled in,
+    /// `src` = client and `dst` = server (Mizu's convention).
+    pub fn new_entry(&self, protocol: Protocol) -> Entry {
+        Entry {
+            id: String::new(),
+            protocol,
+            capture: "pcap".to_owned(),
+            src: Endpoint::from_socket(self.client),
+            dst: Endpoint::from_socket(self.server),
+            namespace: String::new(),
+            outgoing: false,
+            timestamp: 0,
+            start_time: String::new(),
+            elapsed_time: 0,
+            elapsed_micros: 0,
+            request: mizu_model::Payload::None,
+            response: mizu_model::Payload::None,
+            request_size: 0,
+            response_size: 0,
+            truncated: false,
+            gap: false,
+            diagnostics: Vec::new(),
+            flow: self.flow,
+        }
+    }
+}
+
+/// The bytes offered to a session for one direction: every byte not yet consumed, oldest
+/// first, with the capture time of each.
+#[derive(Clone, Copy, Debug)]
+pub struct Chunk<'a> {
+    pub dir: Direction,
+    pub data: &'a [u8],
+    /// `(offset into data, capture time)` marks, ascending by offset, first at offset 0:
+    /// bytes from `offset` up to the next mark arrived at that time.
+    pub marks: &'a [(usize, Nanos)],
+}
+
+impl Chunk<'_> {
+    /// Capture time of the packet that carried `data[offset]` (the last packet's time for
+    /// offsets past the end).
+    pub fn ts_at(&self, offset: usize) -> Nanos {
+        let i = self.marks.partition_point(|&(o, _)| o <= offset);
+        match i.checked_sub(1).and_then(|i| self.marks.get(i)) {
+            Some(&(_, ts)) => ts,
+            None => self.marks.first().map_or(0, |&(_, ts)| ts),
+        }
+    }
+
+    /// Capture time of the newest byte.
+    pub fn last_ts(&self) -> Nanos {
+        self.marks.last().map_or(0, |&(_, ts)| ts)
+    }
+}
+
+/// A connection switching protocols (`101 Switching Protocols`, or h2c).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Upgrade {
+    /// The upgrade token, lower-case: `h2c`, `websocket`.
+    pub protocol: String,
+    /// When the switch happened.
+    pub ts: Nanos,
+}
+
+/// What a session writes: finished entries, diagnostics, and at most one upgrade.
+#[derive(Debug, Default)]
+pub struct Output {
+    pub entries: Vec<Entry>,
+    /// Problems noticed on the wire (malformed head, unanswered request, …). The engine
+    /// counts them; entries they concern also carry them in `entry.diagnostics`.
+    pub diagnostics: Vec<String>,
+    /// Set when the connection switched protocols. After it the session is not fed again:
+    /// the caller hands the remaining bytes to the next protocol's session (or counts them
+    /// as unparsed if no dissector speaks it).
+    pub upgrade: Option<Upgrade>,
+}
+
+impl Output {
+    pub fn emit(&mut self, entry: Entry) {
+        self.entries.push(entry);
+    }
+    pub fn diagnostic(&mut self, message: impl Into<String>) {
+        self.diagnostics.push(message.into());
+    }
+}
+
+/// Per-connection protocol state. Pushed bytes in order per direction; the two
+/// directions interleave in capture order.
+pub trait Session: Send {
+    /// Offered every unconsumed byte of `chunk.dir`. Returns how many bytes from the front
+    /// it consumed (parsed or deliberately skipped). Unconsumed bytes are offered again
+    /// with newer bytes appended, so a session that needs more input returns early. A
+    /// session must consume body bytes as they arrive, so buffers stay small.
+    fn on_data(&mut self, chunk: &Chunk<'_>, out: &mut Output) -> usize;
+
+    /// `len` bytes of `dir` are lost for good (the offered-but-unconsumed bytes of that
+    /// direction were discarded by the driver and are included in `len`). The session
+    /// marks what it was parsing and resynchronises.
+    fn on_gap(&mut self, dir: Direction, len: u64, ts: Nanos, out: &mut Output);
+
+    /// A gap is about to be reported for `chunk.dir` and these offered-but-unconsumed bytes
+    /// will be discarded with it. Salvage what can be shown (e.g. a message head cut by the
+    /// capture's snaplen: its complete lines), marking it `gap`/`truncated`. Never consume:
+    /// `on_gap` follows with `len` including these bytes.
+    fn on_cut(&mut self, chunk: &Chunk<'_>, out: &mut Output) {
+        let _ = (chunk, out);
+    }
+
+    /// `dir` sent FIN: no more bytes will come that way. Close-delimited bodies end here.
+    fn on_fin(&mut self, dir: Direction, ts: Nanos, out: &mut Output) {
+        let _ = (dir, ts, out);
+    }
+
+    /// The connection is gone (FIN both ways, RST, idle, end of input). Emit whatever is
+    /// pending: unanswered requests become entries without a response.
+    fn on_close(&mut self, ts: Nanos, out: &mut Output);
+}
+
+/// The list-row summary of an entry, as in Mizu's BaseEntry.
+#[derive(Clone, Debug, Default, PartialEq, Eq, serde::Serialize)]
+pub struct Summary {
+    pub method: String,
+    /// Path for HTTP; topic, queue, key… for other protocols.
+    pub summary: String,
+    /// HTTP status code; `None` when the protocol has none or there is no response.
+    pub status: Option<i64>,
+}
+
+/// A protocol dissector. Registered by one line in `mizu-dissectors`' registry.
+pub trait Dissector: Send + Sync {
+    fn info(&self) -> &'static ProtocolInfo;
+
+    /// Cheap, allocation-free check of the first bytes of one direction.
+    fn probe(&self, data: &[u8], ctx: &ProbeContext) -> Probe;
+
+    fn new_session(&self, ctx: SessionContext) -> Box<dyn Session>;
+
+    /// A session for a connection that switched to this protocol via `Upgrade` (the token is
+    /// lower-case, e.g. `h2c`). `None`: this dissector does not speak that token.
+    fn upgrade_session(&self, token: &str, ctx: SessionContext) -> Option<Box<dyn Session>> {
+        let _ = (token, ctx);
+        None
+    }
+
+    /// The list-row summary, or `None` if the entry is not this dissector's.
+    fn summarize(&self, entry: &Entry) -> Option<Summary>;
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn ts_at_finds_the_packet_of_each_byte() {
+        let marks = [(0, 10), (5, 20), (9, 30)];
+        let c = Chunk {
+            dir: Direction::ClientToServer,
+            data: &[0; 12],
+            marks: &marks,
+        };
+        assert_eq!(c.ts_at(0), 10);
+        assert_eq!(c.ts_at(4), 10);
+        assert_eq!(c.ts_at(5), 20);
+        assert_eq!(c.ts_at(8), 20);
+        assert_eq!(c.ts_at(11), 30);
+        assert_eq!(c.ts_at(100), 30);
+        assert_eq!(c.last_ts(), 30);
+    }
+}

@@ -1,0 +1,206 @@
+//! Test helpers every protocol's tests share: drive a conversation through the real
+//! [`Driver`] (exactly as the engine does) and check that the result does not depend on how
+//! TCP happened to cut the byte streams.
+//!
+//! A conversation is a list of [`Event`]s in capture order. [`run`] returns the entries;
+//! [`run_detailed`] also returns diagnostics, upgrades and the driver's counters.
+//! [`assert_split_invariant`] re-runs a conversation with every `Data` event re-cut into
+//! single bytes, at every split point (for conversations under [`EXHAUSTIVE_SPLIT_LIMIT`]
+//! bytes), and into a few hundred seeded random cuttings, and asserts the entries are
+//! identical to the uncut run. Pieces keep their event's timestamp, so nothing may differ.
+
+use crate::{Dissector, Driver, DriverStats, Output, SessionContext, Upgrade};
+use mizu_model::{Direction, Entry, Nanos};
+
+/// Per-direction buffer cap the helpers give the driver (the engine's default).
+pub const DRIVER_BUFFER: usize = 4 << 20;
+
+/// Conversations up to this many payload bytes are also split at every position.
+pub const EXHAUSTIVE_SPLIT_LIMIT: usize = 4096;
+
+/// Random cuttings tried by [`assert_split_invariant`].
+pub const RANDOM_CUTTINGS: usize = 200;
+
+/// One thing that happens on a connection, in capture order.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Event {
+    /// In-order bytes in one direction, captured at a time.
+    Data(Direction, Nanos, Vec<u8>),
+    /// `len` bytes of one direction were never captured.
+    Gap(Direction, Nanos, u64),
+    /// One direction sent FIN.
+    Fin(Direction, Nanos),
+    /// The connection is gone.
+    Close(Nanos),
+}
+
+/// Everything a run produced.
+#[derive(Debug, Default)]
+pub struct Run {
+    pub entries: Vec<Entry>,
+    pub diagnostics: Vec<String>,
+    pub upgrades: Vec<Upgrade>,
+    pub stats: DriverStats,
+}
+
+/// Runs `events` through a fresh session of `dissector` and returns the entries.
+pub fn run(dissector: &dyn Dissector, ctx: SessionContext, events: &[Event]) -> Vec<Entry> {
+    run_detailed(dissector, ctx, events).entries
+}
+
+/// Runs `events` and returns entries, diagnostics, upgrades and driver counters. After an
+/// upgrade the conversation continues in `dissector.upgrade_session(token)` when it offers
+/// one, else the remaining bytes are counted as unparsed (as in the engine).
+pub fn run_detailed(dissector: &dyn Dissector, ctx: SessionContext, events: &[Event]) -> Run {
+    let mut driver = Driver::new(Some(dissector.new_session(ctx)), DRIVER_BUFFER);
+    let mut out = Output::default();
+    let mut result = Run::default();
+    for event in events {
+        match event {
+            Event::Data(dir, ts, data) => driver.data(*dir, *ts, data, &mut out),
+            Event::Gap(dir, ts, len) => driver.gap(*dir, *ts, *len, &mut out),
+            Event::Fin(dir, ts) => driver.fin(*dir, *ts, &mut out),
+            Event::Close(ts) => driver.close(*ts, &mut out),
+        }
+        while let Some(up) = out.upgrade.take() {
+            let next = dissector.upgrade_session(&up.protocol, ctx);
+            result.upgrades.push(up);
+            driver.switch_session(next, &mut out);
+        }
+        result.entries.append(&mut out.entries);
+        result.diagnostics.append(&mut out.diagnostics);
+    }
+    result.stats = driver.stats().clone();
+    result
+}
+
+/// Total payload bytes of the `Data` events.
+fn payload_len(events: &[Event]) -> usize {
+    events
+        .iter()
+        .map(|e| match e {
+            Event::Data(_, _, d) => d.len(),
+            _ => 0,
+        })
+        .sum()
+}
+
+/// Replaces every `Data` event by pieces of the sizes `cut` chooses (`cut(event_index,
+/// remaining_len)` returns the next piece length, at least 1).
+fn recut(events: &[Event], mut cut: impl FnMut(usize, usize) -> usize) -> Vec<Event> {
+    let mut out = Vec::with_capacity(events.len());
+    for (i, e) in events.iter().enumerate() {
+        match e {
+            Event::Data(dir, ts, data) => {
+                let mut rest = &data[..];
+                while !rest.is_empty() {
+                    let n = cut(i, rest.len()).clamp(1, rest.len());
+                    let (piece, tail) = rest.split_at(n);
+                    out.push(Event::Data(*dir, *ts, piece.to_vec()));
+                    rest = tail;
+                }
+            }
+            other => out.push(other.clone()),
+        }
+    }
+    out
+}
+
+/// A small deterministic PRNG (xorshift64*), so cuttings are reproducible without a dependency.
+struct Rng(u64);
+
+impl Rng {
+    fn next(&mut self) -> u64 {
+        let mut x = self.0;
+        x ^= x >> 12;
+        x ^= x << 25;
+        x ^= x >> 27;
+        self.0 = x;
+        x.wrapping_mul(0x2545_f491_4f6c_dd1d)
+    }
+    fn below(&mut self, n: usize) -> usize {
+        if n == 0 {
+            0
+        } else {
+            (self.next() % n as u64) as usize
+        }
+    }
+}
+
+fn check_same(base: &Run, got: &Run, how: &str) {
+    if base.entries.len() != got.entries.len() {
+        panic!(
+            "{how}: {} entries instead of {}\nuncut: {:#?}\ncut: {:#?}",
+            got.entries.len(),
+            base.entries.len(),
+            base.entries,
+            got.entries
+        );
+    }
+    for (i, (a, b)) in base.entries.iter().zip(&got.entries).enumerate() {
+        if a != b {
+            panic!("{how}: entry {i} differs\nuncut: {a:#?}\ncut: {b:#?}");
+        }
+    }
+    assert_eq!(base.upgrades, got.upgrades, "{how}: upgrades differ");
+    assert_eq!(
+        base.stats.unparsed_bytes, got.stats.unparsed_bytes,
+        "{how}: unparsed byte counts differ"
+    );
+}
+
+/// Asserts that re-cutting the `Data` events (single bytes; every two-piece split of every
+/// event for small conversations; [`RANDOM_CUTTINGS`] seeded random cuttings) yields the
+/// same entries, upgrades and unparsed-byte count as the uncut conversation. Returns the
+/// uncut run for further assertions.
+pub fn assert_split_invariant(
+    dissector: &dyn Dissector,
+    ctx: SessionContext,
+    events: &[Event],
+) -> Run {
+    let base = run_detailed(dissector, ctx, events);
+
+    let bytes = recut(events, |_, _| 1);
+    check_same(
+        &base,
+        &run_detailed(dissector, ctx, &bytes),
+        "single-byte pieces",
+    );
+
+    if payload_len(events) <= EXHAUSTIVE_SPLIT_LIMIT {
+        for (i, e) in events.iter().enumerate() {
+            let Event::Data(_, _, data) = e else { continue };
+            for k in 1..data.len() {
+                let mut first = true;
+                let cut = recut(events, |j, rest| {
+                    if j != i {
+                        rest
+                    } else if first {
+                        first = false;
+                        k
+                    } else {
+                        rest
+                    }
+                });
+                check_same(
+                    &base,
+                    &run_detailed(dissector, ctx, &cut),
+                    &format!("event {i} split at {k}"),
+                );
+            }
+        }
+    }
+
+    let mut rng = Rng(0x9e37_79b9_7f4a_7c15);
+    for round in 0..RANDOM_CUTTINGS {
+        // Mix piece-size scales: tiny pieces, MSS-like pieces, and everything between.
+        let scale = 1usize << rng.below(12);
+        let cut = recut(events, |_, rest| 1 + rng.below(scale.min(rest)));
+        check_same(
+            &base,
+            &run_detailed(dissector, ctx, &cut),
+            &format!("random cutting {round} (scale {scale})"),
+        );
+    }
+    base
+}
