@@ -1,0 +1,110 @@
+//! HTTP/1.0 and HTTP/1.1 ([RFC 9112](https://datatracker.ietf.org/doc/html/rfc9112),
+//! semantics in [RFC 9110](https://datatracker.ietf.org/doc/html/rfc9110)).
+//!
+//! **Detection** ([`Http1::probe`], allocation-free): a known method followed by a space
+//! (RFC 9110 methods, PATCH, WebDAV, PURGE, QUERY, SSDP…) means the bytes come from the
+//! client; `HTTP/1.x DDD` means they come from the server. Fewer bytes than needed to tell
+//! is `NeedMore`. The HTTP/2 preface `PRI * HTTP/2.0` never matches.
+//!
+//! **Framing** (RFC 9112 §6.3): heads are parsed with `httparse` (leniently: bare LF,
+//! repeated spaces, obsolete line folding in responses, invalid header lines skipped).
+//! A body is chunked when `Transfer-Encoding` ends in `chunked` (extensions ignored,
+//! trailers kept), else `Content-Length` long (repeated identical values accepted; conflicting
+//! or invalid values are diagnosed and the body then runs to the end of the connection),
+//! else a request has no body and a response runs until the server closes. Responses to
+//! HEAD, 1xx, 204 and 304 have no body. Bodies are consumed as they arrive; at most
+//! `Limits::max_body` bytes are kept (then content-decoded with the same cap, see
+//! [`crate::content`]), sizes are always exact.
+//!
+//! **Pairing**: responses answer requests in order (keep-alive and pipelining), through a
+//! FIFO bounded by `Limits::max_pending` (overflow emits the oldest unanswered). An entry is
+//! emitted when both its request and its response are complete. 1xx interim responses
+//! (`100 Continue`, `103 Early Hints`) are recorded in the final response's `informational`
+//! and counted in its size. A response with no request captured is emitted with an empty
+//! placeholder request (`gap = true`); requests still unanswered at close are emitted without
+//! a response. Timestamps are the capture times of each message's first byte.
+//!
+//! **Upgrades**: while a request carrying `Upgrade` (or a `CONNECT`) awaits its response,
+//! the client's following bytes are not parsed (they may be another protocol). A `101
+//! Switching Protocols` emits the entry and announces an upgrade to the lower-cased token of
+//! the response's `Upgrade` header; a 2xx to `CONNECT` announces `connect` (a tunnel). The
+//! session consumes exactly up to the end of that response's head.
+//!
+//! **Gaps and garbage**: a gap inside a body of known remaining length is counted as body
+//! bytes (the message is marked `gap`/`truncated`); any other gap ends the current message
+//! (emitted with `gap = true`) and the side resynchronises: bytes are skipped until a known
+//! method + space (client) or `HTTP/1.x DDD` (server) that starts a valid head, scanning
+//! anywhere (a message may follow a body without a line break). Malformed or oversized heads
+//! (`Limits::max_head`) resynchronise the same way. Skipped bytes are reported in
+//! diagnostics.
+//!
+//! **Known limitations**: HTTP/0.9 is not recognised. If a server declines an upgrade while
+//! the client had already pipelined bytes after the upgrade request, those bytes wait until
+//! the client sends more. A gap that swallows whole messages on one side shifts the pairing
+//! of later messages (marked with a diagnostic on the next message). Compressed bodies longer
+//! than `max_body` are decoded from their first `max_body` bytes only.
+
+mod body;
+mod message;
+mod session;
+mod wire;
+
+#[cfg(test)]
+mod tests;
+
+use mizu_dissect::{
+    Dissector, Probe, ProbeContext, ProtocolInfo, Session, SessionContext, Summary,
+};
+use mizu_model::Entry;
+
+/// The HTTP/1.x dissector.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Http1;
+
+/// The static descriptor of HTTP/1.x.
+pub static INFO: ProtocolInfo = ProtocolInfo {
+    id: "http1",
+    name: "http",
+    version: "1.1",
+    abbr: "HTTP",
+    long_name: "Hypertext Transfer Protocol -- HTTP/1.1",
+    macro_name: "http",
+    background_color: "#205cf5",
+    foreground_color: "#ffffff",
+    reference_link: "https://datatracker.ietf.org/doc/html/rfc9112",
+    ports: &[80, 8080, 8000, 8888, 3000, 5000, 8081],
+    priority: 0,
+};
+
+impl Dissector for Http1 {
+    fn info(&self) -> &'static ProtocolInfo {
+        &INFO
+    }
+
+    fn probe(&self, data: &[u8], _ctx: &ProbeContext) -> Probe {
+        match (wire::request_start(data), wire::response_start(data)) {
+            (m @ Probe::Match { .. }, _) | (_, m @ Probe::Match { .. }) => m,
+            (Probe::NeedMore, _) | (_, Probe::NeedMore) => Probe::NeedMore,
+            _ => Probe::NoMatch,
+        }
+    }
+
+    fn new_session(&self, ctx: SessionContext) -> Box<dyn Session> {
+        Box::new(session::Http1Session::new(ctx))
+    }
+
+    fn summarize(&self, entry: &Entry) -> Option<Summary> {
+        if entry.protocol.name != INFO.name || !entry.protocol.version.starts_with("1.") {
+            return None;
+        }
+        let req = entry.request.as_http_request()?;
+        Some(Summary {
+            method: req.method.clone(),
+            summary: req.path.clone(),
+            status: entry
+                .response
+                .as_http_response()
+                .map(|r| i64::from(r.status)),
+        })
+    }
+}

@@ -1,0 +1,924 @@
+//! The per-connection HTTP/1.x state machine: one [`Side`] per direction (head, body,
+//! waiting for an upgrade verdict, resynchronising), and a FIFO of exchanges that pairs
+//! responses with requests in order.
+
+use std::collections::VecDeque;
+
+use mizu_dissect::{Chunk, Limits, Output, Probe, Session, SessionContext, Upgrade};
+use mizu_model::{Direction, Entry, HttpRequest, HttpResponse, Nanos, Payload};
+
+use super::INFO;
+use super::body::{BodyReader, Fed, Framing};
+use super::message;
+use super::wire::{self, HeadScan, Parsed};
+
+/// A request received (head, and body once `done`).
+#[derive(Debug)]
+struct ReqMsg {
+    req: HttpRequest,
+    ts: Nanos,
+    /// Wire bytes: head plus body.
+    size: u64,
+    truncated: bool,
+    gap: bool,
+    diagnostics: Vec<String>,
+    minor: u8,
+    is_head: bool,
+    is_connect: bool,
+    /// The request asked to switch protocols (`Upgrade` header).
+    upgrade: bool,
+}
+
+/// A response received (head, and body once complete).
+#[derive(Debug)]
+struct RespMsg {
+    resp: HttpResponse,
+    ts: Nanos,
+    size: u64,
+    truncated: bool,
+    gap: bool,
+    diagnostics: Vec<String>,
+    minor: u8,
+}
+
+/// One request and its response, in connection order.
+#[derive(Debug)]
+struct Exchange {
+    /// `None`: a response whose request was never captured.
+    req: Option<ReqMsg>,
+    /// The request's body is complete.
+    req_done: bool,
+    resp: Option<RespMsg>,
+}
+
+#[derive(Debug)]
+enum State {
+    /// Expecting a message head (or resynchronising, see [`Side::resync`]).
+    Head,
+    /// Receiving a body; for the client the message is the last exchange's request, for
+    /// the server it is [`Http1Session::response`].
+    Body(BodyReader),
+    /// Client only: a request asked to switch protocols; its response decides whether the
+    /// following bytes are HTTP/1 at all.
+    WaitUpgrade,
+}
+
+/// One direction's parsing state.
+#[derive(Debug)]
+struct Side {
+    state: State,
+    /// Absolute stream offset of the first unconsumed byte.
+    base: u64,
+    /// Looking for the next plausible message start.
+    resync: bool,
+    /// Bytes skipped while resynchronising, not yet reported.
+    skipped: u64,
+    /// Why the pending resynchronisation started.
+    resync_reason: Option<String>,
+    /// The next message follows a capture gap.
+    after_gap: bool,
+    scan: HeadScan,
+}
+
+impl Side {
+    fn new() -> Side {
+        Side {
+            state: State::Head,
+            base: 0,
+            resync: false,
+            skipped: 0,
+            resync_reason: None,
+            after_gap: false,
+            scan: HeadScan::default(),
+        }
+    }
+}
+
+/// What one parsing step did.
+enum Step {
+    /// Consumed this many bytes (possibly 0 with a state change): go on.
+    Advance(usize),
+    /// Needs more bytes.
+    Wait,
+}
+
+pub(crate) struct Http1Session {
+    ctx: SessionContext,
+    limits: Limits,
+    client: Side,
+    server: Side,
+    pending: VecDeque<Exchange>,
+    /// The first `answered` exchanges of `pending` have their response.
+    answered: usize,
+    /// 1xx status codes (other than 101) seen before the next final response.
+    informational: Vec<u16>,
+    /// Wire bytes of those interim responses (counted in the final response's size).
+    informational_bytes: u64,
+    /// The response whose body the server side is receiving.
+    response: Option<RespMsg>,
+    /// Switched protocols: the session is done.
+    switched: bool,
+    /// Blank entries for HTTP/1.0 and HTTP/1.1 (endpoints and protocol formatted once).
+    templates: [Entry; 2],
+    /// The head being started was cut by a capture gap (see `on_cut`): why.
+    cut: Option<String>,
+}
+
+fn side_name(dir: Direction) -> &'static str {
+    match dir {
+        Direction::ClientToServer => "client",
+        Direction::ServerToClient => "server",
+    }
+}
+
+fn note(out: &mut Output, diags: &mut Vec<String>, msg: String) {
+    out.diagnostic(msg.clone());
+    diags.push(msg);
+}
+
+impl Http1Session {
+    pub(crate) fn new(ctx: SessionContext) -> Http1Session {
+        Http1Session {
+            limits: ctx.limits,
+            ctx,
+            client: Side::new(),
+            server: Side::new(),
+            pending: VecDeque::new(),
+            answered: 0,
+            informational: Vec::new(),
+            informational_bytes: 0,
+            response: None,
+            switched: false,
+            templates: [0u8, 1].map(|minor| {
+                let mut protocol = INFO.protocol();
+                protocol.version = format!("1.{minor}");
+                ctx.new_entry(protocol)
+            }),
+            cut: None,
+        }
+    }
+
+    fn side(&mut self, dir: Direction) -> &mut Side {
+        match dir {
+            Direction::ClientToServer => &mut self.client,
+            Direction::ServerToClient => &mut self.server,
+        }
+    }
+
+    // ----- head parsing shared by both sides -------------------------------------------
+
+    /// Resynchronisation and plausibility checks before a head parse. `Some(step)`: done for
+    /// now; `None`: a message may start at `data[0]`, parse it.
+    fn pre_head(&mut self, dir: Direction, data: &[u8]) -> Option<Step> {
+        type StartFn = fn(&[u8]) -> Probe;
+        type PlausibleFn = fn(&[u8]) -> bool;
+        let (start, plausible): (StartFn, PlausibleFn) = match dir {
+            Direction::ClientToServer => (wire::request_start, wire::request_plausible),
+            Direction::ServerToClient => (wire::response_start, wire::response_plausible),
+        };
+        let side = self.side(dir);
+        if side.resync {
+            let (skip, _found) = wire::find_start(data, start);
+            if skip > 0 {
+                side.skipped += skip as u64;
+                return Some(Step::Advance(skip));
+            }
+            if data.is_empty() {
+                return Some(Step::Wait);
+            }
+            // A known method / status line starts here, or may once more bytes arrive.
+            return None;
+        }
+        if !plausible(data) {
+            let reason = if side.base == 0 {
+                format!(
+                    "{} data does not start with an HTTP/1 message (capture joined mid-connection?)",
+                    side_name(dir)
+                )
+            } else {
+                format!("{} data is not an HTTP/1 message head", side_name(dir))
+            };
+            side.resync = true;
+            side.resync_reason = Some(reason);
+            return Some(Step::Advance(0));
+        }
+        None
+    }
+
+    /// The head at `data[0]` is invalid or too large: skip one byte and resynchronise.
+    fn reject_head(&mut self, dir: Direction, why: String) -> Step {
+        let side = self.side(dir);
+        if !side.resync {
+            side.resync = true;
+            side.resync_reason = Some(why);
+        }
+        side.skipped += 1;
+        Step::Advance(1)
+    }
+
+    /// Reports a finished resynchronisation; returns the diagnostic for the next message.
+    fn end_resync(&mut self, dir: Direction, out: &mut Output) -> Option<String> {
+        let side = self.side(dir);
+        let reason = side.resync_reason.take();
+        side.resync = false;
+        let skipped = std::mem::take(&mut side.skipped);
+        if skipped == 0 && reason.is_none() {
+            return None;
+        }
+        let msg = match reason {
+            Some(r) => format!(
+                "{r}: skipped {skipped} bytes of {} data to the next message",
+                side_name(dir)
+            ),
+            None => format!(
+                "skipped {skipped} bytes of {} data to the next message",
+                side_name(dir)
+            ),
+        };
+        out.diagnostic(msg.clone());
+        Some(msg)
+    }
+
+    // ----- client side -----------------------------------------------------------------
+
+    fn client_step(&mut self, chunk: &Chunk<'_>, at: usize, out: &mut Output) -> Step {
+        let data = &chunk.data[at..];
+        match &mut self.client.state {
+            State::WaitUpgrade => Step::Wait,
+            State::Body(body) => {
+                let fed = body.feed(data, self.limits.max_body, self.limits.max_head);
+                match fed {
+                    Fed::More(n) => Step::Advance(n),
+                    Fed::Done(n) => {
+                        self.finish_request(None, out);
+                        Step::Advance(n)
+                    }
+                    Fed::Broken(n, why) => {
+                        self.finish_request(Some(format!("request body: {why}")), out);
+                        self.client.resync = true;
+                        Step::Advance(n)
+                    }
+                }
+            }
+            State::Head => self.client_head(chunk, at, out),
+        }
+    }
+
+    fn client_head(&mut self, chunk: &Chunk<'_>, at: usize, out: &mut Output) -> Step {
+        let data = &chunk.data[at..];
+        if let Some(step) = self.pre_head(Direction::ClientToServer, data) {
+            return step;
+        }
+        let abs = self.client.base + at as u64;
+        let max_head = self.limits.max_head;
+        let parsed = if self.client.scan.should_parse(data, abs) {
+            wire::parse_request(data, max_head)
+        } else {
+            Parsed::Partial
+        };
+        match parsed {
+            Parsed::Partial if data.len() > max_head => self.reject_head(
+                Direction::ClientToServer,
+                format!("request head larger than {max_head} bytes"),
+            ),
+            Parsed::Partial => Step::Wait,
+            Parsed::Invalid(why) => self.reject_head(
+                Direction::ClientToServer,
+                format!("malformed request head ({why})"),
+            ),
+            Parsed::Complete(n, _) if n > max_head => self.reject_head(
+                Direction::ClientToServer,
+                format!("request head larger than {max_head} bytes"),
+            ),
+            Parsed::Complete(n, head) => {
+                let mut diags = Vec::new();
+                if let Some(d) = self.end_resync(Direction::ClientToServer, out) {
+                    diags.push(d);
+                }
+                self.start_request(head, n, chunk.ts_at(at), diags, out);
+                Step::Advance(n)
+            }
+        }
+    }
+
+    fn start_request(
+        &mut self,
+        head: wire::RequestHead,
+        head_len: usize,
+        ts: Nanos,
+        mut diags: Vec<String>,
+        out: &mut Output,
+    ) {
+        let mut gap = std::mem::take(&mut self.client.after_gap);
+        if gap {
+            diags.push("request follows a capture gap: pairing may be off".to_owned());
+        }
+        let cut = self.cut.take();
+        if let Some(why) = &cut {
+            note(out, &mut diags, why.clone());
+            gap = true;
+        }
+        let minor = head.minor;
+        let is_head = head.method.eq_ignore_ascii_case("HEAD");
+        let is_connect = head.method.eq_ignore_ascii_case("CONNECT");
+        let mut framing_diags = Vec::new();
+        let framing = message::framing(&head.headers, true, &mut framing_diags);
+        for d in framing_diags {
+            note(out, &mut diags, format!("request: {d}"));
+        }
+        let req = message::build_request(head, self.ctx.server, head_len);
+        let upgrade = req.header("upgrade").is_some_and(|u| !u.trim().is_empty());
+        if self.pending.len() >= self.limits.max_pending.max(1)
+            && let Some(old) = self.pending.pop_front()
+        {
+            if old.resp.is_some() {
+                self.answered = self.answered.saturating_sub(1);
+            }
+            let msg = format!(
+                "more than {} requests waiting for a response: the oldest is emitted unanswered",
+                self.limits.max_pending
+            );
+            out.diagnostic(msg.clone());
+            let mut e = self.build_entry(old);
+            e.diagnostics.push(msg);
+            out.emit(e);
+        }
+        self.pending.push_back(Exchange {
+            req: Some(ReqMsg {
+                req,
+                ts,
+                size: head_len as u64,
+                truncated: cut.is_some(),
+                gap,
+                diagnostics: diags,
+                minor,
+                is_head,
+                is_connect,
+                upgrade,
+            }),
+            req_done: false,
+            resp: None,
+        });
+        match framing {
+            None => {
+                self.client.state = State::Head;
+                self.complete_request(BodyReader::new(Framing::Length(0)), None, out);
+            }
+            Some(f) => self.client.state = State::Body(BodyReader::new(f)),
+        }
+    }
+
+    /// Completes the request whose body the client side was receiving.
+    fn finish_request(&mut self, broken: Option<String>, out: &mut Output) {
+        let body = match std::mem::replace(&mut self.client.state, State::Head) {
+            State::Body(b) => b,
+            _ => BodyReader::new(Framing::Length(0)),
+        };
+        self.complete_request(body, broken, out);
+    }
+
+    fn complete_request(&mut self, mut body: BodyReader, broken: Option<String>, out: &mut Output) {
+        let cap = self.limits.max_body;
+        let mut wait_upgrade = false;
+        if let Some(ex) = self.pending.back_mut()
+            && !ex.req_done
+            && let Some(r) = ex.req.as_mut()
+        {
+            if let Some(why) = broken {
+                note(out, &mut r.diagnostics, why);
+                r.truncated = true;
+            }
+            r.size += body.wire;
+            r.gap |= body.gap;
+            r.req.body_size = body.size;
+            r.req.trailers = std::mem::take(&mut body.trailers);
+            if body.size > 0 || !body.kept.is_empty() {
+                let mut diags = Vec::new();
+                let headers = std::mem::take(&mut r.req.headers);
+                let content = message::body_content(&headers, body, cap, &mut diags);
+                r.truncated |= content.truncated;
+                r.req.post_data = Some(message::post_data(&headers, content));
+                r.req.headers = headers;
+                for d in diags {
+                    note(out, &mut r.diagnostics, format!("request body: {d}"));
+                }
+            }
+            wait_upgrade = r.upgrade || r.is_connect;
+            ex.req_done = true;
+        }
+        if wait_upgrade && matches!(self.client.state, State::Head) && !self.client.resync {
+            self.client.state = State::WaitUpgrade;
+        }
+        self.flush(out);
+    }
+
+    // ----- server side -----------------------------------------------------------------
+
+    fn server_step(&mut self, chunk: &Chunk<'_>, at: usize, out: &mut Output) -> Step {
+        let data = &chunk.data[at..];
+        match &mut self.server.state {
+            State::Body(body) => {
+                let fed = body.feed(data, self.limits.max_body, self.limits.max_head);
+                match fed {
+                    Fed::More(n) => Step::Advance(n),
+                    Fed::Done(n) => {
+                        self.finish_response(None, out);
+                        Step::Advance(n)
+                    }
+                    Fed::Broken(n, why) => {
+                        self.finish_response(Some(format!("response body: {why}")), out);
+                        self.server.resync = true;
+                        Step::Advance(n)
+                    }
+                }
+            }
+            State::Head | State::WaitUpgrade => self.server_head(chunk, at, out),
+        }
+    }
+
+    fn server_head(&mut self, chunk: &Chunk<'_>, at: usize, out: &mut Output) -> Step {
+        let data = &chunk.data[at..];
+        if let Some(step) = self.pre_head(Direction::ServerToClient, data) {
+            return step;
+        }
+        let abs = self.server.base + at as u64;
+        let max_head = self.limits.max_head;
+        let parsed = if self.server.scan.should_parse(data, abs) {
+            wire::parse_response(data, max_head)
+        } else {
+            Parsed::Partial
+        };
+        match parsed {
+            Parsed::Partial if data.len() > max_head => self.reject_head(
+                Direction::ServerToClient,
+                format!("response head larger than {max_head} bytes"),
+            ),
+            Parsed::Partial => Step::Wait,
+            Parsed::Invalid(why) => self.reject_head(
+                Direction::ServerToClient,
+                format!("malformed response head ({why})"),
+            ),
+            Parsed::Complete(n, _) if n > max_head => self.reject_head(
+                Direction::ServerToClient,
+                format!("response head larger than {max_head} bytes"),
+            ),
+            Parsed::Complete(n, head) => {
+                let mut diags = Vec::new();
+                if let Some(d) = self.end_resync(Direction::ServerToClient, out) {
+                    diags.push(d);
+                }
+                self.start_response(head, n, chunk, at, diags, out);
+                Step::Advance(n)
+            }
+        }
+    }
+
+    fn start_response(
+        &mut self,
+        head: wire::ResponseHead,
+        head_len: usize,
+        chunk: &Chunk<'_>,
+        at: usize,
+        mut diags: Vec<String>,
+        out: &mut Output,
+    ) {
+        let code = head.code;
+        if (100..200).contains(&code) && code != 101 {
+            // Interim response: remembered for the final one, never paired by itself.
+            self.informational.push(code);
+            self.informational_bytes += head_len as u64;
+            return;
+        }
+        let mut gap = std::mem::take(&mut self.server.after_gap);
+        if gap {
+            diags.push("response follows a capture gap: pairing may be off".to_owned());
+        }
+        let cut = self.cut.take();
+        if let Some(why) = &cut {
+            note(out, &mut diags, why.clone());
+            gap = true;
+        }
+        let ts = chunk.ts_at(at);
+        let minor = head.minor;
+        let (req_head, req_connect, req_upgrade) = self
+            .pending
+            .get(self.answered)
+            .and_then(|ex| ex.req.as_ref())
+            .map_or((false, false, false), |r| {
+                (r.is_head, r.is_connect, r.upgrade)
+            });
+        let mut resp = message::build_response(head, head_len);
+        resp.informational = std::mem::take(&mut self.informational);
+        let size = head_len as u64 + std::mem::take(&mut self.informational_bytes);
+        let switch = if code == 101 {
+            Some(
+                resp.header("upgrade")
+                    .and_then(|u| u.split(',').next())
+                    .map(|t| t.trim().to_ascii_lowercase())
+                    .filter(|t| !t.is_empty())
+                    .unwrap_or_else(|| "unknown".to_owned()),
+            )
+        } else if req_connect && (200..300).contains(&code) {
+            Some("connect".to_owned())
+        } else {
+            None
+        };
+        let no_body = switch.is_some() || req_head || code == 204 || code == 304;
+        let framing = if no_body {
+            None
+        } else {
+            let mut framing_diags = Vec::new();
+            let f = message::framing(&resp.headers, false, &mut framing_diags);
+            for d in framing_diags {
+                note(out, &mut diags, format!("response: {d}"));
+            }
+            f
+        };
+        let msg = RespMsg {
+            resp,
+            ts,
+            size,
+            truncated: cut.is_some(),
+            gap,
+            diagnostics: diags,
+            minor,
+        };
+        if switch.is_none()
+            && (req_upgrade || req_connect)
+            && matches!(self.client.state, State::WaitUpgrade)
+        {
+            // The server declined the switch: the client's next bytes are HTTP/1 again.
+            self.client.state = State::Head;
+        }
+        if let Some(protocol) = switch {
+            self.attach_response(msg, out);
+            // The session ends here: emit everything, in order.
+            self.flush_all(out);
+            out.upgrade = Some(Upgrade {
+                protocol,
+                ts: chunk.ts_at(at + head_len.saturating_sub(1)),
+            });
+            self.switched = true;
+            return;
+        }
+        self.response = Some(msg);
+        match framing {
+            None => self.complete_response(BodyReader::new(Framing::Length(0)), None, out),
+            Some(f) => self.server.state = State::Body(BodyReader::new(f)),
+        }
+    }
+
+    fn finish_response(&mut self, broken: Option<String>, out: &mut Output) {
+        let body = match std::mem::replace(&mut self.server.state, State::Head) {
+            State::Body(b) => b,
+            _ => BodyReader::new(Framing::Length(0)),
+        };
+        self.complete_response(body, broken, out);
+    }
+
+    fn complete_response(
+        &mut self,
+        mut body: BodyReader,
+        broken: Option<String>,
+        out: &mut Output,
+    ) {
+        let Some(mut m) = self.response.take() else {
+            return;
+        };
+        if let Some(why) = broken {
+            note(out, &mut m.diagnostics, why);
+            m.truncated = true;
+        }
+        m.size += body.wire;
+        m.gap |= body.gap;
+        m.resp.body_size = body.size;
+        m.resp.trailers = std::mem::take(&mut body.trailers);
+        let mut diags = Vec::new();
+        let content =
+            message::body_content(&m.resp.headers, body, self.limits.max_body, &mut diags);
+        m.truncated |= content.truncated;
+        m.resp.content = content.content;
+        for d in diags {
+            note(out, &mut m.diagnostics, format!("response body: {d}"));
+        }
+        self.attach_response(m, out);
+    }
+
+    /// Pairs a complete response with the oldest unanswered request.
+    fn attach_response(&mut self, mut m: RespMsg, out: &mut Output) {
+        if let Some(ex) = self.pending.get_mut(self.answered) {
+            ex.resp = Some(m);
+        } else {
+            note(
+                out,
+                &mut m.diagnostics,
+                "response without a captured request".to_owned(),
+            );
+            m.gap = true;
+            self.pending.push_back(Exchange {
+                req: None,
+                req_done: true,
+                resp: Some(m),
+            });
+        }
+        self.answered += 1;
+        self.flush(out);
+    }
+
+    // ----- pairing and entries ---------------------------------------------------------
+
+    /// Emits the leading exchanges that are complete on both sides.
+    fn flush(&mut self, out: &mut Output) {
+        while self
+            .pending
+            .front()
+            .is_some_and(|ex| ex.req_done && ex.resp.is_some())
+        {
+            if let Some(ex) = self.pending.pop_front() {
+                self.answered = self.answered.saturating_sub(1);
+                let e = self.build_entry(ex);
+                out.emit(e);
+            }
+        }
+    }
+
+    /// Emits every exchange, answered or not.
+    fn flush_all(&mut self, out: &mut Output) {
+        while let Some(ex) = self.pending.pop_front() {
+            let e = self.build_entry(ex);
+            if e.response.is_none() {
+                out.diagnostic("no response captured");
+            }
+            out.emit(e);
+        }
+        self.answered = 0;
+    }
+
+    fn build_entry(&self, ex: Exchange) -> Entry {
+        let minor = ex
+            .req
+            .as_ref()
+            .map(|r| r.minor)
+            .or(ex.resp.as_ref().map(|r| r.minor))
+            .unwrap_or(1);
+        let mut e = match minor {
+            0 => self.templates[0].clone(),
+            1 => self.templates[1].clone(),
+            m => {
+                let mut protocol = INFO.protocol();
+                protocol.version = format!("1.{m}");
+                self.ctx.new_entry(protocol)
+            }
+        };
+        let resp_ts = ex.resp.as_ref().map(|r| r.ts);
+        let req_ts = match &ex.req {
+            Some(r) => r.ts,
+            None => resp_ts.unwrap_or(0),
+        };
+        e.set_times(req_ts, resp_ts);
+        match ex.req {
+            Some(r) => {
+                e.request_size = r.size;
+                e.truncated |= r.truncated;
+                e.gap |= r.gap;
+                e.diagnostics.extend(r.diagnostics);
+                e.request = Payload::HttpRequest(Box::new(r.req));
+            }
+            None => {
+                let version = message::version_string(minor);
+                e.request = Payload::HttpRequest(Box::new(HttpRequest {
+                    http_version: version,
+                    ..HttpRequest::default()
+                }));
+            }
+        }
+        match ex.resp {
+            Some(r) => {
+                e.response_size = r.size;
+                e.truncated |= r.truncated;
+                e.gap |= r.gap;
+                e.diagnostics.extend(r.diagnostics);
+                e.response = Payload::HttpResponse(Box::new(r.resp));
+            }
+            None => e.diagnostics.push("no response captured".to_owned()),
+        }
+        e
+    }
+
+    /// Ends whatever body `dir` is receiving because no more bytes will come.
+    fn end_of_stream(&mut self, dir: Direction, out: &mut Output) {
+        let side = self.side(dir);
+        let State::Body(body) = &side.state else {
+            if matches!(side.state, State::WaitUpgrade) {
+                side.state = State::Head;
+            }
+            return;
+        };
+        let broken = match body.framing {
+            Framing::Close => None,
+            _ => Some(format!(
+                "{} closed the connection before the end of the body",
+                side_name(dir)
+            )),
+        };
+        match dir {
+            Direction::ClientToServer => self.finish_request(broken, out),
+            Direction::ServerToClient => self.finish_response(broken, out),
+        }
+    }
+
+    fn report_skipped(&mut self, dir: Direction, out: &mut Output) {
+        let side = self.side(dir);
+        if side.skipped > 0 {
+            let msg = format!(
+                "skipped {} bytes of {} data that were not HTTP/1",
+                side.skipped,
+                side_name(dir)
+            );
+            side.skipped = 0;
+            out.diagnostic(msg);
+        }
+    }
+}
+
+impl Session for Http1Session {
+    fn on_data(&mut self, chunk: &Chunk<'_>, out: &mut Output) -> usize {
+        let mut used = 0;
+        let mut idle = 0;
+        while used < chunk.data.len() && !self.switched {
+            let step = match chunk.dir {
+                Direction::ClientToServer => self.client_step(chunk, used, out),
+                Direction::ServerToClient => self.server_step(chunk, used, out),
+            };
+            match step {
+                Step::Wait => break,
+                Step::Advance(n) => {
+                    let n = n.min(chunk.data.len() - used);
+                    used += n;
+                    self.side(chunk.dir).base += n as u64;
+                    // A zero-byte step changes state; a few in a row would be a bug: stop
+                    // rather than spin.
+                    idle = if n == 0 { idle + 1 } else { 0 };
+                    if idle > 8 {
+                        break;
+                    }
+                }
+            }
+        }
+        used
+    }
+
+    fn on_cut(&mut self, chunk: &Chunk<'_>, out: &mut Output) {
+        let dir = chunk.dir;
+        if self.switched {
+            return;
+        }
+        if !matches!(self.side(dir).state, State::Head) {
+            return;
+        }
+        let start = match dir {
+            Direction::ClientToServer => wire::request_start(chunk.data),
+            Direction::ServerToClient => wire::response_start(chunk.data),
+        };
+        if !matches!(start, Probe::Match { .. }) {
+            return;
+        }
+        // Complete lines of a head whose end was never captured: show them, as Wireshark
+        // does, rather than lose the message.
+        let Some(head) = wire::close_cut_head(chunk.data) else {
+            return;
+        };
+        let max_head = self.limits.max_head;
+        let len = chunk.data.len();
+        let why = format!(
+            "{} head cut by a capture gap after {len} bytes: later headers and the body were not captured",
+            if dir == Direction::ClientToServer {
+                "request"
+            } else {
+                "response"
+            }
+        );
+        match dir {
+            Direction::ClientToServer => {
+                if let Parsed::Complete(_, h) = wire::parse_request(&head, max_head) {
+                    let diags = self.end_resync(dir, out).into_iter().collect();
+                    self.cut = Some(why);
+                    self.start_request(h, len, chunk.ts_at(0), diags, out);
+                    if matches!(self.client.state, State::Body(_)) {
+                        self.finish_request(None, out);
+                    }
+                }
+            }
+            Direction::ServerToClient => {
+                if let Parsed::Complete(_, h) = wire::parse_response(&head, max_head) {
+                    let diags = self.end_resync(dir, out).into_iter().collect();
+                    self.cut = Some(why);
+                    self.start_response(h, len, chunk, 0, diags, out);
+                    if matches!(self.server.state, State::Body(_)) {
+                        self.finish_response(None, out);
+                    }
+                }
+            }
+        }
+        self.cut = None;
+    }
+
+    fn on_gap(&mut self, dir: Direction, len: u64, _ts: Nanos, out: &mut Output) {
+        if self.switched {
+            return;
+        }
+        let side = self.side(dir);
+        side.base += len;
+        side.scan.reset();
+        let absorbed = match &mut side.state {
+            State::Body(body) => {
+                let fits = body.absorb_gap(len);
+                if fits && body.is_done() {
+                    Some(true)
+                } else if fits {
+                    Some(false)
+                } else {
+                    None
+                }
+            }
+            _ => None,
+        };
+        let name = side_name(dir);
+        match absorbed {
+            Some(done) => {
+                let msg = format!("{len} bytes of the {name}'s body lost in a capture gap");
+                out.diagnostic(msg.clone());
+                match dir {
+                    Direction::ClientToServer => {
+                        if let Some(r) = self.pending.back_mut().and_then(|ex| ex.req.as_mut()) {
+                            r.diagnostics.push(msg);
+                            r.gap = true;
+                        }
+                        if done {
+                            self.finish_request(None, out);
+                        }
+                    }
+                    Direction::ServerToClient => {
+                        if let Some(r) = self.response.as_mut() {
+                            r.diagnostics.push(msg);
+                            r.gap = true;
+                        }
+                        if done {
+                            self.finish_response(None, out);
+                        }
+                    }
+                }
+            }
+            None => {
+                let in_body = matches!(self.side(dir).state, State::Body(_));
+                if in_body {
+                    let why = format!("{len} bytes lost in a capture gap: message cut");
+                    match dir {
+                        Direction::ClientToServer => {
+                            if let Some(r) = self.pending.back_mut().and_then(|ex| ex.req.as_mut())
+                            {
+                                r.gap = true;
+                            }
+                            self.finish_request(Some(why), out);
+                        }
+                        Direction::ServerToClient => {
+                            if let Some(r) = self.response.as_mut() {
+                                r.gap = true;
+                            }
+                            self.finish_response(Some(why), out);
+                        }
+                    }
+                } else {
+                    out.diagnostic(format!(
+                        "{len} bytes of {name} data lost in a capture gap: resynchronising"
+                    ));
+                }
+                let side = self.side(dir);
+                side.state = State::Head;
+                side.after_gap = true;
+                if !side.resync {
+                    side.resync = true;
+                    side.resync_reason = Some(format!("after a {len} byte capture gap"));
+                }
+            }
+        }
+    }
+
+    fn on_fin(&mut self, dir: Direction, _ts: Nanos, out: &mut Output) {
+        if self.switched {
+            return;
+        }
+        self.end_of_stream(dir, out);
+    }
+
+    fn on_close(&mut self, _ts: Nanos, out: &mut Output) {
+        if self.switched {
+            return;
+        }
+        self.end_of_stream(Direction::ClientToServer, out);
+        self.end_of_stream(Direction::ServerToClient, out);
+        self.report_skipped(Direction::ClientToServer, out);
+        self.report_skipped(Direction::ServerToClient, out);
+        self.flush_all(out);
+    }
+}
