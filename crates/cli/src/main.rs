@@ -1,0 +1,45 @@
+//! `mizu`: an API traffic viewer. `mizu read FILE…` decodes captures into API calls.
+//!
+//! Exit status (also in `mizu read --help` and the README):
+//! - 0: success;
+//! - 2: bad command line;
+//! - 3: an input could not be read at all (missing, not a pcap/pcapng, empty);
+//! - 4: an input was truncated or corrupt part-way: everything decodable was printed;
+//! - 5: output could not be written (other than a closed pipe, which ends quietly).
+
+mod output;
+mod read;
+
+/// mimalloc: entries are many small strings; it cut allocation cost about in half in
+/// profiles of `mizu read` (glibc malloc/free were ~20% of the time).
+#[global_allocator]
+static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
+use clap::{Parser, Subcommand};
+use std::process::ExitCode;
+
+#[derive(Parser)]
+#[command(
+    name = "mizu",
+    version,
+    about = "API traffic viewer: HTTP calls (and more) reassembled from packets",
+    long_about = "API traffic viewer: reassembles TCP, decodes application protocols and \
+                  shows every request/response pair.\n\nStart with: mizu read capture.pcap"
+)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Decode pcap/pcapng files into entries (one per request/response exchange).
+    Read(read::ReadArgs),
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    match cli.command {
+        Command::Read(args) => read::run(args),
+    }
+}

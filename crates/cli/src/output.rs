@@ -1,0 +1,262 @@
+//! Output formats of `mizu read`: JSON lines (the entry model), a one-line-per-entry
+//! table (like the UI's list row), and HAR 1.2 (importable by Chrome DevTools).
+//! Every format is written incrementally: nothing is held back until the end.
+
+use mizu_model::{Entry, Header, HttpRequest, HttpResponse, Payload};
+use serde_json::{Value, json};
+use std::io::{self, Write};
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
+pub enum Format {
+    /// One JSON entry per line (the Mizu-compatible entry model, docs/entry.md).
+    Jsonl,
+    /// One aligned line per entry: time, protocol, method, status, summary, endpoints, latency.
+    Table,
+    /// HTTP Archive 1.2 (open in Chrome DevTools > Network > Import HAR). HTTP entries only.
+    Har,
+}
+
+pub struct Writer<W: Write> {
+    format: Format,
+    out: W,
+    written: u64,
+    skipped: u64,
+    /// Reused serialisation buffer.
+    buf: Vec<u8>,
+    /// Write every entry out at once (reading a live pipe): latency over throughput.
+    pub immediate: bool,
+}
+
+impl<W: Write> Writer<W> {
+    pub fn new(format: Format, out: W) -> Writer<W> {
+        Writer {
+            format,
+            out,
+            written: 0,
+            skipped: 0,
+            buf: Vec::with_capacity(1 << 17),
+            immediate: false,
+        }
+    }
+
+    /// Entries the format could not express (non-HTTP entries in HAR).
+    pub fn skipped(&self) -> u64 {
+        self.skipped
+    }
+
+    pub fn write(&mut self, e: &Entry) -> io::Result<()> {
+        match self.format {
+            Format::Jsonl => {
+                // Entries accumulate in `buf` and go out in 64 KiB writes.
+                mizu_model::json::write_json(&mut self.buf, e).map_err(io::Error::other)?;
+                self.buf.push(b'\n');
+                if self.buf.len() >= 1 << 16 {
+                    self.out.write_all(&self.buf)?;
+                    self.buf.clear();
+                }
+            }
+            Format::Table => {
+                if self.written == 0 {
+                    writeln!(
+                        self.out,
+                        "{:<23} {:<6} {:<7} {:>6}  {:<40} {:<45} {:>10}",
+                        "TIME", "PROTO", "METHOD", "STATUS", "SUMMARY", "SRC -> DST", "LATENCY"
+                    )?;
+                }
+                writeln!(self.out, "{}", table_row(e))?;
+            }
+            Format::Har => {
+                let Some(v) = har_entry(e) else {
+                    self.skipped += 1;
+                    return Ok(());
+                };
+                if self.written == 0 {
+                    self.out.write_all(
+                        concat!(
+                            "{\"log\":{\"version\":\"1.2\",\"creator\":{\"name\":\"mizu\",\"version\":\"",
+                            env!("CARGO_PKG_VERSION"),
+                            "\"},\"pages\":[],\"entries\":[\n"
+                        )
+                        .as_bytes(),
+                    )?;
+                } else {
+                    self.out.write_all(b",\n")?;
+                }
+                serde_json::to_writer(&mut self.out, &v)?;
+            }
+        }
+        self.written += 1;
+        if self.immediate {
+            self.out.write_all(&self.buf)?;
+            self.buf.clear();
+            self.out.flush()?;
+        }
+        Ok(())
+    }
+
+    /// Closes the document (HAR) and flushes.
+    pub fn finish(&mut self) -> io::Result<()> {
+        self.out.write_all(&self.buf)?;
+        self.buf.clear();
+        if self.format == Format::Har {
+            if self.written == 0 {
+                self.out.write_all(
+                    concat!(
+                        "{\"log\":{\"version\":\"1.2\",\"creator\":{\"name\":\"mizu\",\"version\":\"",
+                        env!("CARGO_PKG_VERSION"),
+                        "\"},\"pages\":[],\"entries\":[\n"
+                    )
+                    .as_bytes(),
+                )?;
+            }
+            self.out.write_all(b"\n]}}\n")?;
+            // Written once: a second finish must not close the document twice.
+            self.format = Format::Jsonl;
+        }
+        self.out.flush()
+    }
+}
+
+fn truncate_chars(s: &str, max: usize) -> String {
+    if s.chars().count() <= max {
+        s.to_owned()
+    } else {
+        let mut t: String = s.chars().take(max.saturating_sub(1)).collect();
+        t.push('…');
+        t
+    }
+}
+
+fn table_row(e: &Entry) -> String {
+    let sum = mizu_dissectors::registry::summarize(e);
+    let time = e.start_time.replace('T', " ");
+    let time = time.get(..23).unwrap_or(&time).to_owned();
+    let status = sum.status.map_or_else(|| "-".to_owned(), |s| s.to_string());
+    let latency = if e.response.is_none() {
+        "-".to_owned()
+    } else if e.elapsed_micros < 1000 {
+        format!("{}µs", e.elapsed_micros)
+    } else {
+        format!("{:.1}ms", e.elapsed_micros as f64 / 1000.0)
+    };
+    let mut flags = String::new();
+    if e.gap {
+        flags.push_str(" [gap]");
+    }
+    if e.truncated {
+        flags.push_str(" [truncated]");
+    }
+    format!(
+        "{:<23} {:<6} {:<7} {:>6}  {:<40} {:<45} {:>10}{}",
+        time,
+        e.protocol.abbr,
+        truncate_chars(&sum.method, 7),
+        status,
+        truncate_chars(&sum.summary, 40),
+        format!("{}:{} -> {}:{}", e.src.ip, e.src.port, e.dst.ip, e.dst.port),
+        latency,
+        flags
+    )
+}
+
+fn har_pairs(pairs: &[Header]) -> Value {
+    Value::Array(
+        pairs
+            .iter()
+            .map(|h| json!({"name": h.name, "value": h.value}))
+            .collect(),
+    )
+}
+
+fn har_request(r: &HttpRequest) -> Value {
+    let mut v = json!({
+        "method": r.method,
+        "url": r.url,
+        "httpVersion": r.http_version,
+        "cookies": har_pairs(&r.cookies),
+        "headers": har_pairs(&r.headers),
+        "queryString": har_pairs(&r.query_string),
+        "headersSize": r.headers_size,
+        "bodySize": r.body_size,
+    });
+    if let Some(p) = &r.post_data {
+        let mut pd = json!({ "mimeType": p.mime_type, "text": p.text });
+        if !p.params.is_empty() {
+            pd["params"] = Value::Array(
+                p.params
+                    .iter()
+                    .map(|f| {
+                        let mut o = json!({"name": f.name, "value": f.value});
+                        if let Some(n) = &f.file_name {
+                            o["fileName"] = json!(n);
+                        }
+                        if let Some(c) = &f.content_type {
+                            o["contentType"] = json!(c);
+                        }
+                        o
+                    })
+                    .collect(),
+            );
+        }
+        if let Some(enc) = &p.encoding {
+            pd["encoding"] = json!(enc);
+        }
+        v["postData"] = pd;
+    }
+    v
+}
+
+fn har_response(r: Option<&HttpResponse>) -> Value {
+    let Some(r) = r else {
+        // HAR requires a response; an unanswered request shows as status 0, as browsers do.
+        return json!({
+            "status": 0, "statusText": "", "httpVersion": "", "cookies": [], "headers": [],
+            "content": {"size": 0, "mimeType": "x-unknown"}, "redirectURL": "",
+            "headersSize": -1, "bodySize": -1, "_error": "no response captured"
+        });
+    };
+    let mut content = json!({
+        "size": r.content.size,
+        "mimeType": if r.content.mime_type.is_empty() { "x-unknown" } else { r.content.mime_type.as_str() },
+        "text": r.content.text,
+    });
+    if let Some(enc) = &r.content.encoding {
+        content["encoding"] = json!(enc);
+    }
+    if r.content.compression.is_some() {
+        content["compression"] = json!(r.content.size as i64 - r.body_size as i64);
+    }
+    json!({
+        "status": r.status,
+        "statusText": r.status_text,
+        "httpVersion": r.http_version,
+        "cookies": har_pairs(&r.cookies),
+        "headers": har_pairs(&r.headers),
+        "content": content,
+        "redirectURL": r.redirect_url,
+        "headersSize": r.headers_size,
+        "bodySize": r.body_size,
+    })
+}
+
+/// The HAR `entries[]` item for an HTTP entry; `None` for other protocols.
+pub fn har_entry(e: &Entry) -> Option<Value> {
+    let Payload::HttpRequest(req) = &e.request else {
+        return None;
+    };
+    let resp = e.response.as_http_response();
+    let total_ms = e.elapsed_micros as f64 / 1000.0;
+    Some(json!({
+        "startedDateTime": e.start_time,
+        "time": total_ms,
+        "request": har_request(req),
+        "response": har_response(resp),
+        "cache": {},
+        "timings": {"blocked": -1, "dns": -1, "connect": -1, "send": 0, "wait": total_ms, "receive": 0, "ssl": -1},
+        "serverIPAddress": e.dst.ip,
+        "connection": e.flow.to_string(),
+        "_src": format!("{}:{}", e.src.ip, e.src.port),
+        "_truncated": e.truncated,
+        "_gap": e.gap,
+    }))
+}

@@ -1,0 +1,261 @@
+//! `mizu read FILE...`: stream entries out of capture files.
+//!
+//! Files are read in the order given, as one capture (rotated files of one tcpdump run
+//! continue each other's connections). Entries are written as soon as they complete, so
+//! memory does not grow with the file size.
+
+use crate::output::{Format, Writer};
+use clap::Args;
+use mizu_dissect::Limits;
+use mizu_engine::{Engine, EngineConfig, EngineStats};
+use mizu_source::{FileSource, PacketSource, SourceError, SourceErrorKind, SourceStats};
+use std::io::{IsTerminal, Write};
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+const EXIT_UNREADABLE: u8 = 3;
+const EXIT_TRUNCATED: u8 = 4;
+const EXIT_OUTPUT: u8 = 5;
+
+#[derive(Args)]
+#[command(
+    after_help = "Exit status: 0 ok; 2 bad usage; 3 an input could not be read \
+(missing, not a capture, empty); 4 an input was truncated or corrupt part-way (what could \
+be decoded was printed); 5 output could not be written.\n\n\
+Examples:\n  mizu read capture.pcap\n  mizu read --format har capture.pcap > calls.har\n  \
+tcpdump -w - -i any port 80 | mizu read -"
+)]
+pub struct ReadArgs {
+    /// Capture files (pcap or pcapng, from tcpdump -w or Wireshark). `-` reads stdin.
+    #[arg(required = true, value_name = "FILE")]
+    files: Vec<PathBuf>,
+
+    /// Output format. Default: table on a terminal, jsonl otherwise.
+    #[arg(long, short = 'f', value_enum)]
+    format: Option<Format>,
+
+    /// Print packet, flow, entry, gap and drop counters to stderr at the end.
+    #[arg(long)]
+    stats: bool,
+
+    /// Print the counters as JSON (to stderr) instead of a table. Implies --stats.
+    #[arg(long)]
+    stats_json: bool,
+
+    /// Body bytes kept per message after decompression (bigger bodies are cut and marked
+    /// `truncated`). Accepts K/M/G suffixes (KiB, MiB, GiB).
+    #[arg(long, default_value = "1M", value_parser = parse_size)]
+    max_body: usize,
+}
+
+/// Parses `1048576`, `64K`, `1M`, `2G`, `1MiB`, `512KB` (binary multiples).
+pub fn parse_size(s: &str) -> Result<usize, String> {
+    let t = s.trim();
+    let digits_end = t.find(|c: char| !c.is_ascii_digit()).unwrap_or(t.len());
+    let (num, unit) = t.split_at(digits_end);
+    let n: usize = num.parse().map_err(|_| {
+        format!("`{s}` is not a size: use a number with an optional K, M or G suffix, e.g. 1M")
+    })?;
+    let mult: usize = match unit.trim().to_ascii_uppercase().as_str() {
+        "" | "B" => 1,
+        "K" | "KB" | "KIB" => 1 << 10,
+        "M" | "MB" | "MIB" => 1 << 20,
+        "G" | "GB" | "GIB" => 1 << 30,
+        other => {
+            return Err(format!(
+                "unknown size unit `{other}` in `{s}`: use K, M or G, e.g. 1M"
+            ));
+        }
+    };
+    n.checked_mul(mult)
+        .ok_or_else(|| format!("`{s}` is too large"))
+}
+
+fn open(path: &Path) -> Result<FileSource, SourceError> {
+    if path.as_os_str() == "-" {
+        FileSource::from_reader("stdin".to_owned(), Box::new(std::io::stdin()))
+    } else {
+        FileSource::open(path)
+    }
+}
+
+pub fn run(args: ReadArgs) -> ExitCode {
+    let stdout = std::io::stdout();
+    let format = args.format.unwrap_or(if stdout.is_terminal() {
+        Format::Table
+    } else {
+        Format::Jsonl
+    });
+    let config = EngineConfig {
+        limits: Limits {
+            max_body: args.max_body,
+            ..Limits::default()
+        },
+        ..EngineConfig::default()
+    };
+    let mut engine = Engine::new(config, mizu_dissectors::registry::all());
+    let mut writer = Writer::new(
+        format,
+        std::io::BufWriter::with_capacity(1 << 16, stdout.lock()),
+    );
+    // `tcpdump -w - | mizu read -`: show each entry as soon as it completes.
+    writer.immediate = args.files.iter().any(|f| f.as_os_str() == "-");
+    let mut status = 0u8;
+    let mut totals = SourceStats::default();
+    // Shared with the sink closure, which the packet loop must be able to check.
+    let write_error: std::cell::RefCell<Option<std::io::Error>> = std::cell::RefCell::new(None);
+
+    let mut sink = |e: mizu_model::Entry| {
+        let mut err = write_error.borrow_mut();
+        if err.is_none()
+            && let Err(e) = writer.write(&e)
+        {
+            *err = Some(e);
+        }
+    };
+
+    'files: for path in &args.files {
+        let mut source = match open(path) {
+            Ok(s) => s,
+            Err(e) => {
+                eprintln!("mizu: {e}");
+                status = status.max(EXIT_UNREADABLE);
+                continue;
+            }
+        };
+        loop {
+            match source.next_packet() {
+                Ok(Some(pkt)) => engine.push(&pkt, &mut sink),
+                Ok(None) => break,
+                Err(e) => {
+                    eprintln!("mizu: {e}");
+                    status = status.max(match e.kind() {
+                        SourceErrorKind::Truncated | SourceErrorKind::Corrupt => EXIT_TRUNCATED,
+                        SourceErrorKind::NotACapture
+                        | SourceErrorKind::Empty
+                        | SourceErrorKind::Io => EXIT_UNREADABLE,
+                    });
+                    break;
+                }
+            }
+            if write_error.borrow().is_some() {
+                break 'files;
+            }
+        }
+        let s = source.stats();
+        totals.packets += s.packets;
+        totals.bytes += s.bytes;
+        totals.dropped += s.dropped;
+    }
+    engine.finish(&mut sink);
+    let finish = writer.finish();
+    let write_error = write_error.into_inner().or(finish.err());
+    if let Some(e) = write_error
+        && e.kind() != std::io::ErrorKind::BrokenPipe
+    {
+        eprintln!("mizu: cannot write output: {e}");
+        status = status.max(EXIT_OUTPUT);
+    }
+    if args.stats || args.stats_json {
+        print_stats(
+            &totals,
+            &engine.stats(),
+            writer_skipped(&writer),
+            args.stats_json,
+        );
+    }
+    ExitCode::from(status)
+}
+
+fn writer_skipped<W: Write>(w: &Writer<W>) -> u64 {
+    w.skipped()
+}
+
+fn print_stats(src: &SourceStats, st: &EngineStats, har_skipped: u64, json: bool) {
+    if json {
+        let v = serde_json::json!({ "source": src, "engine": st, "harSkipped": har_skipped });
+        eprintln!("{v}");
+        return;
+    }
+    let r = &st.reassembly;
+    let d = &st.decode;
+    let mut lines = vec![
+        format!("packets          {} ({} bytes)", src.packets, src.bytes),
+        format!(
+            "decoded          tcp {}  udp {}  other {}  non-ip {}  malformed {}  truncated(snaplen) {}  unsupported-link {}",
+            d.tcp, d.udp, d.other, d.non_ip, d.malformed, d.truncated, d.unsupported_link
+        ),
+        format!(
+            "ip fragments     {} seen, {} datagrams reassembled, {} dropped",
+            d.fragments, d.fragments_reassembled, d.fragments_dropped
+        ),
+        format!(
+            "flows            {} tcp ({} mid-stream), {} dissected, {} unparsed, {} empty",
+            st.flows, r.midstream_pickups, st.flows_dissected, st.flows_unparsed, st.flows_empty
+        ),
+        format!("entries          {}", st.entries),
+    ];
+    for (id, p) in &st.protocols {
+        lines.push(format!(
+            "  {id:<14} {} flows, {} entries, {} diagnostics",
+            p.flows, p.entries, p.diagnostics
+        ));
+    }
+    lines.push(format!(
+        "gaps             {} ({} bytes never captured)",
+        r.gaps, r.gap_bytes
+    ));
+    lines.push(format!(
+        "duplicates       {} segments ({} bytes), overlap {} bytes, out-of-order {} segments",
+        r.duplicate_segments, r.duplicate_bytes, r.overlap_bytes, r.out_of_order_segments
+    ));
+    lines.push(format!(
+        "drops            out-of-order buffer {} bytes, flows evicted {}, session overflow {} bytes, ignored segments {}",
+        r.ooo_dropped_bytes, r.flows_evicted, st.session_overflow_bytes, r.ignored_segments
+    ));
+    lines.push(format!(
+        "unparsed         {} bytes ({} skipped before the first message of mid-stream flows)",
+        st.unparsed_bytes, st.midstream_skipped_bytes
+    ));
+    if st.upgrades > 0 {
+        let list: Vec<String> = st
+            .upgrades_unparsed
+            .iter()
+            .map(|(k, v)| format!("{k}: {v}"))
+            .collect();
+        lines.push(format!(
+            "upgrades         {} (not dissected: {})",
+            st.upgrades,
+            if list.is_empty() {
+                "none".to_owned()
+            } else {
+                list.join(", ")
+            }
+        ));
+    }
+    if src.dropped > 0 {
+        lines.push(format!("capture drops    {} packets", src.dropped));
+    }
+    if har_skipped > 0 {
+        lines.push(format!(
+            "har              {har_skipped} non-HTTP entries left out"
+        ));
+    }
+    eprintln!("{}", lines.join("\n"));
+}
+
+#[cfg(test)]
+mod tests {
+    use super::parse_size;
+
+    #[test]
+    fn sizes_parse_with_binary_units() {
+        assert_eq!(parse_size("1024"), Ok(1024));
+        assert_eq!(parse_size("64K"), Ok(64 << 10));
+        assert_eq!(parse_size("1M"), Ok(1 << 20));
+        assert_eq!(parse_size("1MiB"), Ok(1 << 20));
+        assert_eq!(parse_size("2gb"), Ok(2 << 30));
+        assert!(parse_size("12Q").is_err_and(|e| e.contains("unknown size unit")));
+        assert!(parse_size("lots").is_err());
+    }
+}

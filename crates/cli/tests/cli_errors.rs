@@ -1,0 +1,92 @@
+//! Bad input gets a one-line error that names the problem and the next step, with the
+//! documented exit status; a truncated capture still prints what it could decode.
+
+mod common;
+
+use common::{mizu, repo_root, scratch, split_pcap};
+
+fn stderr(o: &std::process::Output) -> String {
+    String::from_utf8_lossy(&o.stderr).into_owned()
+}
+
+#[test]
+fn missing_file_exits_3_and_names_it() {
+    let o = mizu(&["read", "/nonexistent/capture.pcap"]);
+    assert_eq!(o.status.code(), Some(3));
+    let e = stderr(&o);
+    assert!(e.contains("/nonexistent/capture.pcap"), "{e}");
+    assert_eq!(e.trim().lines().count(), 1, "one line: {e}");
+}
+
+#[test]
+fn empty_file_exits_3() {
+    let p = scratch("empty").join("empty.pcap");
+    std::fs::write(&p, b"").expect("write");
+    let o = mizu(&["read", p.to_str().expect("utf-8")]);
+    assert_eq!(o.status.code(), Some(3));
+    assert!(stderr(&o).contains("empty"), "{}", stderr(&o));
+}
+
+#[test]
+fn text_file_exits_3_with_hint() {
+    let p = scratch("text").join("notes.txt");
+    std::fs::write(&p, b"GET / HTTP/1.1\r\nHost: x\r\n\r\n").expect("write");
+    let o = mizu(&["read", p.to_str().expect("utf-8")]);
+    assert_eq!(o.status.code(), Some(3));
+    let e = stderr(&o);
+    assert!(e.contains("not a pcap"), "{e}");
+    assert!(e.contains("tcpdump"), "suggests how to get a capture: {e}");
+}
+
+#[test]
+fn truncated_file_prints_what_it_decoded_and_exits_4() {
+    let full = std::fs::read(repo_root().join("testdata/http1/01-keepalive-bridge.pcap"))
+        .expect("fixture");
+    let (hdr, recs) = split_pcap(&full);
+    // Keep all but the last record, then half of the last record's bytes.
+    let mut cut = common::join_pcap(&hdr, &recs[..recs.len() - 1]);
+    let last = &recs[recs.len() - 1];
+    cut.extend_from_slice(&last.0);
+    cut.extend_from_slice(&last.1[..last.1.len() / 2]);
+    let p = scratch("trunc").join("cut.pcap");
+    std::fs::write(&p, &cut).expect("write");
+    let o = mizu(&["read", "--format", "jsonl", p.to_str().expect("utf-8")]);
+    assert_eq!(o.status.code(), Some(4), "{}", stderr(&o));
+    assert!(stderr(&o).contains("truncated"), "{}", stderr(&o));
+    let lines = String::from_utf8_lossy(&o.stdout).lines().count();
+    assert_eq!(lines, 4, "all 4 exchanges precede the cut packet");
+}
+
+#[test]
+fn bad_option_value_is_a_usage_error() {
+    let o = mizu(&["read", "--max-body", "12Q", "x.pcap"]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(stderr(&o).contains("unknown size unit"), "{}", stderr(&o));
+}
+
+#[test]
+fn stats_report_counts() {
+    let p = repo_root().join("testdata/http1/02-keepalive-any.pcap");
+    let o = mizu(&[
+        "read",
+        "--format",
+        "jsonl",
+        "--stats-json",
+        p.to_str().expect("utf-8"),
+    ]);
+    assert!(o.status.success());
+    let v: serde_json::Value =
+        serde_json::from_str(stderr(&o).trim()).expect("stats JSON on stderr");
+    assert_eq!(v["source"]["packets"], 90);
+    assert_eq!(v["engine"]["entries"], 4);
+    // Every packet appears 3 times in an -i any capture: each payload byte is delivered
+    // once and counted twice as a duplicate.
+    let r = &v["engine"]["reassembly"];
+    let delivered = r["bytes_delivered"].as_u64().expect("delivered");
+    assert_eq!(
+        delivered, 2374,
+        "the bridge capture of this connection carries 2374 bytes"
+    );
+    assert_eq!(r["duplicate_bytes"].as_u64(), Some(2 * delivered));
+    assert_eq!(v["engine"]["reassembly"]["gaps"], 0);
+}

@@ -1,0 +1,103 @@
+//! Helpers shared by the `mizu` binary's integration tests.
+#![allow(dead_code)]
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+pub fn repo_root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../..")
+        .canonicalize()
+        .expect("repository root")
+}
+
+/// Every capture under `testdata/`, sorted.
+pub fn fixtures() -> Vec<PathBuf> {
+    let mut out = Vec::new();
+    let root = repo_root().join("testdata");
+    let Ok(dirs) = std::fs::read_dir(&root) else {
+        return out;
+    };
+    for dir in dirs.flatten() {
+        let Ok(files) = std::fs::read_dir(dir.path()) else {
+            continue;
+        };
+        for f in files.flatten() {
+            let p = f.path();
+            let ext = p.extension().and_then(|e| e.to_str()).unwrap_or("");
+            if ext == "pcap" || ext == "pcapng" {
+                out.push(p);
+            }
+        }
+    }
+    out.sort();
+    out
+}
+
+pub fn mizu(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_mizu"))
+        .args(args)
+        .output()
+        .expect("run mizu")
+}
+
+/// `mizu read --format jsonl FILE`, parsed.
+pub fn read_entries(path: &Path) -> Vec<serde_json::Value> {
+    let out = mizu(&[
+        "read",
+        "--format",
+        "jsonl",
+        path.to_str().expect("utf-8 path"),
+    ]);
+    assert!(
+        out.status.success(),
+        "mizu read {} failed: {}",
+        path.display(),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8(out.stdout)
+        .expect("utf-8 output")
+        .lines()
+        .map(|l| serde_json::from_str(l).expect("each line is JSON"))
+        .collect()
+}
+
+/// One pcap record: (16-byte record header, packet bytes).
+pub type Record = (Vec<u8>, Vec<u8>);
+
+/// A classic pcap's records: (global header, records).
+pub fn split_pcap(bytes: &[u8]) -> (Vec<u8>, Vec<Record>) {
+    assert!(bytes.len() >= 24, "pcap header");
+    let le = bytes[0..4] == [0xd4, 0xc3, 0xb2, 0xa1] || bytes[0..4] == [0x4d, 0x3c, 0xb2, 0xa1];
+    let mut recs = Vec::new();
+    let mut off = 24;
+    while off + 16 <= bytes.len() {
+        let h = &bytes[off..off + 16];
+        let incl = if le {
+            u32::from_le_bytes([h[8], h[9], h[10], h[11]])
+        } else {
+            u32::from_be_bytes([h[8], h[9], h[10], h[11]])
+        } as usize;
+        let end = off + 16 + incl;
+        assert!(end <= bytes.len(), "complete record");
+        recs.push((h.to_vec(), bytes[off + 16..end].to_vec()));
+        off = end;
+    }
+    (bytes[..24].to_vec(), recs)
+}
+
+pub fn join_pcap(header: &[u8], recs: &[Record]) -> Vec<u8> {
+    let mut out = header.to_vec();
+    for (h, d) in recs {
+        out.extend_from_slice(h);
+        out.extend_from_slice(d);
+    }
+    out
+}
+
+/// A scratch directory unique to this test process.
+pub fn scratch(name: &str) -> PathBuf {
+    let dir = std::env::temp_dir().join(format!("mizu-test-{}-{name}", std::process::id()));
+    std::fs::create_dir_all(&dir).expect("scratch dir");
+    dir
+}

@@ -1,0 +1,490 @@
+//! The data path every capture shares after its packet source: link/IP decoding
+//! ([`mizu_wire`]), TCP reassembly ([`mizu_reassembly`]), protocol detection by content, and
+//! dissection ([`mizu_dissect`]) into [`Entry`]s.
+//!
+//! `mizu read` (pcap files) and live capture both push [`RawPacket`]s into an [`Engine`]
+//! and receive entries from it. The engine does no I/O, spawns nothing and reads no clock:
+//! time is the packets' capture time, so the same packets always give the same entries.
+//!
+//! Protocol detection: while a connection's protocol is unknown, the engine records its
+//! first events and asks each dissector's `probe` about the start of every segment (a
+//! capture that joins a connection mid-stream finds the next message start that way).
+//! Candidates are tried in this order: the protocol already seen on the same server
+//! endpoint, then dissectors whose usual ports include the server port, then the rest by
+//! priority. A probe also says which side is the client, which fixes connections whose
+//! handshake was not captured.
+
+mod stats;
+
+pub use stats::{EngineStats, ProtocolStats};
+
+use mizu_dissect::{Dissector, Driver, Limits, Output, Probe, ProbeContext, SessionContext};
+use mizu_model::{Direction, Entry, Nanos};
+use mizu_reassembly::{CloseReason, FlowInfo, ReassemblyConfig, StreamHandler, TcpReassembler};
+use mizu_wire::{Decoded, Decoder, DecoderConfig, RawPacket};
+use std::collections::HashMap;
+use std::net::SocketAddr;
+
+/// Tunables of the whole path. Defaults suit a capture of a busy node.
+#[derive(Clone, Debug)]
+pub struct EngineConfig {
+    pub decoder: DecoderConfig,
+    pub reassembly: ReassemblyConfig,
+    pub limits: Limits,
+    /// Unconsumed bytes a session may leave buffered per direction before they are dropped.
+    pub max_session_buffer: usize,
+    /// Bytes per connection examined before its protocol is declared unknown.
+    pub max_probe_bytes: usize,
+}
+
+impl Default for EngineConfig {
+    fn default() -> EngineConfig {
+        EngineConfig {
+            decoder: DecoderConfig::default(),
+            reassembly: ReassemblyConfig::default(),
+            limits: Limits::default(),
+            max_session_buffer: 4 << 20,
+            max_probe_bytes: 64 << 10,
+        }
+    }
+}
+
+/// Where an event came from, recorded while the protocol is not known yet.
+enum Pending {
+    Data(Direction, Nanos, Vec<u8>),
+    Gap(Direction, Nanos, u64),
+    Fin(Direction, Nanos),
+}
+
+enum FlowMode {
+    /// Protocol not known yet: events are recorded and probed.
+    Probing { events: Vec<Pending>, bytes: usize },
+    /// A dissector (or none, for unknown protocols) drives the flow.
+    Driving(Driver),
+}
+
+/// Per-connection state kept inside the reassembler's flow table.
+pub struct FlowState {
+    mode: FlowMode,
+    /// The dissector's verdict contradicted the reassembler's client/server guess.
+    flipped: bool,
+    /// The reassembler saw the SYN, so its orientation is not a guess.
+    handshake_seen: bool,
+    ctx: SessionContext,
+    protocol: Option<&'static dyn Dissector>,
+}
+
+/// The reassembler's callback target: owns everything except the flow table.
+struct Handler {
+    dissectors: &'static [&'static dyn Dissector],
+    config: EngineConfig,
+    /// Server endpoint -> index of the dissector that matched there last.
+    endpoint_cache: HashMap<SocketAddr, usize>,
+    out: Output,
+    ready: Vec<Entry>,
+    stats: EngineStats,
+}
+
+/// decode → reassemble → detect → dissect. See the crate docs.
+pub struct Engine {
+    decoder: Decoder,
+    reassembler: TcpReassembler<FlowState>,
+    handler: Handler,
+    last_tick: Nanos,
+}
+
+impl Engine {
+    /// An engine using `dissectors` (normally `mizu_dissectors::registry::all()`).
+    pub fn new(config: EngineConfig, dissectors: &'static [&'static dyn Dissector]) -> Engine {
+        let mut stats = EngineStats::default();
+        for d in dissectors {
+            stats.protocols.entry(d.info().id.to_owned()).or_default();
+        }
+        Engine {
+            decoder: Decoder::new(config.decoder.clone()),
+            reassembler: TcpReassembler::new(config.reassembly.clone()),
+            handler: Handler {
+                dissectors,
+                config,
+                endpoint_cache: HashMap::new(),
+                out: Output::default(),
+                ready: Vec::new(),
+                stats,
+            },
+            last_tick: 0,
+        }
+    }
+
+    /// Processes one captured packet; finished entries are passed to `sink` in completion order.
+    pub fn push(&mut self, pkt: &RawPacket<'_>, sink: &mut dyn FnMut(Entry)) {
+        match self.decoder.decode(pkt) {
+            Decoded::Tcp(seg) => self.reassembler.segment(&seg, &mut self.handler),
+            Decoded::Udp(_) | Decoded::Other | Decoded::Pending | Decoded::Malformed(_) => {}
+        }
+        // Expire idle flows and stale holes by capture time, about once a second.
+        if pkt.ts >= self.last_tick.saturating_add(1_000_000_000) {
+            if self.last_tick != 0 {
+                self.reassembler.tick(pkt.ts, &mut self.handler);
+            }
+            self.last_tick = pkt.ts;
+        }
+        self.handler.drain(sink);
+    }
+
+    /// End of input: flushes every connection (pending requests become entries).
+    pub fn finish(&mut self, sink: &mut dyn FnMut(Entry)) {
+        self.reassembler.finish(&mut self.handler);
+        self.handler.drain(sink);
+    }
+
+    /// Counters of every stage so far.
+    pub fn stats(&self) -> EngineStats {
+        let mut s = self.handler.stats.clone();
+        s.decode = self.decoder.stats().clone();
+        s.reassembly = self.reassembler.stats().clone();
+        s.active_flows = self.reassembler.active_flows() as u64;
+        s
+    }
+}
+
+impl Handler {
+    fn drain(&mut self, sink: &mut dyn FnMut(Entry)) {
+        for e in self.ready.drain(..) {
+            sink(e);
+        }
+    }
+
+    /// Moves a session's output into the ready queue, counting it.
+    fn collect(&mut self, proto: Option<&'static dyn Dissector>) {
+        let id = proto.map_or("unknown", |d| d.info().id);
+        let ps = self.stats.protocols.entry(id.to_owned()).or_default();
+        ps.entries += self.out.entries.len() as u64;
+        ps.diagnostics += self.out.diagnostics.len() as u64;
+        self.stats.entries += self.out.entries.len() as u64;
+        self.stats.diagnostics += self.out.diagnostics.len() as u64;
+        self.out.diagnostics.clear();
+        self.ready.append(&mut self.out.entries);
+    }
+
+    /// Handles upgrades announced by the session until none is left.
+    fn settle_upgrades(&mut self, state: &mut FlowState) {
+        while let Some(up) = self.out.upgrade.take() {
+            let FlowMode::Driving(driver) = &mut state.mode else {
+                return;
+            };
+            let next = self
+                .dissectors
+                .iter()
+                .find_map(|d| d.upgrade_session(&up.protocol, state.ctx).map(|s| (*d, s)));
+            self.stats.upgrades += 1;
+            match next {
+                Some((d, s)) => {
+                    state.protocol = Some(d);
+                    driver.switch_session(Some(s), &mut self.out);
+                }
+                None => {
+                    *self
+                        .stats
+                        .upgrades_unparsed
+                        .entry(up.protocol.clone())
+                        .or_default() += 1;
+                    driver.switch_session(None, &mut self.out);
+                }
+            }
+            let proto = state.protocol;
+            self.collect(proto);
+        }
+    }
+
+    /// Candidate dissector indexes for a server endpoint, in probing order.
+    fn candidates(&self, server: SocketAddr) -> Vec<usize> {
+        let mut order: Vec<usize> = Vec::with_capacity(self.dissectors.len());
+        if let Some(&i) = self.endpoint_cache.get(&server) {
+            order.push(i);
+        }
+        let mut rest: Vec<usize> = (0..self.dissectors.len())
+            .filter(|i| !order.contains(i))
+            .collect();
+        rest.sort_by_key(|&i| {
+            let info = self.dissectors[i].info();
+            (!info.ports.contains(&server.port()), info.priority)
+        });
+        order.extend(rest);
+        order
+    }
+
+    /// Tries to pick a protocol from the recorded events. Returns (dissector index,
+    /// event index where its first message starts, flip orientation).
+    fn detect(&self, state: &FlowState, events: &[Pending]) -> Detect {
+        let (client, server) = (state.ctx.client, state.ctx.server);
+        let order = self.candidates(server);
+        let mut undecided = false;
+        // Per direction: the accumulated bytes since the last event start we probed.
+        for (k, ev) in events.iter().enumerate() {
+            let Pending::Data(dir, _, bytes) = ev else {
+                continue;
+            };
+            let pctx = ProbeContext {
+                client,
+                server,
+                dir: *dir,
+                handshake_seen: state.handshake_seen,
+            };
+            // Probe the segment start, extended with the following same-direction bytes
+            // so a message start split over segments is still recognised.
+            let joined;
+            let data: &[u8] = if bytes.len() < 16 {
+                let mut v = bytes.clone();
+                for later in &events[k + 1..] {
+                    if let Pending::Data(d2, _, b2) = later
+                        && d2 == dir
+                    {
+                        v.extend_from_slice(b2);
+                        if v.len() >= 64 {
+                            break;
+                        }
+                    }
+                }
+                joined = v;
+                &joined
+            } else {
+                bytes
+            };
+            for &i in &order {
+                match self.dissectors[i].probe(data, &pctx) {
+                    Probe::Match { from_client } => {
+                        let flip = from_client != (*dir == Direction::ClientToServer);
+                        return Detect::Found(i, k, flip);
+                    }
+                    Probe::NeedMore => undecided = true,
+                    Probe::NoMatch => {}
+                }
+            }
+        }
+        if undecided {
+            Detect::Wait
+        } else {
+            Detect::NotYet
+        }
+    }
+
+    /// Feeds one event to a driving flow.
+    fn feed(&mut self, state: &mut FlowState, ev: Pending) {
+        let FlowMode::Driving(driver) = &mut state.mode else {
+            return;
+        };
+        match ev {
+            Pending::Data(dir, ts, bytes) => {
+                let dir = if state.flipped { dir.reverse() } else { dir };
+                driver.data(dir, ts, &bytes, &mut self.out);
+            }
+            Pending::Gap(dir, ts, len) => {
+                let dir = if state.flipped { dir.reverse() } else { dir };
+                driver.gap(dir, ts, len, &mut self.out);
+            }
+            Pending::Fin(dir, ts) => {
+                let dir = if state.flipped { dir.reverse() } else { dir };
+                driver.fin(dir, ts, &mut self.out);
+            }
+        }
+        let proto = state.protocol;
+        self.collect(proto);
+        self.settle_upgrades(state);
+    }
+
+    /// Records an event of a probing flow and decides its protocol when possible.
+    fn record(&mut self, state: &mut FlowState, ev: Pending) {
+        let FlowMode::Probing { events, bytes } = &mut state.mode else {
+            self.feed(state, ev);
+            return;
+        };
+        let is_data = matches!(ev, Pending::Data(..));
+        if let Pending::Data(_, _, b) = &ev {
+            *bytes += b.len();
+        }
+        events.push(ev);
+        if !is_data {
+            return;
+        }
+        let events_taken = std::mem::take(events);
+        let total = *bytes;
+        match self.detect(state, &events_taken) {
+            Detect::Found(i, k, flip) => self.start(state, i, k, flip, events_taken),
+            Detect::Wait | Detect::NotYet if total < self.config.max_probe_bytes => {
+                if let FlowMode::Probing { events, .. } = &mut state.mode {
+                    *events = events_taken;
+                }
+            }
+            _ => {
+                // Nobody recognises it: count it and stop looking.
+                self.stats.flows_unparsed += 1;
+                let mut driver = Driver::new(None, 0);
+                for ev in events_taken {
+                    if let Pending::Data(_, _, b) = ev {
+                        driver.data(Direction::ClientToServer, 0, &b, &mut self.out);
+                    }
+                }
+                state.mode = FlowMode::Driving(driver);
+            }
+        }
+    }
+
+    /// Starts dissector `i` on a probing flow; event `k` holds its first message start.
+    fn start(
+        &mut self,
+        state: &mut FlowState,
+        i: usize,
+        k: usize,
+        flip: bool,
+        events: Vec<Pending>,
+    ) {
+        let d = self.dissectors[i];
+        if flip {
+            state.flipped = true;
+            std::mem::swap(&mut state.ctx.client, &mut state.ctx.server);
+        }
+        self.endpoint_cache.insert(state.ctx.server, i);
+        self.stats.flows_dissected += 1;
+        self.stats
+            .protocols
+            .entry(d.info().id.to_owned())
+            .or_default()
+            .flows += 1;
+        state.protocol = Some(d);
+        let session = d.new_session(state.ctx);
+        let mut driver = Driver::new(Some(session), self.config.max_session_buffer);
+        // Bytes before the first recognised message start (a capture that joined mid-stream)
+        // are skipped: tell the session they are missing rather than feed it garbage.
+        let mut skipped = [0u64; 2];
+        let mut skipped_ts = [0 as Nanos; 2];
+        for ev in &events[..k] {
+            let (dir, ts, len) = match ev {
+                Pending::Data(dir, ts, b) => (*dir, *ts, b.len() as u64),
+                Pending::Gap(dir, ts, len) => (*dir, *ts, *len),
+                Pending::Fin(..) => continue,
+            };
+            let dir = if flip { dir.reverse() } else { dir };
+            skipped[dir.index()] += len;
+            skipped_ts[dir.index()] = ts;
+        }
+        self.stats.midstream_skipped_bytes += skipped[0] + skipped[1];
+        for dir in [Direction::ClientToServer, Direction::ServerToClient] {
+            if skipped[dir.index()] > 0 {
+                driver.gap(
+                    dir,
+                    skipped_ts[dir.index()],
+                    skipped[dir.index()],
+                    &mut self.out,
+                );
+            }
+        }
+        state.mode = FlowMode::Driving(driver);
+        for ev in events.into_iter().skip(k) {
+            self.feed(state, ev);
+        }
+        let proto = state.protocol;
+        self.collect(proto);
+    }
+}
+
+enum Detect {
+    Found(usize, usize, bool),
+    Wait,
+    NotYet,
+}
+
+impl StreamHandler<FlowState> for Handler {
+    fn open(&mut self, info: &FlowInfo) -> FlowState {
+        self.stats.flows += 1;
+        FlowState {
+            mode: FlowMode::Probing {
+                events: Vec::new(),
+                bytes: 0,
+            },
+            flipped: false,
+            handshake_seen: info.handshake_seen,
+            ctx: SessionContext {
+                flow: info.id,
+                client: info.client,
+                server: info.server,
+                limits: self.config.limits,
+            },
+            protocol: None,
+        }
+    }
+
+    fn data(
+        &mut self,
+        state: &mut FlowState,
+        _info: &FlowInfo,
+        dir: Direction,
+        ts: Nanos,
+        data: &[u8],
+    ) {
+        if let FlowMode::Driving(driver) = &mut state.mode {
+            // Hot path: no copy, no event allocation.
+            let d = if state.flipped { dir.reverse() } else { dir };
+            driver.data(d, ts, data, &mut self.out);
+            if !self.out.entries.is_empty()
+                || !self.out.diagnostics.is_empty()
+                || self.out.upgrade.is_some()
+            {
+                let proto = state.protocol;
+                self.collect(proto);
+                self.settle_upgrades(state);
+            }
+            return;
+        }
+        self.record(state, Pending::Data(dir, ts, data.to_vec()));
+    }
+
+    fn gap(
+        &mut self,
+        state: &mut FlowState,
+        _info: &FlowInfo,
+        dir: Direction,
+        ts: Nanos,
+        len: u64,
+    ) {
+        self.record(state, Pending::Gap(dir, ts, len));
+    }
+
+    fn fin(&mut self, state: &mut FlowState, _info: &FlowInfo, dir: Direction, ts: Nanos) {
+        self.record(state, Pending::Fin(dir, ts));
+    }
+
+    fn close(&mut self, mut state: FlowState, _info: &FlowInfo, ts: Nanos, reason: CloseReason) {
+        *self
+            .stats
+            .flows_closed
+            .entry(format!("{reason:?}").to_lowercase())
+            .or_default() += 1;
+        if let FlowMode::Probing { events, .. } = &mut state.mode {
+            // Closed before any protocol was recognised.
+            let bytes: u64 = events
+                .iter()
+                .map(|e| match e {
+                    Pending::Data(_, _, b) => b.len() as u64,
+                    _ => 0,
+                })
+                .sum();
+            if bytes > 0 {
+                self.stats.flows_unparsed += 1;
+                self.stats.unparsed_bytes += bytes;
+            } else {
+                self.stats.flows_empty += 1;
+            }
+            return;
+        }
+        if let FlowMode::Driving(driver) = &mut state.mode {
+            driver.close(ts, &mut self.out);
+            let ds = driver.stats();
+            self.stats.unparsed_bytes += ds.unparsed_bytes;
+            self.stats.session_overflow_bytes += ds.overflow_bytes;
+            self.stats.session_gaps += ds.gaps;
+            self.stats.session_gap_bytes += ds.gap_bytes;
+        }
+        let proto = state.protocol;
+        self.collect(proto);
+    }
+}

@@ -1,0 +1,50 @@
+//! Counters for every stage, so nothing is dropped silently: `mizu read --stats` prints
+//! them and the hub will export them.
+
+use mizu_reassembly::ReassemblyStats;
+use mizu_wire::DecodeStats;
+use serde::Serialize;
+use std::collections::BTreeMap;
+
+/// Per-protocol counters.
+#[derive(Clone, Debug, Default, Serialize)]
+pub struct ProtocolStats {
+    /// Connections this protocol was detected on.
+    pub flows: u64,
+    pub entries: u64,
+    pub diagnostics: u64,
+}
+
+/// What the engine saw and what it could not use.
+#[derive(Clone, Debug, Default, Serialize)]
+pub struct EngineStats {
+    pub decode: DecodeStats,
+    pub reassembly: ReassemblyStats,
+    /// TCP connections seen.
+    pub flows: u64,
+    pub active_flows: u64,
+    /// Connections handed to a dissector.
+    pub flows_dissected: u64,
+    /// Connections with payload that no dissector recognised.
+    pub flows_unparsed: u64,
+    /// Connections that closed without carrying any payload.
+    pub flows_empty: u64,
+    /// Closed connections by reason (fin, rst, idle, evicted, endofinput).
+    pub flows_closed: BTreeMap<String, u64>,
+    /// Payload bytes no dissector parsed (unknown protocols, leftovers at close).
+    pub unparsed_bytes: u64,
+    /// Bytes skipped before the first recognised message of a connection joined mid-stream.
+    pub midstream_skipped_bytes: u64,
+    /// Bytes dropped because a session left too much unconsumed.
+    pub session_overflow_bytes: u64,
+    /// Gap events delivered to sessions, and bytes they covered.
+    pub session_gaps: u64,
+    pub session_gap_bytes: u64,
+    pub entries: u64,
+    pub diagnostics: u64,
+    /// Protocol switches (`101 Switching Protocols`).
+    pub upgrades: u64,
+    /// Upgrades to protocols no dissector speaks, by token (bytes counted as unparsed).
+    pub upgrades_unparsed: BTreeMap<String, u64>,
+    pub protocols: BTreeMap<String, ProtocolStats>,
+}
