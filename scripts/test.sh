@@ -18,4 +18,9 @@ echo "== fuzz targets build"
 
 echo "== cargo test"
 # MIZU_REQUIRE_TSHARK: the tshark cross-check fails instead of skipping if tshark is missing.
-MIZU_REQUIRE_TSHARK=1 cargo test --workspace --locked
+log=$(mktemp)
+trap 'rm -f "$log"' EXIT
+MIZU_REQUIRE_TSHARK=1 cargo test --workspace --locked 2>&1 | tee "$log"
+# cargo ends with the last crate's doc-tests (often "0 passed"): close with the totals.
+awk '/^test result:/ { for (i = 1; i <= NF; i++) { if ($(i+1) ~ /^passed/) p += $i; if ($(i+1) ~ /^failed/) f += $i } }
+     END { printf "tests: %d passed, %d failed\n", p, f; exit (p == 0 || f > 0) }' "$log"

@@ -157,7 +157,7 @@ median_of() {
 # ---- run ---------------------------------------------------------------------------
 # Other work on this machine skews wall times: record the load as we start.
 LOAD=$(cut -d' ' -f1-3 /proc/loadavg)
-declare -A M_T M_R M_LINES T_T T_R T_REQ
+declare -A M_T M_R M_LINES N_T N_R T_T T_R T_REQ
 for n in "${SIZES[@]}"; do
     f=$(pcap_for "$n")
     mz_log "$(basename "$f"): tshark -r FILE -q -z http,tree (x$TSHARK_RUNS)"
@@ -177,6 +177,12 @@ for n in "${SIZES[@]}"; do
             M_LINES[$n]=$("$MIZU" read "$f" --format jsonl 2>/dev/null | wc -l)
         else
             mz_log "WARNING: mizu failed on $f ($(grep -o 'non-zero status [0-9]*' "$TMPF/time" || echo "killed?")): $(tail -n 3 "$ERRF" | tr '\n' ' ')"
+        fi
+        # The like-for-like row: tshark's http,tree dissects every message but prints only
+        # a summary; `--format none` builds every entry and prints none.
+        mz_log "$(basename "$f"): $MIZU read FILE --format none (x$RUNS)"
+        if r=$(median_of "$RUNS" "$MIZU" read "$f" --format none); then
+            N_T[$n]=${r% *} N_R[$n]=${r#* }
         fi
     fi
 done
@@ -200,6 +206,10 @@ report() {
         else
             printf '%-18s %9s %-7s %9s %10s %10s  %s\n' "$f" "$n" mizu - - - "no result"
         fi
+        if [[ -n ${N_T[$n]:-} ]]; then
+            printf '%-18s %9s %-7s %9s %10s %10s  %s\n' "$f" "$n" mizu "${N_T[$n]}" \
+                "$(rate "$n" "${N_T[$n]}")" "$(mb "${N_R[$n]}")" "--format none (entries built, not printed)"
+        fi
         if [[ -n ${T_T[$n]:-} ]]; then
             printf '%-18s %9s %-7s %9s %10s %10s  %s\n' "$f" "$n" tshark "${T_T[$n]}" \
                 "$(rate "$n" "${T_T[$n]}")" "$(mb "${T_R[$n]}")" "http,tree: ${T_REQ[$n]:-?} requests"
@@ -211,8 +221,12 @@ report() {
     for n in "${SIZES[@]}"; do
         if [[ -n ${M_T[$n]:-} && -n ${T_T[$n]:-} ]]; then
             awk -v n="$n" -v mt="${M_T[$n]}" -v tt="${T_T[$n]}" -v mr="${M_R[$n]}" -v tr="${T_R[$n]}" 'BEGIN {
-                printf "%7d requests: mizu/tshark throughput %.2fx, peak RSS %.2fx\n",
+                printf "%7d requests: mizu jsonl / tshark http,tree throughput %.2fx, peak RSS %.2fx\n",
                     n, (mt > 0 ? tt / mt : 0), mr / tr }'
+        fi
+        if [[ -n ${N_T[$n]:-} && -n ${T_T[$n]:-} ]]; then
+            awk -v n="$n" -v mt="${N_T[$n]}" -v tt="${T_T[$n]}" 'BEGIN {
+                printf "%7d requests: mizu no-output / tshark http,tree throughput %.2fx\n", n, (mt > 0 ? tt / mt : 0) }'
         fi
     done
     local base=${SIZES[0]} big=${SIZES[${#SIZES[@]} - 1]}

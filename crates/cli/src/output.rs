@@ -14,6 +14,8 @@ pub enum Format {
     Table,
     /// HTTP Archive 1.2 (open in Chrome DevTools > Network > Import HAR). HTTP entries only.
     Har,
+    /// Decode everything but print no entries (use with --stats to count).
+    None,
 }
 
 pub struct Writer<W: Write> {
@@ -46,6 +48,7 @@ impl<W: Write> Writer<W> {
 
     pub fn write(&mut self, e: &Entry) -> io::Result<()> {
         match self.format {
+            Format::None => {}
             Format::Jsonl => {
                 // Entries accumulate in `buf` and go out in 64 KiB writes.
                 mizu_model::json::write_json(&mut self.buf, e).map_err(io::Error::other)?;
