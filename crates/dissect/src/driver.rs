@@ -286,10 +286,7 @@ mod tests {
             };
             let line = String::from_utf8_lossy(&chunk.data[..pos]).into_owned();
             if line == "UPGRADE" {
-                out.upgrade = Some(Upgrade {
-                    protocol: "x".into(),
-                    ts: chunk.ts_at(0),
-                });
+                out.upgrade = Some(Upgrade::new("x", chunk.ts_at(0)));
             }
             if let Ok(mut seen) = self.seen.lock() {
                 seen.push((chunk.dir, line, chunk.ts_at(0)));

@@ -171,11 +171,36 @@ impl Chunk<'_> {
 }
 
 /// A connection switching protocols (`101 Switching Protocols`, or h2c).
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq)]
 pub struct Upgrade {
     /// The upgrade token, lower-case: `h2c`, `websocket`.
     pub protocol: String,
     /// When the switch happened.
+    pub ts: Nanos,
+    /// A request whose response comes in the new protocol (HTTP/1.1 `Upgrade: h2c`: the
+    /// request becomes HTTP/2 stream 1), handed to the next session instead of being
+    /// emitted. `None` for most upgrades. If no dissector takes it over, the engine emits
+    /// it as it is (without a response, with a diagnostic).
+    pub request: Option<Box<HandedOver>>,
+}
+
+impl Upgrade {
+    /// An upgrade that hands nothing over.
+    pub fn new(protocol: impl Into<String>, ts: Nanos) -> Upgrade {
+        Upgrade {
+            protocol: protocol.into(),
+            ts,
+            request: None,
+        }
+    }
+}
+
+/// A request handed from one session to the next across an [`Upgrade`].
+#[derive(Clone, Debug, PartialEq)]
+pub struct HandedOver {
+    /// The entry as the old protocol built it (request filled, no response).
+    pub entry: Entry,
+    /// Capture time of the request's first byte (the entry only keeps milliseconds).
     pub ts: Nanos,
 }
 
@@ -257,6 +282,17 @@ pub trait Dissector: Send + Sync {
     fn upgrade_session(&self, token: &str, ctx: SessionContext) -> Option<Box<dyn Session>> {
         let _ = (token, ctx);
         None
+    }
+
+    /// Like [`Dissector::upgrade_session`], with the whole [`Upgrade`]: a dissector that
+    /// continues a handed-over request takes `up.request` (leaving `None`). The engine and
+    /// the test harness call this one; the default forwards to `upgrade_session`.
+    fn upgrade_session_from(
+        &self,
+        up: &mut Upgrade,
+        ctx: SessionContext,
+    ) -> Option<Box<dyn Session>> {
+        self.upgrade_session(&up.protocol, ctx)
     }
 
     /// The list-row summary, or `None` if the entry is not this dissector's.

@@ -62,8 +62,19 @@ pub fn run_detailed(dissector: &dyn Dissector, ctx: SessionContext, events: &[Ev
             Event::Fin(dir, ts) => driver.fin(*dir, *ts, &mut out),
             Event::Close(ts) => driver.close(*ts, &mut out),
         }
-        while let Some(up) = out.upgrade.take() {
-            let next = dissector.upgrade_session(&up.protocol, ctx);
+        while let Some(mut up) = out.upgrade.take() {
+            let next = dissector.upgrade_session_from(&mut up, ctx);
+            if next.is_none()
+                && let Some(h) = up.request.take()
+            {
+                // As the engine does: nobody continues the request, so show it as it is.
+                let mut e = h.entry;
+                e.diagnostics.push(format!(
+                    "connection switched to {}: response not decoded",
+                    up.protocol
+                ));
+                out.emit(e);
+            }
             result.upgrades.push(up);
             driver.switch_session(next, &mut out);
         }

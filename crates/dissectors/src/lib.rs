@@ -8,6 +8,9 @@
 
 pub mod content;
 pub mod http1;
+pub mod http2;
+pub mod protobuf;
 pub mod registry;
 
 pub use http1::Http1;
+pub use http2::Http2;

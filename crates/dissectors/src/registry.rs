@@ -7,6 +7,7 @@ use mizu_model::{Entry, Payload};
 /// Every dissector, lowest `priority` first (the engine may reorder by port hints).
 pub static DISSECTORS: &[&dyn Dissector] = &[
     &crate::http1::Http1, // http1
+    &crate::http2::HTTP2, // http2
 ];
 
 /// All registered dissectors.

@@ -168,14 +168,27 @@ impl Handler {
 
     /// Handles upgrades announced by the session until none is left.
     fn settle_upgrades(&mut self, state: &mut FlowState) {
-        while let Some(up) = self.out.upgrade.take() {
+        while let Some(mut up) = self.out.upgrade.take() {
             let FlowMode::Driving(driver) = &mut state.mode else {
                 return;
             };
             let next = self
                 .dissectors
                 .iter()
-                .find_map(|d| d.upgrade_session(&up.protocol, state.ctx).map(|s| (*d, s)));
+                .find_map(|d| d.upgrade_session_from(&mut up, state.ctx).map(|s| (*d, s)));
+            if next.is_none()
+                && let Some(h) = up.request.take()
+            {
+                // Nobody continues the handed-over request: show it as the old protocol saw it.
+                let mut e = h.entry;
+                let msg = format!(
+                    "connection switched to {}: response not decoded",
+                    up.protocol
+                );
+                self.out.diagnostic(msg.clone());
+                e.diagnostics.push(msg);
+                self.out.emit(e);
+            }
             self.stats.upgrades += 1;
             match next {
                 Some((d, s)) => {

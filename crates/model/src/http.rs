@@ -172,6 +172,9 @@ pub struct HttpRequest {
         skip_serializing_if = "Vec::is_empty"
     )]
     pub trailers: Vec<Header>,
+    /// gRPC call details and decoded messages (`application/grpc*` bodies only).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub grpc: Option<Box<Grpc>>,
 }
 
 /// An HTTP/1.x (and later HTTP/2) response.
@@ -206,6 +209,73 @@ pub struct HttpResponse {
     /// Informational (1xx) responses that came before this one, e.g. `100 Continue`.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub informational: Vec<u16>,
+    /// gRPC status and decoded messages (`application/grpc*` bodies only).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub grpc: Option<Box<Grpc>>,
+}
+
+/// The gRPC side of one HTTP message (request or response): the call, its status and
+/// every length-prefixed message in order. See `docs/entry.md` ("gRPC").
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Grpc {
+    /// Request: the service from `:path` (`helloworld.Greeter`).
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub service: String,
+    /// Request: the method from `:path` (`SayHello`).
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub method: String,
+    /// Response: `grpc-status` (0 OK … 16 UNAUTHENTICATED), from trailers or headers.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub status: Option<u32>,
+    /// Response: the status code's name (`OK`, `INVALID_ARGUMENT`).
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub status_name: String,
+    /// Response: `grpc-message`, percent-decoded.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub message: Option<String>,
+    /// `grpc-encoding` of compressed messages (`gzip`), if any.
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub encoding: String,
+    /// gRPC-Web (`application/grpc-web*`); `text` variants were base64 on the wire.
+    #[serde(default, skip_serializing_if = "is_false")]
+    pub web: bool,
+    /// Protobuf message type the data was decoded with (`--proto`), else empty
+    /// (schema-less decoding: keys are field numbers).
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub message_type: String,
+    /// The length-prefixed messages in wire order.
+    #[serde(default)]
+    pub messages: Vec<GrpcMessage>,
+    /// Messages not kept (body cap, message count cap), counted.
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub dropped_messages: u64,
+}
+
+fn is_zero(n: &u64) -> bool {
+    *n == 0
+}
+
+/// One gRPC length-prefixed message.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct GrpcMessage {
+    /// Capture time of the message's first byte, milliseconds since the epoch.
+    pub timestamp: i64,
+    /// The same instant, RFC 3339 with nanoseconds.
+    pub time: String,
+    /// The compressed flag of the 5-byte prefix.
+    pub compressed: bool,
+    /// Message length from the prefix (compressed size when compressed).
+    pub length: u64,
+    /// The protobuf message as JSON (schema-less or with `--proto`); `null` if undecodable.
+    pub data: serde_json::Value,
+    /// Base64 of the (decompressed) bytes when `data` could not be decoded.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub raw: Option<String>,
+    /// Only part of the message was captured or kept.
+    #[serde(default, skip_serializing_if = "is_false")]
+    pub truncated: bool,
 }
 
 impl HttpRequest {

@@ -9,7 +9,9 @@ mod http;
 pub mod json;
 
 pub use entry::{Endpoint, Entry, Payload, Protocol};
-pub use http::{Content, FormParam, Header, HttpRequest, HttpResponse, PostData};
+pub use http::{
+    Content, FormParam, Grpc, GrpcMessage, Header, HttpRequest, HttpResponse, PostData,
+};
 
 /// Which way bytes travel on a connection, relative to the side that opened it.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]

@@ -114,6 +114,7 @@ pub(crate) fn build_request(head: RequestHead, server: SocketAddr, head_len: usi
         body_size: 0,
         headers_size: head_len as u64,
         trailers: Vec::new(),
+        grpc: None,
     }
 }
 
@@ -153,6 +154,7 @@ pub(crate) fn build_response(head: ResponseHead, head_len: usize) -> HttpRespons
         redirect_url,
         trailers: Vec::new(),
         informational: Vec::new(),
+        grpc: None,
     }
 }
 

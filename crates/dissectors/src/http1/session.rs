@@ -15,7 +15,8 @@ use super::wire::{self, HeadScan, Parsed};
 /// A request received (head, and body once `done`).
 #[derive(Debug)]
 struct ReqMsg {
-    req: HttpRequest,
+    /// Boxed once when the head is parsed: exchanges move through queues by pointer.
+    req: Box<HttpRequest>,
     ts: Nanos,
     /// Wire bytes: head plus body.
     size: u64,
@@ -32,7 +33,7 @@ struct ReqMsg {
 /// A response received (head, and body once complete).
 #[derive(Debug)]
 struct RespMsg {
-    resp: HttpResponse,
+    resp: Box<HttpResponse>,
     ts: Nanos,
     size: u64,
     truncated: bool,
@@ -326,7 +327,7 @@ impl Http1Session {
         for d in framing_diags {
             note(out, &mut diags, format!("request: {d}"));
         }
-        let req = message::build_request(head, self.ctx.server, head_len);
+        let req = Box::new(message::build_request(head, self.ctx.server, head_len));
         let upgrade = req.header("upgrade").is_some_and(|u| !u.trim().is_empty());
         if self.pending.len() >= self.limits.max_pending.max(1)
             && let Some(old) = self.pending.pop_front()
@@ -507,7 +508,7 @@ impl Http1Session {
             .map_or((false, false, false), |r| {
                 (r.is_head, r.is_connect, r.upgrade)
             });
-        let mut resp = message::build_response(head, head_len);
+        let mut resp = Box::new(message::build_response(head, head_len));
         resp.informational = std::mem::take(&mut self.informational);
         let size = head_len as u64 + std::mem::take(&mut self.informational_bytes);
         let switch = if code == 101 {
@@ -551,13 +552,34 @@ impl Http1Session {
             self.client.state = State::Head;
         }
         if let Some(protocol) = switch {
+            let switch_ts = chunk.ts_at(at + head_len.saturating_sub(1));
+            let answered = self.answered;
+            if protocol == "h2c"
+                && self
+                    .pending
+                    .get(answered)
+                    .is_some_and(|ex| ex.req.is_some())
+                && let Some(mut ex) = self.pending.remove(answered)
+            {
+                // RFC 9113 §3.2 (RFC 7540 §3.2): the request becomes HTTP/2 stream 1 and its
+                // response comes over HTTP/2. Hand it (with the 101) to the next session.
+                ex.req_done = true;
+                ex.resp = Some(msg);
+                self.flush_all(out);
+                let ts = ex.req.as_ref().map_or(0, |r| r.ts);
+                let entry = self.build_entry(ex);
+                out.upgrade = Some(Upgrade {
+                    protocol,
+                    ts: switch_ts,
+                    request: Some(Box::new(mizu_dissect::HandedOver { entry, ts })),
+                });
+                self.switched = true;
+                return;
+            }
             self.attach_response(msg, out);
             // The session ends here: emit everything, in order.
             self.flush_all(out);
-            out.upgrade = Some(Upgrade {
-                protocol,
-                ts: chunk.ts_at(at + head_len.saturating_sub(1)),
-            });
+            out.upgrade = Some(Upgrade::new(protocol, switch_ts));
             self.switched = true;
             return;
         }
@@ -682,7 +704,7 @@ impl Http1Session {
                 e.truncated |= r.truncated;
                 e.gap |= r.gap;
                 e.diagnostics.extend(r.diagnostics);
-                e.request = Payload::HttpRequest(Box::new(r.req));
+                e.request = Payload::HttpRequest(r.req);
             }
             None => {
                 let version = message::version_string(minor);
@@ -698,10 +720,12 @@ impl Http1Session {
                 e.truncated |= r.truncated;
                 e.gap |= r.gap;
                 e.diagnostics.extend(r.diagnostics);
-                e.response = Payload::HttpResponse(Box::new(r.resp));
+                e.response = Payload::HttpResponse(r.resp);
             }
             None => e.diagnostics.push("no response captured".to_owned()),
         }
+        // gRPC-Web over HTTP/1.x (`application/grpc-web*`): decode its messages.
+        crate::http2::grpc::annotate_http1(&mut e, req_ts, resp_ts, self.limits.max_body);
         e
     }
 

@@ -358,13 +358,7 @@ fn websocket_upgrade_stops_at_the_101_head() {
     assert_eq!(resp(e).status, 101);
     assert_eq!(resp(e).status_text, "Switching Protocols");
     assert_eq!(e.response_size, head.len() as u64);
-    assert_eq!(
-        r.upgrades,
-        vec![Upgrade {
-            protocol: "websocket".into(),
-            ts: T0 + MS
-        }]
-    );
+    assert_eq!(r.upgrades, vec![Upgrade::new("websocket", T0 + MS)]);
     // Everything after the 101 head went unparsed (no websocket dissector here).
     assert_eq!(
         r.stats.unparsed_bytes,
@@ -392,10 +386,11 @@ fn h2c_upgrade_holds_client_bytes_until_the_101() {
         r.stats.unparsed_bytes,
         (preface.len() + settings.len()) as u64
     );
-    assert!(
-        r.entries[0].diagnostics.is_empty(),
-        "{:?}",
-        r.entries[0].diagnostics
+    // The request (with its 101) was handed over with the upgrade; with no HTTP/2
+    // dissector in this run the harness emits it as it is, saying so.
+    assert_eq!(
+        r.entries[0].diagnostics,
+        vec!["connection switched to h2c: response not decoded".to_owned()]
     );
 }
 

@@ -1,0 +1,1052 @@
+//! The per-connection HTTP/2 state machine: one [`Side`] per direction (preface, frame
+//! parsing with DATA payloads streamed, CONTINUATION accumulation, resynchronisation, its
+//! HPACK decoder) and a map of open streams, each becoming one entry.
+
+use std::collections::{BTreeMap, VecDeque};
+use std::sync::Arc;
+
+use mizu_dissect::{Chunk, HandedOver, Limits, Output, Session, SessionContext};
+use mizu_model::{Content, Direction, Entry, Header, HttpRequest, HttpResponse, Nanos, Payload};
+
+use super::frame::{self, FrameHeader, HEADER_LEN, PREFACE};
+use super::grpc;
+use super::hpack::Decoder;
+use super::{GRPC_ABBR, INFO};
+use crate::content;
+use crate::protobuf::Schema;
+
+/// Recently finished stream ids remembered, so late frames for them are not taken for
+/// streams whose start was missed.
+const RECENT: usize = 256;
+
+/// A DATA frame whose payload is being received.
+#[derive(Debug)]
+struct DataFrame {
+    stream: u32,
+    data_left: usize,
+    pad_left: usize,
+    end_stream: bool,
+}
+
+/// A header block waiting for CONTINUATION frames.
+#[derive(Debug)]
+struct Pending {
+    stream: u32,
+    promised: Option<u32>,
+    end_stream: bool,
+    block: Vec<u8>,
+    ts: Nanos,
+    wire: u64,
+}
+
+#[derive(Debug)]
+struct Side {
+    hpack: Decoder,
+    expect_preface: bool,
+    /// False after a gap: looking for a frame boundary.
+    synced: bool,
+    data: Option<DataFrame>,
+    /// Bytes of an oversized frame still to discard.
+    skip: usize,
+    cont: Option<Pending>,
+    /// Largest frame this side may send (the peer's SETTINGS_MAX_FRAME_SIZE).
+    max_frame: usize,
+}
+
+impl Side {
+    fn new(expect_preface: bool) -> Side {
+        Side {
+            hpack: Decoder::new(),
+            expect_preface,
+            synced: true,
+            data: None,
+            skip: 0,
+            cont: None,
+            max_frame: frame::PROBE_MAX_LEN,
+        }
+    }
+}
+
+/// One direction of a stream: a request or a response.
+#[derive(Debug, Default)]
+struct Msg {
+    headers: Option<Vec<Header>>,
+    trailers: Vec<Header>,
+    informational: Vec<u16>,
+    /// First frame's capture time.
+    ts: Option<Nanos>,
+    /// Capture time of the (final) header block.
+    head_ts: Option<Nanos>,
+    body: Vec<u8>,
+    marks: Vec<(usize, Nanos)>,
+    body_size: u64,
+    wire: u64,
+    headers_size: u64,
+    done: bool,
+    truncated: bool,
+    gap: bool,
+    diags: Vec<String>,
+}
+
+#[derive(Debug, Default)]
+struct Stream {
+    req: Msg,
+    resp: Msg,
+    /// Ended by RST_STREAM / GOAWAY / connection close: why.
+    error: Option<String>,
+    /// The HTTP/1.1 request this stream continues (h2c upgrade, stream 1).
+    handed: Option<HandedOver>,
+}
+
+pub(crate) struct Http2Session {
+    ctx: SessionContext,
+    limits: Limits,
+    schema: Option<Arc<Schema>>,
+    sides: [Side; 2],
+    streams: BTreeMap<u32, Stream>,
+    recent: VecDeque<u32>,
+    templates: [Entry; 2],
+    /// Highest client-initiated stream the client opened (ids only grow, RFC 9113 §5.1.1).
+    max_client_stream: u32,
+    /// Client-initiated streams first seen from the server, waiting for their request.
+    orphans: Vec<u32>,
+}
+
+fn side_name(dir: Direction) -> &'static str {
+    match dir {
+        Direction::ClientToServer => "client",
+        Direction::ServerToClient => "server",
+    }
+}
+
+fn note(out: &mut Output, diags: &mut Vec<String>, msg: String) {
+    out.diagnostic(msg.clone());
+    diags.push(msg);
+}
+
+impl Http2Session {
+    pub(crate) fn new(
+        ctx: SessionContext,
+        schema: Option<Arc<Schema>>,
+        handed: Option<HandedOver>,
+    ) -> Http2Session {
+        let plain = ctx.new_entry(INFO.protocol());
+        let mut grpc = plain.clone();
+        grpc.protocol.abbr = GRPC_ABBR.to_owned();
+        let mut s = Http2Session {
+            ctx,
+            limits: ctx.limits,
+            schema,
+            sides: [Side::new(true), Side::new(false)],
+            streams: BTreeMap::new(),
+            recent: VecDeque::new(),
+            templates: [plain, grpc],
+            max_client_stream: 0,
+            orphans: Vec::new(),
+        };
+        if let Some(h) = handed {
+            s.max_client_stream = 1;
+            // RFC 9113 §3.2: the upgrade request is stream 1, half-closed by the client.
+            let st = Stream {
+                req: Msg {
+                    ts: Some(h.ts),
+                    head_ts: Some(h.ts),
+                    done: true,
+                    ..Msg::default()
+                },
+                handed: Some(h),
+                ..Stream::default()
+            };
+            s.streams.insert(1, st);
+        }
+        s
+    }
+
+    fn msg(st: &mut Stream, dir: Direction) -> &mut Msg {
+        match dir {
+            Direction::ClientToServer => &mut st.req,
+            Direction::ServerToClient => &mut st.resp,
+        }
+    }
+
+    /// The stream a frame belongs to, created when it is new (`None`: a finished stream,
+    /// or stream 0).
+    fn stream(
+        &mut self,
+        id: u32,
+        dir: Direction,
+        ts: Nanos,
+        out: &mut Output,
+    ) -> Option<&mut Stream> {
+        if id == 0 || self.recent.contains(&id) {
+            return None;
+        }
+        if !self.streams.contains_key(&id) {
+            let cap = self.limits.max_pending.max(1);
+            if self.streams.len() >= cap
+                && let Some((&old, _)) = self.streams.iter().next()
+                && let Some(mut st) = self.streams.remove(&old)
+            {
+                let why =
+                    format!("more than {cap} concurrent streams: the oldest is emitted unfinished");
+                note(out, &mut st.req.diags, why);
+                self.finish(old, st, out);
+            }
+            let mut st = Stream::default();
+            let client_initiated = id % 2 == 1;
+            if dir == Direction::ServerToClient {
+                if client_initiated && id > self.max_client_stream {
+                    // The client's HEADERS may still come (the driver replays buffered
+                    // directions one after the other after an upgrade): wait for it.
+                    self.orphans.push(id);
+                } else {
+                    // Its start was not captured (or a push without PUSH_PROMISE).
+                    st.req.done = true;
+                }
+            }
+            let _ = ts;
+            self.streams.insert(id, st);
+        }
+        self.streams.get_mut(&id)
+    }
+
+    /// The client opened stream `id`: streams below it first seen from the server will
+    /// never get their request.
+    fn client_opened(&mut self, id: u32, out: &mut Output) {
+        self.max_client_stream = self.max_client_stream.max(id);
+        if self.orphans.is_empty() {
+            return;
+        }
+        let (lost, keep): (Vec<u32>, Vec<u32>) = self.orphans.iter().partition(|&&o| o < id);
+        self.orphans = keep;
+        for o in lost {
+            if let Some(st) = self.streams.get_mut(&o) {
+                st.req.done = true;
+            }
+            self.maybe_emit(o, out);
+        }
+    }
+
+    fn remember(&mut self, id: u32) {
+        if self.recent.len() >= RECENT {
+            self.recent.pop_front();
+        }
+        self.recent.push_back(id);
+    }
+
+    /// Emits stream `id` if both sides finished (or it ended in error).
+    fn maybe_emit(&mut self, id: u32, out: &mut Output) {
+        let ready = self
+            .streams
+            .get(&id)
+            .is_some_and(|s| (s.req.done && s.resp.done) || s.error.is_some());
+        if ready && let Some(st) = self.streams.remove(&id) {
+            self.finish(id, st, out);
+        }
+    }
+
+    fn finish(&mut self, id: u32, st: Stream, out: &mut Output) {
+        self.remember(id);
+        let e = self.build_entry(id, st, out);
+        out.emit(e);
+    }
+
+    fn end_message(&mut self, dir: Direction, id: u32, out: &mut Output) {
+        if let Some(st) = self.streams.get_mut(&id) {
+            Self::msg(st, dir).done = true;
+        }
+        self.maybe_emit(id, out);
+    }
+
+    // ----- frames -------------------------------------------------------------------
+
+    /// Ends the current DATA frame of `dir` if all its payload and padding arrived.
+    fn data_frame_done(&mut self, dir: Direction, out: &mut Output) {
+        let side = &mut self.sides[dir.index()];
+        if let Some(df) = &side.data
+            && df.data_left == 0
+            && df.pad_left == 0
+        {
+            let (id, end) = (df.stream, df.end_stream);
+            side.data = None;
+            if end {
+                self.end_message(dir, id, out);
+            }
+        }
+    }
+
+    fn body_bytes(&mut self, dir: Direction, id: u32, bytes: &[u8], ts: Nanos, out: &mut Output) {
+        let cap = self.limits.max_body;
+        let Some(st) = self.stream(id, dir, ts, out) else {
+            return;
+        };
+        let m = Self::msg(st, dir);
+        m.body_size += bytes.len() as u64;
+        if m.body.len() < cap {
+            if m.marks.last().is_none_or(|&(_, t)| t != ts) {
+                m.marks.push((m.body.len(), ts));
+            }
+            if content::push_capped(&mut m.body, bytes, cap) {
+                m.truncated = true;
+            }
+        } else if !bytes.is_empty() {
+            m.truncated = true;
+        }
+    }
+
+    fn header_block(&mut self, dir: Direction, p: Pending, out: &mut Output) {
+        let mut headers = Vec::new();
+        let max_list = self.limits.max_head;
+        let r = self.sides[dir.index()]
+            .hpack
+            .decode(&p.block, &mut headers, max_list);
+        let mut diags = Vec::new();
+        let mut gap = false;
+        let mut truncated = false;
+        match r {
+            Ok(b) => {
+                if b.unknown > 0 {
+                    gap = true;
+                    diags.push(format!(
+                        "{} header field(s) refer to HPACK dynamic-table entries sent before the capture or a gap: left out",
+                        b.unknown
+                    ));
+                    diags.extend(b.notes);
+                }
+                if b.over_cap > 0 {
+                    truncated = true;
+                    diags.push(format!(
+                        "header list over {max_list} bytes: {} field(s) left out",
+                        b.over_cap
+                    ));
+                }
+            }
+            Err(e) => {
+                gap = true;
+                diags.push(format!(
+                    "HPACK error ({e}): this block is incomplete and later ones may lack fields"
+                ));
+            }
+        }
+        for d in &diags {
+            out.diagnostic(d.clone());
+        }
+        if let Some(promised) = p.promised {
+            // PUSH_PROMISE: the promised stream's request, sent by the server.
+            if promised == 0
+                || self.streams.contains_key(&promised)
+                || self.recent.contains(&promised)
+            {
+                out.diagnostic(format!("PUSH_PROMISE for unusable stream {promised}"));
+                return;
+            }
+            let st = Stream {
+                req: Msg {
+                    headers: Some(headers),
+                    ts: Some(p.ts),
+                    head_ts: Some(p.ts),
+                    wire: p.wire,
+                    headers_size: p.wire,
+                    done: true,
+                    truncated,
+                    gap,
+                    diags,
+                    ..Msg::default()
+                },
+                ..Stream::default()
+            };
+            self.streams.insert(promised, st);
+            return;
+        }
+        if dir == Direction::ClientToServer && p.stream % 2 == 1 {
+            self.client_opened(p.stream, out);
+        }
+        let Some(st) = self.stream(p.stream, dir, p.ts, out) else {
+            return;
+        };
+        let m = Self::msg(st, dir);
+        m.wire += p.wire;
+        if m.ts.is_none() {
+            m.ts = Some(p.ts);
+        }
+        let status = grpc::find(&headers, ":status").and_then(|s| s.parse::<u16>().ok());
+        match status {
+            Some(code)
+                if dir == Direction::ServerToClient
+                    && (100..200).contains(&code)
+                    && m.headers.is_none() =>
+            {
+                m.informational.push(code);
+                m.headers_size += p.wire;
+            }
+            _ if m.headers.is_none() => {
+                m.headers = Some(headers);
+                m.head_ts = Some(p.ts);
+                m.headers_size += p.wire;
+            }
+            _ => m.trailers.extend(headers),
+        }
+        m.gap |= gap;
+        m.truncated |= truncated;
+        m.diags.extend(diags);
+        if p.end_stream {
+            self.end_message(dir, p.stream, out);
+        }
+    }
+
+    /// A complete non-DATA frame.
+    fn control_frame(
+        &mut self,
+        dir: Direction,
+        h: FrameHeader,
+        payload: &[u8],
+        ts: Nanos,
+        out: &mut Output,
+    ) {
+        let i = dir.index();
+        let wire = (HEADER_LEN + h.len) as u64;
+        if let Some(p) = &self.sides[i].cont
+            && (h.kind != frame::CONTINUATION || h.stream != p.stream)
+        {
+            // RFC 9113 §6.10: only CONTINUATION of the same stream may follow.
+            let stream = p.stream;
+            self.sides[i].cont = None;
+            self.sides[i].hpack.lose_sync();
+            let msg = format!(
+                "stream {stream}: header block interrupted by a {} frame: dropped",
+                frame::type_name(h.kind)
+            );
+            out.diagnostic(msg.clone());
+            if let Some(st) = self.streams.get_mut(&stream) {
+                let m = Self::msg(st, dir);
+                m.gap = true;
+                m.diags.push(msg);
+            }
+        }
+        match h.kind {
+            frame::HEADERS | frame::PUSH_PROMISE => {
+                let parsed = if h.kind == frame::HEADERS {
+                    frame::headers_fragment(payload, h.flags).map(|f| (None, f))
+                } else {
+                    frame::push_promise(payload, h.flags).map(|(p, f)| (Some(p), f))
+                };
+                let Some((promised, fragment)) = parsed else {
+                    out.diagnostic(format!(
+                        "stream {}: malformed {} frame (padding/priority longer than the payload)",
+                        h.stream,
+                        frame::type_name(h.kind)
+                    ));
+                    self.sides[i].hpack.lose_sync();
+                    return;
+                };
+                let p = Pending {
+                    stream: h.stream,
+                    promised,
+                    end_stream: h.kind == frame::HEADERS && h.flags & frame::FLAG_END_STREAM != 0,
+                    block: fragment.to_vec(),
+                    ts,
+                    wire,
+                };
+                if h.flags & frame::FLAG_END_HEADERS != 0 {
+                    self.header_block(dir, p, out);
+                } else {
+                    self.sides[i].cont = Some(p);
+                }
+            }
+            frame::CONTINUATION => {
+                let max = self.limits.max_head;
+                let Some(mut p) = self.sides[i].cont.take() else {
+                    out.diagnostic(format!(
+                        "stream {}: CONTINUATION without a header block",
+                        h.stream
+                    ));
+                    return;
+                };
+                if p.block.len() + payload.len() > max {
+                    self.sides[i].hpack.lose_sync();
+                    let msg = format!(
+                        "stream {}: header block over {max} bytes: dropped",
+                        p.stream
+                    );
+                    out.diagnostic(msg.clone());
+                    if let Some(st) = self.stream(p.stream, dir, p.ts, out) {
+                        let m = Self::msg(st, dir);
+                        m.truncated = true;
+                        m.gap = true;
+                        m.diags.push(msg);
+                    }
+                    if p.end_stream {
+                        self.end_message(dir, p.stream, out);
+                    }
+                    return;
+                }
+                p.block.extend_from_slice(payload);
+                p.wire += wire;
+                if h.flags & frame::FLAG_END_HEADERS != 0 {
+                    self.header_block(dir, p, out);
+                } else {
+                    self.sides[i].cont = Some(p);
+                }
+            }
+            frame::RST_STREAM => {
+                let code = frame::be32(payload, 0).unwrap_or(0);
+                let Some(st) = self.streams.get_mut(&h.stream) else {
+                    return;
+                };
+                Self::msg(st, dir).wire += wire;
+                if code == 0 && st.resp.done {
+                    // §8.1: a complete response, the client need not finish its request.
+                    st.req.done = true;
+                } else {
+                    let why = format!(
+                        "RST_STREAM {} from the {}",
+                        frame::error_name(code),
+                        side_name(dir)
+                    );
+                    out.diagnostic(format!("stream {}: {why}", h.stream));
+                    st.error = Some(why);
+                }
+                self.maybe_emit(h.stream, out);
+            }
+            frame::GOAWAY => {
+                let last = frame::be32(payload, 0).unwrap_or(0) & 0x7fff_ffff;
+                let code = frame::be32(payload, 4).unwrap_or(0);
+                let debug = payload.get(8..).unwrap_or(&[]);
+                let debug = String::from_utf8_lossy(&debug[..debug.len().min(256)]).into_owned();
+                let why = format!(
+                    "GOAWAY {} from the {}{}",
+                    frame::error_name(code),
+                    side_name(dir),
+                    if debug.is_empty() {
+                        String::new()
+                    } else {
+                        format!(" ({debug})")
+                    }
+                );
+                out.diagnostic(format!("{why}, last stream {last}"));
+                // Streams the sender of GOAWAY never processed: initiated by the receiver.
+                let parity = u32::from(dir == Direction::ServerToClient);
+                let dead: Vec<u32> = self
+                    .streams
+                    .range(last.saturating_add(1)..)
+                    .map(|(&id, _)| id)
+                    .filter(|id| id % 2 == parity)
+                    .collect();
+                for id in dead {
+                    if let Some(st) = self.streams.get_mut(&id) {
+                        st.error = Some(format!("{why}: stream not processed"));
+                    }
+                    self.maybe_emit(id, out);
+                }
+            }
+            frame::SETTINGS if h.flags & frame::FLAG_ACK == 0 => {
+                {
+                    for s in payload.chunks_exact(6) {
+                        let id = u16::from_be_bytes([s[0], s[1]]);
+                        let v = u32::from_be_bytes([s[2], s[3], s[4], s[5]]) as usize;
+                        if id == frame::SETTINGS_MAX_FRAME_SIZE {
+                            // The peer of the sender may now send frames this large.
+                            self.sides[1 - i].max_frame =
+                                v.clamp(frame::PROBE_MAX_LEN, (1 << 24) - 1);
+                        }
+                    }
+                }
+            }
+            // PRIORITY, PING, WINDOW_UPDATE: nothing to show. Unknown types: ignored (§4.1).
+            _ => {}
+        }
+    }
+
+    /// Looks for a frame boundary in `rest` after a gap: a plausible header followed by
+    /// another. `Ok(k)`: synced at `k`; `Err(k)`: `k` bytes are not a boundary, wait.
+    fn resync(&self, i: usize, rest: &[u8]) -> Result<usize, usize> {
+        let max = self.sides[i].max_frame;
+        let mut k = 0;
+        loop {
+            let Some(h) = FrameHeader::parse(&rest[k..]) else {
+                return Err(k);
+            };
+            if h.plausible(frame::reserved_bit(&rest[k..]), max) {
+                let next = k + HEADER_LEN + h.len;
+                match rest.get(next..) {
+                    Some(n) if n.len() >= HEADER_LEN => {
+                        if FrameHeader::parse(n)
+                            .is_some_and(|h2| h2.plausible(frame::reserved_bit(n), max))
+                        {
+                            return Ok(k);
+                        }
+                    }
+                    _ => return Err(k),
+                }
+            }
+            k += 1;
+        }
+    }
+
+    // ----- entries ------------------------------------------------------------------
+
+    fn build_entry(&self, id: u32, st: Stream, out: &mut Output) -> Entry {
+        let Stream {
+            mut req,
+            mut resp,
+            error,
+            handed,
+        } = st;
+        let cap = self.limits.max_body;
+        if req.headers.is_none() && handed.is_none() {
+            req.gap = true;
+            let why = format!("stream {id}: request headers not captured");
+            note(out, &mut req.diags, why);
+        }
+        let req_headers = req.headers.take().unwrap_or_default();
+        let resp_headers = resp.headers.take();
+        let handed_req = handed
+            .as_ref()
+            .and_then(|h| h.entry.request.as_http_request());
+        let ct_req = grpc::find(&req_headers, "content-type")
+            .or_else(|| handed_req.and_then(|r| r.header("content-type")));
+        let ct_resp = resp_headers
+            .as_deref()
+            .and_then(|h| grpc::find(h, "content-type"));
+        let kind = ct_req.and_then(grpc::kind).or(ct_resp.and_then(grpc::kind));
+        let mut e = self.templates[usize::from(kind.is_some())].clone();
+        let mut diags = Vec::new();
+        let mut req_size = req.wire;
+        let mut resp_size = resp.wire;
+        let mut informational = Vec::new();
+        let path = grpc::find(&req_headers, ":path")
+            .map(str::to_owned)
+            .or_else(|| handed_req.map(|r| r.target_uri.clone()))
+            .unwrap_or_default();
+        let (service, method) = grpc::split_path(&path);
+        let (service, method) = (service.to_owned(), method.to_owned());
+
+        // Request.
+        let mut request = match &handed {
+            Some(h) => {
+                req_size += h.entry.request_size;
+                resp_size += h.entry.response_size;
+                diags.extend(h.entry.diagnostics.iter().cloned());
+                e.gap |= h.entry.gap;
+                e.truncated |= h.entry.truncated;
+                informational.push(101);
+                match &h.entry.request {
+                    Payload::HttpRequest(r) => (**r).clone(),
+                    _ => HttpRequest::default(),
+                }
+            }
+            None => self.build_request(&req_headers, req.headers_size),
+        };
+        if handed.is_none() {
+            request.headers = req_headers;
+            request.trailers = std::mem::take(&mut req.trailers);
+            request.body_size = req.body_size;
+            if req.body_size > 0 || !req.body.is_empty() {
+                let c = body_content(&request.headers, &req, cap, &mut diags, "request");
+                req.truncated |= c.truncated;
+                let mut pd = mizu_model::PostData::from(c);
+                let essence = pd
+                    .mime_type
+                    .split(';')
+                    .next()
+                    .unwrap_or("")
+                    .trim()
+                    .to_ascii_lowercase();
+                if pd.encoding.is_none() {
+                    if essence == "application/x-www-form-urlencoded" {
+                        pd.params = content::parse_urlencoded(pd.text.as_bytes());
+                    } else if essence == "multipart/form-data" {
+                        pd.params = content::parse_multipart(&pd.mime_type, pd.text.as_bytes());
+                    }
+                }
+                request.post_data = Some(pd);
+            }
+        }
+        // Response.
+        let mut response = resp_headers.map(|h| {
+            let status = grpc::find(&h, ":status").and_then(|s| s.parse::<u16>().ok());
+            if status.is_none() {
+                diags.push("response without a valid :status".to_owned());
+            }
+            let cookies = h
+                .iter()
+                .filter(|x| x.name.eq_ignore_ascii_case("set-cookie"))
+                .filter_map(|x| content::parse_set_cookie(&x.value))
+                .collect();
+            HttpResponse {
+                status: status.unwrap_or(0),
+                status_text: String::new(),
+                http_version: "HTTP/2.0".to_owned(),
+                redirect_url: grpc::find(&h, "location").unwrap_or("").to_owned(),
+                headers: h,
+                cookies,
+                content: Content::default(),
+                body_size: resp.body_size,
+                headers_size: resp.headers_size,
+                trailers: std::mem::take(&mut resp.trailers),
+                informational: Vec::new(),
+                grpc: None,
+            }
+        });
+        if response.is_none() && (error.is_some() || resp.body_size > 0) {
+            // No response head: an error (status 0) or a response whose head was missed.
+            response = Some(HttpResponse {
+                status: 0,
+                http_version: "HTTP/2.0".to_owned(),
+                body_size: resp.body_size,
+                trailers: std::mem::take(&mut resp.trailers),
+                ..HttpResponse::default()
+            });
+        }
+        if let Some(r) = &mut response {
+            informational.append(&mut resp.informational);
+            r.informational = informational;
+            if let Some(err) = &error {
+                r.status_text = err.clone();
+            }
+            if resp.body_size > 0 || !resp.body.is_empty() {
+                let c = body_content(&r.headers, &resp, cap, &mut diags, "response");
+                resp.truncated |= c.truncated;
+                r.content = c;
+            } else {
+                r.content.mime_type = grpc::find(&r.headers, "content-type")
+                    .unwrap_or("")
+                    .to_owned();
+            }
+        }
+        // gRPC.
+        if let Some(kind) = kind {
+            let schema = self.schema.as_deref();
+            let mut g = mizu_model::Grpc {
+                service: service.clone(),
+                method: method.clone(),
+                web: kind != grpc::Kind::Grpc,
+                ..Default::default()
+            };
+            let enc = grpc::find(&request.headers, "grpc-encoding").map(str::to_owned);
+            g.encoding = enc.clone().unwrap_or_default();
+            let b = grpc::Body {
+                kind,
+                bytes: &req.body,
+                marks: &req.marks,
+                incomplete: req.truncated || req.gap,
+                encoding: enc.as_deref(),
+                service: &service,
+                method: &method,
+                request: true,
+                cap,
+            };
+            grpc::decode_messages(&b, schema, &mut g, &mut diags);
+            request.grpc = Some(Box::new(g));
+            if let Some(r) = &mut response {
+                let mut g = mizu_model::Grpc {
+                    web: kind != grpc::Kind::Grpc,
+                    ..Default::default()
+                };
+                let enc = grpc::find(&r.headers, "grpc-encoding").map(str::to_owned);
+                g.encoding = enc.clone().unwrap_or_default();
+                let b = grpc::Body {
+                    kind,
+                    bytes: &resp.body,
+                    marks: &resp.marks,
+                    incomplete: resp.truncated || resp.gap,
+                    encoding: enc.as_deref(),
+                    service: &service,
+                    method: &method,
+                    request: false,
+                    cap,
+                };
+                let web_trailers = grpc::decode_messages(&b, schema, &mut g, &mut diags);
+                r.trailers.extend(web_trailers);
+                grpc::set_status(&mut g, &[&r.trailers, &r.headers]);
+                r.grpc = Some(Box::new(g));
+            }
+        }
+
+        // Entry.
+        let req_ts = req
+            .ts
+            .or(handed.as_ref().map(|h| h.ts))
+            .or(resp.ts)
+            .unwrap_or(0);
+        let resp_ts = resp.head_ts.or(resp.ts);
+        e.set_times(req_ts, resp_ts);
+        e.request_size = req_size;
+        e.response_size = resp_size;
+        e.truncated |= req.truncated || resp.truncated;
+        e.gap |= req.gap || resp.gap;
+        let mut all = std::mem::take(&mut req.diags);
+        all.append(&mut resp.diags);
+        all.append(&mut diags);
+        if let Some(err) = &error {
+            all.push(format!("stream {id} ended by {err}"));
+        } else if response.is_none() {
+            all.push("no response captured".to_owned());
+            out.diagnostic("no response captured");
+        } else if !resp.done {
+            all.push("connection ended before the response did".to_owned());
+            e.truncated = true;
+        }
+        e.diagnostics.extend(all);
+        e.request = Payload::HttpRequest(Box::new(request));
+        e.response = match response {
+            Some(r) => Payload::HttpResponse(Box::new(r)),
+            None => Payload::None,
+        };
+        e
+    }
+
+    fn build_request(&self, h: &[Header], headers_size: u64) -> HttpRequest {
+        let method = grpc::find(h, ":method").unwrap_or("").to_owned();
+        let target = grpc::find(h, ":path").unwrap_or("").to_owned();
+        let scheme = grpc::find(h, ":scheme").unwrap_or("http");
+        let authority = grpc::find(h, ":authority")
+            .or_else(|| grpc::find(h, "host"))
+            .map(str::to_owned)
+            .unwrap_or_else(|| self.ctx.server.to_string());
+        let url = if target == "*" || target.is_empty() {
+            format!("{scheme}://{authority}")
+        } else {
+            format!("{scheme}://{authority}{target}")
+        };
+        let no_fragment = target.split('#').next().unwrap_or("");
+        let (raw_path, query) = no_fragment.split_once('?').unwrap_or((no_fragment, ""));
+        let path = content::percent_decode(raw_path, false);
+        let path_segments = raw_path
+            .split('/')
+            .filter(|s| !s.is_empty() && *s != "*")
+            .map(|s| content::percent_decode(s, false))
+            .collect();
+        let cookies = h
+            .iter()
+            .filter(|x| x.name.eq_ignore_ascii_case("cookie"))
+            .flat_map(|x| content::parse_cookie_header(&x.value))
+            .collect();
+        HttpRequest {
+            method,
+            url,
+            path,
+            path_segments,
+            http_version: "HTTP/2.0".to_owned(),
+            cookies,
+            query_string: content::parse_query(query),
+            headers_size,
+            target_uri: target,
+            ..HttpRequest::default()
+        }
+    }
+}
+
+/// Undoes `content-encoding` on a received body (as HTTP/1 does) and builds its [`Content`].
+fn body_content(
+    headers: &[Header],
+    m: &Msg,
+    cap: usize,
+    diags: &mut Vec<String>,
+    what: &str,
+) -> Content {
+    let mime = grpc::find(headers, "content-type").unwrap_or("").to_owned();
+    let raw_truncated = m.truncated || m.gap;
+    let (bytes, truncated, compression, size) = match grpc::find(headers, "content-encoding") {
+        Some(enc) if !m.body.is_empty() => {
+            let d = content::decode_body(enc, m.body.clone(), raw_truncated, cap);
+            diags.extend(
+                d.diagnostics
+                    .into_iter()
+                    .map(|x| format!("{what} body: {x}")),
+            );
+            let size = if d.compression.is_some() {
+                d.bytes.len() as u64
+            } else {
+                m.body_size
+            };
+            (d.bytes, d.truncated, d.compression, size)
+        }
+        _ => (m.body.clone(), raw_truncated, None, m.body_size),
+    };
+    let mut c = Content::from_bytes(mime, &bytes, size, truncated);
+    c.compression = compression;
+    c
+}
+
+impl Session for Http2Session {
+    fn on_data(&mut self, chunk: &Chunk<'_>, out: &mut Output) -> usize {
+        let dir = chunk.dir;
+        let i = dir.index();
+        let data = chunk.data;
+        let mut pos = 0;
+        while pos < data.len() {
+            let rest = &data[pos..];
+            // Inside a DATA frame: payload, then padding.
+            if let Some(df) = &mut self.sides[i].data {
+                if df.data_left > 0 {
+                    let n = df.data_left.min(rest.len());
+                    df.data_left -= n;
+                    let id = df.stream;
+                    self.body_bytes(dir, id, &rest[..n], chunk.ts_at(pos), out);
+                    pos += n;
+                } else {
+                    let n = df.pad_left.min(rest.len());
+                    df.pad_left -= n;
+                    pos += n;
+                }
+                self.data_frame_done(dir, out);
+                continue;
+            }
+            let side = &mut self.sides[i];
+            if side.skip > 0 {
+                let n = side.skip.min(rest.len());
+                side.skip -= n;
+                pos += n;
+                continue;
+            }
+            if side.expect_preface {
+                let n = rest.len().min(PREFACE.len());
+                if rest[..n] == PREFACE[..n] {
+                    if n < PREFACE.len() {
+                        return pos;
+                    }
+                    side.expect_preface = false;
+                    pos += n;
+                    continue;
+                }
+                side.expect_preface = false;
+            }
+            if !self.sides[i].synced {
+                match self.resync(i, rest) {
+                    Ok(k) => {
+                        if k > 0 {
+                            out.diagnostic(format!(
+                                "{}: skipped {k} bytes to find an HTTP/2 frame boundary",
+                                side_name(dir)
+                            ));
+                        }
+                        self.sides[i].synced = true;
+                        pos += k;
+                        continue;
+                    }
+                    Err(k) => {
+                        if k > 0 {
+                            out.diagnostic(format!(
+                                "{}: skipped {k} bytes looking for an HTTP/2 frame boundary",
+                                side_name(dir)
+                            ));
+                        }
+                        return pos + k;
+                    }
+                }
+            }
+            let Some(h) = FrameHeader::parse(rest) else {
+                return pos;
+            };
+            let ts = chunk.ts_at(pos);
+            if h.kind == frame::DATA {
+                let padded = h.flags & frame::FLAG_PADDED != 0 && h.len > 0;
+                let hdr = HEADER_LEN + usize::from(padded);
+                if rest.len() < hdr {
+                    return pos;
+                }
+                let pad = if padded {
+                    usize::from(rest[HEADER_LEN])
+                } else {
+                    0
+                };
+                let body_len = h.len - usize::from(padded);
+                if pad > body_len {
+                    out.diagnostic(format!(
+                        "stream {}: DATA padding longer than the frame",
+                        h.stream
+                    ));
+                }
+                let data_left = body_len.saturating_sub(pad);
+                let end_stream = h.flags & frame::FLAG_END_STREAM != 0;
+                if let Some(st) = self.stream(h.stream, dir, ts, out) {
+                    let m = Self::msg(st, dir);
+                    m.wire += (HEADER_LEN + h.len) as u64;
+                    if m.ts.is_none() {
+                        m.ts = Some(ts);
+                    }
+                }
+                self.sides[i].data = Some(DataFrame {
+                    stream: h.stream,
+                    data_left,
+                    pad_left: body_len - data_left,
+                    end_stream,
+                });
+                pos += hdr;
+                self.data_frame_done(dir, out);
+                continue;
+            }
+            let max = self.limits.max_head.max(frame::PROBE_MAX_LEN);
+            if h.len > max {
+                out.diagnostic(format!(
+                    "{} frame of {} bytes on stream {} exceeds {max} bytes: skipped",
+                    frame::type_name(h.kind),
+                    h.len,
+                    h.stream
+                ));
+                if matches!(
+                    h.kind,
+                    frame::HEADERS | frame::CONTINUATION | frame::PUSH_PROMISE
+                ) {
+                    self.sides[i].hpack.lose_sync();
+                    self.sides[i].cont = None;
+                    if let Some(st) = self.stream(h.stream, dir, ts, out) {
+                        let m = Self::msg(st, dir);
+                        m.gap = true;
+                        m.truncated = true;
+                    }
+                }
+                self.sides[i].skip = HEADER_LEN + h.len;
+                continue;
+            }
+            let end = HEADER_LEN + h.len;
+            if rest.len() < end {
+                return pos;
+            }
+            self.control_frame(dir, h, &rest[HEADER_LEN..end], ts, out);
+            pos += end;
+        }
+        pos
+    }
+
+    fn on_gap(&mut self, dir: Direction, len: u64, ts: Nanos, out: &mut Output) {
+        let i = dir.index();
+        let side = &mut self.sides[i];
+        side.synced = false;
+        side.expect_preface = false;
+        side.skip = 0;
+        side.hpack.lose_sync();
+        let data = side.data.take();
+        let cont = side.cont.take();
+        let msg = format!("{}: {len} bytes not captured", side_name(dir));
+        out.diagnostic(msg.clone());
+        for st in self.streams.values_mut() {
+            let m = Self::msg(st, dir);
+            if !m.done {
+                m.gap = true;
+                m.diags.push(msg.clone());
+            }
+        }
+        if let Some(p) = cont
+            && let Some(st) = self.streams.get_mut(&p.stream)
+        {
+            Self::msg(st, dir).truncated = true;
+        }
+        if let Some(df) = data {
+            if let Some(st) = self.streams.get_mut(&df.stream) {
+                Self::msg(st, dir).truncated = true;
+            }
+            if df.end_stream {
+                self.end_message(dir, df.stream, out);
+            }
+        }
+        let _ = ts;
+    }
+
+    fn on_close(&mut self, _ts: Nanos, out: &mut Output) {
+        for (id, st) in std::mem::take(&mut self.streams) {
+            self.finish(id, st, out);
+        }
+    }
+}
