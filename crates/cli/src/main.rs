@@ -8,7 +8,9 @@
 //! - 5: output could not be written (other than a closed pipe, which ends quietly).
 
 mod output;
+mod proto;
 mod read;
+mod serve;
 
 /// mimalloc: entries are many small strings; it cut allocation cost about in half in
 /// profiles of `mizu read` (glibc malloc/free were ~20% of the time).
@@ -35,11 +37,14 @@ struct Cli {
 enum Command {
     /// Decode pcap/pcapng files into entries (one per request/response exchange).
     Read(read::ReadArgs),
+    /// Run the hub: store entries from agents, serve the REST/WebSocket API (docs/api.md).
+    Hub(serve::HubArgs),
 }
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
     match cli.command {
         Command::Read(args) => read::run(args),
+        Command::Hub(args) => serve::run_hub(args),
     }
 }

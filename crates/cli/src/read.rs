@@ -46,6 +46,14 @@ pub struct ReadArgs {
     /// `truncated`). Accepts K/M/G suffixes (KiB, MiB, GiB).
     #[arg(long, default_value = "1M", value_parser = parse_size)]
     max_body: usize,
+
+    /// `.proto` file, or a directory of them (imports resolved inside it): gRPC messages
+    /// are decoded with their field names (compiled in-process, no protoc needed).
+    #[arg(long, value_name = "FILE_OR_DIR")]
+    proto: Option<PathBuf>,
+
+    #[command(flatten)]
+    hub: crate::serve::ReadHubArgs,
 }
 
 /// Parses `1048576`, `64K`, `1M`, `2G`, `1MiB`, `512KB` (binary multiples).
@@ -80,6 +88,10 @@ fn open(path: &Path) -> Result<FileSource, SourceError> {
 }
 
 pub fn run(args: ReadArgs) -> ExitCode {
+    let (mut filter, mut serving) = match (args.hub.filter(), args.hub.start()) {
+        (Ok(f), Ok(s)) => (f, s),
+        (Err(code), _) | (_, Err(code)) => return code,
+    };
     let stdout = std::io::stdout();
     let format = args.format.unwrap_or(if stdout.is_terminal() {
         Format::Table
@@ -93,7 +105,15 @@ pub fn run(args: ReadArgs) -> ExitCode {
         },
         ..EngineConfig::default()
     };
-    let mut engine = Engine::new(config, mizu_dissectors::registry::all());
+    let dissectors = match args.proto.as_deref().map(crate::proto::dissectors) {
+        None => mizu_dissectors::registry::all(),
+        Some(Ok(d)) => d,
+        Some(Err(e)) => {
+            eprintln!("mizu: --proto: {e}");
+            return ExitCode::from(2);
+        }
+    };
+    let mut engine = Engine::new(config, dissectors);
     let mut writer = Writer::new(
         format,
         std::io::BufWriter::with_capacity(1 << 16, stdout.lock()),
@@ -106,6 +126,13 @@ pub fn run(args: ReadArgs) -> ExitCode {
     let write_error: std::cell::RefCell<Option<std::io::Error>> = std::cell::RefCell::new(None);
 
     let mut sink = |e: mizu_model::Entry| {
+        if filter.as_mut().is_some_and(|f| !f.keep(&e)) {
+            return;
+        }
+        if let Some(s) = serving.as_mut() {
+            s.push(e);
+            return;
+        }
         let mut err = write_error.borrow_mut();
         if err.is_none()
             && let Err(e) = writer.write(&e)
@@ -163,6 +190,13 @@ pub fn run(args: ReadArgs) -> ExitCode {
             writer_skipped(&writer),
             args.stats_json,
         );
+    }
+    if let Some(s) = serving {
+        let code = s.finish();
+        if status != 0 {
+            return ExitCode::from(status);
+        }
+        return code;
     }
     ExitCode::from(status)
 }

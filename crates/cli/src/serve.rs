@@ -1,0 +1,416 @@
+//! `mizu hub` (the hub alone) and the hub-related options of `mizu read`: `--serve`
+//! (load the captures into an in-process hub and serve the API until Ctrl-C) and
+//! `--filter` (keep only entries matching a filter, with the hub's filter engine).
+//! The hub itself lives in `mizu-hub`; this file only turns flags into its config.
+
+use clap::Args;
+use mizu_hub::filter::Filter;
+use mizu_hub::{Hub, HubConfig, Limits};
+use mizu_model::Entry;
+use mizu_store::redact::RedactPatterns;
+use mizu_store::{StoreConfig, parse_size};
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+const EXIT_USAGE: u8 = 2;
+const EXIT_START: u8 = 3;
+
+fn size(s: &str) -> Result<u64, String> {
+    parse_size(s)
+}
+
+/// `mizu hub`.
+#[derive(Args)]
+#[command(
+    after_help = "Exit status: 0 stopped by Ctrl-C/SIGTERM; 2 bad usage (e.g. an invalid \
+--insertion-filter); 3 the hub could not start (port in use, data dir unreadable).\n\n\
+Sizes: KB, MB, GB are powers of ten (200MB = 200 000 000 bytes); KiB, MiB, GiB and K, M, G \
+powers of two.\n\n\
+Agents stream entries to ws://HOST:PORT/agents/ws with `Authorization: Bearer TOKEN`; \
+without --token (or MIZU_HUB_TOKEN) agent ingest is refused. API: docs/api.md.\n\n\
+Examples:\n  mizu hub --token s3cret --data-dir /var/lib/mizu\n  \
+mizu hub --redact --ignored-user-agents kube-probe,Prometheus --max-entries-db-size 1GiB"
+)]
+pub struct HubArgs {
+    #[command(flatten)]
+    listen: Listen,
+
+    /// Byte budget of the store; the oldest entries are evicted beyond it.
+    #[arg(long, default_value = "200MB", value_parser = size, value_name = "SIZE")]
+    max_entries_db_size: u64,
+
+    /// Keep entries on disk here (crash-safe segment log); restarts resume from it.
+    #[arg(long, value_name = "DIR")]
+    data_dir: Option<PathBuf>,
+
+    /// Shared secret agents must send (`Authorization: Bearer TOKEN`). Default: env
+    /// MIZU_HUB_TOKEN. Prefer the environment variable: flags show up in `ps`.
+    #[arg(long, value_name = "TOKEN")]
+    token: Option<String>,
+
+    #[command(flatten)]
+    ingest: IngestOptions,
+
+    /// Largest agent message (WebSocket) or request body.
+    #[arg(long, default_value = "16MiB", value_parser = size, value_name = "SIZE")]
+    max_message_size: u64,
+}
+
+#[derive(Args)]
+struct Listen {
+    /// Address to listen on. The default is loopback only: the API shows captured
+    /// traffic, so exposing it is a deliberate choice.
+    #[arg(long, default_value = "127.0.0.1")]
+    host: String,
+
+    /// Port for the API and WebSockets (Mizu's UI port).
+    #[arg(long, default_value_t = mizu_hub::DEFAULT_PORT)]
+    port: u16,
+}
+
+/// What is done to entries before they are stored (hub and `read --serve`).
+#[derive(Args)]
+struct IngestOptions {
+    /// Mask sensitive values (authorization, cookie, token, password, secret, api-key, …
+    /// in headers, query strings and JSON/XML/form bodies) as "[REDACTED]".
+    #[arg(long)]
+    redact: bool,
+
+    /// Also mask these names: PART=NAME[,NAME…], PART one of request-headers,
+    /// response-headers, request-body, response-body, request-query-params (Mizu's
+    /// redact-patterns keys). Repeatable.
+    #[arg(long, value_name = "PART=NAMES")]
+    redact_pattern: Vec<String>,
+
+    /// Drop HTTP entries whose User-Agent contains one of these (case-insensitive).
+    #[arg(long, value_delimiter = ',', value_name = "AGENT,…")]
+    ignored_user_agents: Vec<String>,
+
+    /// Store only entries matching this filter (its redact(...) paths are masked).
+    #[arg(long, value_name = "EXPR")]
+    insertion_filter: Option<String>,
+}
+
+/// `mizu read` options for the hub and filtering (flattened into `ReadArgs`).
+#[derive(Args)]
+pub struct ReadHubArgs {
+    /// Keep only entries matching this filter (the hub's filter language), e.g.
+    /// 'http and response.status >= 500'.
+    #[arg(long, value_name = "EXPR")]
+    filter: Option<String>,
+
+    /// Instead of printing, load the entries into an in-process hub and serve its API
+    /// (and live WebSocket) until Ctrl-C.
+    #[arg(long)]
+    serve: bool,
+
+    /// With --serve: address to listen on.
+    #[arg(long, default_value = "127.0.0.1", requires = "serve")]
+    host: String,
+
+    /// With --serve: port.
+    #[arg(long, default_value_t = mizu_hub::DEFAULT_PORT, requires = "serve")]
+    port: u16,
+
+    /// With --serve: byte budget of the in-memory store.
+    #[arg(long, default_value = "200MB", value_parser = size, value_name = "SIZE", requires = "serve")]
+    max_entries_db_size: u64,
+}
+
+fn patterns(list: &[String]) -> Result<RedactPatterns, String> {
+    let mut p = RedactPatterns::default();
+    for item in list {
+        let Some((part, names)) = item.split_once('=') else {
+            return Err(format!(
+                "--redact-pattern `{item}`: write PART=NAME, e.g. request-headers=X-Secret"
+            ));
+        };
+        let target = match part.trim() {
+            "request-headers" => &mut p.request_headers,
+            "response-headers" => &mut p.response_headers,
+            "request-body" => &mut p.request_body,
+            "response-body" => &mut p.response_body,
+            "request-query-params" => &mut p.request_query_params,
+            other => {
+                return Err(format!(
+                    "--redact-pattern: unknown part `{other}` (request-headers, response-headers, request-body, response-body, request-query-params)"
+                ));
+            }
+        };
+        target.extend(
+            names
+                .split(',')
+                .map(str::trim)
+                .filter(|s| !s.is_empty())
+                .map(str::to_owned),
+        );
+    }
+    Ok(p)
+}
+
+fn runtime() -> std::io::Result<tokio::runtime::Runtime> {
+    tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+}
+
+async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let term = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut s) => {
+                s.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let term = std::future::pending::<()>();
+    tokio::select! {
+        () = ctrl_c => {},
+        () = term => {},
+    }
+}
+
+fn bind(
+    rt: &tokio::runtime::Runtime,
+    host: &str,
+    port: u16,
+) -> Result<tokio::net::TcpListener, ExitCode> {
+    let addr = format!("{host}:{port}");
+    rt.block_on(tokio::net::TcpListener::bind(&addr))
+        .map_err(|e| {
+            eprintln!("mizu: cannot listen on {addr}: {e}");
+            ExitCode::from(EXIT_START)
+        })
+}
+
+fn url(listener: &tokio::net::TcpListener, host: &str, port: u16) -> String {
+    let a: Option<SocketAddr> = listener.local_addr().ok();
+    match a {
+        Some(a) if a.ip().is_ipv6() => format!("http://[{}]:{}", a.ip(), a.port()),
+        Some(a) => format!("http://{}:{}", a.ip(), a.port()),
+        None => format!("http://{host}:{port}"),
+    }
+}
+
+/// `mizu hub`: runs until Ctrl-C or SIGTERM.
+pub fn run_hub(args: HubArgs) -> ExitCode {
+    let patterns = match patterns(&args.ingest.redact_pattern) {
+        Ok(p) => p,
+        Err(e) => {
+            eprintln!("mizu: {e}");
+            return ExitCode::from(EXIT_USAGE);
+        }
+    };
+    let token = args
+        .token
+        .or_else(|| std::env::var("MIZU_HUB_TOKEN").ok())
+        .filter(|t| !t.is_empty());
+    let config = HubConfig {
+        store: StoreConfig {
+            max_bytes: args.max_entries_db_size,
+            data_dir: args.data_dir,
+            ..StoreConfig::default()
+        },
+        token,
+        redact: args.ingest.redact,
+        redact_patterns: patterns,
+        ignored_user_agents: args.ingest.ignored_user_agents,
+        insertion_filter: args.ingest.insertion_filter,
+        limits: Limits {
+            max_message_bytes: usize::try_from(args.max_message_size).unwrap_or(usize::MAX),
+            ..Limits::default()
+        },
+    };
+    let hub = match Hub::new(config) {
+        Ok(h) => h,
+        Err(e @ mizu_hub::HubError::InsertionFilter(_)) => {
+            eprintln!("mizu: {e}");
+            return ExitCode::from(EXIT_USAGE);
+        }
+        Err(e) => {
+            eprintln!("mizu: {e}");
+            return ExitCode::from(EXIT_START);
+        }
+    };
+    let rt = match runtime() {
+        Ok(rt) => rt,
+        Err(e) => {
+            eprintln!("mizu: cannot start: {e}");
+            return ExitCode::from(EXIT_START);
+        }
+    };
+    let listener = match bind(&rt, &args.listen.host, args.listen.port) {
+        Ok(l) => l,
+        Err(code) => return code,
+    };
+    let st = hub.store().stats();
+    let recovered = st
+        .recovery
+        .as_ref()
+        .map(|r| {
+            format!(
+                ", {} entries recovered from {} segments",
+                r.records, r.segments
+            )
+        })
+        .unwrap_or_default();
+    eprintln!(
+        "mizu hub: listening on {} (store {} entries, budget {}{recovered}; agent ingest {}) — Ctrl-C to stop",
+        url(&listener, &args.listen.host, args.listen.port),
+        st.entries,
+        mizu_store::format_size(st.budget),
+        if hub.store().stats().persistent {
+            "durable"
+        } else {
+            "in memory"
+        },
+    );
+    match rt.block_on(hub.serve(listener, shutdown_signal())) {
+        Ok(()) => {
+            eprintln!("mizu hub: stopped");
+            ExitCode::SUCCESS
+        }
+        Err(e) => {
+            eprintln!("mizu hub: {e}");
+            ExitCode::from(EXIT_START)
+        }
+    }
+}
+
+/// The `--filter` of `mizu read`: serialises an entry once into a reused buffer and runs
+/// the filter on the bytes.
+pub struct ReadFilter {
+    filter: Filter,
+    buf: Vec<u8>,
+    now: i64,
+}
+
+impl ReadFilter {
+    pub fn keep(&mut self, e: &Entry) -> bool {
+        self.buf.clear();
+        if mizu_model::json::write_json(&mut self.buf, e).is_err() {
+            return false;
+        }
+        self.filter.matches_json(&self.buf, self.now)
+    }
+}
+
+/// A hub being filled by `mizu read --serve`.
+pub struct Serving {
+    hub: Hub,
+    rt: tokio::runtime::Runtime,
+    server: tokio::task::JoinHandle<std::io::Result<()>>,
+    batch: Vec<Entry>,
+    url: String,
+    errors: u64,
+}
+
+impl Serving {
+    pub fn push(&mut self, e: Entry) {
+        self.batch.push(e);
+        if self.batch.len() >= 1024 {
+            self.flush();
+        }
+    }
+
+    fn flush(&mut self) {
+        let batch = std::mem::take(&mut self.batch);
+        if let Err(e) = self.hub.ingest(batch) {
+            self.errors += 1;
+            if self.errors == 1 {
+                eprintln!("mizu: store: {e}");
+            }
+        }
+    }
+
+    /// Stores what is left and serves until Ctrl-C.
+    pub fn finish(mut self) -> ExitCode {
+        self.flush();
+        let st = self.hub.store().stats();
+        eprintln!(
+            "mizu: {} entries loaded ({} evicted to stay within {}); serving {} — Ctrl-C to stop",
+            st.entries,
+            st.evicted,
+            mizu_store::format_size(st.budget),
+            self.url
+        );
+        match self.rt.block_on(self.server) {
+            Ok(Ok(())) => ExitCode::SUCCESS,
+            Ok(Err(e)) => {
+                eprintln!("mizu: {e}");
+                ExitCode::from(EXIT_START)
+            }
+            Err(e) => {
+                eprintln!("mizu: {e}");
+                ExitCode::from(EXIT_START)
+            }
+        }
+    }
+}
+
+impl ReadHubArgs {
+    /// Compiles `--filter`; on error prints it (with the position) and returns exit 2.
+    pub fn filter(&self) -> Result<Option<ReadFilter>, ExitCode> {
+        match self.filter.as_deref().map(str::trim) {
+            None | Some("") => Ok(None),
+            Some(src) => match Filter::compile(src) {
+                Ok(filter) => Ok(Some(ReadFilter {
+                    filter,
+                    buf: Vec::with_capacity(1 << 14),
+                    now: mizu_hub::filter::now_ms(),
+                })),
+                Err(e) => {
+                    eprintln!("mizu: invalid --filter: {e}");
+                    eprintln!("  {src}");
+                    eprintln!(
+                        "  {}^",
+                        " ".repeat(src[..e.offset.min(src.len())].chars().count())
+                    );
+                    Err(ExitCode::from(EXIT_USAGE))
+                }
+            },
+        }
+    }
+
+    /// With `--serve`: starts the server (entries stream in live while files are read).
+    pub fn start(&self) -> Result<Option<Serving>, ExitCode> {
+        if !self.serve {
+            return Ok(None);
+        }
+        let config = HubConfig {
+            store: StoreConfig {
+                max_bytes: self.max_entries_db_size,
+                ..StoreConfig::default()
+            },
+            ..HubConfig::default()
+        };
+        let hub = Hub::new(config).map_err(|e| {
+            eprintln!("mizu: {e}");
+            ExitCode::from(EXIT_START)
+        })?;
+        let rt = runtime().map_err(|e| {
+            eprintln!("mizu: cannot start: {e}");
+            ExitCode::from(EXIT_START)
+        })?;
+        let listener = bind(&rt, &self.host, self.port)?;
+        let url = url(&listener, &self.host, self.port);
+        eprintln!("mizu: serving on {url} (loading captures…)");
+        let h = hub.clone();
+        let server = rt.spawn(async move { h.serve(listener, shutdown_signal()).await });
+        Ok(Some(Serving {
+            hub,
+            rt,
+            server,
+            batch: Vec::with_capacity(1024),
+            url,
+            errors: 0,
+        }))
+    }
+}

@@ -1,0 +1,64 @@
+//! The hub's whole in-process ingest path per entry: summary, BaseEntry, compact JSON,
+//! store append, live broadcast. Real ~1 KB HTTP entries from `testdata/http1`.
+//!
+//! `cargo bench -p mizu-hub --bench ingest`
+
+use criterion::{BatchSize, Criterion, Throughput, criterion_group, criterion_main};
+use mizu_hub::{Hub, HubConfig};
+use mizu_model::Entry;
+use std::hint::black_box;
+
+fn entries() -> Vec<Entry> {
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../testdata/http1");
+    let mut out = Vec::new();
+    for e in std::fs::read_dir(dir).expect("testdata").flatten() {
+        let p = e.path();
+        if p.to_string_lossy().ends_with(".expected.jsonl") {
+            for l in std::fs::read_to_string(&p).expect("read").lines() {
+                if l.len() <= 2500 {
+                    out.push(serde_json::from_str(l).expect("entry"));
+                }
+            }
+        }
+    }
+    out
+}
+
+fn ingest(c: &mut Criterion) {
+    let fixtures = entries();
+    let mut g = c.benchmark_group("hub ingest");
+    g.throughput(Throughput::Elements(100_000));
+    g.sample_size(10);
+    for (name, redact) in [("plain", false), ("with --redact", true)] {
+        g.bench_function(format!("{name}, 100k entries in 1000-entry batches"), |b| {
+            b.iter_batched(
+                || {
+                    let hub = Hub::new(HubConfig {
+                        redact,
+                        ..HubConfig::default()
+                    })
+                    .expect("hub");
+                    let batches: Vec<Vec<Entry>> = (0..100)
+                        .map(|k| {
+                            (0..1000)
+                                .map(|i| fixtures[(k * 1000 + i) % fixtures.len()].clone())
+                                .collect()
+                        })
+                        .collect();
+                    (hub, batches)
+                },
+                |(hub, batches)| {
+                    for b in batches {
+                        black_box(hub.ingest(b).expect("ingest"));
+                    }
+                    hub
+                },
+                BatchSize::PerIteration,
+            );
+        });
+    }
+    g.finish();
+}
+
+criterion_group!(benches, ingest);
+criterion_main!(benches);

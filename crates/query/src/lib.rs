@@ -1,0 +1,181 @@
+//! mizu's filter language: Mizu's BFL (Basenine Filter Language), so Mizu users'
+//! filters keep working.
+//!
+//! ```
+//! use mizu_query::{compile, EvalContext};
+//! let q = compile(r#"http and response.status >= 400"#).expect("valid filter");
+//! let entry = serde_json::json!({
+//!     "protocol": {"name": "http", "version": "1.1", "abbr": "HTTP"},
+//!     "response": {"status": 404},
+//! });
+//! let ctx = EvalContext { now_ms: 0 };
+//! assert!(q.matches(&entry, &ctx));
+//! assert!(q.matches_json(entry.to_string().as_bytes(), &ctx));
+//! ```
+//!
+//! [`compile`] expands macros ([`default_macros`]), parses, checks helpers and compiles
+//! regexes once; a [`Query`] is then evaluated against entries either as parsed
+//! `serde_json::Value`s ([`Query::matches`]) or straight on their compact JSON bytes
+//! ([`Query::matches_json`]), which walks only the parts a filter looks at. The crate is
+//! pure: no I/O, no threads, and the clock comes in through [`EvalContext`].
+//!
+//! The language is described in `docs/query.md`.
+
+pub mod ast;
+mod compile;
+mod datetime;
+mod decode;
+mod error;
+mod eval;
+mod lexer;
+mod macros;
+mod parser;
+mod raw;
+mod redact;
+
+use std::fmt;
+use std::sync::Arc;
+
+use serde_json::Value;
+
+pub use error::QueryError;
+pub use macros::default_macros;
+pub use redact::{REDACTED, redact};
+
+use compile::{CExpr, Collected, Step};
+use eval::Eval;
+
+/// What evaluation needs from the outside world.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct EvalContext {
+    /// The current time, milliseconds since the epoch (for `now()`, `minutes(-5)`, …).
+    pub now_ms: i64,
+}
+
+struct Inner {
+    source: String,
+    expr: Option<CExpr>,
+    limit: Option<usize>,
+    redactions: Vec<String>,
+    redaction_steps: Vec<Vec<Step>>,
+}
+
+/// A compiled filter: `Send + Sync`, and cloning it is a reference-count bump.
+#[derive(Clone)]
+pub struct Query {
+    inner: Arc<Inner>,
+}
+
+impl fmt::Debug for Query {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Query")
+            .field("source", &self.inner.source)
+            .field("limit", &self.inner.limit)
+            .field("redactions", &self.inner.redactions)
+            .finish()
+    }
+}
+
+/// Compiles a filter with the built-in macros. An empty (or all-whitespace) filter
+/// matches everything.
+pub fn compile(src: &str) -> Result<Query, QueryError> {
+    compile_with_macros(src, default_macros())
+}
+
+/// Compiles a filter with the given macros (name → expansion), e.g. those the dissector
+/// registry declares.
+pub fn compile_with_macros(src: &str, macros: &[(&str, &str)]) -> Result<Query, QueryError> {
+    let mut collected = Collected::default();
+    let expr = if src.trim().is_empty() {
+        None
+    } else {
+        let ast = parser::parse_expr(src, macros)?;
+        Some(compile::compile(&ast, &mut collected).map_err(|m| QueryError::at(src, 0, m))?)
+    };
+    Ok(Query {
+        inner: Arc::new(Inner {
+            source: src.to_string(),
+            expr,
+            limit: collected.limit,
+            redactions: collected.redactions,
+            redaction_steps: collected.redaction_steps,
+        }),
+    })
+}
+
+/// Checks a filter without keeping it: `Ok` or the first error with its position.
+pub fn validate(src: &str) -> Result<(), QueryError> {
+    compile(src).map(|_| ())
+}
+
+impl Query {
+    /// Whether `entry` passes the filter.
+    pub fn matches(&self, entry: &Value, ctx: &EvalContext) -> bool {
+        match &self.inner.expr {
+            None => true,
+            Some(e) => Eval { root: entry, ctx }.truthy(e),
+        }
+    }
+
+    /// Whether the entry whose compact JSON is `json` passes the filter, without parsing
+    /// it first: only the values the filter looks at are located and decoded. Gives the
+    /// same answer as [`Query::matches`] on the parsed value (for JSON without
+    /// duplicate keys). Bytes that are not JSON simply match nothing they lack.
+    pub fn matches_json(&self, json: &[u8], ctx: &EvalContext) -> bool {
+        match &self.inner.expr {
+            None => true,
+            Some(e) => {
+                raw::touch(json);
+                Eval {
+                    root: raw::Raw::new(json),
+                    ctx,
+                }
+                .truthy(e)
+            }
+        }
+    }
+
+    /// The `n` of a `limit(n)` in the filter (the smallest, if several).
+    pub fn limit(&self) -> Option<usize> {
+        self.inner.limit
+    }
+
+    /// Whether the filter is empty (matches everything).
+    pub fn is_empty(&self) -> bool {
+        self.inner.expr.is_none()
+    }
+
+    /// The filter as written.
+    pub fn source(&self) -> &str {
+        &self.inner.source
+    }
+
+    /// The paths of the filter's `redact(...)` calls, as written.
+    pub fn redactions(&self) -> &[String] {
+        &self.inner.redactions
+    }
+
+    /// Replaces the values at this filter's redaction paths with `"[REDACTED]"`.
+    pub fn redact(&self, entry: &mut Value) {
+        for steps in &self.inner.redaction_steps {
+            redact::redact_steps(entry, steps, 0);
+        }
+    }
+}
+
+/// Applies `query`'s `redact(...)` paths to `entry` (same as [`Query::redact`]).
+pub fn redact_value(entry: &mut Value, query: &Query) {
+    query.redact(entry);
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn assert_send_sync<T: Send + Sync>() {}
+
+    #[test]
+    fn query_is_send_sync() {
+        assert_send_sync::<Query>();
+    }
+}
