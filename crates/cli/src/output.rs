@@ -18,6 +18,13 @@ pub enum Format {
     None,
 }
 
+/// Everything of a HAR document before its first entry.
+const HAR_PREAMBLE: &str = concat!(
+    "{\"log\":{\"version\":\"1.2\",\"creator\":{\"name\":\"mizu\",\"version\":\"",
+    env!("CARGO_PKG_VERSION"),
+    "\"},\"pages\":[],\"entries\":[\n"
+);
+
 pub struct Writer<W: Write> {
     format: Format,
     out: W,
@@ -74,14 +81,7 @@ impl<W: Write> Writer<W> {
                     return Ok(());
                 };
                 if self.written == 0 {
-                    self.out.write_all(
-                        concat!(
-                            "{\"log\":{\"version\":\"1.2\",\"creator\":{\"name\":\"mizu\",\"version\":\"",
-                            env!("CARGO_PKG_VERSION"),
-                            "\"},\"pages\":[],\"entries\":[\n"
-                        )
-                        .as_bytes(),
-                    )?;
+                    self.out.write_all(HAR_PREAMBLE.as_bytes())?;
                 } else {
                     self.out.write_all(b",\n")?;
                 }
@@ -103,14 +103,7 @@ impl<W: Write> Writer<W> {
         self.buf.clear();
         if self.format == Format::Har {
             if self.written == 0 {
-                self.out.write_all(
-                    concat!(
-                        "{\"log\":{\"version\":\"1.2\",\"creator\":{\"name\":\"mizu\",\"version\":\"",
-                        env!("CARGO_PKG_VERSION"),
-                        "\"},\"pages\":[],\"entries\":[\n"
-                    )
-                    .as_bytes(),
-                )?;
+                self.out.write_all(HAR_PREAMBLE.as_bytes())?;
             }
             self.out.write_all(b"\n]}}\n")?;
             // Written once: a second finish must not close the document twice.

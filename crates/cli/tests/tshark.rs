@@ -13,13 +13,6 @@ use common::{fixtures, read_entries, repo_root};
 use std::collections::BTreeMap;
 use std::process::Command;
 
-fn tshark_available() -> bool {
-    Command::new("tshark")
-        .arg("--version")
-        .output()
-        .is_ok_and(|o| o.status.success())
-}
-
 fn tshark_fields(pcap: &std::path::Path, filter: &str, field: &str) -> Vec<String> {
     let out = Command::new("tshark")
         .args([
@@ -47,21 +40,9 @@ fn counts<I: IntoIterator<Item = String>>(items: I) -> BTreeMap<String, usize> {
     m
 }
 
-fn skip_or_fail() -> bool {
-    if tshark_available() {
-        return false;
-    }
-    assert!(
-        std::env::var_os("MIZU_REQUIRE_TSHARK").is_none(),
-        "tshark is required for this test: run scripts/install-deps.sh"
-    );
-    eprintln!("SKIPPED: tshark not installed (scripts/install-deps.sh installs it)");
-    true
-}
-
 #[test]
 fn methods_and_status_codes_match_tshark() {
-    if skip_or_fail() {
+    if common::tshark_skip_or_fail() {
         return;
     }
     let files: Vec<_> = fixtures()

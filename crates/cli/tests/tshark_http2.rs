@@ -14,25 +14,6 @@ use common::{read_entries, repo_root};
 use std::collections::BTreeMap;
 use std::process::Command;
 
-fn tshark_available() -> bool {
-    Command::new("tshark")
-        .arg("--version")
-        .output()
-        .is_ok_and(|o| o.status.success())
-}
-
-fn skip_or_fail() -> bool {
-    if tshark_available() {
-        return false;
-    }
-    assert!(
-        std::env::var_os("MIZU_REQUIRE_TSHARK").is_none(),
-        "tshark is required for this test: run scripts/install-deps.sh"
-    );
-    eprintln!("SKIPPED: tshark not installed (scripts/install-deps.sh installs it)");
-    true
-}
-
 fn decode_opts(name: &str) -> Vec<&'static str> {
     if name.starts_with("04-") {
         vec!["-o", "http.tcp.port:8084"]
@@ -91,7 +72,7 @@ fn counts<I: IntoIterator<Item = String>>(items: I) -> BTreeMap<String, usize> {
 
 #[test]
 fn paths_statuses_and_grpc_status_match_tshark() {
-    if skip_or_fail() {
+    if common::tshark_skip_or_fail() {
         return;
     }
     let dir = repo_root().join("testdata/http2");

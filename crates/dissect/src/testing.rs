@@ -9,7 +9,7 @@
 //! bytes), and into a few hundred seeded random cuttings, and asserts the entries are
 //! identical to the uncut run. Pieces keep their event's timestamp, so nothing may differ.
 
-use crate::{Dissector, Driver, DriverStats, Output, SessionContext, Upgrade};
+use crate::{Dissector, Driver, DriverStats, Limits, Output, SessionContext, Upgrade};
 use mizu_model::{Direction, Entry, Nanos};
 
 /// Per-direction buffer cap the helpers give the driver (the engine's default).
@@ -214,4 +214,56 @@ pub fn assert_split_invariant(
         );
     }
     base
+}
+
+/// Turns fuzzer input into a conversation: byte 0 seeds the cutting; each following event
+/// takes 1..=64 payload bytes and a direction from the seed stream, and a payload byte
+/// `0xFE` at an event start makes it a gap, `0xFD` a FIN. Ends with a close. Every
+/// protocol's fuzz target uses this, so they all explore gaps, FINs and interleaving.
+pub fn fuzz_events(data: &[u8]) -> Vec<Event> {
+    let Some((&seed, mut rest)) = data.split_first() else {
+        return Vec::new();
+    };
+    let mut state = u32::from(seed) | 0x100;
+    let mut next = || {
+        state ^= state << 13;
+        state ^= state >> 17;
+        state ^= state << 5;
+        state
+    };
+    let mut events = Vec::new();
+    let mut ts = 1_000_000_000u64;
+    while !rest.is_empty() {
+        let r = next();
+        let dir = if r & 1 == 0 {
+            Direction::ClientToServer
+        } else {
+            Direction::ServerToClient
+        };
+        let len = ((r >> 1) as usize % 64 + 1).min(rest.len());
+        let (piece, tail) = rest.split_at(len);
+        rest = tail;
+        ts += u64::from(r >> 24);
+        match piece.first() {
+            Some(0xFE) => events.push(Event::Gap(dir, ts, piece.len() as u64)),
+            Some(0xFD) => events.push(Event::Fin(dir, ts)),
+            _ => events.push(Event::Data(dir, ts, piece.to_vec())),
+        }
+    }
+    events.push(Event::Close(ts + 1));
+    events
+}
+
+/// The session context fuzz targets use: small limits so caps are reached quickly.
+pub fn fuzz_context(server_port: u16) -> SessionContext {
+    SessionContext {
+        flow: 1,
+        client: std::net::SocketAddr::from(([10, 0, 0, 1], 40000)),
+        server: std::net::SocketAddr::from(([10, 0, 0, 2], server_port)),
+        limits: Limits {
+            max_body: 4096,
+            max_head: 2048,
+            max_pending: 16,
+        },
+    }
 }

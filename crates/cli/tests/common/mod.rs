@@ -101,3 +101,25 @@ pub fn scratch(name: &str) -> PathBuf {
     std::fs::create_dir_all(&dir).expect("scratch dir");
     dir
 }
+
+/// True if tshark runs here.
+pub fn tshark_available() -> bool {
+    Command::new("tshark")
+        .arg("--version")
+        .output()
+        .is_ok_and(|o| o.status.success())
+}
+
+/// For tshark cross-checks: `true` = skip (tshark missing, allowed locally); panics when
+/// `MIZU_REQUIRE_TSHARK` is set (CI), so a missing install never passes silently.
+pub fn tshark_skip_or_fail() -> bool {
+    if tshark_available() {
+        return false;
+    }
+    assert!(
+        std::env::var_os("MIZU_REQUIRE_TSHARK").is_none(),
+        "tshark is required for this test: run scripts/install-deps.sh"
+    );
+    eprintln!("SKIPPED: tshark not installed (scripts/install-deps.sh installs it)");
+    true
+}

@@ -266,38 +266,57 @@ impl Http1Session {
     }
 
     fn client_head(&mut self, chunk: &Chunk<'_>, at: usize, out: &mut Output) -> Step {
-        let data = &chunk.data[at..];
-        if let Some(step) = self.pre_head(Direction::ClientToServer, data) {
-            return step;
+        let dir = Direction::ClientToServer;
+        match self.next_head(dir, chunk, at, out, wire::parse_request) {
+            Ok((n, head, diags)) => {
+                self.start_request(head, n, chunk.ts_at(at), diags, out);
+                Step::Advance(n)
+            }
+            Err(step) => step,
         }
-        let abs = self.client.base + at as u64;
+    }
+
+    /// Parses the message head at `chunk.data[at..]` for `dir`: resynchronisation,
+    /// plausibility, size limit and errors are handled here; `Ok` carries the head, its
+    /// length and the diagnostics the new message starts with.
+    fn next_head<T>(
+        &mut self,
+        dir: Direction,
+        chunk: &Chunk<'_>,
+        at: usize,
+        out: &mut Output,
+        parse: fn(&[u8], usize) -> Parsed<T>,
+    ) -> Result<(usize, T, Vec<String>), Step> {
+        let data = &chunk.data[at..];
+        if let Some(step) = self.pre_head(dir, data) {
+            return Err(step);
+        }
+        let what = match dir {
+            Direction::ClientToServer => "request",
+            Direction::ServerToClient => "response",
+        };
         let max_head = self.limits.max_head;
-        let parsed = if self.client.scan.should_parse(data, abs) {
-            wire::parse_request(data, max_head)
+        let side = self.side(dir);
+        let abs = side.base + at as u64;
+        let parsed = if side.scan.should_parse(data, abs) {
+            parse(data, max_head)
         } else {
             Parsed::Partial
         };
         match parsed {
-            Parsed::Partial if data.len() > max_head => self.reject_head(
-                Direction::ClientToServer,
-                format!("request head larger than {max_head} bytes"),
-            ),
-            Parsed::Partial => Step::Wait,
-            Parsed::Invalid(why) => self.reject_head(
-                Direction::ClientToServer,
-                format!("malformed request head ({why})"),
-            ),
-            Parsed::Complete(n, _) if n > max_head => self.reject_head(
-                Direction::ClientToServer,
-                format!("request head larger than {max_head} bytes"),
-            ),
+            Parsed::Partial if data.len() > max_head => {
+                Err(self.reject_head(dir, format!("{what} head larger than {max_head} bytes")))
+            }
+            Parsed::Partial => Err(Step::Wait),
+            Parsed::Invalid(why) => {
+                Err(self.reject_head(dir, format!("malformed {what} head ({why})")))
+            }
+            Parsed::Complete(n, _) if n > max_head => {
+                Err(self.reject_head(dir, format!("{what} head larger than {max_head} bytes")))
+            }
             Parsed::Complete(n, head) => {
-                let mut diags = Vec::new();
-                if let Some(d) = self.end_resync(Direction::ClientToServer, out) {
-                    diags.push(d);
-                }
-                self.start_request(head, n, chunk.ts_at(at), diags, out);
-                Step::Advance(n)
+                let diags = self.end_resync(dir, out).into_iter().collect();
+                Ok((n, head, diags))
             }
         }
     }
@@ -438,39 +457,13 @@ impl Http1Session {
     }
 
     fn server_head(&mut self, chunk: &Chunk<'_>, at: usize, out: &mut Output) -> Step {
-        let data = &chunk.data[at..];
-        if let Some(step) = self.pre_head(Direction::ServerToClient, data) {
-            return step;
-        }
-        let abs = self.server.base + at as u64;
-        let max_head = self.limits.max_head;
-        let parsed = if self.server.scan.should_parse(data, abs) {
-            wire::parse_response(data, max_head)
-        } else {
-            Parsed::Partial
-        };
-        match parsed {
-            Parsed::Partial if data.len() > max_head => self.reject_head(
-                Direction::ServerToClient,
-                format!("response head larger than {max_head} bytes"),
-            ),
-            Parsed::Partial => Step::Wait,
-            Parsed::Invalid(why) => self.reject_head(
-                Direction::ServerToClient,
-                format!("malformed response head ({why})"),
-            ),
-            Parsed::Complete(n, _) if n > max_head => self.reject_head(
-                Direction::ServerToClient,
-                format!("response head larger than {max_head} bytes"),
-            ),
-            Parsed::Complete(n, head) => {
-                let mut diags = Vec::new();
-                if let Some(d) = self.end_resync(Direction::ServerToClient, out) {
-                    diags.push(d);
-                }
+        let dir = Direction::ServerToClient;
+        match self.next_head(dir, chunk, at, out, wire::parse_response) {
+            Ok((n, head, diags)) => {
                 self.start_response(head, n, chunk, at, diags, out);
                 Step::Advance(n)
             }
+            Err(step) => step,
         }
     }
 
