@@ -66,6 +66,7 @@ fn pure_crates_do_no_io() {
         "dissect",
         "dissectors",
         "engine",
+        "query",
     ] {
         let mut files = Vec::new();
         rust_files(
