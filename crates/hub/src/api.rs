@@ -158,11 +158,15 @@ async fn list(
     let h = hub.clone();
     let result = tokio::task::spawn_blocking(move || {
         let now = filter::now_ms();
-        h.inner.store.query(&spec, &mut |r| {
-            filter
-                .as_ref()
-                .is_none_or(|f| f.matches_json(r.entry_json(), now))
-        })
+        h.inner.store.query_prefetching(
+            &spec,
+            &mut |r| {
+                if let Some(f) = &filter {
+                    f.prefetch_record(r);
+                }
+            },
+            &mut |r| filter.as_ref().is_none_or(|f| f.matches_record(r, now)),
+        )
     })
     .await
     .map_err(|_| ApiError::new(StatusCode::INTERNAL_SERVER_ERROR, "query failed"))?;

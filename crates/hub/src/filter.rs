@@ -55,6 +55,22 @@ impl Filter {
             .matches_json(json, &mizu_query::EvalContext { now_ms })
     }
 
+    /// Matches a stored record through its top-level member index (same answer as
+    /// [`Filter::matches_json`] on its entry bytes, without skipping members).
+    pub fn matches_record(&self, r: &mizu_store::Record, now_ms: i64) -> bool {
+        self.q.matches_json_indexed(
+            r.entry_json(),
+            r.top_index(),
+            &mizu_query::EvalContext { now_ms },
+        )
+    }
+
+    /// Pulls into the cache what [`Filter::matches_record`] will read of `r` (for scans,
+    /// a few records ahead).
+    pub fn prefetch_record(&self, r: &mizu_store::Record) {
+        self.q.prefetch_indexed(r.entry_json(), r.top_index());
+    }
+
     /// Matches a parsed entry.
     pub fn matches(&self, entry: &Value, now_ms: i64) -> bool {
         self.q.matches(entry, &mizu_query::EvalContext { now_ms })

@@ -168,7 +168,7 @@ async fn client(hub: &Hub, mut socket: WebSocket) {
                             continue;
                         }
                         a.after = rec.id();
-                        let hit = a.filter.as_ref().is_none_or(|f| f.matches_json(rec.entry_json(), filter::now_ms()));
+                        let hit = a.filter.as_ref().is_none_or(|f| f.matches_record(&rec, filter::now_ms()));
                         if hit && !send(&mut socket, entry_message(&rec, a)).await {
                             break;
                         }
@@ -284,10 +284,15 @@ async fn start_query(
         let f = active.filter.take();
         let (f, result) = tokio::task::spawn_blocking(move || {
             let now = filter::now_ms();
-            let r = h.inner.store.query(&spec, &mut |r| {
-                f.as_ref()
-                    .is_none_or(|f| f.matches_json(r.entry_json(), now))
-            });
+            let r = h.inner.store.query_prefetching(
+                &spec,
+                &mut |r| {
+                    if let Some(f) = &f {
+                        f.prefetch_record(r);
+                    }
+                },
+                &mut |r| f.as_ref().is_none_or(|f| f.matches_record(r, now)),
+            );
             (f, r)
         })
         .await

@@ -40,6 +40,7 @@ use serde_json::Value;
 
 pub use error::QueryError;
 pub use macros::default_macros;
+pub use raw::{TopIndex, top_index};
 pub use redact::{REDACTED, redact};
 
 use compile::{CExpr, Collected, Step};
@@ -58,6 +59,31 @@ struct Inner {
     limit: Option<usize>,
     redactions: Vec<String>,
     redaction_steps: Vec<Vec<Step>>,
+    /// Top-level keys the filter's paths start with (for [`Query::prefetch_indexed`]).
+    top_keys: Vec<String>,
+}
+
+/// Collects the distinct first keys of `e`'s paths.
+fn top_keys(e: &CExpr, out: &mut Vec<String>) {
+    match e {
+        CExpr::Sel(steps) => {
+            if let Some(Step::Key { name, ci: false }) = steps.first()
+                && !out.contains(name)
+            {
+                out.push(name.clone());
+            }
+        }
+        CExpr::Not(a) | CExpr::Neg(a) | CExpr::Match(a, _, _) => top_keys(a, out),
+        CExpr::And(a, b)
+        | CExpr::Or(a, b)
+        | CExpr::Eq(a, b, _)
+        | CExpr::Ord(_, a, b)
+        | CExpr::Pred(_, a, b, _) => {
+            top_keys(a, out);
+            top_keys(b, out);
+        }
+        CExpr::Const(_) | CExpr::Pattern(_) | CExpr::Now(_) | CExpr::True => {}
+    }
 }
 
 /// A compiled filter: `Send + Sync`, and cloning it is a reference-count bump.
@@ -92,8 +118,13 @@ pub fn compile_with_macros(src: &str, macros: &[(&str, &str)]) -> Result<Query, 
         let ast = parser::parse_expr(src, macros)?;
         Some(compile::compile(&ast, &mut collected).map_err(|m| QueryError::at(src, 0, m))?)
     };
+    let mut keys = Vec::new();
+    if let Some(e) = &expr {
+        top_keys(e, &mut keys);
+    }
     Ok(Query {
         inner: Arc::new(Inner {
+            top_keys: keys,
             source: src.to_string(),
             expr,
             limit: collected.limit,
@@ -132,6 +163,33 @@ impl Query {
                 }
                 .truthy(e)
             }
+        }
+    }
+
+    /// [`Query::matches_json`] with the entry's top-level member index (built by
+    /// [`top_index`] from the same bytes), so the first segment of each path jumps
+    /// straight to its member. Same answer as [`Query::matches_json`]; an index built
+    /// from other bytes gives wrong answers (never a panic).
+    pub fn matches_json_indexed(&self, json: &[u8], index: &TopIndex, ctx: &EvalContext) -> bool {
+        match &self.inner.expr {
+            None => true,
+            Some(e) => Eval {
+                root: raw::Raw::with_index(json, index),
+                ctx,
+            }
+            .truthy(e),
+        }
+    }
+
+    /// Pulls into the cache the parts of an entry that [`Query::matches_json_indexed`]
+    /// will read first: the values of the top-level members this filter's paths start
+    /// with (up to 1 KiB each), as independent loads. For scans, a few entries ahead of
+    /// the one being matched, so the memory latency overlaps with matching. Reads the
+    /// index itself, so it pays to have fetched that (and the record) earlier still.
+    pub fn prefetch_indexed(&self, json: &[u8], index: &TopIndex) {
+        let root = raw::Raw::with_index(json, index);
+        for k in &self.inner.top_keys {
+            raw::touch_member(root, index, k);
         }
     }
 

@@ -13,6 +13,87 @@ use crate::eval::{Compound, Node, Scalar};
 pub(crate) struct Raw<'a> {
     buf: &'a [u8],
     pos: usize,
+    /// The member index of this value (set only on the root of an indexed document).
+    top: Option<&'a TopIndex>,
+}
+
+/// Where each top-level member of a JSON object starts, so that a filter's first path
+/// segment (`response` in `response.status`) jumps straight to its value instead of
+/// skipping every member before it. Built once per entry by [`top_index`] (the store does
+/// it at append time) and passed to [`crate::Query::matches_json_indexed`] with the
+/// same bytes.
+///
+/// Each member is one `u32`: the byte offset of its key's opening quote (low 24 bits)
+/// and an 8-bit hash of the raw key (high 8 bits), in document order. Documents the
+/// index cannot describe exactly (a top-level key with an escape, offsets past 16 MiB)
+/// get an *unusable* index, and lookups fall back to scanning.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct TopIndex {
+    /// `None`: unusable, scan instead.
+    members: Option<Box<[u32]>>,
+}
+
+/// Largest key offset a member slot can hold.
+const TOP_MAX_OFFSET: usize = (1 << 24) - 1;
+
+#[inline]
+fn key_hash(key: &[u8]) -> u32 {
+    // FNV-1a folded to 8 bits: only has to spread ~20 keys over 256 values.
+    let mut h: u32 = 0x811c_9dc5;
+    for &c in key {
+        h = (h ^ u32::from(c)).wrapping_mul(0x0100_0193);
+    }
+    (h ^ (h >> 8) ^ (h >> 16) ^ (h >> 24)) & 0xff
+}
+
+/// Indexes the top-level members of `json` (see [`TopIndex`]). Never fails: malformed
+/// JSON gets an index of the members a scan would see before giving up.
+pub fn top_index(json: &[u8]) -> TopIndex {
+    let mut members = Vec::new();
+    let mut usable = true;
+    let root = Raw::new(json);
+    root.for_members_at(&mut |kstart, key, _| {
+        if kstart > TOP_MAX_OFFSET || memchr::memchr(b'\\', key).is_some() {
+            usable = false;
+            return true;
+        }
+        members.push((key_hash(key) << 24) | kstart as u32);
+        false
+    });
+    TopIndex {
+        members: usable.then(|| members.into_boxed_slice()),
+    }
+}
+
+impl TopIndex {
+    /// Whether lookups can use the index (otherwise they scan the document).
+    pub fn is_usable(&self) -> bool {
+        self.members.is_some()
+    }
+
+    /// Number of members indexed (0 when unusable).
+    pub fn len(&self) -> usize {
+        self.members.as_deref().map_or(0, <[u32]>::len)
+    }
+
+    /// Whether no member is indexed.
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    /// Reads the index's first slot so that it is in cache when a query needs it (a
+    /// software prefetch without `unsafe`, for scans that look a few records ahead).
+    #[inline]
+    pub fn prefetch(&self) {
+        if let Some(m) = self.members.as_deref().and_then(<[u32]>::first) {
+            std::hint::black_box(*m);
+        }
+    }
+
+    /// Heap bytes held (the member slots; the allocator adds its own header).
+    pub fn heap_bytes(&self) -> usize {
+        self.len() * std::mem::size_of::<u32>()
+    }
 }
 
 /// Bytes that end a bare value (number, literal).
@@ -193,13 +274,80 @@ pub(crate) fn touch(buf: &[u8]) {
     std::hint::black_box(acc);
 }
 
+/// Touches (see [`touch`]) the value of the top-level member `key` of an indexed
+/// document, up to the next member or 1 KiB.
+pub(crate) fn touch_member(root: Raw<'_>, index: &TopIndex, key: &str) {
+    let Some(slots) = index.members.as_deref() else {
+        return;
+    };
+    let want = key.as_bytes();
+    let h = key_hash(want);
+    for (n, &m) in slots.iter().enumerate() {
+        if m >> 24 != h {
+            continue;
+        }
+        let start = (m & 0x00ff_ffff) as usize;
+        let end = slots
+            .get(n + 1)
+            .map_or(root.buf.len(), |&x| (x & 0x00ff_ffff) as usize)
+            .min(start + 1024);
+        if let Some(bytes) = root.buf.get(start..end.max(start)) {
+            touch(bytes);
+        }
+        return;
+    }
+}
+
 impl<'a> Raw<'a> {
     /// The value at the start of `buf`.
     pub(crate) fn new(buf: &'a [u8]) -> Raw<'a> {
         Raw {
             buf,
             pos: ws(buf, 0),
+            top: None,
         }
+    }
+
+    /// The value at the start of `buf`, with its top-level member index.
+    pub(crate) fn with_index(buf: &'a [u8], top: &'a TopIndex) -> Raw<'a> {
+        Raw {
+            top: top.is_usable().then_some(top),
+            ..Raw::new(buf)
+        }
+    }
+
+    fn at(buf: &'a [u8], pos: usize) -> Raw<'a> {
+        Raw {
+            buf,
+            pos,
+            top: None,
+        }
+    }
+
+    /// `get` through the top-level index: the first indexed member whose raw key is
+    /// `want` (exactly what the scan finds: usable indexes hold no escaped keys).
+    fn get_indexed(self, top: &TopIndex, want: &[u8]) -> Option<Raw<'a>> {
+        // Indexed raw keys hold no escapes, so they hold no quote either.
+        if memchr::memchr(b'"', want).is_some() {
+            return None;
+        }
+        let b = self.buf;
+        let h = key_hash(want);
+        for &m in top.members.as_deref()? {
+            if m >> 24 != h {
+                continue;
+            }
+            let k = (m & 0x00ff_ffff) as usize + 1;
+            let end = k + want.len();
+            if b.get(k..end) == Some(want) && b.get(end) == Some(&b'"') {
+                let i = ws(b, end + 1);
+                if b.get(i) != Some(&b':') {
+                    return None;
+                }
+                return Some(Raw::at(b, ws(b, i + 1)));
+            }
+        }
+        None
     }
 
     fn first(self) -> Option<u8> {
@@ -219,6 +367,11 @@ impl<'a> Raw<'a> {
 
     /// Calls `f(raw key, value)` per member; stops when it returns true.
     fn for_members(self, f: &mut dyn FnMut(&'a [u8], Raw<'a>) -> bool) -> Option<bool> {
+        self.for_members_at(&mut |_, k, v| f(k, v))
+    }
+
+    /// [`Raw::for_members`], also passing the offset of each key's opening quote.
+    fn for_members_at(self, f: &mut dyn FnMut(usize, &'a [u8], Raw<'a>) -> bool) -> Option<bool> {
         let b = self.buf;
         if self.first()? != b'{' {
             return Some(false);
@@ -229,6 +382,7 @@ impl<'a> Raw<'a> {
             if *b.get(i)? != b'"' {
                 return Some(false);
             }
+            let kstart = i;
             let kend = string_end(b, i)?;
             let key = b.get(i + 1..kend - 1)?;
             i = ws(b, kend);
@@ -236,7 +390,7 @@ impl<'a> Raw<'a> {
                 return Some(false);
             }
             i = ws(b, i + 1);
-            if f(key, Raw { buf: b, pos: i }) {
+            if f(kstart, key, Raw::at(b, i)) {
                 return Some(true);
             }
             i = ws(b, skip_value(b, i)?);
@@ -258,7 +412,7 @@ impl<'a> Raw<'a> {
             return Some(false);
         }
         loop {
-            if f(Raw { buf: b, pos: i }) {
+            if f(Raw::at(b, i)) {
                 return Some(true);
             }
             i = ws(b, skip_value(b, i)?);
@@ -297,12 +451,7 @@ impl<'a> Raw<'a> {
                     || (key.len() > want.len()
                         && memchr::memchr(b'\\', key).is_some()
                         && key_text(key).is_some_and(|t| t == name));
-                if hit
-                    && f(Raw {
-                        buf: b,
-                        pos: ws(b, colon + 1),
-                    })
-                {
+                if hit && f(Raw::at(b, ws(b, colon + 1))) {
                     return true;
                 }
             }
@@ -359,6 +508,9 @@ impl<'a> Node<'a> for Raw<'a> {
 
     fn get(self, key: &str) -> Option<Raw<'a>> {
         let want = key.as_bytes();
+        if let Some(top) = self.top {
+            return self.get_indexed(top, want);
+        }
         let mut found = None;
         self.for_members(&mut |k, v| {
             // An escaped key is longer raw than decoded, so only a longer raw key can
@@ -453,6 +605,71 @@ mod tests {
             bytes.extend_from_slice(b",\"tail\":[1]}");
             prop_assert_eq!(skip_value(&bytes, start), Some(end));
         }
+    }
+
+    proptest! {
+        /// An indexed root finds exactly what the scanning root finds, for every key
+        /// present (and some absent), whatever the keys (escaped, duplicated, empty).
+        #[test]
+        fn indexed_get_agrees_with_scan(v in arb_json(), pad in 0usize..3, extra in "[a-z\\\"]{0,3}") {
+            let mut bytes = vec![b' '; pad];
+            bytes.extend(serde_json::to_vec(&v).expect("json"));
+            let index = top_index(&bytes);
+            let plain = Raw::new(&bytes);
+            let indexed = Raw::with_index(&bytes, &index);
+            let mut keys = vec![extra];
+            plain.members(&mut |k, _| {
+                keys.push(k.to_owned());
+                false
+            });
+            for k in &keys {
+                let a = plain.get(k).map(|r| r.pos);
+                let b = indexed.get(k).map(|r| r.pos);
+                prop_assert_eq!(a, b, "key {:?}", k);
+            }
+        }
+    }
+
+    #[test]
+    fn top_index_basics() {
+        let doc = br#"{"a":1,"bb":{"a":2},"a":3,"":4}"#;
+        let ix = top_index(doc);
+        assert!(ix.is_usable());
+        assert_eq!(ix.len(), 4);
+        assert_eq!(ix.heap_bytes(), 16);
+        let r = Raw::with_index(doc, &ix);
+        assert!(matches!(
+            r.get("a").map(|v| v.scalar()),
+            Some(Scalar::Int(1))
+        ));
+        assert!(matches!(
+            r.get("").map(|v| v.scalar()),
+            Some(Scalar::Int(4))
+        ));
+        let bb = r.get("bb").expect("bb");
+        assert!(matches!(
+            bb.get("a").map(|v| v.scalar()),
+            Some(Scalar::Int(2))
+        ));
+        assert!(r.get("b").is_none());
+        assert!(r.get("a\":1,\"bb").is_none());
+        // Escaped keys: unusable, lookups scan.
+        let esc = br#"{"d\u0041":1}"#;
+        let ix = top_index(esc);
+        assert!(!ix.is_usable());
+        let r = Raw::with_index(esc, &ix);
+        assert!(matches!(
+            r.get("dA").map(|v| v.scalar()),
+            Some(Scalar::Int(1))
+        ));
+        // Not an object / malformed: what a scan would see.
+        assert!(top_index(b"[1,2]").is_empty());
+        assert_eq!(top_index(br#"{"a":1,"b":[1,"#).len(), 2);
+        assert_eq!(top_index(br#"{"a":1,"b" 2}"#).len(), 1);
+        // An index of other bytes never panics.
+        let other = top_index(br#"{"aaaaaaaaaaaaaaaaaaaa":1}"#);
+        let r = Raw::with_index(b"{}", &other);
+        assert!(r.get("aaaaaaaaaaaaaaaaaaaa").is_none());
     }
 
     #[test]

@@ -190,7 +190,10 @@ proptest! {
         if let Ok(q) = compile(&s) {
             let e: Value = serde_json::from_str(FIXTURE_SAMPLE).unwrap_or(Value::Null);
             let ctx = EvalContext { now_ms: 0 };
-            prop_assert_eq!(q.matches(&e, &ctx), q.matches_json(FIXTURE_SAMPLE.as_bytes(), &ctx), "{}", s);
+            let raw = q.matches_json(FIXTURE_SAMPLE.as_bytes(), &ctx);
+            prop_assert_eq!(q.matches(&e, &ctx), raw, "{}", s);
+            let index = mizu_query::top_index(FIXTURE_SAMPLE.as_bytes());
+            prop_assert_eq!(q.matches_json_indexed(FIXTURE_SAMPLE.as_bytes(), &index, &ctx), raw, "{}", s);
         }
     }
 }
@@ -352,7 +355,10 @@ proptest! {
         let Ok(compiled) = compiled else { return Ok(()) };
         let ctx = EvalContext { now_ms: 1_795_419_600_000 };
         for (value, bytes) in fixtures() {
-            prop_assert_eq!(compiled.matches(&value, &ctx), compiled.matches_json(&bytes, &ctx), "{}", q);
+            let raw = compiled.matches_json(&bytes, &ctx);
+            prop_assert_eq!(compiled.matches(&value, &ctx), raw, "{}", q);
+            let index = mizu_query::top_index(&bytes);
+            prop_assert_eq!(compiled.matches_json_indexed(&bytes, &index, &ctx), raw, "indexed {}", q);
         }
     }
 }

@@ -141,6 +141,19 @@ fn scan(c: &mut Criterion) {
                 )
             });
         });
+        g.bench_function(format!("matches_json_indexed: {src}"), |b| {
+            b.iter(|| {
+                black_box(
+                    s.query_prefetching(
+                        &spec,
+                        &mut |r| q.prefetch_indexed(r.entry_json(), r.top_index()),
+                        &mut |r| q.matches_json_indexed(r.entry_json(), r.top_index(), &ctx),
+                    )
+                    .progress
+                    .matched,
+                )
+            });
+        });
     }
     g.finish();
 }

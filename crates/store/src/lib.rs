@@ -37,6 +37,7 @@ pub mod redact;
 mod size;
 
 pub use log::RecoveryReport;
+pub use mizu_query::TopIndex;
 pub use size::{format_size, parse_size};
 
 use serde::Serialize;
@@ -55,6 +56,9 @@ pub const DEFAULT_MAX_BYTES: u64 = 200_000_000;
 
 /// Records scanned per read-lock hold during queries.
 const SCAN_CHUNK: usize = 4096;
+
+/// How many records ahead of the one being matched a scan pulls data into the cache.
+const PREFETCH_AHEAD: usize = 4;
 
 /// Formats an id as Mizu did: a decimal string zero-padded to 24 digits.
 pub fn format_id(id: u64) -> String {
@@ -139,16 +143,38 @@ pub struct NewEntry {
     pub entry: Vec<u8>,
 }
 
-/// A stored entry: fixed header plus the two JSON documents, each starting with its id.
+/// A stored entry: fixed header plus the two JSON documents, each starting with its id,
+/// and the full entry's top-level member index (in memory only: rebuilt on recovery).
 #[derive(Debug)]
 pub struct Record {
     id: u64,
     timestamp: i64,
     base_len: u32,
     data: Box<[u8]>,
+    top: TopIndex,
 }
 
+/// Bytes accounted for a record's [`TopIndex`] allocation on top of its slots: allocator
+/// header and rounding (an empty index allocates nothing).
+const INDEX_ALLOC_OVERHEAD: u64 = 16;
+
 impl Record {
+    fn new(id: u64, timestamp: i64, base_len: u32, data: Box<[u8]>) -> Record {
+        let top = mizu_query::top_index(data.get(base_len as usize..).unwrap_or(&[]));
+        Record {
+            id,
+            timestamp,
+            base_len,
+            data,
+            top,
+        }
+    }
+
+    /// The full entry's top-level member index, for
+    /// `mizu_query::Query::matches_json_indexed(r.entry_json(), r.top_index(), …)`.
+    pub fn top_index(&self) -> &TopIndex {
+        &self.top
+    }
     pub fn id(&self) -> u64 {
         self.id
     }
@@ -164,9 +190,15 @@ impl Record {
     pub fn base_json(&self) -> &[u8] {
         self.data.get(..self.base_len as usize).unwrap_or(&[])
     }
-    /// Accounted size: data plus [`RECORD_OVERHEAD`].
+    /// Accounted size: data, member index, plus [`RECORD_OVERHEAD`].
     pub fn size(&self) -> u64 {
-        self.data.len() as u64 + RECORD_OVERHEAD
+        let index = self.top.heap_bytes() as u64;
+        let index = if index == 0 {
+            0
+        } else {
+            index.next_multiple_of(16) + INDEX_ALLOC_OVERHEAD
+        };
+        self.data.len() as u64 + index + RECORD_OVERHEAD
     }
 }
 
@@ -394,12 +426,7 @@ impl Store {
             let (mut l, next, report) = log::Log::open(dir, seg, config.sync, |r| {
                 let data = r.data.into_boxed_slice();
                 mem.push(
-                    Arc::new(Record {
-                        id: r.id,
-                        timestamp: r.timestamp,
-                        base_len: r.base_len,
-                        data,
-                    }),
+                    Arc::new(Record::new(r.id, r.timestamp, r.base_len, data)),
                     max_bytes,
                 );
             })?;
@@ -461,12 +488,12 @@ impl Store {
                     max: self.max_record_bytes(),
                 });
             }
-            out.push(Arc::new(Record {
+            out.push(Arc::new(Record::new(
                 id,
-                timestamp: e.timestamp,
-                base_len: base_len as u32,
-                data: data.as_slice().into(),
-            }));
+                e.timestamp,
+                base_len as u32,
+                data.as_slice().into(),
+            )));
             id += 1;
         }
         if let Some(log) = &mut w.log {
@@ -516,6 +543,19 @@ impl Store {
     /// is true, up to `spec.limit`, until the end or the deadline. The read lock is taken
     /// per chunk of records, so appends are never blocked for long.
     pub fn query(&self, spec: &QuerySpec, pred: &mut dyn FnMut(&Record) -> bool) -> QueryResult {
+        self.query_prefetching(spec, &mut |_| {}, pred)
+    }
+
+    /// [`Store::query`] with a look-ahead hook: `prefetch` is called on records a few
+    /// places ahead (in scan order) of the one `pred` is matching, to pull what `pred`
+    /// will read into the cache (e.g. `mizu_query::Query::prefetch_indexed`). A full
+    /// scan is bound by memory latency, not by matching; this overlaps the two.
+    pub fn query_prefetching(
+        &self,
+        spec: &QuerySpec,
+        prefetch: &mut dyn FnMut(&Record),
+        pred: &mut dyn FnMut(&Record) -> bool,
+    ) -> QueryResult {
         let mut out = Vec::new();
         let mut current = 0u64;
         let mut timed_out = false;
@@ -549,7 +589,25 @@ impl Store {
                 no_more_data = true;
                 break;
             }
-            let mut visit = |r: &Arc<Record>| -> bool {
+            let records = &mem.records;
+            let mut visit = |i: usize| -> bool {
+                // Look ahead in scan order: the header and index of the record 2·AHEAD
+                // away; what `prefetch` wants of the one AHEAD away.
+                let ahead = |d: usize| match spec.direction {
+                    Direction::Newer => records.get(i + d),
+                    Direction::Older => i.checked_sub(d).and_then(|j| records.get(j)),
+                };
+                if let Some(r) = ahead(2 * PREFETCH_AHEAD) {
+                    std::hint::black_box(r.id);
+                    r.top.prefetch();
+                    std::hint::black_box(r.data.first());
+                }
+                if let Some(r) = ahead(PREFETCH_AHEAD) {
+                    prefetch(r);
+                }
+                let Some(r) = records.get(i) else {
+                    return false;
+                };
                 current += 1;
                 scanned_any = true;
                 cursor = Some(r.id);
@@ -558,10 +616,9 @@ impl Store {
                 }
                 out.len() < spec.limit
             };
-            let mut range = mem.records.range(start..end);
             let go_on = match spec.direction {
-                Direction::Newer => range.all(&mut visit),
-                Direction::Older => range.rev().all(&mut visit),
+                Direction::Newer => (start..end).all(&mut visit),
+                Direction::Older => (start..end).rev().all(&mut visit),
             };
             drop(mem);
             if !go_on {
