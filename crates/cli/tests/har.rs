@@ -41,7 +41,7 @@ fn har_output_is_valid_har_1_2_for_every_fixture() {
             .expect("entries array");
         let http_entries = read_entries(&pcap)
             .into_iter()
-            .filter(|e| e["request"]["method"].is_string())
+            .filter(|e| e["protocol"]["name"] == "http" && e["request"]["method"].is_string())
             .count();
         assert_eq!(
             entries.len(),

@@ -1,0 +1,753 @@
+//! The per-connection AMQP session: frame reading per direction (with resynchronisation),
+//! content assembly per channel, and pairing of synchronous methods with their answers.
+
+use std::collections::VecDeque;
+
+use mizu_dissect::{Chunk, Output, Session, SessionContext};
+use mizu_model::{Direction, Entry, Nanos, Payload};
+use serde_json::{Map, Value};
+
+use super::INFO;
+use super::wire::{
+    self, FRAME_BODY, FRAME_END, FRAME_HEADER, FRAME_HEADER_TYPE, FRAME_HEARTBEAT,
+    FRAME_HEARTBEAT_08, FRAME_METHOD, MAX_FRAME, MethodSpec, PROTOCOL_HEADER,
+};
+
+/// Content messages assembled at once per direction (channels interleave); beyond this
+/// the oldest is emitted incomplete.
+pub const MAX_ASSEMBLIES: usize = 64;
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum State {
+    /// Nothing read yet: a protocol header may come.
+    Start,
+    /// At a frame boundary (or inside a body frame).
+    Sync,
+    /// Looking for a self-validating method frame or two consecutive valid frames.
+    Resync,
+}
+
+/// A method frame decoded, with what followed it (content) so far.
+struct Message {
+    spec: &'static MethodSpec,
+    channel: u16,
+    obj: Map<String, Value>,
+    ts: Nanos,
+    /// Frame bytes on the wire (headers and end octets included).
+    size: u64,
+    gap: bool,
+    truncated: bool,
+    diags: Vec<String>,
+}
+
+impl Message {
+    fn field_str(&self, k: &str) -> &str {
+        self.obj.get(k).and_then(Value::as_str).unwrap_or("")
+    }
+    fn no_wait(&self) -> bool {
+        self.obj
+            .get("noWait")
+            .and_then(Value::as_bool)
+            .unwrap_or(false)
+    }
+}
+
+/// A content-bearing method waiting for its header and body frames.
+struct Assembly {
+    msg: Message,
+    header_seen: bool,
+    body_size: u64,
+    received: u64,
+    body: Vec<u8>,
+    /// A hole in the body: stop keeping bytes (never splice).
+    spliced: bool,
+}
+
+/// A synchronous method waiting for its answer.
+struct Pending {
+    msg: Message,
+    from_client: bool,
+}
+
+struct Side {
+    state: State,
+    /// Inside a body frame: (channel, payload bytes still to come). `left == 0`: the
+    /// end octet is next.
+    body: Option<(u16, u32)>,
+    asm: Vec<Assembly>,
+    /// Bytes skipped while resynchronising, reported when back in sync.
+    skipped: u64,
+    /// The next resync must skip at least one byte (the frame at hand was rejected).
+    must_skip: bool,
+    heartbeats: u64,
+}
+
+impl Side {
+    fn new() -> Side {
+        Side {
+            state: State::Start,
+            body: None,
+            asm: Vec::new(),
+            skipped: 0,
+            must_skip: false,
+            heartbeats: 0,
+        }
+    }
+}
+
+enum Step {
+    Consumed(usize),
+    NeedMore,
+    /// The bytes at hand are not a frame: resynchronise.
+    Desync,
+}
+
+/// See the module docs of [`crate::amqp`].
+pub struct AmqpSession {
+    ctx: SessionContext,
+    sides: [Side; 2],
+    pending: VecDeque<Pending>,
+    /// Bytes were lost or the connection was joined mid-stream (orphan answers expected).
+    lossy: bool,
+}
+
+fn is_client(dir: Direction) -> bool {
+    dir == Direction::ClientToServer
+}
+
+impl AmqpSession {
+    pub fn new(ctx: SessionContext) -> AmqpSession {
+        AmqpSession {
+            ctx,
+            sides: [Side::new(), Side::new()],
+            pending: VecDeque::new(),
+            lossy: false,
+        }
+    }
+
+    fn entry(&self, req: Message, resp: Option<Message>) -> Entry {
+        let mut e = self.ctx.new_entry(INFO.protocol());
+        e.set_times(req.ts, resp.as_ref().map(|r| r.ts));
+        e.request_size = req.size;
+        e.gap = req.gap;
+        e.truncated = req.truncated;
+        e.diagnostics = req.diags;
+        e.request = Payload::Json(Value::Object(req.obj));
+        if let Some(r) = resp {
+            e.response_size = r.size;
+            e.gap |= r.gap;
+            e.truncated |= r.truncated;
+            e.diagnostics.extend(r.diags);
+            e.response = Payload::Json(Value::Object(r.obj));
+        }
+        e
+    }
+
+    fn emit(&self, mut req: Message, resp: Option<Message>, out: &mut Output) {
+        if (req.spec.class, req.spec.method) == (10, 50) {
+            // Connection.Close: attach the heartbeat counts of the whole connection.
+            let (c, s) = (self.sides[0].heartbeats, self.sides[1].heartbeats);
+            if c + s > 0 {
+                let mut hb = Map::new();
+                hb.insert("client".to_owned(), Value::from(c));
+                hb.insert("server".to_owned(), Value::from(s));
+                req.obj.insert("heartbeats".to_owned(), Value::Object(hb));
+            }
+        }
+        let e = self.entry(req, resp);
+        for d in &e.diagnostics {
+            out.diagnostic(d.clone());
+        }
+        out.emit(e);
+    }
+
+    /// A method (with its content, if any) is complete.
+    fn finish(&mut self, dir: Direction, msg: Message, out: &mut Output) {
+        let from_client = is_client(dir);
+        let (class, method) = (msg.spec.class, msg.spec.method);
+        if wire::is_response(msg.spec) {
+            let found = self.pending.iter().position(|p| {
+                p.from_client != from_client
+                    && p.msg.channel == msg.channel
+                    && p.msg.spec.class == class
+                    && p.msg.spec.responses.contains(&method)
+            });
+            match found.and_then(|i| self.pending.remove(i)) {
+                Some(p) => self.emit(p.msg, Some(msg), out),
+                None => {
+                    let mut obj = Map::new();
+                    obj.insert("method".to_owned(), Value::from(""));
+                    obj.insert("channel".to_owned(), Value::from(msg.channel));
+                    let req = Message {
+                        spec: msg.spec,
+                        channel: msg.channel,
+                        obj,
+                        ts: msg.ts,
+                        size: 0,
+                        gap: self.lossy,
+                        truncated: false,
+                        diags: vec![format!("{} without a captured request", msg.spec.name)],
+                    };
+                    self.emit(req, Some(msg), out);
+                }
+            }
+            return;
+        }
+        // Channel.Close / Connection.Close: requests the other side left unanswered on
+        // that channel (or connection) will never be answered.
+        if matches!((class, method), (10, 50) | (20, 40)) {
+            let conn = class == 10;
+            let why = format!(
+                "no response: {} by the {} ({} {})",
+                msg.spec.name,
+                if from_client { "client" } else { "server" },
+                msg.obj.get("replyCode").cloned().unwrap_or(Value::Null),
+                msg.field_str("replyText"),
+            );
+            let mut i = 0;
+            while i < self.pending.len() {
+                let hit = self.pending.get(i).is_some_and(|p| {
+                    p.from_client != from_client && (conn || p.msg.channel == msg.channel)
+                });
+                if hit && let Some(mut p) = self.pending.remove(i) {
+                    p.msg.diags.push(why.clone());
+                    self.emit(p.msg, None, out);
+                } else {
+                    i += 1;
+                }
+            }
+        }
+        if msg.spec.responses.is_empty() || msg.no_wait() {
+            self.emit(msg, None, out);
+            return;
+        }
+        if self.pending.len() >= self.ctx.limits.max_pending.max(1)
+            && let Some(mut old) = self.pending.pop_front()
+        {
+            old.msg
+                .diags
+                .push("no response captured (too many pending requests)".to_owned());
+            self.emit(old.msg, None, out);
+        }
+        self.pending.push_back(Pending { msg, from_client });
+    }
+
+    /// Emits an assembly's message (complete or not).
+    fn finish_assembly(&mut self, dir: Direction, a: Assembly, out: &mut Output) {
+        let mut msg = a.msg;
+        if a.header_seen {
+            let mut body = Map::new();
+            let kept = a.body.len() as u64;
+            match String::from_utf8(a.body) {
+                Ok(t) => {
+                    body.insert("text".to_owned(), Value::String(t));
+                }
+                Err(e) => {
+                    body.insert("text".to_owned(), Value::String(wire::b64(e.as_bytes())));
+                    body.insert("encoding".to_owned(), Value::from("base64"));
+                }
+            }
+            body.insert("size".to_owned(), Value::from(a.body_size));
+            if kept < a.body_size {
+                body.insert("truncated".to_owned(), Value::Bool(true));
+                msg.truncated = true;
+            }
+            msg.obj.insert("body".to_owned(), Value::Object(body));
+            if a.received < a.body_size {
+                msg.diags.push(format!(
+                    "{}: content incomplete ({} of {} body bytes)",
+                    msg.spec.name, a.received, a.body_size
+                ));
+            }
+        } else {
+            msg.diags
+                .push(format!("{}: content header not captured", msg.spec.name));
+            msg.truncated = true;
+        }
+        self.finish(dir, msg, out);
+    }
+
+    fn on_method(
+        &mut self,
+        dir: Direction,
+        channel: u16,
+        payload: &[u8],
+        ts: Nanos,
+        size: u64,
+        out: &mut Output,
+    ) {
+        let d = dir.index();
+        // A method on a channel ends any content still being assembled there.
+        if let Some(i) = self.sides[d]
+            .asm
+            .iter()
+            .position(|a| a.msg.channel == channel)
+        {
+            let mut a = self.sides[d].asm.remove(i);
+            a.msg
+                .diags
+                .push("content interrupted by a method frame".to_owned());
+            self.finish_assembly(dir, a, out);
+        }
+        let mut obj = Map::new();
+        obj.insert("method".to_owned(), Value::Null);
+        obj.insert("channel".to_owned(), Value::from(channel));
+        let mut capped = false;
+        let mut diags = Vec::new();
+        let res = wire::decode_method(payload, &mut obj, &mut capped);
+        let Some(spec) =
+            wire::method_spec(cls(payload), mid(payload)).filter(|_| payload.len() >= 4)
+        else {
+            out.diagnostic(format!(
+                "unknown AMQP method {}.{} on channel {channel} ({size} bytes skipped)",
+                cls(payload),
+                mid(payload)
+            ));
+            return;
+        };
+        match res {
+            Ok(Some((_, 0)) | None) => {}
+            Ok(Some((_, extra))) => {
+                diags.push(format!("{}: {extra} unexpected trailing bytes", spec.name));
+            }
+            Err(e) => diags.push(format!("{}: {e}", spec.name)),
+        }
+        if capped {
+            diags.push(format!(
+                "{}: field table cut at {} items",
+                spec.name,
+                wire::MAX_TABLE_ITEMS
+            ));
+        }
+        obj.insert("method".to_owned(), Value::from(spec.name));
+        let msg = Message {
+            spec,
+            channel,
+            obj,
+            ts,
+            size,
+            gap: false,
+            truncated: capped,
+            diags,
+        };
+        if spec.content {
+            if self.sides[d].asm.len() >= MAX_ASSEMBLIES {
+                let mut a = self.sides[d].asm.remove(0);
+                a.msg
+                    .diags
+                    .push("too many messages assembled at once".to_owned());
+                self.finish_assembly(dir, a, out);
+            }
+            self.sides[d].asm.push(Assembly {
+                msg,
+                header_seen: false,
+                body_size: 0,
+                received: 0,
+                body: Vec::new(),
+                spliced: false,
+            });
+        } else {
+            self.finish(dir, msg, out);
+        }
+    }
+
+    fn on_header(
+        &mut self,
+        dir: Direction,
+        channel: u16,
+        payload: &[u8],
+        size: u64,
+        out: &mut Output,
+    ) {
+        let d = dir.index();
+        let Some(i) = self.sides[d]
+            .asm
+            .iter()
+            .position(|a| a.msg.channel == channel && !a.header_seen)
+        else {
+            out.diagnostic(format!(
+                "content header without a method on channel {channel} ({size} bytes skipped)"
+            ));
+            return;
+        };
+        let Some(a) = self.sides[d].asm.get_mut(i) else {
+            return;
+        };
+        a.msg.size += size;
+        a.header_seen = true;
+        match wire::decode_content_header(payload) {
+            Ok(h) => {
+                a.body_size = h.body_size;
+                if h.capped {
+                    a.msg.diags.push(format!(
+                        "headers table cut at {} items",
+                        wire::MAX_TABLE_ITEMS
+                    ));
+                    a.msg.truncated = true;
+                }
+                a.msg
+                    .obj
+                    .insert("properties".to_owned(), Value::Object(h.properties));
+            }
+            Err(e) => a.msg.diags.push(format!("content header: {e}")),
+        }
+        if a.body_size == 0 {
+            let a = self.sides[d].asm.remove(i);
+            self.finish_assembly(dir, a, out);
+        }
+    }
+
+    /// Called at the end octet of a body frame: emit the message if its body is complete.
+    fn body_frame_done(&mut self, dir: Direction, channel: u16, out: &mut Output) {
+        let d = dir.index();
+        let Some(i) = self.sides[d]
+            .asm
+            .iter()
+            .position(|a| a.msg.channel == channel && a.header_seen)
+        else {
+            return;
+        };
+        if self.sides[d]
+            .asm
+            .get(i)
+            .is_some_and(|a| a.received >= a.body_size)
+        {
+            let mut a = self.sides[d].asm.remove(i);
+            if a.received > a.body_size {
+                a.msg.diags.push(format!(
+                    "body frames carry {} bytes, the header announced {}",
+                    a.received, a.body_size
+                ));
+            }
+            self.finish_assembly(dir, a, out);
+        }
+    }
+
+    /// One step at a frame boundary (or inside a body frame) at `pos`.
+    fn sync_step(&mut self, chunk: &Chunk<'_>, pos: usize, out: &mut Output) -> Step {
+        let dir = chunk.dir;
+        let d = dir.index();
+        let rest = chunk.data.get(pos..).unwrap_or(&[]);
+        let max_body = self.ctx.limits.max_body;
+        if let Some((ch, left)) = self.sides[d].body {
+            if left > 0 {
+                let n = (left as usize).min(rest.len());
+                let piece = rest.get(..n).unwrap_or(&[]);
+                let side = &mut self.sides[d];
+                side.body = Some((ch, left - n as u32));
+                if let Some(a) = side
+                    .asm
+                    .iter_mut()
+                    .find(|a| a.msg.channel == ch && a.header_seen)
+                {
+                    a.received += n as u64;
+                    if !a.spliced {
+                        crate::content::push_capped(&mut a.body, piece, max_body);
+                    }
+                }
+                return Step::Consumed(n);
+            }
+            let Some(&end) = rest.first() else {
+                return Step::NeedMore;
+            };
+            self.sides[d].body = None;
+            if end != FRAME_END {
+                out.diagnostic("AMQP body frame not terminated by 0xCE: resynchronising");
+                if let Some(i) = self.sides[d].asm.iter().position(|a| a.msg.channel == ch) {
+                    let mut a = self.sides[d].asm.remove(i);
+                    a.msg.gap = true;
+                    a.msg
+                        .diags
+                        .push("body frame not terminated by 0xCE".to_owned());
+                    self.finish_assembly(dir, a, out);
+                }
+                return Step::Desync;
+            }
+            self.body_frame_done(dir, ch, out);
+            return Step::Consumed(1);
+        }
+        let Some(h) = wire::frame_head(rest) else {
+            return Step::NeedMore;
+        };
+        if !h.plausible(u32::MAX) {
+            out.diagnostic(format!(
+                "invalid AMQP frame (type {}, channel {}, size {}): resynchronising",
+                h.kind, h.channel, h.size
+            ));
+            return Step::Desync;
+        }
+        if h.kind == FRAME_BODY {
+            let side = &mut self.sides[d];
+            match side
+                .asm
+                .iter_mut()
+                .find(|a| a.msg.channel == h.channel && a.header_seen)
+            {
+                Some(a) => a.msg.size += h.total() as u64,
+                None => out.diagnostic(format!(
+                    "body frame without a content header on channel {} ({} bytes skipped)",
+                    h.channel,
+                    h.total()
+                )),
+            }
+            side.body = Some((h.channel, h.size));
+            return Step::Consumed(FRAME_HEADER);
+        }
+        if h.size > MAX_FRAME {
+            out.diagnostic(format!(
+                "AMQP frame of {} bytes exceeds {MAX_FRAME}: resynchronising",
+                h.size
+            ));
+            return Step::Desync;
+        }
+        let total = h.total();
+        let Some(frame) = rest.get(..total) else {
+            return Step::NeedMore;
+        };
+        if frame.last() != Some(&FRAME_END) {
+            out.diagnostic("AMQP frame not terminated by 0xCE: resynchronising");
+            return Step::Desync;
+        }
+        let payload = frame.get(FRAME_HEADER..total - 1).unwrap_or(&[]);
+        let ts = chunk.ts_at(pos);
+        match h.kind {
+            FRAME_METHOD => self.on_method(dir, h.channel, payload, ts, total as u64, out),
+            FRAME_HEADER_TYPE => self.on_header(dir, h.channel, payload, total as u64, out),
+            _ => self.sides[d].heartbeats += 1,
+        }
+        Step::Consumed(total)
+    }
+
+    /// Enters resynchronisation on `dir`: content being assembled there lost frames.
+    fn lose_sync(&mut self, dir: Direction, why: &str, out: &mut Output) {
+        let d = dir.index();
+        self.lossy = true;
+        let side = &mut self.sides[d];
+        side.state = State::Resync;
+        side.body = None;
+        let asm = std::mem::take(&mut side.asm);
+        for mut a in asm {
+            a.msg.gap = true;
+            a.msg.diags.push(why.to_owned());
+            self.finish_assembly(dir, a, out);
+        }
+    }
+}
+
+fn cls(p: &[u8]) -> u16 {
+    match p {
+        [a, b, ..] => u16::from_be_bytes([*a, *b]),
+        _ => 0,
+    }
+}
+
+fn mid(p: &[u8]) -> u16 {
+    match p {
+        [_, _, a, b, ..] => u16::from_be_bytes([*a, *b]),
+        _ => 0,
+    }
+}
+
+/// Verdict on a candidate frame start during resynchronisation.
+enum Candidate {
+    Accept,
+    Reject,
+    /// Not enough bytes to decide.
+    Wait,
+}
+
+/// Is `data` the start of a frame? A method frame whose arguments fill it exactly is
+/// accepted alone; any other frame needs a valid frame right after it.
+fn candidate(data: &[u8]) -> Candidate {
+    let Some(h) = wire::frame_head(data) else {
+        return Candidate::Wait;
+    };
+    if !h.plausible(MAX_FRAME) {
+        return Candidate::Reject;
+    }
+    if !payload_start_plausible(&h, data) {
+        return Candidate::Reject;
+    }
+    let total = h.total();
+    let Some(frame) = data.get(..total) else {
+        return Candidate::Wait;
+    };
+    if frame.last() != Some(&FRAME_END) {
+        return Candidate::Reject;
+    }
+    if h.kind == FRAME_METHOD
+        && frame
+            .get(FRAME_HEADER..total - 1)
+            .is_some_and(wire::method_fits)
+    {
+        return Candidate::Accept;
+    }
+    let next = data.get(total..).unwrap_or(&[]);
+    let Some(h2) = wire::frame_head(next) else {
+        return Candidate::Wait;
+    };
+    if !h2.plausible(MAX_FRAME) || !payload_start_plausible(&h2, next) {
+        return Candidate::Reject;
+    }
+    match next.get(h2.total() - 1) {
+        None => Candidate::Wait,
+        Some(&FRAME_END) => Candidate::Accept,
+        Some(_) => Candidate::Reject,
+    }
+}
+
+/// Cheap checks on the first payload bytes, before waiting for a whole candidate frame:
+/// a method frame names a known class and method, a content header class `basic` (60)
+/// with weight 0. (Bytes not yet there pass: the full check comes later.)
+fn payload_start_plausible(h: &wire::FrameHead, data: &[u8]) -> bool {
+    let p = data.get(FRAME_HEADER..).unwrap_or(&[]);
+    match (h.kind, p) {
+        (FRAME_METHOD, [a, b, c, d, ..]) => {
+            wire::method_spec(u16::from_be_bytes([*a, *b]), u16::from_be_bytes([*c, *d])).is_some()
+        }
+        (FRAME_HEADER_TYPE, [a, b, c, d, ..]) => [*a, *b, *c, *d] == [0, 60, 0, 0],
+        _ => true,
+    }
+}
+
+/// Scans `data` for the first accepted frame start from `from`. Returns `(offset, found)`:
+/// found → a frame starts at offset; not found → bytes before offset are garbage and the
+/// rest needs more input.
+fn scan(data: &[u8], from: usize) -> (usize, bool) {
+    let mut p = from;
+    while let Some(rest) = data.get(p..).filter(|r| !r.is_empty()) {
+        // Cheap filter before the full check.
+        if matches!(
+            rest.first(),
+            Some(
+                &(FRAME_METHOD
+                    | FRAME_HEADER_TYPE
+                    | FRAME_BODY
+                    | FRAME_HEARTBEAT
+                    | FRAME_HEARTBEAT_08)
+            )
+        ) {
+            match candidate(rest) {
+                Candidate::Accept => return (p, true),
+                Candidate::Wait => return (p, false),
+                Candidate::Reject => {}
+            }
+        }
+        p += 1;
+    }
+    (p.min(data.len()), false)
+}
+
+impl Session for AmqpSession {
+    fn on_data(&mut self, chunk: &Chunk<'_>, out: &mut Output) -> usize {
+        let dir = chunk.dir;
+        let d = dir.index();
+        let data = chunk.data;
+        let mut pos = 0;
+        while pos < data.len() {
+            let rest = data.get(pos..).unwrap_or(&[]);
+            match self.sides[d].state {
+                State::Start => {
+                    if rest.first() == Some(&b'A') {
+                        let Some(hdr) = rest.get(..8) else {
+                            break;
+                        };
+                        if hdr.starts_with(b"AMQP") {
+                            pos += 8;
+                            if hdr == PROTOCOL_HEADER {
+                                self.sides[d].state = State::Sync;
+                            } else {
+                                out.diagnostic(format!(
+                                    "AMQP protocol header for version {}-{}-{} (not 0-9-1)",
+                                    hdr[5], hdr[6], hdr[7]
+                                ));
+                                self.sides[d].state = State::Resync;
+                            }
+                            if !is_client(dir) {
+                                out.diagnostic(
+                                    "the server answered with a protocol header: version refused",
+                                );
+                            }
+                            continue;
+                        }
+                    }
+                    // No protocol header: joined mid-stream (or the server side, whose
+                    // first frame is confirmed like any resynchronisation).
+                    if is_client(dir) {
+                        self.lossy = true;
+                    }
+                    self.sides[d].state = State::Resync;
+                }
+                State::Sync => match self.sync_step(chunk, pos, out) {
+                    Step::Consumed(n) => pos += n,
+                    Step::NeedMore => break,
+                    Step::Desync => {
+                        self.lose_sync(dir, "frames lost: the stream could not be framed", out);
+                        self.sides[d].must_skip = true;
+                    }
+                },
+                State::Resync => {
+                    let from = usize::from(self.sides[d].must_skip);
+                    let (off, found) = scan(rest, from);
+                    pos += off;
+                    let side = &mut self.sides[d];
+                    side.skipped += off as u64;
+                    if off > 0 {
+                        side.must_skip = false;
+                    }
+                    if !found {
+                        break;
+                    }
+                    side.state = State::Sync;
+                    if side.skipped > 0 {
+                        let n = side.skipped;
+                        side.skipped = 0;
+                        out.diagnostic(format!(
+                            "{n} bytes skipped to resynchronise on a frame boundary"
+                        ));
+                    }
+                }
+            }
+        }
+        pos
+    }
+
+    fn on_gap(&mut self, dir: Direction, len: u64, _ts: Nanos, out: &mut Output) {
+        let d = dir.index();
+        self.lossy = true;
+        let side = &mut self.sides[d];
+        if side.state == State::Sync
+            && let Some((ch, left)) = side.body
+            && len <= u64::from(left)
+        {
+            // The hole is inside one body frame: count it, keep framing.
+            side.body = Some((ch, left - len as u32));
+            if let Some(a) = side
+                .asm
+                .iter_mut()
+                .find(|a| a.msg.channel == ch && a.header_seen)
+            {
+                a.received += len;
+                a.spliced = true;
+                a.msg.gap = true;
+            }
+            return;
+        }
+        self.lose_sync(dir, &format!("gap of {len} bytes in the capture"), out);
+        self.sides[d].must_skip = false;
+        self.sides[d].skipped = 0;
+    }
+
+    fn on_close(&mut self, _ts: Nanos, out: &mut Output) {
+        for dir in [Direction::ClientToServer, Direction::ServerToClient] {
+            let asm = std::mem::take(&mut self.sides[dir.index()].asm);
+            for a in asm {
+                self.finish_assembly(dir, a, out);
+            }
+        }
+        while let Some(mut p) = self.pending.pop_front() {
+            p.msg.diags.push("no response captured".to_owned());
+            self.emit(p.msg, None, out);
+        }
+    }
+}
