@@ -6,10 +6,13 @@
 //! no threads, never a panic on any input, bounded memory per connection, and whatever cannot
 //! be parsed becomes a diagnostic and a counted drop.
 
+pub mod amqp;
 pub mod content;
 pub mod http1;
 pub mod http2;
+pub mod kafka;
 pub mod protobuf;
+pub mod redis;
 pub mod registry;
 
 pub use http1::Http1;

@@ -8,6 +8,9 @@ use mizu_model::{Entry, Payload};
 pub static DISSECTORS: &[&dyn Dissector] = &[
     &crate::http1::Http1, // http1
     &crate::http2::HTTP2, // http2
+    &crate::amqp::Amqp,   // amqp
+    &crate::kafka::Kafka, // kafka
+    &crate::redis::Redis, // redis
 ];
 
 /// All registered dissectors.

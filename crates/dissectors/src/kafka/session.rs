@@ -1,0 +1,439 @@
+//! One Kafka connection: frames both directions, pairs responses to requests by correlation
+//! id, emits entries. The rules are in the module docs (`mod.rs`).
+
+use super::{INFO, apikeys, body};
+use mizu_dissect::{Chunk, Output, Session, SessionContext};
+use mizu_model::{Direction, Entry, Nanos, Payload, Protocol};
+use serde_json::{Value, json};
+use std::collections::VecDeque;
+
+/// Largest frame accepted as sane (Kafka's `socket.request.max.bytes` is 100 MiB).
+pub(crate) const MAX_FRAME: usize = 128 << 20;
+
+/// Frames up to this size are checked by decoding their body while resynchronising.
+const RESYNC_VERIFY: usize = 64 << 10;
+
+/// A request waiting for its response.
+struct Pending {
+    key: i16,
+    version: i16,
+    correlation_id: i32,
+    request: Value,
+    ts: Nanos,
+    size: u64,
+    truncated: bool,
+    gap: bool,
+    diagnostics: Vec<String>,
+}
+
+#[derive(Default)]
+struct Side {
+    /// Frame boundaries are known (false after a gap or garbage, and at first for the
+    /// server: its frames are accepted only when their correlation id is pending).
+    synced: bool,
+    /// Bytes of an oversized (or unmatched) frame still to skip.
+    skip: u64,
+    /// Bytes skipped while resynchronising, not yet reported.
+    skipped: u64,
+}
+
+pub(crate) struct KafkaSession {
+    ctx: SessionContext,
+    client: Side,
+    server: Side,
+    pending: VecDeque<Pending>,
+    /// Responses may have been lost (a server-side gap) since the last matched one.
+    server_gap: bool,
+}
+
+enum Step {
+    /// Consumed this many bytes; call again.
+    Consumed(usize),
+    /// Need more bytes.
+    Wait,
+}
+
+/// The parsed request header.
+struct ReqHead {
+    key: i16,
+    version: i16,
+    correlation_id: i32,
+    client_id: Option<String>,
+    /// Header bytes after the length prefix.
+    len: usize,
+}
+
+/// Parses a request header from `data` (after the length prefix); `None` if malformed.
+fn request_head(data: &[u8]) -> Option<ReqHead> {
+    let mut r = super::wire::Reader::new(data);
+    let key = r.i16()?;
+    let version = r.i16()?;
+    let correlation_id = r.i32()?;
+    if !apikeys::plausible(key, version) {
+        return None;
+    }
+    let hv = apikeys::request_header_version(key, version);
+    let client_id = if hv >= 1 { r.text(false)? } else { None };
+    if hv >= 2 {
+        r.tagged_fields()?;
+    }
+    Some(ReqHead {
+        key,
+        version,
+        correlation_id,
+        client_id,
+        len: r.pos(),
+    })
+}
+
+fn be_u32(b: Option<&[u8]>) -> Option<u32> {
+    Some(u32::from_be_bytes(b?.try_into().ok()?))
+}
+
+fn be_i16(b: Option<&[u8]>) -> Option<i16> {
+    Some(i16::from_be_bytes(b?.try_into().ok()?))
+}
+
+/// A plausible client id: up to 255 printable ASCII bytes, or (unless `strict`) null or
+/// empty. `None`: not enough bytes to tell.
+fn client_id_ok(data: &[u8], frame_len: usize, strict: bool) -> Option<bool> {
+    let n = be_i16(data.get(12..14))?;
+    if n == -1 || n == 0 {
+        return Some(!strict);
+    }
+    if !(0..=255).contains(&n) || n as usize + 10 > frame_len {
+        return Some(false);
+    }
+    let id = data.get(14..14 + n as usize)?;
+    Some(id.iter().all(|c| (0x20..0x7f).contains(c)))
+}
+
+/// Checks a request frame start at `data`: sane length, known key, version in range,
+/// plausible client id (`strict`: a non-empty one, as every common client sends; used when
+/// the frame boundary is a guess, because a response whose correlation id is below 14 also
+/// reads as a Produce request header). `None`: need more bytes.
+pub(crate) fn plausible_request(data: &[u8], strict: bool) -> Option<bool> {
+    let len = be_u32(data.get(..4))? as usize;
+    if !(10..=MAX_FRAME).contains(&len) {
+        return Some(false);
+    }
+    let key = be_i16(data.get(4..6))?;
+    let version = be_i16(data.get(6..8))?;
+    if !apikeys::plausible(key, version) || apikeys::request_header_version(key, version) == 0 {
+        return Some(false);
+    }
+    client_id_ok(data, len, strict)
+}
+
+impl KafkaSession {
+    pub(crate) fn new(ctx: SessionContext) -> KafkaSession {
+        KafkaSession {
+            ctx,
+            client: Side {
+                synced: true,
+                ..Side::default()
+            },
+            server: Side::default(),
+            pending: VecDeque::new(),
+            server_gap: false,
+        }
+    }
+
+    /// The most bytes of one frame that are decoded; the rest is skipped.
+    fn frame_cap(&self) -> usize {
+        self.ctx
+            .limits
+            .max_body
+            .saturating_add(self.ctx.limits.max_head)
+    }
+
+    fn side(&mut self, dir: Direction) -> &mut Side {
+        match dir {
+            Direction::ClientToServer => &mut self.client,
+            Direction::ServerToClient => &mut self.server,
+        }
+    }
+
+    fn report_skipped(&mut self, dir: Direction, out: &mut Output) {
+        let side = self.side(dir);
+        if side.skipped > 0 {
+            let n = side.skipped;
+            side.skipped = 0;
+            let who = if dir == Direction::ClientToServer {
+                "client"
+            } else {
+                "server"
+            };
+            out.diagnostic(format!(
+                "kafka: skipped {n} {who} bytes to find the next frame"
+            ));
+        }
+    }
+
+    fn client_step(&mut self, chunk: &Chunk<'_>, at: usize, out: &mut Output) -> Step {
+        let data = chunk.data.get(at..).unwrap_or(&[]);
+        let Some(plausible) = plausible_request(data, !self.client.synced) else {
+            return Step::Wait;
+        };
+        if !plausible {
+            if self.client.synced {
+                out.diagnostic("kafka: malformed request frame, resynchronising");
+                self.client.synced = false;
+            }
+            self.client.skipped += 1;
+            return Step::Consumed(1);
+        }
+        let Some(len) = be_u32(data.get(..4)).map(|l| l as usize) else {
+            return Step::Wait;
+        };
+        let cap = self.frame_cap();
+        let complete = len <= cap;
+        let want = len.min(cap);
+        if data.len().saturating_sub(4) < want {
+            return Step::Wait;
+        }
+        let frame = data.get(4..4 + want).unwrap_or(&[]);
+        let Some(head) = request_head(frame) else {
+            self.client.synced = false;
+            self.client.skipped += 1;
+            return Step::Consumed(1);
+        };
+        let body_bytes = frame.get(head.len..).unwrap_or(&[]);
+        let b = body::request(
+            head.key,
+            head.version,
+            body_bytes,
+            complete,
+            self.ctx.limits.max_body,
+        );
+        if !self.client.synced {
+            // Resynchronising: a small frame must also decode cleanly.
+            if complete && len <= RESYNC_VERIFY && (!b.diagnostics.is_empty() || b.truncated) {
+                self.client.skipped += 1;
+                return Step::Consumed(1);
+            }
+            self.client.synced = true;
+        }
+        self.report_skipped(Direction::ClientToServer, out);
+        let request = json!({
+            "apiKey": head.key,
+            "apiKeyName": apikeys::name(head.key).unwrap_or("Unknown"),
+            "apiVersion": head.version,
+            "correlationID": head.correlation_id,
+            "clientID": head.client_id,
+            "size": len,
+            "payload": b.payload,
+        });
+        let mut diagnostics = b.diagnostics;
+        if !complete {
+            diagnostics.push(format!(
+                "request of {len} bytes exceeds the {cap} byte cap: decoded from its start"
+            ));
+        }
+        let p = Pending {
+            key: head.key,
+            version: head.version,
+            correlation_id: head.correlation_id,
+            request,
+            ts: chunk.ts_at(at),
+            size: 4 + len as u64,
+            truncated: b.truncated || !complete,
+            gap: false,
+            diagnostics,
+        };
+        let no_response =
+            head.key == 0 && p.request.pointer("/payload/acks").and_then(Value::as_i64) == Some(0);
+        if no_response {
+            self.emit(p, None, out);
+        } else {
+            self.pending.push_back(p);
+            while self.pending.len() > self.ctx.limits.max_pending.max(1) {
+                if let Some(old) = self.pending.pop_front() {
+                    self.unanswered(old, "no response before too many newer requests", out);
+                }
+            }
+        }
+        if !complete {
+            self.client.skip = (len - want) as u64;
+        }
+        Step::Consumed(4 + want)
+    }
+
+    fn server_step(&mut self, chunk: &Chunk<'_>, at: usize, out: &mut Output) -> Step {
+        let data = chunk.data.get(at..).unwrap_or(&[]);
+        let (Some(len), Some(cid)) = (be_u32(data.get(..4)), be_u32(data.get(4..8))) else {
+            return Step::Wait;
+        };
+        let len = len as usize;
+        let cid = cid as i32;
+        let sane = (4..=MAX_FRAME).contains(&len);
+        let idx = if sane {
+            self.pending.iter().position(|p| p.correlation_id == cid)
+        } else {
+            None
+        };
+        let Some(idx) = idx else {
+            if sane && self.server.synced {
+                out.diagnostic(format!(
+                    "kafka: response to an uncaptured request (correlation id {cid}) skipped"
+                ));
+                self.server.skip = len.saturating_sub(4) as u64;
+                return Step::Consumed(8);
+            }
+            if self.server.synced {
+                out.diagnostic("kafka: malformed response frame, resynchronising");
+                self.server.synced = false;
+            }
+            self.server.skipped += 1;
+            return Step::Consumed(1);
+        };
+        let cap = self.frame_cap();
+        let complete = len <= cap;
+        let want = len.min(cap);
+        if data.len().saturating_sub(4) < want {
+            return Step::Wait;
+        }
+        self.server.synced = true;
+        self.report_skipped(Direction::ServerToClient, out);
+        // Requests before this one were not answered (lost to a gap, or never answered).
+        for _ in 0..idx {
+            if let Some(old) = self.pending.pop_front() {
+                self.unanswered(old, "no response captured", out);
+            }
+        }
+        let Some(mut p) = self.pending.pop_front() else {
+            return Step::Consumed(1);
+        };
+        let frame = data.get(4..4 + want).unwrap_or(&[]);
+        let mut r = super::wire::Reader::new(frame);
+        let _ = r.i32();
+        let head_ok =
+            apikeys::response_header_version(p.key, p.version) < 1 || r.tagged_fields().is_some();
+        let b = body::response(
+            p.key,
+            p.version,
+            if head_ok { r.rest() } else { &[] },
+            complete,
+            self.ctx.limits.max_body,
+        );
+        if !head_ok {
+            p.diagnostics.push("response header malformed".into());
+        }
+        p.diagnostics.extend(b.diagnostics);
+        if !complete {
+            p.diagnostics.push(format!(
+                "response of {len} bytes exceeds the {cap} byte cap: decoded from its start"
+            ));
+        }
+        p.truncated |= b.truncated || !complete;
+        let response = json!({
+            "apiKey": p.key,
+            "apiVersion": p.version,
+            "correlationID": cid,
+            "size": len,
+            "payload": b.payload,
+        });
+        let ts = chunk.ts_at(at);
+        self.emit(p, Some((response, ts, 4 + len as u64)), out);
+        self.server_gap = false;
+        if !complete {
+            self.server.skip = (len - want) as u64;
+        }
+        Step::Consumed(4 + want)
+    }
+
+    fn unanswered(&mut self, mut p: Pending, why: &str, out: &mut Output) {
+        p.diagnostics.push(why.to_owned());
+        if self.server_gap {
+            p.gap = true;
+        }
+        out.diagnostic(format!("kafka: {why}"));
+        self.emit(p, None, out);
+    }
+
+    fn emit(&self, p: Pending, response: Option<(Value, Nanos, u64)>, out: &mut Output) {
+        let mut e: Entry = self.ctx.new_entry(Protocol {
+            name: INFO.name.to_owned(),
+            version: p.version.to_string(),
+            abbr: INFO.abbr.to_owned(),
+        });
+        e.request = Payload::Json(p.request);
+        e.request_size = p.size;
+        e.truncated = p.truncated;
+        e.gap = p.gap;
+        e.diagnostics = p.diagnostics;
+        match response {
+            Some((resp, ts, size)) => {
+                e.set_times(p.ts, Some(ts));
+                e.response = Payload::Json(resp);
+                e.response_size = size;
+            }
+            None => e.set_times(p.ts, None),
+        }
+        out.emit(e);
+    }
+
+    fn flush(&mut self, out: &mut Output) {
+        while let Some(p) = self.pending.pop_front() {
+            self.unanswered(p, "no response captured", out);
+        }
+    }
+}
+
+impl Session for KafkaSession {
+    fn on_data(&mut self, chunk: &Chunk<'_>, out: &mut Output) -> usize {
+        let dir = chunk.dir;
+        let mut at = 0;
+        while at < chunk.data.len() {
+            let side = self.side(dir);
+            if side.skip > 0 {
+                let n = side.skip.min((chunk.data.len() - at) as u64) as usize;
+                side.skip -= n as u64;
+                at += n;
+                continue;
+            }
+            let step = match dir {
+                Direction::ClientToServer => self.client_step(chunk, at, out),
+                Direction::ServerToClient => self.server_step(chunk, at, out),
+            };
+            match step {
+                Step::Consumed(n) => at += n.max(1),
+                Step::Wait => break,
+            }
+        }
+        at.min(chunk.data.len())
+    }
+
+    fn on_gap(&mut self, dir: Direction, len: u64, _ts: Nanos, out: &mut Output) {
+        let side = self.side(dir);
+        if side.skip >= len {
+            // Lost bytes inside a frame that was being skipped anyway.
+            side.skip -= len;
+            if dir == Direction::ClientToServer
+                && let Some(p) = self.pending.back_mut()
+            {
+                p.gap = true;
+            }
+            return;
+        }
+        side.skip = 0;
+        side.synced = false;
+        if dir == Direction::ServerToClient {
+            self.server_gap = true;
+        }
+        out.diagnostic(format!("kafka: {len} bytes lost, resynchronising"));
+    }
+
+    fn on_fin(&mut self, dir: Direction, _ts: Nanos, out: &mut Output) {
+        if dir == Direction::ServerToClient {
+            self.report_skipped(dir, out);
+            self.flush(out);
+        }
+    }
+
+    fn on_close(&mut self, _ts: Nanos, out: &mut Output) {
+        self.report_skipped(Direction::ClientToServer, out);
+        self.report_skipped(Direction::ServerToClient, out);
+        self.flush(out);
+    }
+}
