@@ -127,6 +127,9 @@ fn scan(c: &mut Criterion) {
     });
     let ctx = mizu_query::EvalContext { now_ms: 0 };
     for src in [
+        // The issue's own examples first, then a two-clause and a header lookup.
+        "http and response.status >= 400",
+        r#"http and request.path == "/catalogue""#,
         "response.status == 500",
         r#"request.method == "POST" and request.path == "/upload""#,
         r#"request.headers["User-Agent"] == "nobody""#,
