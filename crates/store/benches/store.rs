@@ -144,6 +144,17 @@ fn scan(c: &mut Criterion) {
                 )
             });
         });
+        g.bench_function(format!("indexed, no read-ahead: {src}"), |b| {
+            b.iter(|| {
+                black_box(
+                    s.query(&spec, &mut |r| {
+                        q.matches_json_indexed(r.entry_json(), r.top_index(), &ctx)
+                    })
+                    .progress
+                    .matched,
+                )
+            });
+        });
         g.bench_function(format!("matches_json_indexed: {src}"), |b| {
             b.iter(|| {
                 black_box(
