@@ -58,7 +58,13 @@ enum Pending {
 
 enum FlowMode {
     /// Protocol not known yet: events are recorded and probed.
-    Probing { events: Vec<Pending>, bytes: usize },
+    Probing {
+        events: Vec<Pending>,
+        bytes: usize,
+        /// Leading events whose verdict can no longer change (no dissector matched
+        /// bytes that more input cannot extend): later passes start after them.
+        settled: usize,
+    },
     /// A dissector (or none, for unknown protocols) drives the flow.
     Driving(Driver),
 }
@@ -226,15 +232,20 @@ impl Handler {
         order
     }
 
-    /// Tries to pick a protocol from the recorded events. Returns (dissector index,
-    /// event index where its first message starts, flip orientation).
-    fn detect(&self, state: &FlowState, events: &[Pending]) -> Detect {
+    /// Tries to pick a protocol from the recorded events, starting at event `from` (the
+    /// ones before are settled). Returns (dissector index, event index where its first
+    /// message starts, flip orientation), or how many leading events are now settled.
+    fn detect(&self, state: &FlowState, events: &[Pending], from: usize) -> Detect {
         let (client, server) = (state.ctx.client, state.ctx.server);
         let order = self.candidates(server);
         let mut undecided = false;
-        // Per direction: the accumulated bytes since the last event start we probed.
-        for (k, ev) in events.iter().enumerate() {
+        let mut settled = from;
+        let mut prefix_settled = true;
+        for (k, ev) in events.iter().enumerate().skip(from) {
             let Pending::Data(dir, _, bytes) = ev else {
+                if prefix_settled {
+                    settled = k + 1;
+                }
                 continue;
             };
             let pctx = ProbeContext {
@@ -263,21 +274,30 @@ impl Handler {
             } else {
                 bytes
             };
+            let mut need_more = false;
             for &i in &order {
                 match self.dissectors[i].probe(data, &pctx) {
                     Probe::Match { from_client } => {
                         let flip = from_client != (*dir == Direction::ClientToServer);
                         return Detect::Found(i, k, flip);
                     }
-                    Probe::NeedMore => undecided = true,
+                    Probe::NeedMore => need_more = true,
                     Probe::NoMatch => {}
                 }
             }
+            undecided |= need_more;
+            // A verdict is final when nobody asked for more and the probed bytes cannot
+            // grow (the segment itself, or a join that already reached its 64 bytes).
+            let fixed = !need_more && (bytes.len() >= 16 || data.len() >= 64);
+            prefix_settled &= fixed;
+            if prefix_settled {
+                settled = k + 1;
+            }
         }
         if undecided {
-            Detect::Wait
+            Detect::Wait(settled)
         } else {
-            Detect::NotYet
+            Detect::NotYet(settled)
         }
     }
 
@@ -307,7 +327,12 @@ impl Handler {
 
     /// Records an event of a probing flow and decides its protocol when possible.
     fn record(&mut self, state: &mut FlowState, ev: Pending) {
-        let FlowMode::Probing { events, bytes } = &mut state.mode else {
+        let FlowMode::Probing {
+            events,
+            bytes,
+            settled,
+        } = &mut state.mode
+        else {
             self.feed(state, ev);
             return;
         };
@@ -321,11 +346,18 @@ impl Handler {
         }
         let events_taken = std::mem::take(events);
         let total = *bytes;
-        match self.detect(state, &events_taken) {
+        let from = *settled;
+        match self.detect(state, &events_taken, from) {
             Detect::Found(i, k, flip) => self.start(state, i, k, flip, events_taken),
-            Detect::Wait | Detect::NotYet if total < self.config.max_probe_bytes => {
-                if let FlowMode::Probing { events, .. } = &mut state.mode {
+            Detect::Wait(now_settled) | Detect::NotYet(now_settled)
+                if total < self.config.max_probe_bytes =>
+            {
+                if let FlowMode::Probing {
+                    events, settled, ..
+                } = &mut state.mode
+                {
                     *events = events_taken;
+                    *settled = now_settled;
                 }
             }
             _ => {
@@ -402,8 +434,10 @@ impl Handler {
 
 enum Detect {
     Found(usize, usize, bool),
-    Wait,
-    NotYet,
+    /// Some probe wants more bytes; the count is the settled prefix.
+    Wait(usize),
+    /// Nobody matched yet; the count is the settled prefix.
+    NotYet(usize),
 }
 
 impl StreamHandler<FlowState> for Handler {
@@ -413,6 +447,7 @@ impl StreamHandler<FlowState> for Handler {
             mode: FlowMode::Probing {
                 events: Vec::new(),
                 bytes: 0,
+                settled: 0,
             },
             flipped: false,
             handshake_seen: info.handshake_seen,
@@ -467,11 +502,20 @@ impl StreamHandler<FlowState> for Handler {
     }
 
     fn close(&mut self, mut state: FlowState, _info: &FlowInfo, ts: Nanos, reason: CloseReason) {
-        *self
-            .stats
-            .flows_closed
-            .entry(format!("{reason:?}").to_lowercase())
-            .or_default() += 1;
+        let reason_name = match reason {
+            CloseReason::Fin => "fin",
+            CloseReason::Rst => "rst",
+            CloseReason::Idle => "idle",
+            CloseReason::Evicted => "evicted",
+            CloseReason::EndOfInput => "endofinput",
+        };
+        // Allocates the key once per reason, not once per closed flow.
+        match self.stats.flows_closed.get_mut(reason_name) {
+            Some(n) => *n += 1,
+            None => {
+                self.stats.flows_closed.insert(reason_name.to_owned(), 1);
+            }
+        }
         if let FlowMode::Probing { events, .. } = &mut state.mode {
             // Closed before any protocol was recognised.
             let bytes: u64 = events
