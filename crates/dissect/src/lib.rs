@@ -49,9 +49,9 @@ impl ProtocolInfo {
     /// The entry's `protocol` object with this descriptor's default version.
     pub fn protocol(&self) -> Protocol {
         Protocol {
-            name: self.name.to_owned(),
-            version: self.version.to_owned(),
-            abbr: self.abbr.to_owned(),
+            name: self.name.into(),
+            version: self.version.into(),
+            abbr: self.abbr.into(),
         }
     }
 }
@@ -121,7 +121,7 @@ impl SessionContext {
         Entry {
             id: String::new(),
             protocol,
-            capture: "pcap".to_owned(),
+            capture: "pcap".into(),
             src: Endpoint::from_socket(self.client),
             dst: Endpoint::from_socket(self.server),
             namespace: String::new(),

@@ -40,7 +40,7 @@ pub fn summarize(entry: &Entry) -> Summary {
         },
         _ => Summary {
             method: String::new(),
-            summary: entry.protocol.abbr.clone(),
+            summary: entry.protocol.abbr.to_string(),
             status: None,
         },
     }

@@ -9,12 +9,16 @@ use crate::http::{HttpRequest, HttpResponse};
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Protocol {
     /// Lower-case protocol family as Mizu names it: `http`, `amqp`, `kafka`, `redis`.
-    pub name: String,
+    pub name: Text,
     /// Version as seen on the wire (`1.1`, `1.0`, `2.0`, `0-9-1`).
-    pub version: String,
+    pub version: Text,
     /// Short badge text shown in the UI: `HTTP`, `HTTP/2`, `gRPC`.
-    pub abbr: String,
+    pub abbr: Text,
 }
+
+/// A string that is usually a constant (`"http"`, `"pcap"`): borrowed from the binary
+/// without an allocation per entry, owned when read back from JSON or computed.
+pub type Text = std::borrow::Cow<'static, str>;
 
 /// One side of the connection. `port` is a string, as in Mizu, so `dst.port == "80"` filters keep working.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
@@ -28,11 +32,45 @@ pub struct Endpoint {
 
 impl Endpoint {
     pub fn from_socket(addr: std::net::SocketAddr) -> Endpoint {
+        let ip = match addr.ip() {
+            // Formatted by hand: `Display` goes through `fmt` machinery, and every
+            // entry needs two of these.
+            std::net::IpAddr::V4(v4) => {
+                let mut s = String::with_capacity(15);
+                for (i, o) in v4.octets().into_iter().enumerate() {
+                    if i > 0 {
+                        s.push('.');
+                    }
+                    push_decimal(&mut s, u32::from(o));
+                }
+                s
+            }
+            v6 => v6.to_string(),
+        };
+        let mut port = String::with_capacity(5);
+        push_decimal(&mut port, u32::from(addr.port()));
         Endpoint {
-            ip: addr.ip().to_string(),
-            port: addr.port().to_string(),
+            ip,
+            port,
             name: String::new(),
         }
+    }
+}
+
+fn push_decimal(s: &mut String, v: u32) {
+    let mut digits = [0u8; 10];
+    let mut n = v;
+    let mut i = digits.len();
+    loop {
+        i -= 1;
+        digits[i] = b'0' + (n % 10) as u8;
+        n /= 10;
+        if n == 0 {
+            break;
+        }
+    }
+    for &d in &digits[i..] {
+        s.push(char::from(d));
     }
 }
 
@@ -47,6 +85,9 @@ pub enum Payload {
     HttpResponse(Box<HttpResponse>),
     /// Any other protocol's message as a JSON object.
     Json(serde_json::Value),
+    /// Same, already rendered as compact JSON text (keys sorted, as `Json` would print),
+    /// by dissectors that skip building a tree. See [`crate::JsonBuf`].
+    Raw(crate::RawJson),
 }
 
 impl Payload {
@@ -65,6 +106,14 @@ impl Payload {
             _ => None,
         }
     }
+    /// A JSON payload as a tree (`Raw` text is parsed); `None` for HTTP and `None`.
+    pub fn json(&self) -> Option<std::borrow::Cow<'_, serde_json::Value>> {
+        match self {
+            Payload::Json(v) => Some(std::borrow::Cow::Borrowed(v)),
+            Payload::Raw(r) => Some(std::borrow::Cow::Owned(r.to_value())),
+            _ => None,
+        }
+    }
 }
 
 impl Serialize for Payload {
@@ -74,6 +123,7 @@ impl Serialize for Payload {
             Payload::HttpRequest(r) => r.serialize(s),
             Payload::HttpResponse(r) => r.serialize(s),
             Payload::Json(v) => v.serialize(s),
+            Payload::Raw(r) => r.serialize(s),
         }
     }
 }
@@ -112,7 +162,7 @@ pub struct Entry {
     pub id: String,
     pub protocol: Protocol,
     /// How the bytes were captured: `pcap` (files and AF_PACKET), later `ebpf`.
-    pub capture: String,
+    pub capture: Text,
     pub src: Endpoint,
     pub dst: Endpoint,
     #[serde(default)]
@@ -147,6 +197,26 @@ pub struct Entry {
     /// Capture-time flow id (one TCP connection), to group entries by connection.
     #[serde(default)]
     pub flow: u64,
+}
+
+#[cfg(test)]
+mod endpoint_tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    proptest! {
+        #[test]
+        fn from_socket_formats_like_display(a in any::<[u8; 4]>(), b in any::<[u8; 16]>(), port in any::<u16>()) {
+            for addr in [
+                std::net::SocketAddr::from((a, port)),
+                std::net::SocketAddr::from((b, port)),
+            ] {
+                let e = Endpoint::from_socket(addr);
+                prop_assert_eq!(e.ip, addr.ip().to_string());
+                prop_assert_eq!(e.port, port.to_string());
+            }
+        }
+    }
 }
 
 impl Entry {

@@ -81,6 +81,12 @@ fn needs_escape(s: &[u8]) -> bool {
     i < n && word(&s[n - 8..])
 }
 
+/// Appends `s` as a JSON string, escaped exactly as `serde_json` does.
+pub(crate) fn write_str_into(out: &mut Vec<u8>, s: &str) {
+    // Writing to a Vec cannot fail.
+    let _ = write_str(out, s);
+}
+
 fn write_str(out: &mut Vec<u8>, s: &str) -> Result<(), Error> {
     if needs_escape(s.as_bytes()) {
         serde_json::to_writer(&mut *out, s).map_err(|e| Error(e.to_string()))
@@ -113,6 +119,8 @@ pub struct Compound<'a, 'b> {
     first: bool,
     /// Closing bytes: `}` or `]`, or `}}` for enum variants wrapped in an object.
     close: &'static [u8],
+    /// A [`crate::RawJson`]: the one field is JSON text to copy as it is.
+    raw: bool,
 }
 
 impl Compound<'_, '_> {
@@ -245,12 +253,14 @@ impl<'a, 'b> ser::Serializer for &'b mut JsonWriter<'a> {
                 w: self,
                 first: true,
                 close: b"",
+                raw: false,
             });
         }
         Ok(Compound {
             w: self,
             first: true,
             close: b"]",
+            raw: false,
         })
     }
 
@@ -283,12 +293,14 @@ impl<'a, 'b> ser::Serializer for &'b mut JsonWriter<'a> {
                 w: self,
                 first: true,
                 close: b"}",
+                raw: false,
             });
         }
         Ok(Compound {
             w: self,
             first: true,
             close: b"]}",
+            raw: false,
         })
     }
 
@@ -300,16 +312,26 @@ impl<'a, 'b> ser::Serializer for &'b mut JsonWriter<'a> {
                 w: self,
                 first: true,
                 close: b"",
+                raw: false,
             });
         }
         Ok(Compound {
             w: self,
             first: true,
             close: b"}",
+            raw: false,
         })
     }
 
-    fn serialize_struct(self, _: &'static str, len: usize) -> Result<Compound<'a, 'b>, Error> {
+    fn serialize_struct(self, name: &'static str, len: usize) -> Result<Compound<'a, 'b>, Error> {
+        if name == crate::raw::RAW_TOKEN {
+            return Ok(Compound {
+                w: self,
+                first: true,
+                close: b"",
+                raw: true,
+            });
+        }
         self.serialize_map(Some(len))
     }
 
@@ -330,12 +352,14 @@ impl<'a, 'b> ser::Serializer for &'b mut JsonWriter<'a> {
                 w: self,
                 first: true,
                 close: b"}",
+                raw: false,
             });
         }
         Ok(Compound {
             w: self,
             first: true,
             close: b"}}",
+            raw: false,
         })
     }
 }
@@ -413,6 +437,11 @@ impl ser::SerializeStruct for Compound<'_, '_> {
         key: &'static str,
         v: &T,
     ) -> Result<(), Error> {
+        if self.raw {
+            return v.serialize(RawText {
+                out: &mut *self.w.out,
+            });
+        }
         self.comma();
         write_key(self.w.out, key);
         v.serialize(&mut *self.w)
@@ -434,6 +463,110 @@ impl ser::SerializeStructVariant for Compound<'_, '_> {
     }
     fn end(self) -> Result<(), Error> {
         ser::SerializeMap::end(self)
+    }
+}
+
+/// The field of a [`crate::RawJson`]: its text, copied unquoted. Nothing else is
+/// accepted.
+struct RawText<'a> {
+    out: &'a mut Vec<u8>,
+}
+
+fn raw_error() -> Error {
+    Error("raw JSON must be a string".to_owned())
+}
+
+macro_rules! not_raw {
+    ($($name:ident: $t:ty),*) => {
+        $(fn $name(self, _: $t) -> Result<(), Error> {
+            Err(raw_error())
+        })*
+    };
+}
+
+impl ser::Serializer for RawText<'_> {
+    type Ok = ();
+    type Error = Error;
+    type SerializeSeq = ser::Impossible<(), Error>;
+    type SerializeTuple = ser::Impossible<(), Error>;
+    type SerializeTupleStruct = ser::Impossible<(), Error>;
+    type SerializeTupleVariant = ser::Impossible<(), Error>;
+    type SerializeMap = ser::Impossible<(), Error>;
+    type SerializeStruct = ser::Impossible<(), Error>;
+    type SerializeStructVariant = ser::Impossible<(), Error>;
+
+    fn serialize_str(self, v: &str) -> Result<(), Error> {
+        self.out.extend_from_slice(v.as_bytes());
+        Ok(())
+    }
+    not_raw!(serialize_bool: bool, serialize_i8: i8, serialize_i16: i16, serialize_i32: i32,
+        serialize_i64: i64, serialize_u8: u8, serialize_u16: u16, serialize_u32: u32,
+        serialize_u64: u64, serialize_f32: f32, serialize_f64: f64, serialize_char: char,
+        serialize_bytes: &[u8], serialize_unit_struct: &'static str);
+    fn serialize_none(self) -> Result<(), Error> {
+        Err(raw_error())
+    }
+    fn serialize_some<T: Serialize + ?Sized>(self, _: &T) -> Result<(), Error> {
+        Err(raw_error())
+    }
+    fn serialize_unit(self) -> Result<(), Error> {
+        Err(raw_error())
+    }
+    fn serialize_unit_variant(self, _: &'static str, _: u32, _: &'static str) -> Result<(), Error> {
+        Err(raw_error())
+    }
+    fn serialize_newtype_struct<T: Serialize + ?Sized>(
+        self,
+        _: &'static str,
+        _: &T,
+    ) -> Result<(), Error> {
+        Err(raw_error())
+    }
+    fn serialize_newtype_variant<T: Serialize + ?Sized>(
+        self,
+        _: &'static str,
+        _: u32,
+        _: &'static str,
+        _: &T,
+    ) -> Result<(), Error> {
+        Err(raw_error())
+    }
+    fn serialize_seq(self, _: Option<usize>) -> Result<Self::SerializeSeq, Error> {
+        Err(raw_error())
+    }
+    fn serialize_tuple(self, _: usize) -> Result<Self::SerializeTuple, Error> {
+        Err(raw_error())
+    }
+    fn serialize_tuple_struct(
+        self,
+        _: &'static str,
+        _: usize,
+    ) -> Result<Self::SerializeTupleStruct, Error> {
+        Err(raw_error())
+    }
+    fn serialize_tuple_variant(
+        self,
+        _: &'static str,
+        _: u32,
+        _: &'static str,
+        _: usize,
+    ) -> Result<Self::SerializeTupleVariant, Error> {
+        Err(raw_error())
+    }
+    fn serialize_map(self, _: Option<usize>) -> Result<Self::SerializeMap, Error> {
+        Err(raw_error())
+    }
+    fn serialize_struct(self, _: &'static str, _: usize) -> Result<Self::SerializeStruct, Error> {
+        Err(raw_error())
+    }
+    fn serialize_struct_variant(
+        self,
+        _: &'static str,
+        _: u32,
+        _: &'static str,
+        _: usize,
+    ) -> Result<Self::SerializeStructVariant, Error> {
+        Err(raw_error())
     }
 }
 

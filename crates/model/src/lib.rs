@@ -7,11 +7,13 @@
 mod entry;
 mod http;
 pub mod json;
+mod raw;
 
-pub use entry::{Endpoint, Entry, Payload, Protocol};
+pub use entry::{Endpoint, Entry, Payload, Protocol, Text};
 pub use http::{
     Content, FormParam, Grpc, GrpcMessage, Header, HttpRequest, HttpResponse, PostData,
 };
+pub use raw::{JsonBuf, RawJson};
 
 /// Which way bytes travel on a connection, relative to the side that opened it.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]

@@ -152,7 +152,7 @@ impl Http1Session {
             switched: false,
             templates: [0u8, 1].map(|minor| {
                 let mut protocol = INFO.protocol();
-                protocol.version = format!("1.{minor}");
+                protocol.version = format!("1.{minor}").into();
                 ctx.new_entry(protocol)
             }),
             cut: None,
@@ -681,7 +681,7 @@ impl Http1Session {
             1 => self.templates[1].clone(),
             m => {
                 let mut protocol = INFO.protocol();
-                protocol.version = format!("1.{m}");
+                protocol.version = format!("1.{m}").into();
                 self.ctx.new_entry(protocol)
             }
         };

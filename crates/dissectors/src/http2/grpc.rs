@@ -289,7 +289,7 @@ pub fn annotate_http1(
     let Some(k) = req_kind.or(resp_kind) else {
         return;
     };
-    e.protocol.abbr = super::GRPC_ABBR.to_owned();
+    e.protocol.abbr = super::GRPC_ABBR.into();
     let mut diags = Vec::new();
     let (mut service, mut method) = (String::new(), String::new());
     if let Payload::HttpRequest(r) = &mut e.request {

@@ -132,7 +132,7 @@ impl Http2Session {
     ) -> Http2Session {
         let plain = ctx.new_entry(INFO.protocol());
         let mut grpc = plain.clone();
-        grpc.protocol.abbr = GRPC_ABBR.to_owned();
+        grpc.protocol.abbr = GRPC_ABBR.into();
         let mut s = Http2Session {
             ctx,
             limits: ctx.limits,

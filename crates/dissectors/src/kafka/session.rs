@@ -353,9 +353,9 @@ impl KafkaSession {
 
     fn emit(&self, p: Pending, response: Option<(Value, Nanos, u64)>, out: &mut Output) {
         let mut e: Entry = self.ctx.new_entry(Protocol {
-            name: INFO.name.to_owned(),
-            version: p.version.to_string(),
-            abbr: INFO.abbr.to_owned(),
+            name: INFO.name.into(),
+            version: version_text(p.version),
+            abbr: INFO.abbr.into(),
         });
         e.request = Payload::Json(p.request);
         e.request_size = p.size;
@@ -435,5 +435,17 @@ impl Session for KafkaSession {
         self.report_skipped(Direction::ClientToServer, out);
         self.report_skipped(Direction::ServerToClient, out);
         self.flush(out);
+    }
+}
+
+/// `protocol.version` text for an API version, without an allocation for the usual ones.
+fn version_text(v: i16) -> mizu_model::Text {
+    const SMALL: [&str; 20] = [
+        "0", "1", "2", "3", "4", "5", "6", "7", "8", "9", "10", "11", "12", "13", "14", "15", "16",
+        "17", "18", "19",
+    ];
+    match usize::try_from(v).ok().and_then(|i| SMALL.get(i)) {
+        Some(s) => (*s).into(),
+        None => v.to_string().into(),
     }
 }

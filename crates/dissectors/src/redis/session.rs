@@ -157,7 +157,7 @@ impl RedisSession {
             subscribed: false,
             templates: ["2", "3"].map(|v| {
                 let mut p = INFO.protocol();
-                p.version = v.to_owned();
+                p.version = v.into();
                 ctx.new_entry(p)
             }),
         }
