@@ -9,7 +9,7 @@ use clap::Args;
 use mizu_dissect::Limits;
 use mizu_engine::{Engine, EngineConfig, EngineStats};
 use mizu_source::{FileSource, PacketSource, SourceError, SourceErrorKind, SourceStats};
-use std::io::{IsTerminal, Write};
+use std::io::IsTerminal;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
@@ -114,31 +114,43 @@ pub fn run(args: ReadArgs) -> ExitCode {
         }
     };
     let mut engine = Engine::new(config, dissectors);
-    let mut writer = Writer::new(
-        format,
-        std::io::BufWriter::with_capacity(1 << 16, stdout.lock()),
-    );
     // `tcpdump -w - | mizu read -`: show each entry as soon as it completes.
-    writer.immediate = args.files.iter().any(|f| f.as_os_str() == "-");
+    let immediate = args.files.iter().any(|f| f.as_os_str() == "-");
+    // Files: decode on this thread, filter and print on another (the two cores of a
+    // laptop or node each do half). A pipe or a hub being filled: all on this thread.
+    let out = if immediate || serving.is_some() || (format == Format::None && filter.is_none()) {
+        let mut writer = Writer::new(
+            format,
+            std::io::BufWriter::with_capacity(1 << 16, stdout.lock()),
+        );
+        writer.immediate = immediate;
+        Output::Inline {
+            writer,
+            filter: filter.take(),
+            error: None,
+        }
+    } else {
+        Output::threaded(format, filter.take())
+    };
     let mut status = 0u8;
     let mut totals = SourceStats::default();
-    // Shared with the sink closure, which the packet loop must be able to check.
-    let write_error: std::cell::RefCell<Option<std::io::Error>> = std::cell::RefCell::new(None);
 
+    // Shared with the sink closure, which the packet loop must be able to check.
+    let out = std::cell::RefCell::new(out);
     let mut sink = |e: mizu_model::Entry| {
-        if filter.as_mut().is_some_and(|f| !f.keep(&e)) {
-            return;
-        }
+        let mut out = out.borrow_mut();
         if let Some(s) = serving.as_mut() {
+            if let Output::Inline {
+                filter: Some(f), ..
+            } = &mut *out
+                && !f.keep(&e)
+            {
+                return;
+            }
             s.push(e);
             return;
         }
-        let mut err = write_error.borrow_mut();
-        if err.is_none()
-            && let Err(e) = writer.write(&e)
-        {
-            *err = Some(e);
-        }
+        out.push(e);
     };
 
     'files: for path in &args.files {
@@ -165,7 +177,7 @@ pub fn run(args: ReadArgs) -> ExitCode {
                     break;
                 }
             }
-            if write_error.borrow().is_some() {
+            if out.borrow().failed() {
                 break 'files;
             }
         }
@@ -175,8 +187,7 @@ pub fn run(args: ReadArgs) -> ExitCode {
         totals.dropped += s.dropped;
     }
     engine.finish(&mut sink);
-    let finish = writer.finish();
-    let write_error = write_error.into_inner().or(finish.err());
+    let (write_error, skipped) = out.into_inner().finish();
     if let Some(e) = write_error
         && e.kind() != std::io::ErrorKind::BrokenPipe
     {
@@ -184,12 +195,7 @@ pub fn run(args: ReadArgs) -> ExitCode {
         status = status.max(EXIT_OUTPUT);
     }
     if args.stats || args.stats_json {
-        print_stats(
-            &totals,
-            &engine.stats(),
-            writer_skipped(&writer),
-            args.stats_json,
-        );
+        print_stats(&totals, &engine.stats(), skipped, args.stats_json);
     }
     if let Some(s) = serving {
         let code = s.finish();
@@ -201,8 +207,163 @@ pub fn run(args: ReadArgs) -> ExitCode {
     ExitCode::from(status)
 }
 
-fn writer_skipped<W: Write>(w: &Writer<W>) -> u64 {
-    w.skipped()
+/// Entries handed to the printing thread at a time, and the estimated bytes that also
+/// close a batch (so a run of big-body entries cannot pile up in memory).
+const BATCH_ENTRIES: usize = 256;
+const BATCH_BYTES: u64 = 1 << 20;
+/// Batches queued between the threads before decoding waits for printing.
+const BATCHES_QUEUED: usize = 2;
+
+/// Where entries go: filtered and printed here, or by a second thread.
+enum Output {
+    Inline {
+        writer: Writer<std::io::BufWriter<std::io::StdoutLock<'static>>>,
+        filter: Option<crate::serve::ReadFilter>,
+        error: Option<std::io::Error>,
+    },
+    Threaded {
+        tx: Option<std::sync::mpsc::SyncSender<Vec<mizu_model::Entry>>>,
+        batch: Vec<mizu_model::Entry>,
+        batch_bytes: u64,
+        failed: std::sync::Arc<std::sync::atomic::AtomicBool>,
+        thread: Option<std::thread::JoinHandle<(Option<std::io::Error>, u64)>>,
+    },
+}
+
+impl Output {
+    fn threaded(format: Format, mut filter: Option<crate::serve::ReadFilter>) -> Output {
+        let (tx, rx) = std::sync::mpsc::sync_channel::<Vec<mizu_model::Entry>>(BATCHES_QUEUED);
+        let failed = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+        let flag = failed.clone();
+        let spawned = std::thread::Builder::new()
+            .name("mizu-print".into())
+            .spawn(move || {
+                let stdout = std::io::stdout();
+                let mut writer = Writer::new(
+                    format,
+                    std::io::BufWriter::with_capacity(1 << 16, stdout.lock()),
+                );
+                let mut error = None;
+                'batches: for batch in rx {
+                    for e in &batch {
+                        if filter.as_mut().is_some_and(|f| !f.keep(e)) {
+                            continue;
+                        }
+                        if let Err(err) = writer.write(e) {
+                            error = Some(err);
+                            flag.store(true, std::sync::atomic::Ordering::Relaxed);
+                            break 'batches;
+                        }
+                    }
+                }
+                if error.is_none()
+                    && let Err(err) = writer.finish()
+                {
+                    error = Some(err);
+                }
+                (error, writer.skipped())
+            });
+        match spawned {
+            Ok(handle) => Output::Threaded {
+                tx: Some(tx),
+                batch: Vec::with_capacity(BATCH_ENTRIES),
+                batch_bytes: 0,
+                failed,
+                thread: Some(handle),
+            },
+            // The OS refused a thread: report it as an output failure (exit 5).
+            Err(e) => Output::Inline {
+                writer: Writer::new(
+                    format,
+                    std::io::BufWriter::with_capacity(1 << 16, std::io::stdout().lock()),
+                ),
+                filter: None,
+                error: Some(std::io::Error::other(format!(
+                    "cannot start the printing thread: {e}"
+                ))),
+            },
+        }
+    }
+
+    fn push(&mut self, e: mizu_model::Entry) {
+        match self {
+            Output::Inline {
+                writer,
+                filter,
+                error,
+            } => {
+                if error.is_some() || filter.as_mut().is_some_and(|f| !f.keep(&e)) {
+                    return;
+                }
+                if let Err(err) = writer.write(&e) {
+                    *error = Some(err);
+                }
+            }
+            Output::Threaded {
+                tx,
+                batch,
+                batch_bytes,
+                ..
+            } => {
+                *batch_bytes += 512 + e.request_size + e.response_size;
+                batch.push(e);
+                if batch.len() >= BATCH_ENTRIES || *batch_bytes >= BATCH_BYTES {
+                    let full = std::mem::replace(batch, Vec::with_capacity(BATCH_ENTRIES));
+                    *batch_bytes = 0;
+                    // A send fails only when the printer has stopped on an error,
+                    // which `failed` reports.
+                    if let Some(t) = tx
+                        && t.send(full).is_err()
+                    {
+                        *tx = None;
+                    }
+                }
+            }
+        }
+    }
+
+    /// Output can no longer be written (stop decoding).
+    fn failed(&self) -> bool {
+        match self {
+            Output::Inline { error, .. } => error.is_some(),
+            Output::Threaded { failed, tx, .. } => {
+                tx.is_none() || failed.load(std::sync::atomic::Ordering::Relaxed)
+            }
+        }
+    }
+
+    /// Flushes everything; returns the first write error and the entries the format
+    /// could not express.
+    fn finish(self) -> (Option<std::io::Error>, u64) {
+        match self {
+            Output::Inline {
+                mut writer, error, ..
+            } => {
+                let fin = writer.finish().err();
+                (error.or(fin), writer.skipped())
+            }
+            Output::Threaded {
+                mut tx,
+                batch,
+                thread,
+                ..
+            } => {
+                if let Some(t) = tx.take() {
+                    if !batch.is_empty() {
+                        let _ = t.send(batch);
+                    }
+                    drop(t);
+                }
+                match thread.map(std::thread::JoinHandle::join) {
+                    Some(Ok(r)) => r,
+                    _ => (
+                        Some(std::io::Error::other("the printing thread panicked")),
+                        0,
+                    ),
+                }
+            }
+        }
+    }
 }
 
 fn print_stats(src: &SourceStats, st: &EngineStats, har_skipped: u64, json: bool) {

@@ -90,3 +90,56 @@ fn stats_report_counts() {
     assert_eq!(r["duplicate_bytes"].as_u64(), Some(2 * delivered));
     assert_eq!(v["engine"]["reassembly"]["gaps"], 0);
 }
+
+/// Output that cannot be written (a full disk) stops decoding with exit 5 and says so;
+/// JSON lines are printed by a second thread, whose error must still reach the exit code.
+#[test]
+fn unwritable_output_exits_5() {
+    let pcap = repo_root().join("testdata/http1/01-keepalive-bridge.pcap");
+    for format in ["jsonl", "table", "har"] {
+        let full = std::fs::OpenOptions::new()
+            .write(true)
+            .open("/dev/full")
+            .expect("/dev/full");
+        let o = std::process::Command::new(env!("CARGO_BIN_EXE_mizu"))
+            .args(["read", "--format", format, pcap.to_str().expect("utf-8")])
+            .stdout(full)
+            .output()
+            .expect("run mizu");
+        assert_eq!(o.status.code(), Some(5), "{format}: {}", stderr(&o));
+        assert!(
+            stderr(&o).contains("cannot write output"),
+            "{format}: {}",
+            stderr(&o)
+        );
+    }
+}
+
+/// The threaded printer and `--filter` together: the same entries as filtering the
+/// whole output afterwards, in the same order.
+#[test]
+fn filter_on_the_printing_thread_keeps_order() {
+    let pcap = repo_root().join("testdata/http1/01-keepalive-bridge.pcap");
+    let p = pcap.to_str().expect("utf-8");
+    let all = mizu(&["read", "--format", "jsonl", p]);
+    let some = mizu(&[
+        "read",
+        "--format",
+        "jsonl",
+        "--filter",
+        "response.status == 200",
+        p,
+    ]);
+    assert_eq!(some.status.code(), Some(0), "{}", stderr(&some));
+    let want: Vec<&str> = std::str::from_utf8(&all.stdout)
+        .expect("utf-8")
+        .lines()
+        .filter(|l| l.contains("\"status\":200,"))
+        .collect();
+    let got: Vec<&str> = std::str::from_utf8(&some.stdout)
+        .expect("utf-8")
+        .lines()
+        .collect();
+    assert!(!want.is_empty(), "fixture has 200 responses");
+    assert_eq!(got, want);
+}
