@@ -156,20 +156,10 @@ async fn list(
         deadline: Some(Deadline::after(Duration::from_millis(timeout))),
     };
     let h = hub.clone();
-    let result = tokio::task::spawn_blocking(move || {
-        let now = filter::now_ms();
-        h.inner.store.query_prefetching(
-            &spec,
-            &mut |r| {
-                if let Some(f) = &filter {
-                    f.prefetch_record(r);
-                }
-            },
-            &mut |r| filter.as_ref().is_none_or(|f| f.matches_record(r, now)),
-        )
-    })
-    .await
-    .map_err(|_| ApiError::new(StatusCode::INTERNAL_SERVER_ERROR, "query failed"))?;
+    let result =
+        tokio::task::spawn_blocking(move || filter::scan(&h.inner.store, &spec, filter.as_ref()))
+            .await
+            .map_err(|_| ApiError::new(StatusCode::INTERNAL_SERVER_ERROR, "query failed"))?;
     let mut body = Vec::with_capacity(
         result
             .records

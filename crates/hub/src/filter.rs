@@ -1,7 +1,13 @@
 //! The one place the hub touches the filter language (`mizu-query`): compile, validate,
-//! match on stored JSON bytes, and apply `redact(...)`. Keeping it behind this adapter
-//! lets the rest of the hub stay independent of the language's internals.
+//! match on stored records (facet prefilter first, then the JSON bytes), and apply
+//! `redact(...)`. Keeping it behind this adapter lets the rest of the hub stay
+//! independent of the language's internals.
+//!
+//! Scans go through [`crate::Hub`]'s store with [`Filter::prefilter`] as the facet
+//! pass, [`Filter::prefetch_record`] as read-ahead and [`Filter::eval_record`] for the
+//! records the facets cannot decide ([`scan`]).
 
+use mizu_store::{Facets, QueryResult, QuerySpec, Store, Tri};
 use serde_json::Value;
 
 /// A compiled filter. The empty filter matches everything.
@@ -55,9 +61,25 @@ impl Filter {
             .matches_json(json, &mizu_query::EvalContext { now_ms })
     }
 
-    /// Matches a stored record through its top-level member index (same answer as
-    /// [`Filter::matches_json`] on its entry bytes, without skipping members).
+    /// Matches a stored record: its facets first, its JSON only if they cannot tell
+    /// (same answer as [`Filter::matches_json`] on its entry bytes).
     pub fn matches_record(&self, r: &mizu_store::Record, now_ms: i64) -> bool {
+        self.q.matches_faceted(
+            r.entry_json(),
+            r.top_index(),
+            r.facets(),
+            &mizu_query::EvalContext { now_ms },
+        )
+    }
+
+    /// What the facet prefilter says about a record with these facets.
+    pub fn prefilter(&self, f: &Facets) -> Tri {
+        self.q.prefilter(f)
+    }
+
+    /// Evaluates the filter on a record's JSON through its member index, without the
+    /// prefilter (for records it left `Unknown`).
+    pub fn eval_record(&self, r: &mizu_store::Record, now_ms: i64) -> bool {
         self.q.matches_json_indexed(
             r.entry_json(),
             r.top_index(),
@@ -99,6 +121,21 @@ impl Filter {
         if !self.q.redactions().is_empty() {
             self.q.redact(entry);
         }
+    }
+}
+
+/// Scans `store` with `filter` (`None` matches everything): facets decide what they can,
+/// the rest is read ahead and evaluated on its JSON. Blocking: run it off the runtime.
+pub fn scan(store: &Store, spec: &QuerySpec, filter: Option<&Filter>) -> QueryResult {
+    let now = now_ms();
+    match filter {
+        None => store.query_faceted(spec, &mut |_| Tri::True, &mut |_| {}, &mut |_| true),
+        Some(f) => store.query_faceted(
+            spec,
+            &mut |fa| f.prefilter(fa),
+            &mut |r| f.prefetch_record(r),
+            &mut |r| f.eval_record(r, now),
+        ),
     }
 }
 

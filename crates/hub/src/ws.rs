@@ -283,16 +283,7 @@ async fn start_query(
         let h = hub.clone();
         let f = active.filter.take();
         let (f, result) = tokio::task::spawn_blocking(move || {
-            let now = filter::now_ms();
-            let r = h.inner.store.query_prefetching(
-                &spec,
-                &mut |r| {
-                    if let Some(f) = &f {
-                        f.prefetch_record(r);
-                    }
-                },
-                &mut |r| f.as_ref().is_none_or(|f| f.matches_record(r, now)),
-            );
+            let r = filter::scan(&h.inner.store, &spec, f.as_ref());
             (f, r)
         })
         .await

@@ -190,6 +190,36 @@ fn rest_list_get_validate_status_version_metrics() {
     let posts = v["data"].as_array().expect("data");
     assert_eq!(posts.len(), 7);
     assert!(posts.iter().all(|e| e["method"] == "POST"));
+    // Filters the facets settle alone, in part, or not at all give what evaluating the
+    // parsed entries gives.
+    let parsed: Vec<Value> = entries()
+        .iter()
+        .map(|e| serde_json::to_value(e).expect("json"))
+        .collect();
+    for src in [
+        "http and response.status >= 400",
+        r#"request.path == "/json""#,
+        r#"request.method != "GET" or response.status == r"^2""#,
+        r#"http and request.headers["User-Agent"].startsWith("curl")"#,
+        r#"!(request.headers["accept"] == nil) and protocol.version == "1.1""#,
+    ] {
+        let q = mizu_query::compile(src).expect("filter");
+        let ctx = mizu_query::EvalContext { now_ms: 0 };
+        let want = parsed.iter().filter(|e| q.matches(e, &ctx)).count();
+        assert!(want > 0 && want < n, "{src}: {want} of {n}");
+        for direction in ["1", "-1"] {
+            let left = if direction == "1" { "0" } else { "latest" };
+            let (_, v) = get_json(
+                addr,
+                &format!(
+                    "/entries?query={}&limit={n}&direction={direction}&leftOff={left}",
+                    enc(src)
+                ),
+            );
+            let got = v["data"].as_array().expect("data").len();
+            assert_eq!(got, want, "{src} direction {direction}");
+        }
+    }
     let (_, v) = get_json(addr, "/entries/?leftOff=3&direction=1&limit=2");
     let ids: Vec<&str> = v["data"]
         .as_array()

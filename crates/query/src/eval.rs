@@ -46,6 +46,11 @@ pub(crate) trait Node<'a>: Copy {
     fn elements(self, f: &mut dyn FnMut(Self) -> bool) -> bool;
     /// Values of members called `name` at any depth below; stops when `f` returns true.
     fn descendants(self, name: &str, f: &mut dyn FnMut(Self) -> bool) -> bool;
+    /// Values of the members whose name equals `name` ignoring ASCII case (header
+    /// names); stops (and returns true) when `f` returns true.
+    fn members_ci(self, name: &str, f: &mut dyn FnMut(Self) -> bool) -> bool {
+        self.members(&mut |k, v| k.eq_ignore_ascii_case(name) && f(v))
+    }
 }
 
 /// A `serde_json` number as a scalar: integers that fit `i64` stay integers.
@@ -146,9 +151,7 @@ fn walk<'a, N: Node<'a>>(node: N, steps: &[Step], f: Visit<'_>) -> bool {
     };
     match step {
         Step::Key { name, ci: false } => node.get(name).is_some_and(|v| walk(v, rest, f)),
-        Step::Key { name, ci: true } => {
-            node.members(&mut |k, v| k.eq_ignore_ascii_case(name) && walk(v, rest, f))
-        }
+        Step::Key { name, ci: true } => node.members_ci(name, &mut |v| walk(v, rest, f)),
         Step::Index(i) => node.index(*i).is_some_and(|v| walk(v, rest, f)),
         Step::Wildcard => {
             node.members(&mut |_, v| walk(v, rest, f)) || node.elements(&mut |v| walk(v, rest, f))

@@ -19,6 +19,19 @@
 //! ([`Query::matches_json`]), which walks only the parts a filter looks at. The crate is
 //! pure: no I/O, no threads, and the clock comes in through [`EvalContext`].
 //!
+//! For scans over many stored entries: [`top_index`] indexes an entry's top-level
+//! members ([`Query::matches_json_indexed`]), [`facets`] summarises its hot fields in 32
+//! bytes ([`Facets`]), and [`Query::prefilter`] answers [`Tri::True`] / [`Tri::False`]
+//! from the facets alone where that is certain (exactly what evaluation would say),
+//! [`Tri::Unknown`] elsewhere ([`Query::matches_faceted`] combines the two).
+//!
+//! ```
+//! use mizu_query::{compile, facets, Tri};
+//! let q = compile(r#"http and response.status >= 400"#).expect("valid filter");
+//! let json = br#"{"protocol":{"name":"redis","version":"2","abbr":"REDIS"}}"#;
+//! assert_eq!(q.prefilter(&facets(json)), Tri::False);
+//! ```
+//!
 //! The language is described in `docs/query.md`.
 
 pub mod ast;
@@ -27,9 +40,11 @@ mod datetime;
 mod decode;
 mod error;
 mod eval;
+mod facets;
 mod lexer;
 mod macros;
 mod parser;
+mod prefilter;
 mod raw;
 mod redact;
 
@@ -39,7 +54,9 @@ use std::sync::Arc;
 use serde_json::Value;
 
 pub use error::QueryError;
+pub use facets::{Facets, facets};
 pub use macros::default_macros;
+pub use prefilter::Tri;
 pub use raw::{TopIndex, top_index};
 pub use redact::{REDACTED, redact};
 
@@ -61,6 +78,8 @@ struct Inner {
     redaction_steps: Vec<Vec<Step>>,
     /// Top-level keys the filter's paths start with (for [`Query::prefetch_indexed`]).
     top_keys: Vec<String>,
+    /// The facet prefilter; `None` when it could never tell anything.
+    prefilter: Option<prefilter::PExpr>,
 }
 
 /// Collects the distinct first keys of `e`'s paths.
@@ -122,9 +141,14 @@ pub fn compile_with_macros(src: &str, macros: &[(&str, &str)]) -> Result<Query, 
     if let Some(e) = &expr {
         top_keys(e, &mut keys);
     }
+    let pre = expr
+        .as_ref()
+        .map(prefilter::build)
+        .filter(|p| !p.is_useless());
     Ok(Query {
         inner: Arc::new(Inner {
             top_keys: keys,
+            prefilter: pre,
             source: src.to_string(),
             expr,
             limit: collected.limit,
@@ -179,6 +203,48 @@ impl Query {
             }
             .truthy(e),
         }
+    }
+
+    /// What the facet prefilter says about an entry with these [`Facets`] (built by
+    /// [`facets`] from the same bytes): [`Tri::True`] and [`Tri::False`] are exactly
+    /// what [`Query::matches_json`] would answer; [`Tri::Unknown`] means evaluate. The
+    /// empty filter says `True`; a filter the facets cannot help with always says
+    /// `Unknown` (see [`Query::has_prefilter`]). Cheap: no allocation, a few table
+    /// lookups.
+    #[inline]
+    pub fn prefilter(&self, facets: &Facets) -> Tri {
+        match (&self.inner.expr, &self.inner.prefilter) {
+            (None, _) => Tri::True,
+            (Some(_), None) => Tri::Unknown,
+            (Some(_), Some(p)) => p.eval(facets),
+        }
+    }
+
+    /// Whether [`Query::prefilter`] can ever answer something other than `Unknown`.
+    pub fn has_prefilter(&self) -> bool {
+        self.inner.expr.is_none() || self.inner.prefilter.is_some()
+    }
+
+    /// [`Query::prefilter`], then [`Query::matches_json_indexed`] when it cannot tell:
+    /// the same answer as [`Query::matches_json`] on `json`, given `index` and `facets`
+    /// built from those bytes.
+    pub fn matches_faceted(
+        &self,
+        json: &[u8],
+        index: &TopIndex,
+        facets: &Facets,
+        ctx: &EvalContext,
+    ) -> bool {
+        match self.prefilter(facets) {
+            Tri::True => true,
+            Tri::False => false,
+            Tri::Unknown => self.matches_json_indexed(json, index, ctx),
+        }
+    }
+
+    #[cfg(test)]
+    pub(crate) fn prefilter_expr(&self) -> Option<&prefilter::PExpr> {
+        self.inner.prefilter.as_ref()
     }
 
     /// Pulls into the cache the parts of an entry that [`Query::matches_json_indexed`]

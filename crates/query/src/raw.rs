@@ -3,6 +3,9 @@
 //! in between (strings with `memchr`, containers by counting brackets outside strings);
 //! nothing is allocated and nothing is decoded except the leaf values a filter
 //! compares. Malformed JSON never panics: a lookup that cannot proceed finds nothing.
+//! Case-insensitive lookups (header names) compare raw key bytes, decoding only keys
+//! with escapes. [`TopIndex`] jumps to top-level members; [`touch`] and
+//! [`TopIndex::prefetch`] are the loads scans use as read-ahead (one per cache line).
 
 use std::borrow::Cow;
 
@@ -52,7 +55,7 @@ pub fn top_index(json: &[u8]) -> TopIndex {
     let mut members = Vec::new();
     let mut usable = true;
     let root = Raw::new(json);
-    root.for_members_at(&mut |kstart, key, _| {
+    root.for_members_at(|kstart, key, _| {
         if kstart > TOP_MAX_OFFSET || memchr::memchr(b'\\', key).is_some() {
             usable = false;
             return true;
@@ -81,12 +84,15 @@ impl TopIndex {
         self.len() == 0
     }
 
-    /// Reads the index's first slot so that it is in cache when a query needs it (a
-    /// software prefetch without `unsafe`, for scans that look a few records ahead).
+    /// Reads one slot per cache line of the index so that it is in cache when a query
+    /// needs it (a software prefetch without `unsafe`, for scans that look ahead).
     #[inline]
     pub fn prefetch(&self) {
-        if let Some(m) = self.members.as_deref().and_then(<[u32]>::first) {
-            std::hint::black_box(*m);
+        if let Some(m) = self.members.as_deref() {
+            // Every 16th slot and the last: one load per cache line, independent.
+            let last = m.last().copied().unwrap_or(0);
+            let acc = m.iter().step_by(16).fold(last, |a, &x| a ^ x);
+            std::hint::black_box(acc);
         }
     }
 
@@ -270,7 +276,9 @@ const TOUCH_BYTES: usize = 2048;
 #[inline]
 pub(crate) fn touch(buf: &[u8]) {
     let head = &buf[..buf.len().min(TOUCH_BYTES)];
-    let acc = head.iter().step_by(64).fold(0u8, |a, &b| a ^ b);
+    // Every 64th byte and the last: whatever the alignment, one in each line.
+    let last = head.last().copied().unwrap_or(0);
+    let acc = head.iter().step_by(64).fold(last, |a, &b| a ^ b);
     std::hint::black_box(acc);
 }
 
@@ -366,12 +374,16 @@ impl<'a> Raw<'a> {
     }
 
     /// Calls `f(raw key, value)` per member; stops when it returns true.
-    fn for_members(self, f: &mut dyn FnMut(&'a [u8], Raw<'a>) -> bool) -> Option<bool> {
-        self.for_members_at(&mut |_, k, v| f(k, v))
+    /// Generic (not `dyn`) so the callback inlines: a call through a pointer per
+    /// member, with the value spilled to the stack, costs more than the scan itself.
+    #[inline]
+    fn for_members(self, mut f: impl FnMut(&'a [u8], Raw<'a>) -> bool) -> Option<bool> {
+        self.for_members_at(|_, k, v| f(k, v))
     }
 
     /// [`Raw::for_members`], also passing the offset of each key's opening quote.
-    fn for_members_at(self, f: &mut dyn FnMut(usize, &'a [u8], Raw<'a>) -> bool) -> Option<bool> {
+    #[inline]
+    fn for_members_at(self, mut f: impl FnMut(usize, &'a [u8], Raw<'a>) -> bool) -> Option<bool> {
         let b = self.buf;
         if self.first()? != b'{' {
             return Some(false);
@@ -402,7 +414,8 @@ impl<'a> Raw<'a> {
     }
 
     /// Calls `f(element)` per array element; stops when it returns true.
-    fn for_elements(self, f: &mut dyn FnMut(Raw<'a>) -> bool) -> Option<bool> {
+    #[inline]
+    fn for_elements(self, mut f: impl FnMut(Raw<'a>) -> bool) -> Option<bool> {
         let b = self.buf;
         if self.first()? != b'[' {
             return Some(false);
@@ -512,7 +525,7 @@ impl<'a> Node<'a> for Raw<'a> {
             return self.get_indexed(top, want);
         }
         let mut found = None;
-        self.for_members(&mut |k, v| {
+        self.for_members(|k, v| {
             // An escaped key is longer raw than decoded, so only a longer raw key can
             // still be equal after decoding.
             let hit = k == want
@@ -530,7 +543,7 @@ impl<'a> Node<'a> for Raw<'a> {
     fn index(self, i: i64) -> Option<Raw<'a>> {
         let want = if i < 0 {
             let mut n = 0i64;
-            self.for_elements(&mut |_| {
+            self.for_elements(|_| {
                 n += 1;
                 false
             });
@@ -543,7 +556,7 @@ impl<'a> Node<'a> for Raw<'a> {
         }
         let mut k = 0i64;
         let mut found = None;
-        self.for_elements(&mut |v| {
+        self.for_elements(|v| {
             if k == want {
                 found = Some(v);
                 return true;
@@ -555,7 +568,7 @@ impl<'a> Node<'a> for Raw<'a> {
     }
 
     fn members(self, f: &mut dyn FnMut(&str, Raw<'a>) -> bool) -> bool {
-        self.for_members(&mut |k, v| match key_text(k) {
+        self.for_members(|k, v| match key_text(k) {
             Some(t) => f(&t, v),
             None => false,
         })
@@ -564,6 +577,26 @@ impl<'a> Node<'a> for Raw<'a> {
 
     fn elements(self, f: &mut dyn FnMut(Raw<'a>) -> bool) -> bool {
         self.for_elements(f).unwrap_or(false)
+    }
+
+    fn members_ci(self, name: &str, f: &mut dyn FnMut(Raw<'a>) -> bool) -> bool {
+        let want = name.as_bytes();
+        // An equal-length raw key equals `name` ignoring case exactly when its bytes do
+        // and hold no escape (an escape decodes shorter); `name` holding a backslash
+        // can then only be matched by a longer, escaped raw key. Comparing bytes also
+        // settles UTF-8: bytes equal to a `str` up to ASCII case are valid UTF-8.
+        let plain_ok = memchr::memchr(b'\\', want).is_none();
+        self.for_members(|k, v| {
+            let hit = if k.len() == want.len() {
+                plain_ok && k.eq_ignore_ascii_case(want)
+            } else {
+                k.len() > want.len()
+                    && memchr::memchr(b'\\', k).is_some()
+                    && key_text(k).is_some_and(|t| t.eq_ignore_ascii_case(name))
+            };
+            hit && f(v)
+        })
+        .unwrap_or(false)
     }
 
     fn descendants(self, name: &str, f: &mut dyn FnMut(Raw<'a>) -> bool) -> bool {
@@ -604,6 +637,47 @@ mod tests {
             let end = bytes.len();
             bytes.extend_from_slice(b",\"tail\":[1]}");
             prop_assert_eq!(skip_value(&bytes, start), Some(end));
+        }
+    }
+
+    proptest! {
+        /// The byte-level case-insensitive member lookup finds exactly the members the
+        /// decoding one finds, escapes and case variants included.
+        #[test]
+        fn members_ci_agrees_with_decoding(
+            keys in prop::collection::vec("[aAbB\\\\\"é]{0,4}", 0..8),
+            name in "[aAbB\\\\\"é]{0,4}",
+        ) {
+            let mut doc = String::from("{");
+            for (i, k) in keys.iter().enumerate() {
+                if i > 0 {
+                    doc.push(',');
+                }
+                // Some keys written with a \u escape for their first char.
+                let key = match k.chars().next() {
+                    Some(c) if i % 2 == 1 => format!("\\u{:04x}{}", c as u32, &k[c.len_utf8()..]),
+                    _ => {
+                        let q = serde_json::to_string(k).expect("json");
+                        q[1..q.len() - 1].to_owned()
+                    }
+                };
+                doc.push_str(&format!("\"{key}\":{i}"));
+            }
+            doc.push('}');
+            let r = Raw::new(doc.as_bytes());
+            let mut want = Vec::new();
+            r.members(&mut |k, v| {
+                if k.eq_ignore_ascii_case(&name) {
+                    want.push(v.pos);
+                }
+                false
+            });
+            let mut got = Vec::new();
+            r.members_ci(&name, &mut |v| {
+                got.push(v.pos);
+                false
+            });
+            prop_assert_eq!(got, want, "{} / {:?}", doc, name);
         }
     }
 

@@ -1,7 +1,8 @@
 //! Store throughput: ingest of real ~1 KB HTTP entries (from `testdata/http1`), in memory
 //! and durable (fsync per 1 000-entry batch), and a full-scan filter over 1 M stored
 //! entries with `mizu-query`'s `matches_json` on the stored bytes (plus a scan with a
-//! trivial predicate, to separate the store's cost from the filter's).
+//! trivial predicate, to separate the store's cost from the filter's), and the hub's
+//! path: the facet prefilter first, full evaluation only where it cannot tell.
 //!
 //! `cargo bench -p mizu-store --bench store`
 
@@ -160,6 +161,21 @@ fn scan(c: &mut Criterion) {
                 black_box(
                     s.query_prefetching(
                         &spec,
+                        &mut |r| q.prefetch_indexed(r.entry_json(), r.top_index()),
+                        &mut |r| q.matches_json_indexed(r.entry_json(), r.top_index(), &ctx),
+                    )
+                    .progress
+                    .matched,
+                )
+            });
+        });
+        // What the hub does: facets decide what they can, the rest as above.
+        g.bench_function(format!("faceted (hub path): {src}"), |b| {
+            b.iter(|| {
+                black_box(
+                    s.query_faceted(
+                        &spec,
+                        &mut |f| q.prefilter(f),
                         &mut |r| q.prefetch_indexed(r.entry_json(), r.top_index()),
                         &mut |r| q.matches_json_indexed(r.entry_json(), r.top_index(), &ctx),
                     )

@@ -2,15 +2,23 @@
 //!
 //! * **Records.** Each entry is kept as its compact JSON bytes (what `serde_json::to_vec`
 //!   writes) next to its list-row form (the BaseEntry JSON), behind a small fixed header
-//!   (id, timestamp in ms, size). Filters run on those bytes (`mizu-query`'s
-//!   `matches_json`), so a full scan parses nothing.
+//!   (id, timestamp in ms, size, the entry's top-level member index and its [`Facets`],
+//!   both rebuilt from the bytes, never persisted). Filters run on those bytes
+//!   (`mizu-query`'s `matches_json`), so a full scan parses nothing.
+//! * **Facets in the scan array.** The array of records (oldest first) holds each
+//!   record's 32-byte facets inline next to its pointer. [`Store::query_faceted`] scans a
+//!   chunk in two passes: the facets alone (a sequential read) through the caller's
+//!   three-valued prefilter (`mizu_query::Query::prefilter`: false skips the record
+//!   untouched, true takes it), then the undecided records through the predicate, a
+//!   group at a time with read-ahead on the next groups. A filter like
+//!   `http and response.status >= 400` then never touches a record's JSON.
 //! * **Ids** are assigned here, monotonic from 1, never reused: also not across restarts
 //!   with a data dir (the next id is one past the highest id found on disk). In the JSON
 //!   the id is a string zero-padded to 24 digits, as Mizu wrote it ([`format_id`]).
 //! * **Byte budget** (`max-entries-db-size`, default 200 MB, [`parse_size`]): every record
-//!   is accounted with its real bytes plus [`RECORD_OVERHEAD`] for the allocations and
-//!   index slot around it; appending past the budget evicts the oldest records first.
-//!   Queries report `truncatedTimestamp` (one past the newest evicted timestamp) so users
+//!   is accounted with its real bytes plus [`RECORD_OVERHEAD`] for the allocations, the
+//!   facets and the scan-array slot around it (and its member index); appending past the
+//!   budget evicts the oldest records first. Queries report `truncatedTimestamp` (one past the newest evicted timestamp) so users
 //!   know what is gone. Memory stays near the budget whatever the input.
 //! * **Queries** run from a position (`leftOff`: an id, or latest) towards newer or older
 //!   entries with a limit and a deadline, in chunks so writers are never blocked for
@@ -29,15 +37,15 @@
 //! database would only duplicate it. ~300 lines and one small dependency (`crc32fast`).
 //!
 //! The insertion-side helpers (default and user redaction, ignored user agents) are in
-//! [`redact`]; the filter language is applied by the caller through the predicate
-//! passed to [`Store::query`].
+//! [`redact`]; the filter language is applied by the caller through the prefilter and
+//! predicate passed to [`Store::query_faceted`] (or the predicate of [`Store::query`]).
 
 mod log;
 pub mod redact;
 mod size;
 
 pub use log::RecoveryReport;
-pub use mizu_query::TopIndex;
+pub use mizu_query::{Facets, TopIndex, Tri};
 pub use size::{format_size, parse_size};
 
 use serde::Serialize;
@@ -46,10 +54,17 @@ use std::path::PathBuf;
 use std::sync::{Arc, Mutex, RwLock};
 use std::time::{Duration, SystemTime};
 
-/// Bytes accounted per record on top of its JSON: the `Arc<Record>` allocation, the data
-/// allocation's allocator header and rounding, and the index slot. Checked against real
-/// RSS by the `rss` test.
-pub const RECORD_OVERHEAD: u64 = 128;
+/// Bytes accounted per record on top of its JSON: the `Arc<Record>` allocation (counts,
+/// header fields, facets, allocator header and rounding), the data allocation's
+/// allocator header and rounding, and the record's slot in the scan array counted twice
+/// (a `VecDeque` may hold up to twice its length). Follows the layout (computed from the
+/// types' sizes); checked against real RSS by the `rss` test.
+pub const RECORD_OVERHEAD: u64 = {
+    let arc = (2 * 8 + std::mem::size_of::<Record>() + 8).next_multiple_of(16);
+    let data = 16;
+    let slot = 2 * std::mem::size_of::<Slot>();
+    (arc + data + slot) as u64
+};
 
 /// Default budget: Mizu's `max-entries-db-size` default, `200MB`.
 pub const DEFAULT_MAX_BYTES: u64 = 200_000_000;
@@ -57,8 +72,9 @@ pub const DEFAULT_MAX_BYTES: u64 = 200_000_000;
 /// Records scanned per read-lock hold during queries.
 const SCAN_CHUNK: usize = 4096;
 
-/// How many records ahead of the one being matched a scan pulls data into the cache.
-const PREFETCH_AHEAD: usize = 4;
+/// Candidates matched per group in a scan; the read-ahead runs one to three groups
+/// ahead (see [`match_candidates`]).
+const GROUP: usize = 8;
 
 /// Formats an id as Mizu did: a decimal string zero-padded to 24 digits.
 pub fn format_id(id: u64) -> String {
@@ -144,7 +160,8 @@ pub struct NewEntry {
 }
 
 /// A stored entry: fixed header plus the two JSON documents, each starting with its id,
-/// and the full entry's top-level member index (in memory only: rebuilt on recovery).
+/// the full entry's top-level member index and its [`Facets`] (both in memory only:
+/// rebuilt on recovery).
 #[derive(Debug)]
 pub struct Record {
     id: u64,
@@ -152,6 +169,14 @@ pub struct Record {
     base_len: u32,
     data: Box<[u8]>,
     top: TopIndex,
+    facets: Facets,
+}
+
+/// One record in the scan array: its facets inline (so a scan streams through them
+/// without following pointers) and the record.
+struct Slot {
+    facets: Facets,
+    rec: Arc<Record>,
 }
 
 /// Bytes accounted for a record's [`TopIndex`] allocation on top of its slots: allocator
@@ -160,14 +185,22 @@ const INDEX_ALLOC_OVERHEAD: u64 = 16;
 
 impl Record {
     fn new(id: u64, timestamp: i64, base_len: u32, data: Box<[u8]>) -> Record {
-        let top = mizu_query::top_index(data.get(base_len as usize..).unwrap_or(&[]));
+        let entry = data.get(base_len as usize..).unwrap_or(&[]);
+        let top = mizu_query::top_index(entry);
+        let facets = mizu_query::facets(entry);
         Record {
             id,
             timestamp,
             base_len,
             data,
             top,
+            facets,
         }
+    }
+
+    /// The full entry's [`Facets`], for `mizu_query::Query::prefilter(r.facets())`.
+    pub fn facets(&self) -> &Facets {
+        &self.facets
     }
 
     /// The full entry's top-level member index, for
@@ -190,7 +223,8 @@ impl Record {
     pub fn base_json(&self) -> &[u8] {
         self.data.get(..self.base_len as usize).unwrap_or(&[])
     }
-    /// Accounted size: data, member index, plus [`RECORD_OVERHEAD`].
+    /// Accounted size: data, member index, plus [`RECORD_OVERHEAD`] (which covers the
+    /// header, the facets and the scan slot).
     pub fn size(&self) -> u64 {
         let index = self.top.heap_bytes() as u64;
         let index = if index == 0 {
@@ -331,7 +365,8 @@ pub struct StoreStats {
 }
 
 struct Mem {
-    records: VecDeque<Arc<Record>>,
+    /// Oldest first, ids increasing.
+    records: VecDeque<Slot>,
     bytes: u64,
     appended: u64,
     evicted: u64,
@@ -345,9 +380,12 @@ impl Mem {
     fn push(&mut self, r: Arc<Record>, max: u64) {
         self.bytes += r.size();
         self.last_assigned = self.last_assigned.max(r.id);
-        self.records.push_back(r);
+        self.records.push_back(Slot {
+            facets: r.facets,
+            rec: r,
+        });
         while self.bytes > max {
-            let Some(old) = self.records.pop_front() else {
+            let Some(Slot { rec: old, .. }) = self.records.pop_front() else {
                 break;
             };
             self.bytes -= old.size();
@@ -359,12 +397,12 @@ impl Mem {
     }
 
     fn first_id(&self) -> Option<u64> {
-        self.records.front().map(|r| r.id)
+        self.records.front().map(|s| s.rec.id)
     }
 
     /// Index of the first record with id > `id`.
     fn after(&self, id: u64) -> usize {
-        self.records.partition_point(|r| r.id <= id)
+        self.records.partition_point(|s| s.rec.id <= id)
     }
 }
 
@@ -394,6 +432,66 @@ fn splice_id(id: &str, json: &[u8], out: &mut Vec<u8>) -> Result<(), StoreError>
     }
     out.extend_from_slice(&json[1..]);
     Ok(())
+}
+
+/// The candidates of `cands` (index into `slots`, whether `pred` must decide) in order,
+/// pushing matches to `out` until it holds `limit`; returns the index of the record that
+/// reached the limit, if one did.
+///
+/// Read-ahead: without `unsafe` there is no prefetch instruction, only loads, and a load
+/// that misses stalls the core once its reorder window is full. So loads are issued a
+/// group at a time, where they overlap: before matching group `g`, the record headers
+/// of group `g+3` are read, the member index and entry start of group `g+2` (their
+/// addresses come from headers read one group earlier), and what `prefetch` wants of
+/// group `g+1` (e.g. `Query::prefetch_indexed`, which reads the index read one group
+/// earlier). One memory round trip per group instead of three per record.
+fn match_candidates(
+    cands: &[(usize, bool)],
+    slots: &VecDeque<Slot>,
+    limit: usize,
+    out: &mut Vec<Arc<Record>>,
+    prefetch: &mut dyn FnMut(&Record),
+    pred: &mut dyn FnMut(&Record) -> bool,
+) -> Option<usize> {
+    let group = |g: usize| {
+        cands
+            .get(g.min(cands.len())..(g + GROUP).min(cands.len()))
+            .unwrap_or(&[])
+            .iter()
+            .filter_map(|&(i, eval)| slots.get(i).map(|s| (&s.rec, eval)))
+    };
+    for g in (0..cands.len()).step_by(GROUP) {
+        for (r, _) in group(g + 3 * GROUP) {
+            // Matches are cloned (a write to this line) whether evaluated or not.
+            std::hint::black_box(r.id);
+        }
+        for (r, eval) in group(g + 2 * GROUP) {
+            if eval {
+                r.top.prefetch();
+                std::hint::black_box(r.entry_json().first().copied());
+            }
+        }
+        for (r, eval) in group(g + GROUP) {
+            if eval {
+                prefetch(r);
+            }
+        }
+        for k in g..(g + GROUP).min(cands.len()) {
+            let Some((&(i, eval), r)) = cands
+                .get(k)
+                .and_then(|c| slots.get(c.0).map(|s| (c, &s.rec)))
+            else {
+                continue;
+            };
+            if !eval || pred(r) {
+                out.push(r.clone());
+                if out.len() >= limit {
+                    return Some(i);
+                }
+            }
+        }
+    }
+    None
 }
 
 fn lock_err<T>(e: std::sync::PoisonError<T>) -> T {
@@ -442,7 +540,7 @@ impl Store {
                 && l.first_segment_id().is_some_and(|f| f > 1)
                 && let Some(front) = mem.records.front()
             {
-                mem.truncated_ts = Some(front.timestamp);
+                mem.truncated_ts = Some(front.rec.timestamp);
             }
             next_id = next;
             mem.last_assigned = next.saturating_sub(1);
@@ -521,9 +619,9 @@ impl Store {
     /// The record with this id.
     pub fn get(&self, id: u64) -> Lookup {
         let mem = self.mem.read().unwrap_or_else(lock_err);
-        let i = mem.records.partition_point(|r| r.id < id);
+        let i = mem.records.partition_point(|s| s.rec.id < id);
         match mem.records.get(i) {
-            Some(r) if r.id == id => Lookup::Found(r.clone()),
+            Some(s) if s.rec.id == id => Lookup::Found(s.rec.clone()),
             _ if id >= 1 && id <= mem.last_assigned => Lookup::Evicted,
             _ => Lookup::NotFound,
         }
@@ -556,6 +654,25 @@ impl Store {
         prefetch: &mut dyn FnMut(&Record),
         pred: &mut dyn FnMut(&Record) -> bool,
     ) -> QueryResult {
+        self.query_faceted(spec, &mut |_| Tri::Unknown, prefetch, pred)
+    }
+
+    /// [`Store::query_prefetching`] with a prefilter on each record's [`Facets`]
+    /// (`mizu_query::Query::prefilter`): [`Tri::False`] skips the record without
+    /// touching it, [`Tri::True`] takes it as a match without calling `pred`, and only
+    /// [`Tri::Unknown`] records are prefetched and given to `pred`. `facet` must never
+    /// answer `True` or `False` where `pred` would answer otherwise.
+    ///
+    /// Each chunk is scanned in two passes: the facets (a dense array, read
+    /// sequentially) pick the candidates, then the candidates are matched in order with
+    /// read-ahead over the next candidates only.
+    pub fn query_faceted(
+        &self,
+        spec: &QuerySpec,
+        facet: &mut dyn FnMut(&Facets) -> Tri,
+        prefetch: &mut dyn FnMut(&Record),
+        pred: &mut dyn FnMut(&Record) -> bool,
+    ) -> QueryResult {
         let mut out = Vec::new();
         let mut current = 0u64;
         let mut timed_out = false;
@@ -567,6 +684,8 @@ impl Store {
             (Position::Latest, Direction::Older) => None,
         };
         let mut scanned_any = false;
+        // Candidates of the current chunk, in scan order: (index, needs `pred`).
+        let mut cands: Vec<(usize, bool)> = Vec::new();
         loop {
             if out.len() >= spec.limit {
                 break;
@@ -580,7 +699,7 @@ impl Store {
                 Direction::Older => {
                     let e = match cursor {
                         None => mem.records.len(),
-                        Some(c) => mem.records.partition_point(|r| r.id < c),
+                        Some(c) => mem.records.partition_point(|s| s.rec.id < c),
                     };
                     (e.saturating_sub(SCAN_CHUNK), e)
                 }
@@ -589,39 +708,36 @@ impl Store {
                 no_more_data = true;
                 break;
             }
-            let records = &mem.records;
-            let mut visit = |i: usize| -> bool {
-                // Look ahead in scan order: the header and index of the record 2·AHEAD
-                // away; what `prefetch` wants of the one AHEAD away.
-                let ahead = |d: usize| match spec.direction {
-                    Direction::Newer => records.get(i + d),
-                    Direction::Older => i.checked_sub(d).and_then(|j| records.get(j)),
-                };
-                if let Some(r) = ahead(2 * PREFETCH_AHEAD) {
-                    std::hint::black_box(r.id);
-                    r.top.prefetch();
-                    std::hint::black_box(r.data.first());
+            let slots = &mem.records;
+            // Pass 1: facets only.
+            cands.clear();
+            let mut pick = |i: usize| {
+                if let Some(s) = slots.get(i) {
+                    match facet(&s.facets) {
+                        Tri::False => {}
+                        Tri::True => cands.push((i, false)),
+                        Tri::Unknown => cands.push((i, true)),
+                    }
                 }
-                if let Some(r) = ahead(PREFETCH_AHEAD) {
-                    prefetch(r);
-                }
-                let Some(r) = records.get(i) else {
-                    return false;
-                };
-                current += 1;
-                scanned_any = true;
-                cursor = Some(r.id);
-                if pred(r) {
-                    out.push(r.clone());
-                }
-                out.len() < spec.limit
             };
-            let go_on = match spec.direction {
-                Direction::Newer => (start..end).all(&mut visit),
-                Direction::Older => (start..end).rev().all(&mut visit),
+            match spec.direction {
+                Direction::Newer => (start..end).for_each(&mut pick),
+                Direction::Older => (start..end).rev().for_each(&mut pick),
+            }
+            // Pass 2: the candidates, in groups, reading ahead over the next groups.
+            let stopped_at = match_candidates(&cands, slots, spec.limit, &mut out, prefetch, pred);
+            // Scanned: from the chunk's first record (in scan order) to where we stopped.
+            let (last, scanned) = match (spec.direction, stopped_at) {
+                (Direction::Newer, Some(i)) => (i, i + 1 - start),
+                (Direction::Newer, None) => (end - 1, end - start),
+                (Direction::Older, Some(i)) => (i, end - i),
+                (Direction::Older, None) => (start, end - start),
             };
+            current += scanned as u64;
+            scanned_any = true;
+            cursor = slots.get(last).map(|s| s.rec.id).or(cursor);
             drop(mem);
-            if !go_on {
+            if stopped_at.is_some() {
                 break;
             }
             if spec.deadline.is_some_and(|d| d.expired()) {
@@ -665,10 +781,10 @@ impl Store {
             entries: mem.records.len() as u64,
             bytes: mem.bytes,
             budget: self.max_bytes,
-            oldest_timestamp: mem.records.front().map(|r| r.timestamp),
-            newest_timestamp: mem.records.back().map(|r| r.timestamp),
-            first_id: mem.records.front().map(|r| format_id(r.id)),
-            last_id: mem.records.back().map(|r| format_id(r.id)),
+            oldest_timestamp: mem.records.front().map(|s| s.rec.timestamp),
+            newest_timestamp: mem.records.back().map(|s| s.rec.timestamp),
+            first_id: mem.records.front().map(|s| format_id(s.rec.id)),
+            last_id: mem.records.back().map(|s| format_id(s.rec.id)),
             appended: mem.appended,
             evicted: mem.evicted,
             evicted_bytes: mem.evicted_bytes,

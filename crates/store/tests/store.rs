@@ -316,3 +316,175 @@ fn evicted_segments_are_deleted_and_disk_stays_bounded() {
     assert_eq!(s.append(vec![entry(0, 1)]).expect("append")[0].id(), 10_001);
     let _ = std::fs::remove_dir_all(dir);
 }
+
+/// Every entry of every protocol's expected output (`testdata/*/*.expected.jsonl`).
+fn real_entries() -> Vec<Vec<u8>> {
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../testdata");
+    let mut files: Vec<PathBuf> = std::fs::read_dir(&root)
+        .expect("testdata")
+        .flatten()
+        .flat_map(|d| std::fs::read_dir(d.path()).into_iter().flatten().flatten())
+        .map(|f| f.path())
+        .filter(|p| p.to_string_lossy().ends_with(".expected.jsonl"))
+        .collect();
+    files.sort();
+    let mut out = Vec::new();
+    for f in files {
+        let text = std::fs::read_to_string(&f).expect("read");
+        out.extend(
+            text.lines()
+                .filter(|l| l.starts_with('{'))
+                .map(|l| l.as_bytes().to_vec()),
+        );
+    }
+    assert!(out.len() > 500);
+    out
+}
+
+/// What a scan must return, computed the obvious way: the ids in scan order from
+/// `left_off`, the first `limit` matches, and the progress.
+fn reference(ids: &[u64], matches: &dyn Fn(u64) -> bool, spec: &QuerySpec) -> (Vec<u64>, Progress) {
+    let last = ids.last().copied().unwrap_or(0);
+    let order: Vec<u64> = match (spec.direction, spec.left_off) {
+        (Direction::Newer, Position::Id(c)) => ids.iter().copied().filter(|&i| i > c).collect(),
+        (Direction::Newer, Position::Latest) => Vec::new(),
+        (Direction::Older, Position::Id(c)) => {
+            ids.iter().rev().copied().filter(|&i| i < c).collect()
+        }
+        (Direction::Older, Position::Latest) => ids.iter().rev().copied().collect(),
+    };
+    let mut out = Vec::new();
+    let mut current = 0;
+    let mut left_off = match (spec.direction, spec.left_off) {
+        (_, Position::Id(c)) => format_id(c),
+        (Direction::Newer, Position::Latest) => format_id(last),
+        (Direction::Older, Position::Latest) => "latest".to_owned(),
+    };
+    let mut stopped = spec.limit == 0;
+    if !stopped {
+        for &id in &order {
+            current += 1;
+            left_off = format_id(id);
+            if matches(id) {
+                out.push(id);
+                if out.len() >= spec.limit {
+                    stopped = true;
+                    break;
+                }
+            }
+        }
+    }
+    let progress = Progress {
+        current,
+        total: ids.len() as u64,
+        left_off,
+        truncated_timestamp: 0,
+        matched: out.len() as u64,
+        timed_out: false,
+        no_more_data: !stopped,
+    };
+    (out, progress)
+}
+
+/// The facet path (prefilter, candidates matched in groups with read-ahead) returns
+/// exactly the first `limit` entries `matches_json` accepts in scan order, with the
+/// right progress (records scanned, `leftOff`), from every position, in both
+/// directions, for limits that stop inside a chunk, at its end or never; and it really
+/// skips records. The plain path (`Store::query`) is held to the same reference.
+#[test]
+fn faceted_scans_equal_plain_scans() {
+    let entries = real_entries();
+    let s = mem_store(1 << 30);
+    let n = 9_500; // more than two scan chunks
+    for k in (0..n).step_by(500) {
+        let batch = (k..k + 500)
+            .map(|i| NewEntry {
+                timestamp: i as i64,
+                base: b"{}".to_vec(),
+                entry: entries[i % entries.len()].clone(),
+            })
+            .collect();
+        s.append(batch).expect("append");
+    }
+    let ctx = mizu_query::EvalContext { now_ms: 0 };
+    let all_ids = all(&s);
+    assert_eq!(all_ids.len(), n);
+    let mut evaluated_total = 0usize;
+    let mut scanned_total = 0u64;
+    for src in [
+        "",
+        "http",
+        "false",
+        "http and response.status >= 400",
+        "redis or kafka",
+        r#"request.path == "/json""#,
+        r#"http and request.method == "POST""#,
+        r#"request.headers["User-Agent"].startsWith("curl")"#,
+        r#"!amqp and request.headers["user-agent"] != nil"#,
+    ] {
+        let q = mizu_query::compile(src).expect("filter");
+        // Which ids match, from the bytes each record was made of.
+        let matching: std::collections::HashSet<u64> = all_ids
+            .iter()
+            .copied()
+            .filter(|&id| {
+                let e = &entries[(id - 1) as usize % entries.len()];
+                let json = format!(
+                    r#"{{"id":"{}",{}"#,
+                    format_id(id),
+                    &String::from_utf8_lossy(e)[1..]
+                );
+                q.matches_json(json.as_bytes(), &ctx)
+            })
+            .collect();
+        let by_id = |id: u64| matching.contains(&id);
+        for direction in [Direction::Newer, Direction::Older] {
+            for left_off in [
+                Position::Latest,
+                Position::Id(0),
+                Position::Id(4_200),
+                Position::Id(n as u64 + 5),
+            ] {
+                for limit in [0, 1, 7, 1_000, 4_096, usize::MAX] {
+                    let spec = QuerySpec {
+                        left_off,
+                        direction,
+                        limit,
+                        deadline: None,
+                    };
+                    let plain = s.query(&spec, &mut |r| q.matches_json(r.entry_json(), &ctx));
+                    let mut evaluated = 0;
+                    let faceted = s.query_faceted(
+                        &spec,
+                        &mut |f| q.prefilter(f),
+                        &mut |r| q.prefetch_indexed(r.entry_json(), r.top_index()),
+                        &mut |r| {
+                            evaluated += 1;
+                            q.matches_json_indexed(r.entry_json(), r.top_index(), &ctx)
+                        },
+                    );
+                    let ids =
+                        |r: &QueryResult| r.records.iter().map(|r| r.id()).collect::<Vec<_>>();
+                    let what = format!("{src:?} {direction:?} from {left_off:?} limit {limit}");
+                    let (want_ids, want_progress) = reference(&all_ids, &by_id, &spec);
+                    assert_eq!(ids(&plain), want_ids, "plain {what}");
+                    assert_eq!(plain.progress, want_progress, "plain {what}");
+                    assert_eq!(ids(&faceted), want_ids, "{what}");
+                    assert_eq!(faceted.progress, want_progress, "{what}");
+                    if !src.contains("request.") {
+                        // Decided by facets alone: no record's JSON was evaluated.
+                        assert_eq!(evaluated, 0, "{what}");
+                    }
+                    evaluated_total += evaluated;
+                    scanned_total += plain.progress.current;
+                }
+            }
+        }
+    }
+    // Most records were decided by their facets alone.
+    assert!(scanned_total > 100_000);
+    assert!(
+        (evaluated_total as u64) * 2 < scanned_total,
+        "evaluated {evaluated_total} of {scanned_total}"
+    );
+}

@@ -1,0 +1,301 @@
+//! Facets: a fixed-size (32-byte) summary of the hot scalar fields of one entry, computed
+//! once from its compact JSON ([`facets`], the store does it at append time) so that a
+//! scan can decide most records from a dense array of summaries without touching their
+//! JSON (see [`crate::Query::prefilter`] and `prefilter.rs`).
+//!
+//! What is summarised, and how:
+//!
+//! * **Interned** (`protocol.name`, `protocol.abbr`, `protocol.version`,
+//!   `request.method`): a small id per field. Id 0 is *nil* (the path is missing or its
+//!   value is `null`), id 1 is *other* (any value not in the field's table below: other
+//!   strings, numbers, objects, …), ids 2.. are the table's strings.
+//! * **Integer** (`response.status`): the integer if it is one in `0..1024`, else nil or
+//!   *other* (floats, strings, larger numbers, …).
+//! * **Hashed** (`request.path`, `src.name`, `dst.name`, `src.ip`, `dst.ip`,
+//!   `dst.port`): nil, a string (with a 32-bit hash of its decoded text) or *other*.
+//!
+//! The values are read with the same navigator as [`crate::Query::matches_json`] (first
+//! member of a name, escapes decoded, malformed bytes missing), so a facet holds exactly
+//! the value full evaluation would compare. *Other* always means "cannot say": the
+//! prefilter answers `Unknown` and the record is evaluated in full.
+
+use crate::eval::{Node, Scalar};
+use crate::raw::Raw;
+
+/// A faceted field: which one, and where it lives in an entry.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Field {
+    /// Index into [`INTERNED`].
+    Interned(usize),
+    /// `response.status`.
+    Status,
+    /// Index into [`HASHED`].
+    Hashed(usize),
+}
+
+/// Interned fields: path and table of known values (id = position + 2).
+pub(crate) const INTERNED: [(&str, &str, &[&str]); 4] = [
+    (
+        "protocol",
+        "name",
+        &["http", "amqp", "kafka", "redis", "dns", "grpc", "gql"],
+    ),
+    (
+        "protocol",
+        "abbr",
+        &[
+            "HTTP", "HTTP/2", "gRPC", "GQL", "AMQP", "KAFKA", "REDIS", "DNS",
+        ],
+    ),
+    (
+        "protocol",
+        "version",
+        &[
+            "1.1", "1.0", "2.0", "0-9-1", "0", "1", "2", "3", "4", "5", "6", "7", "8", "9", "10",
+            "11", "12", "13", "14", "15", "16", "17", "18",
+        ],
+    ),
+    (
+        "request",
+        "method",
+        &[
+            "GET", "POST", "PUT", "DELETE", "PATCH", "HEAD", "OPTIONS", "CONNECT", "TRACE",
+        ],
+    ),
+];
+
+/// Hashed string fields.
+pub(crate) const HASHED: [(&str, &str); 6] = [
+    ("request", "path"),
+    ("src", "name"),
+    ("dst", "name"),
+    ("src", "ip"),
+    ("dst", "ip"),
+    ("dst", "port"),
+];
+
+/// `response.status`.
+pub(crate) const STATUS: (&str, &str) = ("response", "status");
+
+/// Interned id: nil (missing or `null`).
+pub(crate) const ID_NIL: u8 = 0;
+/// Interned id: a value outside the table.
+pub(crate) const ID_OTHER: u8 = 1;
+/// Integers `0..STATUS_RANGE` are kept as they are.
+pub(crate) const STATUS_RANGE: u16 = 1024;
+/// Status: nil.
+pub(crate) const STATUS_NIL: u16 = 0xffff;
+/// Status: not an integer in range.
+pub(crate) const STATUS_OTHER: u16 = 0xfffe;
+/// Hashed kind (2 bits per field): nil.
+pub(crate) const KIND_NIL: u16 = 0;
+/// Hashed kind: a string (its hash is valid).
+pub(crate) const KIND_STR: u16 = 1;
+/// Hashed kind: anything else.
+pub(crate) const KIND_OTHER: u16 = 2;
+
+/// The summary of one entry (see the module docs). `Copy`, 32 bytes, no heap.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub struct Facets {
+    hashes: [u32; HASHED.len()],
+    status: u16,
+    /// 2 bits per hashed field ([`KIND_NIL`], [`KIND_STR`], [`KIND_OTHER`]).
+    kinds: u16,
+    ids: [u8; INTERNED.len()],
+}
+
+impl Facets {
+    /// Facets that know nothing (every field *other*): every prefilter answers
+    /// `Unknown` on them, so using them is always correct, just not faster.
+    pub const UNKNOWN: Facets = Facets {
+        hashes: [0; HASHED.len()],
+        status: STATUS_OTHER,
+        kinds: {
+            let mut k = 0u16;
+            let mut i = 0;
+            while i < HASHED.len() {
+                k |= KIND_OTHER << (2 * i);
+                i += 1;
+            }
+            k
+        },
+        ids: [ID_OTHER; INTERNED.len()],
+    };
+
+    /// The interned id of field `i`.
+    #[inline]
+    pub(crate) fn id(&self, i: usize) -> u8 {
+        self.ids.get(i).copied().unwrap_or(ID_OTHER)
+    }
+
+    /// The status slot: an integer below [`STATUS_RANGE`], [`STATUS_NIL`] or
+    /// [`STATUS_OTHER`].
+    #[inline]
+    pub(crate) fn status(&self) -> u16 {
+        self.status
+    }
+
+    /// Kind and hash of hashed field `i`.
+    #[inline]
+    pub(crate) fn hashed(&self, i: usize) -> (u16, u32) {
+        let kind = (self.kinds >> (2 * i)) & 3;
+        (kind, self.hashes.get(i).copied().unwrap_or(0))
+    }
+}
+
+/// FNV-1a, 32 bits, of a string's text (a match is verified on the bytes, so this only
+/// has to spread typical paths and names).
+#[inline]
+pub(crate) fn str_hash(s: &str) -> u32 {
+    let mut h: u32 = 0x811c_9dc5;
+    for &c in s.as_bytes() {
+        h = (h ^ u32::from(c)).wrapping_mul(0x0100_0193);
+    }
+    h
+}
+
+/// The leaf at `a.b` exactly as a selector `a.b` sees it.
+fn leaf<'a>(root: Raw<'a>, a: &str, b: &str) -> Scalar<'a> {
+    match root.get(a).and_then(|v| v.get(b)) {
+        Some(v) => v.scalar(),
+        None => Scalar::Missing,
+    }
+}
+
+/// Summarises the entry whose compact JSON is `json` (see [`Facets`]). Never fails:
+/// whatever cannot be read is nil, exactly as for evaluation.
+pub fn facets(json: &[u8]) -> Facets {
+    let root = Raw::new(json);
+    let mut f = Facets::UNKNOWN;
+    for (i, (a, b, table)) in INTERNED.iter().enumerate() {
+        f.ids[i] = match leaf(root, a, b) {
+            Scalar::Missing | Scalar::Null => ID_NIL,
+            Scalar::Str(s) => table
+                .iter()
+                .position(|t| *t == s.as_ref())
+                .map_or(ID_OTHER, |p| p as u8 + 2),
+            _ => ID_OTHER,
+        };
+    }
+    f.status = match leaf(root, STATUS.0, STATUS.1) {
+        Scalar::Missing | Scalar::Null => STATUS_NIL,
+        Scalar::Int(i) if (0..i64::from(STATUS_RANGE)).contains(&i) => i as u16,
+        _ => STATUS_OTHER,
+    };
+    let mut kinds = 0u16;
+    for (i, (a, b)) in HASHED.iter().enumerate() {
+        let kind = match leaf(root, a, b) {
+            Scalar::Missing | Scalar::Null => KIND_NIL,
+            Scalar::Str(s) => {
+                f.hashes[i] = str_hash(&s);
+                KIND_STR
+            }
+            _ => KIND_OTHER,
+        };
+        kinds |= kind << (2 * i);
+    }
+    f.kinds = kinds;
+    f
+}
+
+/// The faceted field a selector's steps name exactly, if any.
+pub(crate) fn field_of(steps: &[crate::compile::Step]) -> Option<Field> {
+    use crate::compile::Step;
+    let [
+        Step::Key { name: a, ci: false },
+        Step::Key { name: b, ci: false },
+    ] = steps
+    else {
+        return None;
+    };
+    if (a.as_str(), b.as_str()) == STATUS {
+        return Some(Field::Status);
+    }
+    if let Some(i) = INTERNED
+        .iter()
+        .position(|(x, y, _)| (*x, *y) == (a.as_str(), b.as_str()))
+    {
+        return Some(Field::Interned(i));
+    }
+    HASHED
+        .iter()
+        .position(|(x, y)| (*x, *y) == (a.as_str(), b.as_str()))
+        .map(Field::Hashed)
+}
+
+/// The path of a faceted field.
+pub(crate) fn path_of(field: Field) -> (&'static str, &'static str) {
+    match field {
+        Field::Interned(i) => INTERNED.get(i).map_or(("", ""), |(a, b, _)| (a, b)),
+        Field::Status => STATUS,
+        Field::Hashed(i) => HASHED.get(i).copied().unwrap_or(("", "")),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn size_is_32_bytes() {
+        assert_eq!(std::mem::size_of::<Facets>(), 32);
+        for (_, _, t) in INTERNED {
+            assert!(t.len() + 2 <= 64, "ids must fit a u64 mask");
+        }
+    }
+
+    #[test]
+    fn summarises_an_http_entry() {
+        let doc = br#"{"id":"1","protocol":{"name":"http","version":"1.1","abbr":"HTTP"},"src":{"ip":"10.0.0.1","port":"1","name":""},"dst":{"ip":"10.0.0.2","port":"80","name":"svc"},"request":{"method":"POST","path":"/upload"},"response":{"status":201}}"#;
+        let f = facets(doc);
+        assert_eq!(f.id(0), 2); // http
+        assert_eq!(f.id(1), 2); // HTTP
+        assert_eq!(f.id(2), 2); // 1.1
+        assert_eq!(f.id(3), 3); // POST
+        assert_eq!(f.status(), 201);
+        assert_eq!(f.hashed(0), (KIND_STR, str_hash("/upload")));
+        assert_eq!(f.hashed(1), (KIND_STR, str_hash("")));
+        assert_eq!(f.hashed(2), (KIND_STR, str_hash("svc")));
+        assert_eq!(f.hashed(5), (KIND_STR, str_hash("80")));
+    }
+
+    #[test]
+    fn nil_other_and_escapes() {
+        let doc = br#"{"protocol":{"name":null,"abbr":"ZZ","version":2},"request":{"method":["GET"],"path":"/a\u0062"},"response":{"status":200.0},"src":{"name":7}}"#;
+        let f = facets(doc);
+        assert_eq!(f.id(0), ID_NIL);
+        assert_eq!(f.id(1), ID_OTHER);
+        assert_eq!(f.id(2), ID_OTHER);
+        assert_eq!(f.id(3), ID_OTHER);
+        assert_eq!(f.status(), STATUS_OTHER);
+        assert_eq!(f.hashed(0), (KIND_STR, str_hash("/ab")));
+        assert_eq!(f.hashed(1).0, KIND_OTHER);
+        assert_eq!(f.hashed(2).0, KIND_NIL);
+        // Out of range, negative, missing, malformed.
+        assert_eq!(
+            facets(br#"{"response":{"status":1024}}"#).status(),
+            STATUS_OTHER
+        );
+        assert_eq!(
+            facets(br#"{"response":{"status":-1}}"#).status(),
+            STATUS_OTHER
+        );
+        assert_eq!(facets(br#"{"response":{}}"#).status(), STATUS_NIL);
+        assert_eq!(facets(b"not json").status(), STATUS_NIL);
+        // Duplicate keys: the first one, as matches_json sees it.
+        let dup = facets(br#"{"response":{"status":500,"status":200}}"#);
+        assert_eq!(dup.status(), 500);
+    }
+
+    #[test]
+    fn unknown_is_all_other() {
+        let u = Facets::UNKNOWN;
+        for i in 0..INTERNED.len() {
+            assert_eq!(u.id(i), ID_OTHER);
+        }
+        for i in 0..HASHED.len() {
+            assert_eq!(u.hashed(i).0, KIND_OTHER);
+        }
+        assert_eq!(u.status(), STATUS_OTHER);
+    }
+}
