@@ -1,11 +1,17 @@
 #!/usr/bin/env bash
 # Kafka offline-decoding benchmark (a measurement, not a test):
 #   mizu read FILE --format jsonl   vs   tshark -r FILE -Y kafka -T fields -e kafka.api_key
-# on a capture of a producer loop: kafka-python pinned to api_version=(2,0,0) (old
-# versions, which tshark 4.0 decodes fully), acks=1, one Produce request per message
-# (send().get()), BENCH_N messages of ~100 bytes to a tansu broker.
+# on a capture of real load against a tansu broker, kafka-python pinned to
+# api_version=(2,0,0) (old versions, which tshark 4.0 decodes fully), BENCH_N messages of
+# ~100 bytes. BENCH_MODE picks the load:
+#   produce (default)  a producer loop, acks=1, one Produce request per message
+#                      (send().get()): BENCH_N request/response pairs
+#   consume            BENCH_N messages produced first (not captured) in batches of up to
+#                      BENCH_FETCH_BYTES (default 4096, ~25 messages), then a consumer
+#                      reads them all from the start, fetching at most BENCH_FETCH_BYTES
+#                      at a time: one Fetch request/response per batch or so
 # Prints wall time, messages/s (Kafka request/response pairs) and peak RSS for both tools,
-# and the mizu/tshark ratio.
+# and the mizu/tshark ratio (consume: also records/s).
 #
 #   sudo scripts/bench/kafka.sh            # first run builds the capture (root needed)
 #   scripts/bench/kafka.sh                 # later runs reuse bench-out/kafka-*.pcap
@@ -18,7 +24,9 @@
 # Env: MIZU (default: cargo build --release -p mizu-cli, then
 # ${CARGO_TARGET_DIR:-target}/release/mizu), RUNS (median of; default 3), TSHARK_RUNS
 # (default 1), BENCH_OUT (default bench-out), BENCH_N (messages; default 20000),
-# PIP_VENV (a venv with kafka-python; default: created under bench-out/).
+# BENCH_MODE (produce or consume), BENCH_FETCH_BYTES (consume), PIP_VENV (a venv with
+# kafka-python; default: created under bench-out/). The capture's name says N and the mode
+# (bench-out/kafka-100k-produce.pcap for BENCH_N=100000), so each is built once.
 set -euo pipefail
 
 HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
@@ -27,14 +35,22 @@ OUTDIR=${BENCH_OUT:-$REPO/bench-out}
 RUNS=${RUNS:-3}
 TSHARK_RUNS=${TSHARK_RUNS:-1}
 N=${BENCH_N:-20000}
+MODE=${BENCH_MODE:-produce}
+FETCH_BYTES=${BENCH_FETCH_BYTES:-4096}
 PORT=9092          # tshark's default Kafka port: no -d needed
 TANSU=${TANSU:-/work/tools/tansu/bin/tansu}
 MZ_TAG=bench-kafka
 # shellcheck source-path=SCRIPTDIR source=../fixtures/lib.sh
 source "$REPO/scripts/fixtures/lib.sh"
 
+[[ $MODE == produce || $MODE == consume ]] || mz_die "BENCH_MODE must be produce or consume"
 mkdir -p "$OUTDIR"
-PCAP=$OUTDIR/kafka-$((N / 1000))k-produce.pcap
+PCAP=$OUTDIR/kafka-$((N / 1000))k-$MODE.pcap
+if [[ $MODE == produce ]]; then
+    LOAD_TEXT="$N produce requests (kafka-python api_version 2.0, acks=1)"
+else
+    LOAD_TEXT="$N messages consumed from the start (kafka-python api_version 2.0, batches and fetches of $FETCH_BYTES bytes)"
+fi
 
 # ---- build the capture (once) ----------------------------------------------------
 if [[ ! -s $PCAP ]]; then
@@ -52,20 +68,51 @@ if [[ ! -s $PCAP ]]; then
         --advertised-listener-url "tcp://127.0.0.1:$PORT" --storage-engine memory://tansu/
     mz_wait_listen "$NS" "$PORT" 30
     mz_in "$NS" "$TANSU" topic create bench --partitions 1 --broker "tcp://127.0.0.1:$PORT" >&2 || true
-    mz_log "building $PCAP: $N produce requests (kafka-python, api_version 2.0, acks=1)"
-    MZ_CAPTURE_NETNS=$NS MZ_CAPTURE_FLAGS="-B 65536" mz_capture_start lo "$PCAP.tmp" "tcp port $PORT"
-    mz_in "$NS" "$VENV/bin/python" - "$N" "127.0.0.1:$PORT" >"$MZ_TMP/bench.log" 2>&1 <<'PY' || { cat "$MZ_TMP/bench.log" >&2; mz_die "producer failed"; }
+    mz_log "building $PCAP: $LOAD_TEXT"
+    # Producer: one request per message (produce), or batched and not captured (consume).
+    [[ $MODE == produce ]] &&
+        MZ_CAPTURE_NETNS=$NS MZ_CAPTURE_FLAGS="-B 65536" mz_capture_start lo "$PCAP.tmp" "tcp port $PORT"
+    mz_in "$NS" "$VENV/bin/python" - "$N" "127.0.0.1:$PORT" "$MODE" "$FETCH_BYTES" >"$MZ_TMP/bench.log" 2>&1 <<'PY' || { cat "$MZ_TMP/bench.log" >&2; mz_die "producer failed"; }
 import sys, time
 from kafka import KafkaProducer
-n, b = int(sys.argv[1]), sys.argv[2]
+n, b, mode, fb = int(sys.argv[1]), sys.argv[2], sys.argv[3], int(sys.argv[4])
+batched = mode == "consume"
 p = KafkaProducer(bootstrap_servers=b, api_version=(2, 0, 0), enable_idempotence=False, acks=1,
-                  linger_ms=0, client_id="mizu-bench")
+                  linger_ms=20 if batched else 0, batch_size=fb if batched else 16384,
+                  client_id="mizu-bench")
 t = time.time()
 for i in range(n):
-    p.send("bench", key=b"k%d" % i, value=b'{"n":%d,"pad":"%s"}' % (i, b"x" * 80)).get(timeout=10)
+    f = p.send("bench", key=b"k%d" % i, value=b'{"n":%d,"pad":"%s"}' % (i, b"x" * 80))
+    if not batched:
+        f.get(timeout=10)
+p.flush()
 p.close()
 print("produced %d in %.1fs" % (n, time.time() - t))
 PY
+    if [[ $MODE == consume ]]; then
+        MZ_CAPTURE_NETNS=$NS MZ_CAPTURE_FLAGS="-B 65536" mz_capture_start lo "$PCAP.tmp" "tcp port $PORT"
+        mz_in "$NS" "$VENV/bin/python" - "$N" "127.0.0.1:$PORT" "$FETCH_BYTES" >>"$MZ_TMP/bench.log" 2>&1 <<'PY' || { cat "$MZ_TMP/bench.log" >&2; mz_die "consumer failed"; }
+import sys, time
+from kafka import KafkaConsumer, TopicPartition
+n, b, fb = int(sys.argv[1]), sys.argv[2], int(sys.argv[3])
+c = KafkaConsumer(bootstrap_servers=b, api_version=(2, 0, 0), client_id="mizu-bench",
+                  group_id=None, enable_auto_commit=False, auto_offset_reset="earliest",
+                  max_partition_fetch_bytes=fb, fetch_max_bytes=fb,
+                  consumer_timeout_ms=10000)
+tp = TopicPartition("bench", 0)
+c.assign([tp])
+c.seek_to_beginning(tp)
+t = time.time()
+got = 0
+for m in c:
+    got += 1
+    if got >= n:
+        break
+c.close()
+print("consumed %d in %.1fs" % (got, time.time() - t))
+sys.exit(0 if got >= n else 1)
+PY
+    fi
     MZ_SETTLE_POLLS=13 mz_capture_stop      # dies if the kernel dropped packets
     cat "$MZ_TMP/bench.log" >&2
     mv "$PCAP.tmp" "$PCAP"
@@ -138,7 +185,7 @@ row() { printf '%-24s %-7s %9s %12s %10s  %s\n' "$@"; }
 {
     echo
     echo "Kafka decode benchmark -- $(date -u +%Y-%m-%dT%H:%MZ), $(nproc) CPUs, load avg at start: $LOAD"
-    echo "capture: $(basename "$PCAP") ($(du -h "$PCAP" | cut -f1)): $N produce requests (kafka-python api_version 2.0, acks=1) = $COMMANDS Kafka messages (request/response pairs, incl. metadata)"
+    echo "capture: $(basename "$PCAP") ($(du -h "$PCAP" | cut -f1)): $LOAD_TEXT = $COMMANDS Kafka messages (request/response pairs, incl. metadata)"
     echo "tshark $(tshark --version 2>/dev/null | awk 'NR==1 {print $3}'); mizu median of $RUNS runs, tshark of $TSHARK_RUNS; RSS = peak"
     echo
     row capture tool wall_s "messages/s" peak_MB notes
@@ -147,8 +194,11 @@ row() { printf '%-24s %-7s %9s %12s %10s  %s\n' "$@"; }
     [[ -n $N_T ]] && row "$f" mizu "$N_T" "$(rate "$COMMANDS" "$N_T")" "$(mb "$N_R")" "--format none"
     [[ -n $T_T ]] && row "$f" tshark "$T_T" "$(rate "$COMMANDS" "$T_T")" "$(mb "$T_R")" "-Y kafka: $T_PDUS PDUs decoded"
     echo
+    if [[ $MODE == consume && -n $M_T && -n $T_T ]]; then
+        echo "records (messages consumed): mizu $(rate "$N" "$M_T")/s, tshark $(rate "$N" "$T_T")/s"
+    fi
     if [[ -n $M_T && -n $T_T ]]; then
         awk -v mt="$M_T" -v tt="$T_T" -v mr="$M_R" -v tr="$T_R" 'BEGIN {
             printf "mizu jsonl / tshark -Y kafka: throughput %.2fx, peak RSS %.2fx\n", (mt > 0 ? tt / mt : 0), mr / tr }'
     fi
-} | tee "$OUTDIR/last-run-kafka.txt"
+} | tee "$OUTDIR/last-run-kafka$([[ $MODE == produce ]] || echo "-$MODE").txt"

@@ -30,6 +30,12 @@
 //! body frames. Assembly is per direction and channel, so channels may interleave; at most
 //! `Limits::max_body` body bytes are kept (`body.truncated`), sizes are exact.
 //!
+//! **Output**: a message keeps its frames' bytes (method payload, content header payload,
+//! the body kept) and its JSON is written when its entry is (`Payload::Raw`), by decoding
+//! them again member by member in key order (`wire::MethodSpec::members`, sorted at
+//! compile time), as a `serde_json::Map` would print them. Field tables are checked whole,
+//! then written with sorted keys (`wire::Reader::field_table`).
+//!
 //! **Pairing**: a synchronous method (one with an `-Ok` answer in the spec, unless
 //! `noWait` is set) waits for its answer on the same channel from the other side
 //! (`Queue.Declare` ↔ `Queue.Declare-Ok`, `Basic.Get` ↔ `Get-Ok`/`Get-Empty`,
@@ -58,6 +64,7 @@ use mizu_dissect::{
 };
 use mizu_model::{Direction, Entry, Payload};
 use serde_json::Value;
+use std::borrow::Cow;
 
 pub use session::AmqpSession;
 
@@ -161,33 +168,55 @@ impl Dissector for Amqp {
         if entry.protocol.name != INFO.name {
             return None;
         }
-        let Payload::Json(req) = &entry.request else {
-            return None;
+        let req = Obj::of(&entry.request)?;
+        let resp = Obj::of(&entry.response);
+        let s = |v: &Obj<'_>, k: &str| match v.get(k).as_deref() {
+            Some(Value::String(s)) => s.clone(),
+            _ => String::new(),
         };
-        let resp = match &entry.response {
-            Payload::Json(v) => Some(v),
-            _ => None,
-        };
-        let s = |v: &Value, k: &str| v.get(k).and_then(Value::as_str).unwrap_or("").to_owned();
-        let mut method = s(req, "method");
+        let mut method = s(&req, "method");
         if method.is_empty()
-            && let Some(r) = resp
+            && let Some(r) = &resp
         {
             method = s(r, "method");
         }
         Some(Summary {
             method,
-            summary: summary_of(req, resp),
+            summary: summary_of(&req, resp.as_ref()),
             status: None,
         })
     }
 }
 
+/// A JSON payload's members: a tree's, or those of pre-rendered text (only the members
+/// asked for are parsed).
+enum Obj<'a> {
+    Tree(&'a Value),
+    Raw(std::collections::BTreeMap<&'a str, &'a serde_json::value::RawValue>),
+}
+
+impl<'a> Obj<'a> {
+    fn of(p: &'a Payload) -> Option<Obj<'a>> {
+        match p {
+            Payload::Json(v) => Some(Obj::Tree(v)),
+            Payload::Raw(r) => serde_json::from_str(r.as_str()).ok().map(Obj::Raw),
+            _ => None,
+        }
+    }
+
+    fn get(&self, k: &str) -> Option<Cow<'a, Value>> {
+        match self {
+            Obj::Tree(v) => v.get(k).map(Cow::Borrowed),
+            Obj::Raw(m) => serde_json::from_str(m.get(k)?.get()).ok().map(Cow::Owned),
+        }
+    }
+}
+
 /// `exchange=… routingKey=… queue=…` (the ones present and non-empty), else the first of
 /// consumerTag, deliveryTag, virtualHost, replyText, channelMax.
-fn summary_of(req: &Value, resp: Option<&Value>) -> String {
+fn summary_of(req: &Obj<'_>, resp: Option<&Obj<'_>>) -> String {
     let get = |k: &str| -> Option<String> {
-        let from = |v: &Value| match v.get(k)? {
+        let from = |v: &Obj<'_>| match v.get(k)?.as_ref() {
             Value::String(s) if !s.is_empty() => Some(s.clone()),
             Value::Number(n) => Some(n.to_string()),
             _ => None,

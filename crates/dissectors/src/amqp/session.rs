@@ -4,13 +4,12 @@
 use std::collections::VecDeque;
 
 use mizu_dissect::{Chunk, Output, Session, SessionContext};
-use mizu_model::{Direction, Entry, Nanos, Payload};
-use serde_json::{Map, Value};
+use mizu_model::{Direction, Entry, JsonBuf, Nanos, Payload, RawJson};
 
 use super::INFO;
 use super::wire::{
     self, FRAME_BODY, FRAME_END, FRAME_HEADER, FRAME_HEADER_TYPE, FRAME_HEARTBEAT,
-    FRAME_HEARTBEAT_08, FRAME_METHOD, MAX_FRAME, MethodSpec, PROTOCOL_HEADER,
+    FRAME_HEARTBEAT_08, FRAME_METHOD, MAX_FRAME, Member, MethodSpec, PROTOCOL_HEADER,
 };
 
 /// Content messages assembled at once per direction (channels interleave); beyond this
@@ -27,11 +26,27 @@ enum State {
     Resync,
 }
 
-/// A method frame decoded, with what followed it (content) so far.
+/// A method frame decoded, with what followed it (content) so far. Its JSON is written
+/// when its entry is ([`Message::json`]): the frames' bytes are kept and decoded again then,
+/// rather than held as a tree of values.
 struct Message {
     spec: &'static MethodSpec,
     channel: u16,
-    obj: Map<String, Value>,
+    /// The method frame's payload, then the content header's (when it decoded), then the
+    /// body bytes kept.
+    bytes: Vec<u8>,
+    /// End of the method payload in `bytes`. 0: a stand-in request for an answer whose
+    /// request was not captured (`{channel, method: ""}`).
+    method_end: u32,
+    /// End of the content header's payload in `bytes` (it follows the method's), when it
+    /// decoded (`properties`); else 0.
+    header_end: u32,
+    /// The content header was seen: the body's announced size (the body kept follows the
+    /// header in `bytes`).
+    body: Option<u64>,
+    /// Connection.Close: heartbeats counted on the connection (client, server); (0, 0):
+    /// none, not shown.
+    heartbeats: (u64, u64),
     ts: Nanos,
     /// Frame bytes on the wire (headers and end octets included).
     size: u64,
@@ -41,15 +56,137 @@ struct Message {
 }
 
 impl Message {
-    fn field_str(&self, k: &str) -> &str {
-        self.obj.get(k).and_then(Value::as_str).unwrap_or("")
+    /// The method's arguments, decoded again (all `Absent` for a stand-in request).
+    fn fields(&self) -> wire::Fields<'_> {
+        let mut fields = wire::Fields::default();
+        if let Some(p) = self.bytes.get(..self.method_end as usize) {
+            wire::decode_method(p, &mut fields);
+        }
+        fields
     }
+
     fn no_wait(&self) -> bool {
-        self.obj
-            .get("noWait")
-            .and_then(Value::as_bool)
-            .unwrap_or(false)
+        wire::field(self.spec, &self.fields(), "noWait") == wire::Field::Bool(true)
     }
+
+    /// `replyCode replyText` of a Close (`null` and empty when they did not decode).
+    fn close_reason(&self) -> String {
+        let fields = self.fields();
+        let code = match wire::field(self.spec, &fields, "replyCode") {
+            wire::Field::Int(c) => c.to_string(),
+            _ => "null".to_owned(),
+        };
+        let text = match wire::field(self.spec, &fields, "replyText") {
+            wire::Field::Text(t) => String::from_utf8_lossy(t).into_owned(),
+            _ => String::new(),
+        };
+        format!("{code} {text}")
+    }
+
+    /// The entry's `request` or `response`: the arguments by their camelCase names
+    /// (reserved ones left out), `method`, `channel`, and `properties`, `body`,
+    /// `heartbeats` when there are some; members in key order.
+    fn json(&self) -> RawJson {
+        let mut b = JsonBuf::with_capacity(96 + self.bytes.len() * 2);
+        b.begin_object();
+        if self.method_end == 0 {
+            b.key("channel");
+            b.u64(u64::from(self.channel));
+            b.key("method");
+            b.str("");
+            b.end_object();
+            return b.finish();
+        }
+        let fields = self.fields();
+        for member in self.spec.members() {
+            match member {
+                Member::Arg(i) => {
+                    if let (Some(f), Some((name, _))) = (fields.get(i), self.spec.args.get(i))
+                        && *f != wire::Field::Absent
+                    {
+                        b.key(name);
+                        wire::write_field(&mut b, f);
+                    }
+                }
+                Member::Body => {
+                    if let Some(size) = self.body {
+                        b.key("body");
+                        write_body(&mut b, self.body_kept(), size);
+                    }
+                }
+                Member::Channel => {
+                    b.key("channel");
+                    b.u64(u64::from(self.channel));
+                }
+                Member::Heartbeats => {
+                    let (c, s) = self.heartbeats;
+                    if c > 0 || s > 0 {
+                        b.key("heartbeats");
+                        b.begin_object();
+                        b.key("client");
+                        b.u64(c);
+                        b.key("server");
+                        b.u64(s);
+                        b.end_object();
+                    }
+                }
+                Member::Method => {
+                    b.key("method");
+                    b.str(self.spec.name);
+                }
+                Member::Properties => {
+                    let mut props = wire::Properties::default();
+                    let header = self
+                        .bytes
+                        .get(self.method_end as usize..self.header_end as usize)
+                        .filter(|_| self.header_end > 0)
+                        .map(|p| wire::decode_content_header(p, &mut props));
+                    if let Some(Ok(_)) = header {
+                        b.key("properties");
+                        wire::write_properties(&mut b, &props);
+                    }
+                }
+            }
+        }
+        b.end_object();
+        b.finish()
+    }
+
+    /// Where the body (kept) starts in `bytes`: after the method and header payloads.
+    fn body_start(&self) -> usize {
+        self.method_end.max(self.header_end) as usize
+    }
+
+    /// The body bytes kept.
+    fn body_kept(&self) -> &[u8] {
+        self.bytes.get(self.body_start()..).unwrap_or_default()
+    }
+}
+
+/// `body`: `{encoding?, size, text, truncated?}` (text as is when it is UTF-8, else base64).
+fn write_body(b: &mut JsonBuf, kept: &[u8], size: u64) {
+    b.begin_object();
+    match std::str::from_utf8(kept) {
+        Ok(t) => {
+            b.key("size");
+            b.u64(size);
+            b.key("text");
+            b.str(t);
+        }
+        Err(_) => {
+            b.key("encoding");
+            b.str("base64");
+            b.key("size");
+            b.u64(size);
+            b.key("text");
+            b.str(&wire::b64(kept));
+        }
+    }
+    if (kept.len() as u64) < size {
+        b.key("truncated");
+        b.bool(true);
+    }
+    b.end_object();
 }
 
 /// A content-bearing method waiting for its header and body frames.
@@ -58,9 +195,19 @@ struct Assembly {
     header_seen: bool,
     body_size: u64,
     received: u64,
-    body: Vec<u8>,
     /// A hole in the body: stop keeping bytes (never splice).
     spliced: bool,
+}
+
+impl Assembly {
+    /// Keeps body bytes, at most `cap` in all.
+    fn keep(&mut self, piece: &[u8], cap: usize) {
+        let kept = self.msg.body_kept().len();
+        let take = cap.saturating_sub(kept).min(piece.len());
+        self.msg
+            .bytes
+            .extend_from_slice(piece.get(..take).unwrap_or_default());
+    }
 }
 
 /// A synchronous method waiting for its answer.
@@ -105,10 +252,50 @@ enum Step {
 /// See the module docs of [`crate::amqp`].
 pub struct AmqpSession {
     ctx: SessionContext,
+    /// A blank entry for this connection.
+    template: Entry,
+    times: Times,
     sides: [Side; 2],
     pending: VecDeque<Pending>,
     /// Bytes were lost or the connection was joined mid-stream (orphan answers expected).
     lossy: bool,
+}
+
+/// [`Entry::set_times`], with `startTime` formatted once per request time: messages sent
+/// together share the capture time of their packet, and the text is most of the cost.
+#[derive(Debug, Default)]
+struct Times {
+    last: Option<(Nanos, String)>,
+}
+
+impl Times {
+    fn set(&mut self, e: &mut Entry, request: Nanos, response: Option<Nanos>) {
+        let start = match &self.last {
+            Some((t, s)) if *t == request => s.clone(),
+            _ => {
+                let s = mizu_model::rfc3339_nanos(request);
+                self.last = Some((request, s.clone()));
+                s
+            }
+        };
+        e.timestamp = (request / 1_000_000) as i64;
+        e.start_time = start;
+        let (ms, us) = match response {
+            Some(r) if r > request => {
+                let d = r - request;
+                ((d / 1_000_000) as i64, (d / 1_000) as i64)
+            }
+            _ => (0, 0),
+        };
+        e.elapsed_time = ms;
+        e.elapsed_micros = us;
+        #[cfg(debug_assertions)]
+        {
+            let mut want = e.clone();
+            want.set_times(request, response);
+            debug_assert_eq!(*e, want, "Times::set must do what Entry::set_times does");
+        }
+    }
 }
 
 fn is_client(dir: Direction) -> bool {
@@ -118,6 +305,8 @@ fn is_client(dir: Direction) -> bool {
 impl AmqpSession {
     pub fn new(ctx: SessionContext) -> AmqpSession {
         AmqpSession {
+            template: ctx.new_entry(INFO.protocol()),
+            times: Times::default(),
             ctx,
             sides: [Side::new(), Side::new()],
             pending: VecDeque::new(),
@@ -125,34 +314,29 @@ impl AmqpSession {
         }
     }
 
-    fn entry(&self, req: Message, resp: Option<Message>) -> Entry {
-        let mut e = self.ctx.new_entry(INFO.protocol());
-        e.set_times(req.ts, resp.as_ref().map(|r| r.ts));
+    fn entry(&mut self, req: Message, resp: Option<Message>) -> Entry {
+        let mut e = self.template.clone();
+        self.times.set(&mut e, req.ts, resp.as_ref().map(|r| r.ts));
         e.request_size = req.size;
         e.gap = req.gap;
         e.truncated = req.truncated;
+        e.request = Payload::Raw(req.json());
         e.diagnostics = req.diags;
-        e.request = Payload::Json(Value::Object(req.obj));
         if let Some(r) = resp {
             e.response_size = r.size;
             e.gap |= r.gap;
             e.truncated |= r.truncated;
+            e.response = Payload::Raw(r.json());
             e.diagnostics.extend(r.diags);
-            e.response = Payload::Json(Value::Object(r.obj));
         }
         e
     }
 
-    fn emit(&self, mut req: Message, resp: Option<Message>, out: &mut Output) {
+    fn emit(&mut self, mut req: Message, resp: Option<Message>, out: &mut Output) {
         if (req.spec.class, req.spec.method) == (10, 50) {
             // Connection.Close: attach the heartbeat counts of the whole connection.
             let (c, s) = (self.sides[0].heartbeats, self.sides[1].heartbeats);
-            if c + s > 0 {
-                let mut hb = Map::new();
-                hb.insert("client".to_owned(), Value::from(c));
-                hb.insert("server".to_owned(), Value::from(s));
-                req.obj.insert("heartbeats".to_owned(), Value::Object(hb));
-            }
+            req.heartbeats = (c, s);
         }
         let e = self.entry(req, resp);
         for d in &e.diagnostics {
@@ -175,13 +359,14 @@ impl AmqpSession {
             match found.and_then(|i| self.pending.remove(i)) {
                 Some(p) => self.emit(p.msg, Some(msg), out),
                 None => {
-                    let mut obj = Map::new();
-                    obj.insert("method".to_owned(), Value::from(""));
-                    obj.insert("channel".to_owned(), Value::from(msg.channel));
                     let req = Message {
                         spec: msg.spec,
                         channel: msg.channel,
-                        obj,
+                        bytes: Vec::new(),
+                        method_end: 0,
+                        header_end: 0,
+                        body: None,
+                        heartbeats: (0, 0),
                         ts: msg.ts,
                         size: 0,
                         gap: self.lossy,
@@ -198,11 +383,10 @@ impl AmqpSession {
         if matches!((class, method), (10, 50) | (20, 40)) {
             let conn = class == 10;
             let why = format!(
-                "no response: {} by the {} ({} {})",
+                "no response: {} by the {} ({})",
                 msg.spec.name,
                 if from_client { "client" } else { "server" },
-                msg.obj.get("replyCode").cloned().unwrap_or(Value::Null),
-                msg.field_str("replyText"),
+                msg.close_reason(),
             );
             let mut i = 0;
             while i < self.pending.len() {
@@ -236,23 +420,11 @@ impl AmqpSession {
     fn finish_assembly(&mut self, dir: Direction, a: Assembly, out: &mut Output) {
         let mut msg = a.msg;
         if a.header_seen {
-            let mut body = Map::new();
-            let kept = a.body.len() as u64;
-            match String::from_utf8(a.body) {
-                Ok(t) => {
-                    body.insert("text".to_owned(), Value::String(t));
-                }
-                Err(e) => {
-                    body.insert("text".to_owned(), Value::String(wire::b64(e.as_bytes())));
-                    body.insert("encoding".to_owned(), Value::from("base64"));
-                }
-            }
-            body.insert("size".to_owned(), Value::from(a.body_size));
+            let kept = msg.body_kept().len() as u64;
+            msg.body = Some(a.body_size);
             if kept < a.body_size {
-                body.insert("truncated".to_owned(), Value::Bool(true));
                 msg.truncated = true;
             }
-            msg.obj.insert("body".to_owned(), Value::Object(body));
             if a.received < a.body_size {
                 msg.diags.push(format!(
                     "{}: content incomplete ({} of {} body bytes)",
@@ -289,15 +461,9 @@ impl AmqpSession {
                 .push("content interrupted by a method frame".to_owned());
             self.finish_assembly(dir, a, out);
         }
-        let mut obj = Map::new();
-        obj.insert("method".to_owned(), Value::Null);
-        obj.insert("channel".to_owned(), Value::from(channel));
-        let mut capped = false;
         let mut diags = Vec::new();
-        let res = wire::decode_method(payload, &mut obj, &mut capped);
-        let Some(spec) =
-            wire::method_spec(cls(payload), mid(payload)).filter(|_| payload.len() >= 4)
-        else {
+        let mut fields = wire::Fields::default();
+        let Some(m) = wire::decode_method(payload, &mut fields) else {
             out.diagnostic(format!(
                 "unknown AMQP method {}.{} on channel {channel} ({size} bytes skipped)",
                 cls(payload),
@@ -305,9 +471,10 @@ impl AmqpSession {
             ));
             return;
         };
-        match res {
-            Ok(Some((_, 0)) | None) => {}
-            Ok(Some((_, extra))) => {
+        let (spec, capped) = (m.spec, m.capped);
+        match m.rest {
+            Ok(0) => {}
+            Ok(extra) => {
                 diags.push(format!("{}: {extra} unexpected trailing bytes", spec.name));
             }
             Err(e) => diags.push(format!("{}: {e}", spec.name)),
@@ -319,11 +486,15 @@ impl AmqpSession {
                 wire::MAX_TABLE_ITEMS
             ));
         }
-        obj.insert("method".to_owned(), Value::from(spec.name));
         let msg = Message {
             spec,
             channel,
-            obj,
+            bytes: payload.to_vec(),
+            // A frame payload is at most MAX_FRAME bytes.
+            method_end: payload.len() as u32,
+            header_end: 0,
+            body: None,
+            heartbeats: (0, 0),
             ts,
             size,
             gap: false,
@@ -343,7 +514,6 @@ impl AmqpSession {
                 header_seen: false,
                 body_size: 0,
                 received: 0,
-                body: Vec::new(),
                 spliced: false,
             });
         } else {
@@ -375,7 +545,8 @@ impl AmqpSession {
         };
         a.msg.size += size;
         a.header_seen = true;
-        match wire::decode_content_header(payload) {
+        let mut props = wire::Properties::default();
+        match wire::decode_content_header(payload, &mut props) {
             Ok(h) => {
                 a.body_size = h.body_size;
                 if h.capped {
@@ -385,9 +556,12 @@ impl AmqpSession {
                     ));
                     a.msg.truncated = true;
                 }
-                a.msg
-                    .obj
-                    .insert("properties".to_owned(), Value::Object(h.properties));
+                // Kept for `properties`, followed by the body (at most max_body of it).
+                let bytes = &mut a.msg.bytes;
+                let want = (h.body_size.min(self.ctx.limits.max_body as u64)) as usize;
+                bytes.reserve_exact(payload.len() + want);
+                bytes.extend_from_slice(payload);
+                a.msg.header_end = bytes.len() as u32;
             }
             Err(e) => a.msg.diags.push(format!("content header: {e}")),
         }
@@ -442,7 +616,7 @@ impl AmqpSession {
                 {
                     a.received += n as u64;
                     if !a.spliced {
-                        crate::content::push_capped(&mut a.body, piece, max_body);
+                        a.keep(piece, max_body);
                     }
                 }
                 return Step::Consumed(n);
@@ -748,6 +922,91 @@ impl Session for AmqpSession {
         while let Some(mut p) = self.pending.pop_front() {
             p.msg.diags.push("no response captured".to_owned());
             self.emit(p.msg, None, out);
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::amqp::wire::tests::{G, arb_g, longstr, table_body};
+    use crate::amqp::wire::{METHODS, Ty, oracle};
+    use proptest::prelude::*;
+    use serde_json::{Map, Value};
+
+    /// Arguments encoded by type (random contents, tables from [`arb_g`]).
+    fn encode_args(spec: &MethodSpec, seed: &[u8], tables: &[(Vec<u8>, G)]) -> Vec<u8> {
+        let mut out = Vec::new();
+        let mut bytes = seed.iter().copied().cycle();
+        let mut next =
+            |n: usize| -> Vec<u8> { (0..n).map(|_| bytes.next().unwrap_or(7)).collect() };
+        for &(_, ty) in spec.args {
+            match ty {
+                Ty::Octet | Ty::Bit | Ty::RBit => out.extend(next(1)),
+                Ty::Short | Ty::RShort => out.extend(next(2)),
+                Ty::Long => out.extend(next(4)),
+                Ty::LongLong | Ty::Timestamp => out.extend(next(8)),
+                Ty::ShortStr | Ty::RShortStr => {
+                    let s = next(3);
+                    out.push(s.len() as u8);
+                    out.extend(s);
+                }
+                Ty::LongStr | Ty::RLongStr | Ty::Secret => longstr(&mut out, &next(4)),
+                Ty::Table => longstr(&mut out, &table_body(tables)),
+            }
+        }
+        out
+    }
+
+    proptest! {
+        #[test]
+        fn methods_print_what_the_value_tree_printed(
+            which in any::<prop::sample::Index>(),
+            seed in proptest::collection::vec(any::<u8>(), 1..12),
+            tables in proptest::collection::vec((proptest::collection::vec(any::<u8>(), 0..3), arb_g()), 0..4),
+            cut in any::<prop::sample::Index>(),
+            extra in proptest::collection::vec(any::<u8>(), 0..3),
+        ) {
+            let spec = &METHODS[which.index(METHODS.len())];
+            let mut payload = spec.class.to_be_bytes().to_vec();
+            payload.extend_from_slice(&spec.method.to_be_bytes());
+            payload.extend(encode_args(spec, &seed, &tables));
+            payload.extend(extra);
+            let payload = &payload[..(4 + cut.index(payload.len() - 3)).min(payload.len())];
+
+            let mut obj = Map::new();
+            obj.insert("method".to_owned(), Value::Null);
+            obj.insert("channel".to_owned(), Value::from(7));
+            let mut capped = false;
+            let old = oracle::decode_method(payload, &mut obj, &mut capped);
+            obj.insert("method".to_owned(), Value::from(spec.name));
+
+            let mut fields = wire::Fields::default();
+            let m = wire::decode_method(payload, &mut fields).expect("known method");
+            prop_assert_eq!(m.capped, capped);
+            match old {
+                Ok(Some((_, rest))) => prop_assert_eq!(m.rest, Ok(rest)),
+                Err(e) => prop_assert_eq!(m.rest, Err(e)),
+                Ok(None) => prop_assert!(false, "unknown"),
+            }
+            let msg = Message {
+                spec,
+                channel: 7,
+                bytes: payload.to_vec(),
+                method_end: payload.len() as u32,
+                header_end: 0,
+                body: None,
+                heartbeats: (0, 0),
+                ts: 0,
+                size: 0,
+                gap: false,
+                truncated: false,
+                diags: Vec::new(),
+            };
+            let got = msg.json();
+            prop_assert_eq!(got.as_str(), serde_json::to_string(&obj).expect("json"));
+            let no_wait = obj.get("noWait").and_then(Value::as_bool).unwrap_or(false);
+            prop_assert_eq!(msg.no_wait(), no_wait);
         }
     }
 }

@@ -41,15 +41,15 @@ fn s(ts: u64, bytes: Vec<u8>) -> Event {
     Event::Data(S, T0 + ts * MS, bytes)
 }
 
-fn req(e: &Entry) -> &Value {
+fn req(e: &Entry) -> Value {
     match &e.request {
-        Payload::Json(v) => v,
+        Payload::Raw(r) => r.to_value(),
         other => panic!("not JSON: {other:?}"),
     }
 }
-fn resp(e: &Entry) -> &Value {
+fn resp(e: &Entry) -> Value {
     match &e.response {
-        Payload::Json(v) => v,
+        Payload::Raw(r) => r.to_value(),
         other => panic!("no response: {other:?}"),
     }
 }
@@ -59,7 +59,7 @@ fn methods(r: &Run) -> Vec<(String, String)> {
         .map(|e| {
             let m = req(e)["method"].as_str().unwrap_or("").to_owned();
             let r = match &e.response {
-                Payload::Json(v) => v["method"].as_str().unwrap_or("").to_owned(),
+                Payload::Raw(v) => v.to_value()["method"].as_str().unwrap_or("").to_owned(),
                 _ => String::new(),
             };
             (m, r)
@@ -708,4 +708,72 @@ fn probe_recognises_header_and_frames() {
     let mut unknown = deliver.clone();
     unknown[7] = 77;
     assert_eq!(p(&unknown, C), Probe::NoMatch);
+}
+
+proptest::proptest! {
+    #![proptest_config(proptest::prelude::ProptestConfig::with_cases(96))]
+
+    /// A real-looking conversation with bytes flipped, cut and repeated: never panics
+    /// (debug builds also check that JSON members are written in key order).
+    #[test]
+    fn mutated_conversations_never_panic(
+        flips in proptest::collection::vec((proptest::prelude::any::<proptest::sample::Index>(), proptest::prelude::any::<u8>()), 0..6),
+        cut in proptest::prelude::any::<proptest::sample::Index>(),
+        dup in proptest::option::of((proptest::prelude::any::<proptest::sample::Index>(), 1usize..40)),
+    ) {
+        let mut client = PROTOCOL_HEADER.to_vec();
+        let mut server = Vec::new();
+        for ev in handshake().into_iter().skip(1) {
+            match ev {
+                Event::Data(C, _, b) => client.extend(b),
+                Event::Data(_, _, b) => server.extend(b),
+                _ => {}
+            }
+        }
+        client.extend(enc::method(1, 50, 10, &queue_declare("q")));
+        server.extend(enc::method(1, 50, 11, &declare_ok("q", 3)));
+        let body = br#"{"order":1,"note":"a \"quoted\" word"}"#;
+        client.extend(enc::method(1, 60, 40, &publish_args("ex", "rk")));
+        client.extend(props_header(1, body.len() as u64));
+        client.extend(enc::body(1, &body[..10]));
+        client.extend(enc::body(1, &body[10..]));
+        server.extend(enc::method(1, 60, 60, &deliver_args("ctag", 7, "ex", "rk")));
+        server.extend(props_header(1, 3));
+        server.extend(enc::body(1, &[0xff, 0xfe, 0]));
+        let mut close = Vec::new();
+        short(&mut close, 200);
+        ss(&mut close, "bye");
+        short(&mut close, 0);
+        short(&mut close, 0);
+        client.extend(enc::method(0, 10, 50, &close));
+        client.extend(enc::frame(8, 0, &[]));
+        server.extend(enc::method(0, 10, 51, &[]));
+        let all = client.len() + server.len();
+        let mut bytes = [client, server].concat();
+        for (at, v) in &flips {
+            let i = at.index(bytes.len());
+            bytes[i] ^= v;
+        }
+        if let Some((at, n)) = dup {
+            let i = at.index(bytes.len());
+            let piece = bytes[i..(i + n).min(bytes.len())].to_vec();
+            bytes.splice(i..i, piece);
+        }
+        let split = (all - body.len()).min(bytes.len());
+        let (client, server) = bytes.split_at(split);
+        let client = &client[..cut.index(client.len() + 1)];
+        let ev = vec![
+            c(1, client.to_vec()),
+            s(2, server.to_vec()),
+            Event::Close(T0 + 3 * MS),
+        ];
+        for e in testing::run(&Amqp, ctx(), &ev) {
+            for p in [&e.request, &e.response] {
+                if let Payload::Raw(r) = p {
+                    proptest::prop_assert!(serde_json::from_str::<Value>(r.as_str()).is_ok());
+                }
+            }
+            let _ = Amqp.summarize(&e);
+        }
+    }
 }

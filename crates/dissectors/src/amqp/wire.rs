@@ -4,8 +4,10 @@
 //! no allocation sized by a wire length (tables are bounded by the frame they sit in, by
 //! [`MAX_TABLE_ITEMS`] and by [`MAX_DEPTH`]).
 
+use std::borrow::Cow;
+
 use base64::Engine as _;
-use serde_json::{Map, Value};
+use mizu_model::JsonBuf;
 
 /// The protocol header a 0-9-1 client sends first.
 pub const PROTOCOL_HEADER: &[u8; 8] = b"AMQP\x00\x00\x09\x01";
@@ -106,6 +108,137 @@ pub struct MethodSpec {
     /// Followed by a content header and body frames.
     pub content: bool,
     pub sender: Sender,
+    /// Some method answers with this one (it is an `-Ok` or `Get-Empty`).
+    response: bool,
+    /// The members of the method's JSON object in key order (see [`Member`]).
+    order: [u8; ORDER_LEN],
+}
+
+/// Arguments of the longest method (`Exchange.Declare`).
+pub const MAX_ARGS: usize = 9;
+/// Members of a method's JSON object besides its arguments.
+const EXTRAS: [Member; 5] = [
+    Member::Body,
+    Member::Channel,
+    Member::Heartbeats,
+    Member::Method,
+    Member::Properties,
+];
+const ORDER_LEN: usize = MAX_ARGS + EXTRAS.len();
+const NO_MEMBER: u8 = u8::MAX;
+
+/// A member of a method's JSON object: an argument (by index in [`MethodSpec::args`]) or
+/// one the session adds.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Member {
+    Arg(usize),
+    Body,
+    Channel,
+    Heartbeats,
+    Method,
+    Properties,
+}
+
+impl Member {
+    const fn name(self, args: &[(&'static str, Ty)]) -> &'static str {
+        match self {
+            Member::Arg(i) => args[i].0,
+            Member::Body => "body",
+            Member::Channel => "channel",
+            Member::Heartbeats => "heartbeats",
+            Member::Method => "method",
+            Member::Properties => "properties",
+        }
+    }
+    const fn code(self) -> u8 {
+        match self {
+            Member::Arg(i) => i as u8,
+            Member::Body => MAX_ARGS as u8,
+            Member::Channel => MAX_ARGS as u8 + 1,
+            Member::Heartbeats => MAX_ARGS as u8 + 2,
+            Member::Method => MAX_ARGS as u8 + 3,
+            Member::Properties => MAX_ARGS as u8 + 4,
+        }
+    }
+    const fn from_code(c: u8) -> Member {
+        match c as usize {
+            i if i < MAX_ARGS => Member::Arg(i),
+            i => EXTRAS[i - MAX_ARGS],
+        }
+    }
+}
+
+impl MethodSpec {
+    /// The members of the method's JSON object, in key order (the order a
+    /// `serde_json::Map` prints them in); a member may be absent from a given message.
+    pub fn members(&self) -> impl Iterator<Item = Member> + '_ {
+        self.order
+            .iter()
+            .take_while(|&&c| c != NO_MEMBER)
+            .map(|&c| Member::from_code(c))
+    }
+}
+
+/// `a < b`, byte-wise (`str`'s `Ord`, in a `const fn`).
+const fn str_lt(a: &str, b: &str) -> bool {
+    let (a, b) = (a.as_bytes(), b.as_bytes());
+    let mut i = 0;
+    while i < a.len() && i < b.len() {
+        if a[i] != b[i] {
+            return a[i] < b[i];
+        }
+        i += 1;
+    }
+    a.len() < b.len()
+}
+
+/// Sorts the members of a method by name, at compile time. Two members of one name fail
+/// the build.
+const fn key_order(args: &[(&'static str, Ty)]) -> [u8; ORDER_LEN] {
+    assert!(args.len() <= MAX_ARGS, "raise MAX_ARGS");
+    let mut order = [NO_MEMBER; ORDER_LEN];
+    let total = args.len() + EXTRAS.len();
+    let mut k = 0;
+    while k < total {
+        let m = if k < args.len() {
+            Member::Arg(k)
+        } else {
+            EXTRAS[k - args.len()]
+        };
+        let name = m.name(args);
+        let mut j = k;
+        while j > 0 && str_lt(name, Member::from_code(order[j - 1]).name(args)) {
+            order[j] = order[j - 1];
+            j -= 1;
+        }
+        assert!(
+            j == 0 || str_lt(Member::from_code(order[j - 1]).name(args), name),
+            "two members of one name"
+        );
+        order[j] = m.code();
+        k += 1;
+    }
+    order
+}
+
+/// Marks the methods that answer another (the table's `response` flags).
+const fn mark_responses<const N: usize>(mut t: [MethodSpec; N]) -> [MethodSpec; N] {
+    let mut i = 0;
+    while i < N {
+        let mut j = 0;
+        while j < N {
+            let mut k = 0;
+            while k < t[j].responses.len() {
+                if t[j].class == t[i].class && t[j].responses[k] == t[i].method {
+                    t[i].response = true;
+                }
+                k += 1;
+            }
+            j += 1;
+        }
+        i += 1;
+    }
+    t
 }
 
 use Sender::{Both, Client, Server};
@@ -148,14 +281,18 @@ const fn m(
         responses,
         content,
         sender,
+        response: false,
+        order: key_order(args),
     }
 }
 
 /// Every method of AMQP 0-9-1 (classes connection, channel, exchange, queue, basic, tx,
 /// confirm) with RabbitMQ's extensions (exchange-to-exchange bindings, Basic.Nack,
 /// Confirm, Connection.Blocked/Unblocked/Update-Secret).
+pub static METHODS: &[MethodSpec] = &METHOD_LIST;
+
 #[rustfmt::skip]
-pub static METHODS: &[MethodSpec] = &[
+const METHOD_LIST: [MethodSpec; 64] = mark_responses([
     m(10, 10, "Connection.Start", &[("versionMajor", Octet), ("versionMinor", Octet), ("serverProperties", Table), ("mechanisms", LongStr), ("locales", LongStr)], &[11], false, Server),
     m(10, 11, "Connection.Start-Ok", &[("clientProperties", Table), ("mechanism", ShortStr), ("response", Secret), ("locale", ShortStr)], &[], false, Client),
     m(10, 20, "Connection.Secure", &[("challenge", LongStr)], &[21], false, Server),
@@ -220,20 +357,56 @@ pub static METHODS: &[MethodSpec] = &[
     m(90, 21, "Tx.Commit-Ok", &[], &[], false, Server),
     m(90, 30, "Tx.Rollback", &[], &[31], false, Client),
     m(90, 31, "Tx.Rollback-Ok", &[], &[], false, Server),
-];
+]);
+
+/// The classes of [`METHODS`], and the largest method id.
+const CLASSES: [u16; 7] = [10, 20, 40, 50, 60, 85, 90];
+const MAX_METHOD_ID: usize = 120;
+
+/// [`METHODS`] indices by class (in [`CLASSES`] order) and method id; `u8::MAX`: none.
+static METHOD_INDEX: [[u8; MAX_METHOD_ID + 1]; CLASSES.len()] = method_index(&METHOD_LIST);
+
+const fn class_index(class: u16) -> Option<usize> {
+    match class {
+        10 => Some(0),
+        20 => Some(1),
+        40 => Some(2),
+        50 => Some(3),
+        60 => Some(4),
+        85 => Some(5),
+        90 => Some(6),
+        _ => None,
+    }
+}
+
+const fn method_index<const N: usize>(
+    t: &[MethodSpec; N],
+) -> [[u8; MAX_METHOD_ID + 1]; CLASSES.len()] {
+    assert!(N < u8::MAX as usize);
+    let mut index = [[u8::MAX; MAX_METHOD_ID + 1]; CLASSES.len()];
+    let mut i = 0;
+    while i < N {
+        let Some(c) = class_index(t[i].class) else {
+            panic!("a class missing from CLASSES");
+        };
+        assert!(t[i].method as usize <= MAX_METHOD_ID, "raise MAX_METHOD_ID");
+        index[c][t[i].method as usize] = i as u8;
+        i += 1;
+    }
+    index
+}
 
 /// The spec of a (class, method) pair.
 pub fn method_spec(class: u16, method: u16) -> Option<&'static MethodSpec> {
-    METHODS
-        .iter()
-        .find(|m| m.class == class && m.method == method)
+    let i = *METHOD_INDEX
+        .get(class_index(class)?)?
+        .get(usize::from(method))?;
+    METHODS.get(usize::from(i))
 }
 
 /// True if some method answers with `spec` (it is an `-Ok` or `Get-Empty`).
 pub fn is_response(spec: &MethodSpec) -> bool {
-    METHODS
-        .iter()
-        .any(|m| m.class == spec.class && m.responses.contains(&spec.method))
+    spec.response
 }
 
 /// Why an argument list or a table did not decode.
@@ -311,81 +484,189 @@ impl<'a> Reader<'a> {
         self.bytes(n)
     }
 
-    /// A field table: `u32` byte length, then (shortstr name, typed value) pairs.
-    pub fn table(&mut self, depth: usize) -> R<Value> {
+    /// Where the reader is.
+    fn pos(&self) -> usize {
+        self.pos
+    }
+
+    /// The bytes read since `start` (a [`Reader::pos`]).
+    fn since(&self, start: usize) -> &'a [u8] {
+        self.data.get(start..self.pos).unwrap_or_default()
+    }
+
+    /// A field table: `u32` byte length, then (shortstr name, typed value) pairs; as a
+    /// tree (for tests and tools: the session writes tables with [`Reader::field_table`]).
+    pub fn table(&mut self, depth: usize) -> R<serde_json::Value> {
+        let mut b = JsonBuf::new();
+        self.field_table(depth, Some(&mut b))?;
+        Ok(b.finish().to_value())
+    }
+
+    /// A field table, checked whole, then written to `out` (if any) as a JSON object: keys
+    /// in sorted order, the last of equal keys kept, at most [`MAX_TABLE_ITEMS`] keys (as a
+    /// `serde_json::Map` filled in wire order would hold them). On an error nothing is
+    /// written.
+    pub fn field_table(&mut self, depth: usize, out: Option<&mut JsonBuf>) -> R<()> {
         if depth >= MAX_DEPTH {
             return Err(WireError::TooDeep);
         }
         let body = self.longstr()?;
         let mut r = Reader::new(body);
-        let mut map = Map::new();
+        // Checked first (an error must leave nothing written); names and value bytes are
+        // kept when they are needed: to write them, or to count distinct names.
+        let mut members: Vec<(Cow<'a, str>, &'a [u8])> = Vec::new();
+        let mut count = 0usize;
         while r.remaining() > 0 {
-            let name = text(r.shortstr()?);
-            let v = r.value(depth + 1)?;
-            if map.len() < MAX_TABLE_ITEMS {
-                map.insert(name, v);
-            } else {
-                r.capped = true;
+            let name = r.shortstr()?;
+            let start = r.pos();
+            r.field_value(depth + 1, None)?;
+            if out.is_some() {
+                members.push((String::from_utf8_lossy(name), r.since(start)));
+            }
+            count += 1;
+        }
+        if count > MAX_TABLE_ITEMS && out.is_none() {
+            let mut w = Reader::new(body);
+            while let Ok(name) = w.shortstr() {
+                let start = w.pos();
+                if w.field_value(depth + 1, None).is_err() {
+                    break;
+                }
+                members.push((String::from_utf8_lossy(name), w.since(start)));
             }
         }
+        // Which member holds each kept name, by name.
+        let kept: Vec<(Cow<'a, str>, usize)> = if count > MAX_TABLE_ITEMS {
+            // The map fills up: later names are dropped, and so are later values of names
+            // already in it.
+            let mut map = std::collections::BTreeMap::new();
+            for (i, (name, _)) in members.iter().enumerate() {
+                if map.len() < MAX_TABLE_ITEMS {
+                    map.insert(name.clone(), i);
+                } else {
+                    r.capped = true;
+                }
+            }
+            map.into_iter().collect()
+        } else if out.is_some() {
+            let mut by_name: Vec<(Cow<'a, str>, usize)> = members
+                .iter()
+                .enumerate()
+                .map(|(i, (name, _))| (name.clone(), i))
+                .collect();
+            // Stable: equal names keep wire order, and the last one wins.
+            by_name.sort_by(|a, b| a.0.cmp(&b.0));
+            let mut kept: Vec<(Cow<'a, str>, usize)> = Vec::with_capacity(by_name.len());
+            for (name, i) in by_name {
+                match kept.last_mut() {
+                    Some(last) if last.0 == name => last.1 = i,
+                    _ => kept.push((name, i)),
+                }
+            }
+            kept
+        } else {
+            Vec::new()
+        };
         self.capped |= r.capped;
-        Ok(Value::Object(map))
+        if let Some(b) = out {
+            b.begin_object();
+            for (name, i) in &kept {
+                b.key(name);
+                let value = members.get(*i).map_or(&[][..], |m| m.1);
+                if Reader::new(value).field_value(depth + 1, Some(b)).is_err() {
+                    b.null();
+                }
+            }
+            b.end_object();
+        }
+        Ok(())
     }
 
-    /// A field array: `u32` byte length, then typed values.
-    fn array(&mut self, depth: usize) -> R<Value> {
+    /// A field array: `u32` byte length, then typed values; checked whole, then written
+    /// to `out` (if any), at most [`MAX_TABLE_ITEMS`] of them. On an error nothing is
+    /// written.
+    fn field_array(&mut self, depth: usize, out: Option<&mut JsonBuf>) -> R<()> {
         if depth >= MAX_DEPTH {
             return Err(WireError::TooDeep);
         }
         let body = self.longstr()?;
         let mut r = Reader::new(body);
-        let mut items = Vec::new();
+        let mut count = 0usize;
         while r.remaining() > 0 {
-            let v = r.value(depth + 1)?;
-            if items.len() < MAX_TABLE_ITEMS {
-                items.push(v);
+            r.field_value(depth + 1, None)?;
+            if count < MAX_TABLE_ITEMS {
+                count += 1;
             } else {
                 r.capped = true;
             }
         }
         self.capped |= r.capped;
-        Ok(Value::Array(items))
+        if let Some(b) = out {
+            b.begin_array();
+            let mut w = Reader::new(body);
+            for _ in 0..count {
+                if w.field_value(depth + 1, Some(b)).is_err() {
+                    break;
+                }
+            }
+            b.end_array();
+        }
+        Ok(())
     }
 
-    /// One typed field value. Types follow RabbitMQ's reading of the 0-9-1 errata: `s` is
-    /// a signed 16-bit integer and `l` a signed 64-bit one (as RabbitMQ, pika, Java and
-    /// Wireshark encode them); `u`/`i` are unsigned.
-    pub fn value(&mut self, depth: usize) -> R<Value> {
+    /// One typed field value, checked, and written to `out` if given. Types follow
+    /// RabbitMQ's reading of the 0-9-1 errata: `s` is a signed 16-bit integer and `l` a
+    /// signed 64-bit one (as RabbitMQ, pika, Java and Wireshark encode them); `u`/`i` are
+    /// unsigned. Decimals (`D`) are strings, so nothing is rounded.
+    pub fn field_value(&mut self, depth: usize, mut out: Option<&mut JsonBuf>) -> R<()> {
+        enum V<'b> {
+            I(i64),
+            U(u64),
+            F(f64),
+            Bool(bool),
+            Null,
+            Str(String),
+            Bytes(&'b [u8]),
+            B64(&'b [u8]),
+        }
         let t = self.u8()?;
-        Ok(match t {
-            b't' => Value::Bool(self.u8()? != 0),
-            b'b' => Value::from(self.u8()? as i8),
-            b'B' => Value::from(self.u8()?),
-            b'U' | b's' => Value::from(self.u16()? as i16),
-            b'u' => Value::from(self.u16()?),
-            b'I' => Value::from(self.u32()? as i32),
-            b'i' => Value::from(self.u32()?),
-            b'L' | b'l' => Value::from(self.u64()? as i64),
-            b'f' => Value::from(f64::from(f32::from_bits(self.u32()?))),
-            b'd' => Value::from(f64::from_bits(self.u64()?)),
+        let v = match t {
+            b't' => V::Bool(self.u8()? != 0),
+            b'b' => V::I(i64::from(self.u8()? as i8)),
+            b'B' => V::U(u64::from(self.u8()?)),
+            b'U' | b's' => V::I(i64::from(self.u16()? as i16)),
+            b'u' => V::U(u64::from(self.u16()?)),
+            b'I' => V::I(i64::from(self.u32()? as i32)),
+            b'i' => V::U(u64::from(self.u32()?)),
+            b'L' | b'l' => V::I(self.u64()? as i64),
+            b'f' => V::F(f64::from(f32::from_bits(self.u32()?))),
+            b'd' => V::F(f64::from_bits(self.u64()?)),
             b'D' => {
                 let scale = self.u8()?;
                 let v = self.u32()? as i32;
-                Value::String(decimal(v, scale))
+                V::Str(decimal(v, scale))
             }
-            b'S' => bytes_value(self.longstr()?),
-            b'A' => self.array(depth)?,
-            b'T' => Value::from(self.u64()?),
-            b'F' => self.table(depth)?,
-            b'V' => Value::Null,
-            b'x' => {
-                let b = self.longstr()?;
-                let mut m = Map::new();
-                m.insert("base64".to_owned(), Value::String(b64(b)));
-                Value::Object(m)
-            }
+            b'S' => V::Bytes(self.longstr()?),
+            b'A' => return self.field_array(depth, out.as_deref_mut()),
+            b'T' => V::U(self.u64()?),
+            b'F' => return self.field_table(depth, out.as_deref_mut()),
+            b'V' => V::Null,
+            b'x' => V::B64(self.longstr()?),
             other => return Err(WireError::BadType(other)),
-        })
+        };
+        if let Some(b) = out {
+            match v {
+                V::I(i) => b.i64(i),
+                V::U(u) => b.u64(u),
+                V::F(f) => b.f64(f),
+                V::Bool(x) => b.bool(x),
+                V::Null => b.null(),
+                V::Str(s) => b.str(&s),
+                V::Bytes(x) => write_bytes_value(b, x),
+                V::B64(x) => write_base64(b, x),
+            }
+        }
+        Ok(())
     }
 }
 
@@ -409,85 +690,135 @@ pub fn b64(b: &[u8]) -> String {
     base64::engine::general_purpose::STANDARD.encode(b)
 }
 
-/// Text as UTF-8, invalid sequences replaced (shortstrs are names and keys).
-pub fn text(b: &[u8]) -> String {
-    String::from_utf8_lossy(b).into_owned()
+/// `{"base64": …}`.
+fn write_base64(out: &mut JsonBuf, b: &[u8]) {
+    out.begin_object();
+    out.key("base64");
+    out.str(&b64(b));
+    out.end_object();
 }
 
 /// A longstr value: a JSON string when it is UTF-8, else `{"base64": …}`.
-pub fn bytes_value(b: &[u8]) -> Value {
+pub fn write_bytes_value(out: &mut JsonBuf, b: &[u8]) {
     match std::str::from_utf8(b) {
-        Ok(s) => Value::String(s.to_owned()),
-        Err(_) => {
-            let mut m = Map::new();
-            m.insert("base64".to_owned(), Value::String(b64(b)));
-            Value::Object(m)
-        }
+        Ok(s) => out.str(s),
+        Err(_) => write_base64(out, b),
     }
 }
 
-/// Decodes a method frame payload (class id, method id, arguments) into `obj` (the
-/// arguments by their camelCase names; reserved ones left out). Returns the spec and how
-/// many payload bytes the arguments left unread, or `Ok(None)` for an unknown
-/// class/method. `capped` is set when a table was cut at [`MAX_TABLE_ITEMS`].
-pub fn decode_method(
-    payload: &[u8],
-    obj: &mut Map<String, Value>,
-    capped: &mut bool,
-) -> Result<Option<(&'static MethodSpec, usize)>, WireError> {
+/// A decoded argument or property, borrowing the frame (written by [`write_field`]).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum Field<'a> {
+    /// Not decoded (reserved, absent, or after an argument that did not decode).
+    #[default]
+    Absent,
+    Int(u64),
+    Bool(bool),
+    /// A shortstr: text, invalid UTF-8 replaced (they are names and keys).
+    Text(&'a [u8]),
+    /// A longstr: a string when it is UTF-8, else `{"base64": …}`.
+    Bytes(&'a [u8]),
+    /// A field table, length prefix included, already checked.
+    Table(&'a [u8]),
+    /// A longstr that carries credentials: shown as its length only.
+    Secret(usize),
+}
+
+/// Writes a field as the entry shows it.
+pub fn write_field(out: &mut JsonBuf, f: &Field<'_>) {
+    match *f {
+        Field::Absent => out.null(),
+        Field::Int(v) => out.u64(v),
+        Field::Bool(v) => out.bool(v),
+        Field::Text(t) => out.str_lossy(t),
+        Field::Bytes(t) => write_bytes_value(out, t),
+        Field::Table(t) => {
+            if Reader::new(t).field_table(0, Some(out)).is_err() {
+                out.null();
+            }
+        }
+        Field::Secret(n) => out.str(&format!("[{n} bytes redacted]")),
+    }
+}
+
+/// The arguments of a method by their index in its `args`: `Absent` for reserved ones and
+/// for those at and after an argument that did not decode.
+pub type Fields<'a> = [Field<'a>; MAX_ARGS];
+
+/// What decoding a method frame payload found (its arguments go to a [`Fields`]).
+#[derive(Clone, Copy, Debug)]
+pub struct Method {
+    pub spec: &'static MethodSpec,
+    /// Payload bytes the arguments left unread, or why they did not decode.
+    pub rest: Result<usize, WireError>,
+    /// A table was cut at [`MAX_TABLE_ITEMS`].
+    pub capped: bool,
+}
+
+/// The argument of `spec` named `name` (camelCase) in `fields`, `Absent` if there is none.
+pub fn field<'a>(spec: &MethodSpec, fields: &Fields<'a>, name: &str) -> Field<'a> {
+    spec.args
+        .iter()
+        .position(|(n, _)| *n == name)
+        .and_then(|i| fields.get(i))
+        .copied()
+        .unwrap_or_default()
+}
+
+/// Decodes a method frame payload (class id, method id, arguments into `fields`). `None`:
+/// fewer than 4 bytes, or an unknown class/method.
+pub fn decode_method<'a>(payload: &'a [u8], fields: &mut Fields<'a>) -> Option<Method> {
     let mut r = Reader::new(payload);
-    let class = r.u16()?;
-    let method = r.u16()?;
-    let Some(spec) = method_spec(class, method) else {
-        return Ok(None);
-    };
-    let res = decode_args(&mut r, spec, obj);
-    *capped |= r.capped;
-    res?;
-    Ok(Some((spec, r.remaining())))
+    let class = r.u16().ok()?;
+    let method = r.u16().ok()?;
+    let spec = method_spec(class, method)?;
+    *fields = [Field::Absent; MAX_ARGS];
+    let res = decode_args(&mut r, spec, fields);
+    Some(Method {
+        spec,
+        rest: res.map(|()| r.remaining()),
+        capped: r.capped,
+    })
 }
 
 /// True when `payload` is a known method whose arguments fill it exactly: strong evidence
 /// of a frame boundary (used to resynchronise).
 pub fn method_fits(payload: &[u8]) -> bool {
-    let mut obj = Map::new();
-    let mut capped = false;
-    matches!(
-        decode_method(payload, &mut obj, &mut capped),
-        Ok(Some((_, 0)))
-    )
+    let mut fields = Fields::default();
+    decode_method(payload, &mut fields).is_some_and(|m| m.rest == Ok(0))
 }
 
-fn decode_args(
-    r: &mut Reader<'_>,
+fn decode_args<'a>(
+    r: &mut Reader<'a>,
     spec: &MethodSpec,
-    obj: &mut Map<String, Value>,
+    fields: &mut [Field<'a>; MAX_ARGS],
 ) -> Result<(), WireError> {
     // Consecutive bits share octets, least significant first.
     let mut bits: Option<(u8, u8)> = None;
-    for &(name, ty) in spec.args {
+    for (i, &(_, ty)) in spec.args.iter().enumerate() {
         if !matches!(ty, Bit | RBit) {
             bits = None;
         }
         let v = match ty {
-            Octet => Value::from(r.u8()?),
-            Short => Value::from(r.u16()?),
-            Long => Value::from(r.u32()?),
-            LongLong | Timestamp => Value::from(r.u64()?),
-            ShortStr => Value::String(text(r.shortstr()?)),
-            LongStr => bytes_value(r.longstr()?),
-            Table => r.table(0)?,
-            Secret => {
-                let n = r.longstr()?.len();
-                Value::String(format!("[{n} bytes redacted]"))
+            Octet => Field::Int(u64::from(r.u8()?)),
+            Short => Field::Int(u64::from(r.u16()?)),
+            Long => Field::Int(u64::from(r.u32()?)),
+            LongLong | Timestamp => Field::Int(r.u64()?),
+            ShortStr => Field::Text(r.shortstr()?),
+            LongStr => Field::Bytes(r.longstr()?),
+            Table => {
+                let start = r.pos();
+                r.field_table(0, None)?;
+                Field::Table(r.since(start))
             }
+            Secret => Field::Secret(r.longstr()?.len()),
             Bit | RBit => {
                 let (byte, idx) = match bits {
                     Some((b, i)) if i < 8 => (b, i),
                     _ => (r.u8()?, 0),
                 };
                 bits = Some((byte, idx + 1));
-                Value::Bool(byte & (1 << idx) != 0)
+                Field::Bool(byte & (1 << idx) != 0)
             }
             RShort => {
                 r.u16()?;
@@ -502,15 +833,17 @@ fn decode_args(
                 continue;
             }
         };
-        if ty != RBit {
-            obj.insert(name.to_owned(), v);
+        if ty != RBit
+            && let Some(f) = fields.get_mut(i)
+        {
+            *f = v;
         }
     }
     Ok(())
 }
 
 /// Basic content properties in flag order (bit 15 first).
-const PROPERTIES: &[(&str, Ty)] = &[
+pub const PROPERTIES: [(&str, Ty); 14] = [
     ("contentType", ShortStr),
     ("contentEncoding", ShortStr),
     ("headers", Table),
@@ -527,17 +860,55 @@ const PROPERTIES: &[(&str, Ty)] = &[
     ("clusterId", ShortStr),
 ];
 
-/// A decoded content header.
-#[derive(Debug, PartialEq)]
+/// [`PROPERTIES`] indices in key order.
+static PROPERTY_ORDER: [u8; 14] = property_order();
+
+const fn property_order() -> [u8; 14] {
+    let mut order = [0u8; 14];
+    let mut k = 0;
+    while k < 14 {
+        let mut j = k;
+        while j > 0 && str_lt(PROPERTIES[k].0, PROPERTIES[order[j - 1] as usize].0) {
+            order[j] = order[j - 1];
+            j -= 1;
+        }
+        order[j] = k as u8;
+        k += 1;
+    }
+    order
+}
+
+/// The basic properties by index in [`PROPERTIES`] (`Absent`: not sent).
+pub type Properties<'a> = [Field<'a>; 14];
+
+/// A decoded content header (its properties go to a [`Properties`]).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct ContentHeader {
     pub class: u16,
     pub body_size: u64,
-    pub properties: Map<String, Value>,
     pub capped: bool,
 }
 
-/// Decodes a content-header frame payload.
-pub fn decode_content_header(payload: &[u8]) -> Result<ContentHeader, WireError> {
+/// `properties`: the ones present, by name.
+pub fn write_properties(out: &mut JsonBuf, properties: &Properties<'_>) {
+    out.begin_object();
+    for &i in &PROPERTY_ORDER {
+        let i = usize::from(i);
+        if let (Some(f), Some((name, _))) = (properties.get(i), PROPERTIES.get(i))
+            && *f != Field::Absent
+        {
+            out.key(name);
+            write_field(out, f);
+        }
+    }
+    out.end_object();
+}
+
+/// Decodes a content-header frame payload (its properties into `properties`).
+pub fn decode_content_header<'a>(
+    payload: &'a [u8],
+    properties: &mut Properties<'a>,
+) -> Result<ContentHeader, WireError> {
     let mut r = Reader::new(payload);
     let class = r.u16()?;
     let _weight = r.u16()?;
@@ -550,23 +921,28 @@ pub fn decode_content_header(payload: &[u8]) -> Result<ContentHeader, WireError>
         more = r.u16()? & 1 == 1;
         extra += 1;
     }
-    let mut properties = Map::new();
-    for (i, &(name, ty)) in PROPERTIES.iter().enumerate() {
+    *properties = [Field::Absent; 14];
+    for (i, &(_, ty)) in PROPERTIES.iter().enumerate() {
         if flags & (1 << (15 - i)) == 0 {
             continue;
         }
         let v = match ty {
-            ShortStr => Value::String(text(r.shortstr()?)),
-            Table => r.table(0)?,
-            Octet => Value::from(r.u8()?),
-            _ => Value::from(r.u64()?),
+            ShortStr => Field::Text(r.shortstr()?),
+            Table => {
+                let start = r.pos();
+                r.field_table(0, None)?;
+                Field::Table(r.since(start))
+            }
+            Octet => Field::Int(u64::from(r.u8()?)),
+            _ => Field::Int(r.u64()?),
         };
-        properties.insert(name.to_owned(), v);
+        if let Some(p) = properties.get_mut(i) {
+            *p = v;
+        }
     }
     Ok(ContentHeader {
         class,
         body_size,
-        properties,
         capped: r.capped,
     })
 }
@@ -610,5 +986,413 @@ pub mod enc {
     }
     pub fn body(channel: u16, data: &[u8]) -> Vec<u8> {
         frame(FRAME_BODY, channel, data)
+    }
+}
+
+/// The `serde_json::Value` decoding the writers replaced: the oracle they must match.
+#[cfg(test)]
+pub(crate) mod oracle {
+    use super::*;
+    use serde_json::{Map, Value};
+
+    pub fn table(r: &mut Reader<'_>, depth: usize) -> R<Value> {
+        if depth >= MAX_DEPTH {
+            return Err(WireError::TooDeep);
+        }
+        let body = r.longstr()?;
+        let mut s = Reader::new(body);
+        let mut map = Map::new();
+        while s.remaining() > 0 {
+            let name = String::from_utf8_lossy(s.shortstr()?).into_owned();
+            let v = value(&mut s, depth + 1)?;
+            if map.len() < MAX_TABLE_ITEMS {
+                map.insert(name, v);
+            } else {
+                s.capped = true;
+            }
+        }
+        r.capped |= s.capped;
+        Ok(Value::Object(map))
+    }
+
+    fn array(r: &mut Reader<'_>, depth: usize) -> R<Value> {
+        if depth >= MAX_DEPTH {
+            return Err(WireError::TooDeep);
+        }
+        let body = r.longstr()?;
+        let mut s = Reader::new(body);
+        let mut items = Vec::new();
+        while s.remaining() > 0 {
+            let v = value(&mut s, depth + 1)?;
+            if items.len() < MAX_TABLE_ITEMS {
+                items.push(v);
+            } else {
+                s.capped = true;
+            }
+        }
+        r.capped |= s.capped;
+        Ok(Value::Array(items))
+    }
+
+    fn b64_object(b: &[u8]) -> Value {
+        let mut m = Map::new();
+        m.insert("base64".to_owned(), Value::String(b64(b)));
+        Value::Object(m)
+    }
+
+    fn bytes_value(b: &[u8]) -> Value {
+        match std::str::from_utf8(b) {
+            Ok(s) => Value::String(s.to_owned()),
+            Err(_) => b64_object(b),
+        }
+    }
+
+    pub fn value(r: &mut Reader<'_>, depth: usize) -> R<Value> {
+        let t = r.u8()?;
+        Ok(match t {
+            b't' => Value::Bool(r.u8()? != 0),
+            b'b' => Value::from(r.u8()? as i8),
+            b'B' => Value::from(r.u8()?),
+            b'U' | b's' => Value::from(r.u16()? as i16),
+            b'u' => Value::from(r.u16()?),
+            b'I' => Value::from(r.u32()? as i32),
+            b'i' => Value::from(r.u32()?),
+            b'L' | b'l' => Value::from(r.u64()? as i64),
+            b'f' => Value::from(f64::from(f32::from_bits(r.u32()?))),
+            b'd' => Value::from(f64::from_bits(r.u64()?)),
+            b'D' => {
+                let scale = r.u8()?;
+                let v = r.u32()? as i32;
+                Value::String(decimal(v, scale))
+            }
+            b'S' => bytes_value(r.longstr()?),
+            b'A' => array(r, depth)?,
+            b'T' => Value::from(r.u64()?),
+            b'F' => table(r, depth)?,
+            b'V' => Value::Null,
+            b'x' => b64_object(r.longstr()?),
+            other => return Err(WireError::BadType(other)),
+        })
+    }
+
+    /// The old `decode_method`: arguments into `obj`.
+    pub fn decode_method(
+        payload: &[u8],
+        obj: &mut Map<String, Value>,
+        capped: &mut bool,
+    ) -> Result<Option<(&'static MethodSpec, usize)>, WireError> {
+        let mut r = Reader::new(payload);
+        let class = r.u16()?;
+        let method = r.u16()?;
+        let Some(spec) = method_spec(class, method) else {
+            return Ok(None);
+        };
+        let res = decode_args(&mut r, spec, obj);
+        *capped |= r.capped;
+        res?;
+        Ok(Some((spec, r.remaining())))
+    }
+
+    fn decode_args(
+        r: &mut Reader<'_>,
+        spec: &MethodSpec,
+        obj: &mut Map<String, Value>,
+    ) -> Result<(), WireError> {
+        let mut bits: Option<(u8, u8)> = None;
+        for &(name, ty) in spec.args {
+            if !matches!(ty, Bit | RBit) {
+                bits = None;
+            }
+            let v = match ty {
+                Octet => Value::from(r.u8()?),
+                Short => Value::from(r.u16()?),
+                Long => Value::from(r.u32()?),
+                LongLong | Timestamp => Value::from(r.u64()?),
+                ShortStr => Value::String(String::from_utf8_lossy(r.shortstr()?).into_owned()),
+                LongStr => bytes_value(r.longstr()?),
+                Table => table(r, 0)?,
+                Secret => {
+                    let n = r.longstr()?.len();
+                    Value::String(format!("[{n} bytes redacted]"))
+                }
+                Bit | RBit => {
+                    let (byte, idx) = match bits {
+                        Some((b, i)) if i < 8 => (b, i),
+                        _ => (r.u8()?, 0),
+                    };
+                    bits = Some((byte, idx + 1));
+                    Value::Bool(byte & (1 << idx) != 0)
+                }
+                RShort => {
+                    r.u16()?;
+                    continue;
+                }
+                RShortStr => {
+                    r.shortstr()?;
+                    continue;
+                }
+                RLongStr => {
+                    r.longstr()?;
+                    continue;
+                }
+            };
+            if ty != RBit {
+                obj.insert(name.to_owned(), v);
+            }
+        }
+        Ok(())
+    }
+
+    /// The old `decode_content_header`: (body size, properties, capped).
+    pub fn decode_content_header(
+        payload: &[u8],
+    ) -> Result<(u64, Map<String, Value>, bool), WireError> {
+        let mut r = Reader::new(payload);
+        let _class = r.u16()?;
+        let _weight = r.u16()?;
+        let body_size = r.u64()?;
+        let flags = r.u16()?;
+        let mut more = flags & 1 == 1;
+        let mut extra = 0;
+        while more && extra < 4 {
+            more = r.u16()? & 1 == 1;
+            extra += 1;
+        }
+        let mut properties = Map::new();
+        for (i, &(name, ty)) in PROPERTIES.iter().enumerate() {
+            if flags & (1 << (15 - i)) == 0 {
+                continue;
+            }
+            let v = match ty {
+                ShortStr => Value::String(String::from_utf8_lossy(r.shortstr()?).into_owned()),
+                Table => table(&mut r, 0)?,
+                Octet => Value::from(r.u8()?),
+                _ => Value::from(r.u64()?),
+            };
+            properties.insert(name.to_owned(), v);
+        }
+        Ok((body_size, properties, r.capped))
+    }
+}
+
+#[cfg(test)]
+pub(crate) mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    /// A field value to encode: any type byte (valid or not) with bytes, a table, an array.
+    #[derive(Clone, Debug)]
+    pub(crate) enum G {
+        Leaf(u8, Vec<u8>),
+        Table(Vec<(Vec<u8>, G)>),
+        Array(Vec<G>),
+    }
+
+    pub(crate) fn longstr(out: &mut Vec<u8>, b: &[u8]) {
+        out.extend_from_slice(&(b.len() as u32).to_be_bytes());
+        out.extend_from_slice(b);
+    }
+
+    pub(crate) fn table_body(members: &[(Vec<u8>, G)]) -> Vec<u8> {
+        let mut body = Vec::new();
+        for (name, v) in members {
+            body.push(name.len() as u8);
+            body.extend_from_slice(name);
+            encode(&mut body, v);
+        }
+        body
+    }
+
+    fn encode(out: &mut Vec<u8>, g: &G) {
+        match g {
+            G::Leaf(t, b) => {
+                out.push(*t);
+                if matches!(t, b'S' | b'x') {
+                    longstr(out, b);
+                } else {
+                    let n = match t {
+                        b't' | b'b' | b'B' => 1,
+                        b'U' | b's' | b'u' => 2,
+                        b'I' | b'i' | b'f' => 4,
+                        b'D' => 5,
+                        b'L' | b'l' | b'd' | b'T' => 8,
+                        _ => 0,
+                    };
+                    out.extend((0..n).map(|i| b.get(i).copied().unwrap_or(i as u8)));
+                }
+            }
+            G::Table(m) => {
+                out.push(b'F');
+                longstr(out, &table_body(m));
+            }
+            G::Array(items) => {
+                out.push(b'A');
+                let mut body = Vec::new();
+                for v in items {
+                    encode(&mut body, v);
+                }
+                longstr(out, &body);
+            }
+        }
+    }
+
+    pub(crate) fn arb_g() -> impl Strategy<Value = G> {
+        let leaf = (
+            prop_oneof![
+                8 => proptest::sample::select(b"tbBUsuIiLlfdDSTVx".to_vec()),
+                1 => any::<u8>(),
+            ],
+            prop_oneof![
+                proptest::collection::vec(any::<u8>(), 0..10),
+                Just(f64::NAN.to_bits().to_be_bytes().to_vec()),
+                Just(0x7f80_0000u32.to_be_bytes().to_vec()),
+                Just(b"h\xc3\xa9\"\\".to_vec()),
+            ],
+        )
+            .prop_map(|(t, b)| G::Leaf(t, b));
+        let name = prop_oneof![
+            proptest::sample::select(vec![
+                b"a".to_vec(),
+                b"b".to_vec(),
+                b"B".to_vec(),
+                b"aa".to_vec()
+            ]),
+            proptest::collection::vec(any::<u8>(), 0..3),
+        ];
+        leaf.prop_recursive(4, 40, 6, move |inner| {
+            prop_oneof![
+                proptest::collection::vec((name.clone(), inner.clone()), 0..6).prop_map(G::Table),
+                proptest::collection::vec(inner, 0..6).prop_map(G::Array),
+            ]
+        })
+    }
+
+    fn new_table(bytes: &[u8]) -> (R<String>, bool, bool) {
+        let mut r = Reader::new(bytes);
+        let mut b = JsonBuf::new();
+        let res = r
+            .field_table(0, Some(&mut b))
+            .map(|()| b.finish().as_str().to_owned());
+        let mut check = Reader::new(bytes);
+        let checked = check.field_table(0, None);
+        assert_eq!(checked.is_ok(), res.is_ok());
+        (res, r.capped, check.capped)
+    }
+
+    fn old_table(bytes: &[u8]) -> (R<String>, bool) {
+        let mut r = Reader::new(bytes);
+        let res = oracle::table(&mut r, 0).map(|v| serde_json::to_string(&v).expect("json"));
+        (res, r.capped)
+    }
+
+    proptest! {
+        #[test]
+        fn tables_print_what_the_value_tree_printed(
+            members in proptest::collection::vec((proptest::collection::vec(any::<u8>(), 0..3), arb_g()), 0..8),
+            cut in any::<prop::sample::Index>(),
+            flip in proptest::option::of((any::<prop::sample::Index>(), any::<u8>())),
+        ) {
+            let mut bytes = Vec::new();
+            longstr(&mut bytes, &table_body(&members));
+            if let Some((at, v)) = flip {
+                let i = at.index(bytes.len());
+                bytes[i] = v;
+            }
+            for bytes in [&bytes[..], &bytes[..cut.index(bytes.len() + 1)]] {
+                let (new, capped, checked_capped) = new_table(bytes);
+                let (old, old_capped) = old_table(bytes);
+                prop_assert_eq!(new, old);
+                prop_assert_eq!(capped, old_capped);
+                prop_assert_eq!(checked_capped, old_capped);
+            }
+        }
+
+        #[test]
+        fn content_headers_decode_as_before(
+            flags in any::<u16>(),
+            props in proptest::collection::vec(any::<u8>(), 0..40),
+            headers in proptest::collection::vec((proptest::collection::vec(any::<u8>(), 0..3), arb_g()), 0..4),
+            cut in any::<prop::sample::Index>(),
+        ) {
+            let mut p = 60u16.to_be_bytes().to_vec();
+            p.extend_from_slice(&0u16.to_be_bytes());
+            p.extend_from_slice(&12u64.to_be_bytes());
+            p.extend_from_slice(&flags.to_be_bytes());
+            // contentType, contentEncoding: shortstrs; then the headers table; then noise.
+            p.extend_from_slice(b"\x04text\x00");
+            longstr(&mut p, &table_body(&headers));
+            p.extend_from_slice(&props);
+            let p = &p[..cut.index(p.len() + 1)];
+            let old = oracle::decode_content_header(p);
+            let mut fields = Properties::default();
+            let new = decode_content_header(p, &mut fields);
+            match (old, new) {
+                (Ok((size, props, capped)), Ok(h)) => {
+                    prop_assert_eq!(size, h.body_size);
+                    prop_assert_eq!(capped, h.capped);
+                    let mut b = JsonBuf::new();
+                    write_properties(&mut b, &fields);
+                    let got = b.finish();
+                    prop_assert_eq!(got.as_str(), serde_json::to_string(&props).expect("json"));
+                }
+                (Err(a), Err(b)) => prop_assert_eq!(a, b),
+                (a, b) => prop_assert!(false, "old {a:?} new {b:?}"),
+            }
+        }
+    }
+
+    #[test]
+    fn tables_past_the_item_cap_keep_what_a_map_kept() {
+        let v = G::Leaf(b'V', Vec::new());
+        let mut members: Vec<(Vec<u8>, G)> = Vec::new();
+        for i in 0..MAX_TABLE_ITEMS + 5 {
+            // Duplicates before and after the cap, and names sorting before the cap's.
+            members.push((
+                format!("k{}", i % (MAX_TABLE_ITEMS - 1)).into_bytes(),
+                v.clone(),
+            ));
+            if i % 100 == 0 {
+                members.push((b"a".to_vec(), G::Leaf(b'B', vec![i as u8])));
+            }
+        }
+        members.push((b"k5".to_vec(), G::Leaf(b'B', vec![9])));
+        members.push((b"zz".to_vec(), v.clone()));
+        for ms in [&members[..], &members[..MAX_TABLE_ITEMS - 3]] {
+            let mut bytes = Vec::new();
+            longstr(&mut bytes, &table_body(ms));
+            let (new, capped, checked_capped) = new_table(&bytes);
+            let (old, old_capped) = old_table(&bytes);
+            assert_eq!(new, old);
+            assert_eq!((capped, checked_capped), (old_capped, old_capped));
+        }
+        let arr = G::Array(vec![v; MAX_TABLE_ITEMS + 2]);
+        let mut bytes = Vec::new();
+        longstr(&mut bytes, &table_body(&[(b"a".to_vec(), arr)]));
+        let (new, capped, _) = new_table(&bytes);
+        assert_eq!((new, capped), old_table(&bytes));
+        assert!(capped);
+    }
+
+    #[test]
+    fn method_table_is_sorted_and_flags_responses() {
+        assert!(
+            METHODS
+                .windows(2)
+                .all(|w| (w[0].class, w[0].method) < (w[1].class, w[1].method))
+        );
+        for spec in METHODS {
+            let answers = METHODS
+                .iter()
+                .any(|m| m.class == spec.class && m.responses.contains(&spec.method));
+            assert_eq!(is_response(spec), answers, "{}", spec.name);
+            assert!(std::ptr::eq(
+                method_spec(spec.class, spec.method).expect("found"),
+                spec
+            ));
+            let names: Vec<&str> = spec.members().map(|m| m.name(spec.args)).collect();
+            assert_eq!(names.len(), spec.args.len() + EXTRAS.len());
+            assert!(names.windows(2).all(|w| w[0] < w[1]), "{names:?}");
+        }
+        assert!(method_spec(10, 12).is_none() && method_spec(99, 10).is_none());
     }
 }

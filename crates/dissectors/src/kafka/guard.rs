@@ -62,11 +62,11 @@ impl Buf for GuardedBuf {
     }
     fn try_get_u8(&mut self) -> Result<u8, TryGetError> {
         let b = self.inner.try_get_u8()?;
-        if self.shift > 28 {
-            self.reset();
-        }
         self.acc |= u64::from(b & 0x7f) << self.shift;
-        if b & 0x80 != 0 {
+        // `kafka-protocol`'s varints end at a byte without the high bit or after five
+        // bytes, whatever the fifth is (a fifth byte with the high bit set slipped past
+        // this check before, and a count of four billion aborted the process).
+        if b & 0x80 != 0 && self.shift < 28 {
             self.shift += 7;
         } else {
             let v = self.acc;
@@ -120,5 +120,9 @@ mod tests {
         assert_eq!(r, [true, true, true, true, false]);
         let mut b = GuardedBuf::new(Bytes::from_static(&[0x03, 1, 2]));
         assert!(b.try_get_u8().is_ok());
+        // Five bytes, the last with its high bit set: still a (huge) varint.
+        let mut b = GuardedBuf::new(Bytes::from_static(&[0xff, 0xff, 0xff, 0xff, 0xff, 0]));
+        let r: Vec<_> = (0..5).map(|_| b.try_get_u8().is_ok()).collect();
+        assert_eq!(r, [true, true, true, true, false]);
     }
 }

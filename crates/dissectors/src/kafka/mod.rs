@@ -21,7 +21,10 @@
 //!
 //! **Bodies**: see [`body`] and [`records`]: `kafka-protocol` 0.18 for every (key, version)
 //! it supports, own parsers for Produce requests and Fetch responses (records with keys,
-//! values and headers; gzip/snappy/lz4/zstd) and for the old versions Kafka 4.0 removed.
+//! values and headers; gzip/snappy/lz4/zstd), for plain Produce responses (a producer's
+//! other half, rendered as `kafka-protocol` would show them) and for the old versions
+//! Kafka 4.0 removed. Request and response objects are written as JSON text
+//! (`Payload::Raw`, keys sorted as a `serde_json::Map` prints them), never as trees.
 //!
 //! **Entry**: `protocol {name: "kafka", version: "<api version>", abbr: "KAFKA"}`; `request
 //! {apiKey, apiKeyName, apiVersion, correlationID, clientID, size, payload}`; `response
@@ -45,6 +48,7 @@ mod debugjson;
 mod guard;
 pub(crate) mod records;
 mod session;
+mod sink;
 mod wire;
 
 #[cfg(test)]
@@ -55,6 +59,9 @@ use mizu_dissect::{
 };
 use mizu_model::{Entry, Payload};
 use serde_json::Value;
+use serde_json::value::RawValue;
+use std::borrow::Cow;
+use std::collections::BTreeMap;
 
 /// The Kafka dissector.
 #[derive(Debug, Clone, Copy, Default)]
@@ -103,23 +110,47 @@ impl Dissector for Kafka {
         if entry.protocol.name != INFO.name {
             return None;
         }
-        let Payload::Json(req) = &entry.request else {
-            return None;
-        };
-        let method = req
-            .get("apiKeyName")
-            .and_then(Value::as_str)
-            .unwrap_or_default()
-            .to_owned();
         let mut names = Vec::new();
-        if let Some(p) = req.get("payload") {
-            topic_names(p, &mut names);
-        }
-        if names.is_empty()
-            && let Payload::Json(resp) = &entry.response
-            && let Some(p) = resp.get("payload")
-        {
-            topic_names(p, &mut names);
+        let method = match &entry.request {
+            Payload::Json(req) => {
+                if let Some(p) = req.get("payload") {
+                    topic_names(p, &mut names);
+                }
+                req.get("apiKeyName")
+                    .and_then(Value::as_str)
+                    .unwrap_or_default()
+                    .to_owned()
+            }
+            Payload::Raw(raw) => {
+                let top = members(raw.as_str());
+                if let Some(p) = top.as_ref().and_then(|m| m.get("payload")) {
+                    raw_topic_names(p, &mut names);
+                }
+                top.as_ref()
+                    .and_then(|m| m.get("apiKeyName"))
+                    .and_then(|v| raw_str(v))
+                    .unwrap_or_default()
+                    .into_owned()
+            }
+            _ => return None,
+        };
+        if names.is_empty() {
+            match &entry.response {
+                Payload::Json(resp) => {
+                    if let Some(p) = resp.get("payload") {
+                        topic_names(p, &mut names);
+                    }
+                }
+                Payload::Raw(raw) => {
+                    if let Some(p) = members(raw.as_str())
+                        .as_ref()
+                        .and_then(|m| m.get("payload"))
+                    {
+                        raw_topic_names(p, &mut names);
+                    }
+                }
+                _ => {}
+            }
         }
         Some(Summary {
             method,
@@ -129,31 +160,87 @@ impl Dissector for Kafka {
     }
 }
 
+/// Where `topic_names` looks, in this order.
+const TOPIC_LISTS: [&str; 5] = ["topics", "topicData", "topicNames", "responses", "results"];
+/// The keys of a list item that name its topic, by preference.
+const TOPIC_KEYS: [&str; 3] = ["name", "topic", "topicName"];
+
+/// Adds a topic name unless empty, already there, or 64 are listed.
+fn add_name(names: &mut Vec<String>, n: &str) {
+    if !n.is_empty() && !names.iter().any(|x| x == n) && names.len() < 64 {
+        names.push(n.to_owned());
+    }
+}
+
 /// Topic names of a payload: the strings, or the `name`/`topic`/`topicName` of the objects,
 /// in its `topics`, `topicData`, `topicNames`, `responses` and `results` arrays (each once).
 fn topic_names(payload: &Value, names: &mut Vec<String>) {
-    const LISTS: [&str; 5] = ["topics", "topicData", "topicNames", "responses", "results"];
     let Some(obj) = payload.as_object() else {
         return;
     };
-    for list in LISTS {
+    for list in TOPIC_LISTS {
         let Some(items) = obj.get(list).and_then(Value::as_array) else {
             continue;
         };
         for item in items {
             let name = match item {
                 Value::String(s) => Some(s.as_str()),
-                Value::Object(o) => ["name", "topic", "topicName"]
+                Value::Object(o) => TOPIC_KEYS
                     .iter()
                     .find_map(|k| o.get(*k).and_then(Value::as_str)),
                 _ => None,
             };
-            if let Some(n) = name
-                && !n.is_empty()
-                && !names.iter().any(|x| x == n)
-                && names.len() < 64
-            {
-                names.push(n.to_owned());
+            if let Some(n) = name {
+                add_name(names, n);
+            }
+        }
+    }
+}
+
+// The same over rendered JSON text (`Payload::Raw`), without building a tree: objects are
+// read as maps of raw (unparsed) member texts, and only what is looked at is decoded.
+
+type RawMap<'a> = BTreeMap<Cow<'a, str>, &'a RawValue>;
+
+/// The members of a JSON object; `None` when the text is not one.
+fn members(text: &str) -> Option<RawMap<'_>> {
+    serde_json::from_str(text).ok()
+}
+
+/// A JSON string's value; `None` for anything else.
+fn raw_str(v: &RawValue) -> Option<Cow<'_, str>> {
+    if !v.get().starts_with('"') {
+        return None;
+    }
+    serde_json::from_str::<Cow<'_, str>>(v.get()).ok()
+}
+
+/// [`topic_names`] over rendered JSON.
+fn raw_topic_names(payload: &RawValue, names: &mut Vec<String>) {
+    let Some(obj) = members(payload.get()) else {
+        return;
+    };
+    for list in TOPIC_LISTS {
+        let Some(items) = obj
+            .get(list)
+            .filter(|v| v.get().starts_with('['))
+            .and_then(|v| serde_json::from_str::<Vec<&RawValue>>(v.get()).ok())
+        else {
+            continue;
+        };
+        for item in items {
+            let name = if item.get().starts_with('{') {
+                members(item.get()).and_then(|o| {
+                    TOPIC_KEYS
+                        .iter()
+                        .find_map(|k| o.get(*k).and_then(|v| raw_str(v)))
+                        .map(Cow::into_owned)
+                })
+            } else {
+                raw_str(item).map(Cow::into_owned)
+            };
+            if let Some(n) = name {
+                add_name(names, &n);
             }
         }
     }

@@ -10,7 +10,7 @@
 
 use super::wire::Reader;
 use base64::Engine as _;
-use serde_json::{Map, Value, json};
+use mizu_model::{JsonBuf, RawJson};
 use std::io::Read;
 
 /// Most records listed per frame; the rest are counted.
@@ -26,6 +26,8 @@ pub(crate) struct Budget {
     /// Something was cut.
     pub truncated: bool,
     pub diagnostics: Vec<String>,
+    /// Decompressed records, reused by every batch of the frame.
+    scratch: Vec<u8>,
 }
 
 impl Budget {
@@ -35,6 +37,7 @@ impl Budget {
             records: MAX_RECORDS,
             truncated: false,
             diagnostics: Vec::new(),
+            scratch: Vec::new(),
         }
     }
 
@@ -44,29 +47,32 @@ impl Budget {
         }
     }
 
-    /// `bytes` as JSON text (or base64), cut to what the budget allows.
-    fn blob(&mut self, obj: &mut Map<String, Value>, name: &str, bytes: Option<&[u8]>) {
-        let Some(b) = bytes else {
-            obj.insert(name.to_owned(), Value::Null);
-            return;
-        };
+    /// Charges a key, value or header value against the budget: the part that is kept.
+    fn charge<'a>(&mut self, bytes: Option<&'a [u8]>) -> Option<&'a [u8]> {
+        let b = bytes?;
         let keep = b.len().min(self.bytes);
         if keep < b.len() {
             self.truncated = true;
         }
         self.bytes -= keep;
-        let kept = b.get(..keep).unwrap_or(&[]);
-        match std::str::from_utf8(kept) {
-            Ok(s) => {
-                obj.insert(name.to_owned(), Value::String(s.to_owned()));
-            }
-            Err(_) => {
-                obj.insert(
-                    name.to_owned(),
-                    Value::String(base64::engine::general_purpose::STANDARD.encode(kept)),
-                );
-                obj.insert(format!("{name}Encoding"), Value::String("base64".into()));
-            }
+        Some(b.get(..keep).unwrap_or(&[]))
+    }
+}
+
+/// `name: bytes` as JSON text, or base64 with `name+Encoding: "base64"` (`enc` is that
+/// key) when they are not UTF-8; `null` for a null key or value.
+fn blob(o: &mut JsonBuf, name: &str, enc: &str, kept: Option<&[u8]>) {
+    o.key(name);
+    let Some(b) = kept else {
+        o.null();
+        return;
+    };
+    match std::str::from_utf8(b) {
+        Ok(s) => o.str(s),
+        Err(_) => {
+            o.str(&base64::engine::general_purpose::STANDARD.encode(b));
+            o.key(enc);
+            o.str("base64");
         }
     }
 }
@@ -82,9 +88,10 @@ fn codec_name(c: u8) -> &'static str {
     }
 }
 
-/// Decodes a `RECORDS` field: a sequence of batches or legacy messages.
-pub(crate) fn decode(data: &[u8], budget: &mut Budget) -> Value {
-    let mut batches = Vec::new();
+/// Decodes a `RECORDS` field: a sequence of batches or legacy messages, written to `o` as
+/// an array (one object per batch, one array of messages per legacy message set).
+pub(crate) fn decode(data: &[u8], budget: &mut Budget, o: &mut JsonBuf) {
+    o.begin_array();
     let mut r = Reader::new(data);
     while r.remaining() >= 17 {
         let at = r.pos();
@@ -92,57 +99,79 @@ pub(crate) fn decode(data: &[u8], budget: &mut Budget) -> Value {
         // the leader epoch before it, messages their crc).
         let magic = data.get(at + 16).copied().unwrap_or(0xff);
         let item = match magic {
-            2 => batch(&mut r, budget),
-            0 | 1 => message_set(&mut r, budget, 0).map(Value::Array),
+            2 => batch(&mut r, budget, o),
+            0 | 1 => {
+                // A message set that fails half-way is dropped whole (what it used of
+                // the budget stays used): its messages are rendered apart first.
+                let mut msgs = Vec::new();
+                message_set(&mut r, budget, None, &mut msgs).map(|()| {
+                    o.begin_array();
+                    for m in &msgs {
+                        o.raw(m);
+                    }
+                    o.end_array();
+                })
+            }
             m => {
                 budget.note(format!("unknown record magic {m}"));
                 None
             }
         };
-        match item {
-            Some(v) => batches.push(v),
-            None => {
-                if r.remaining() > 0 {
-                    budget.truncated = true;
-                }
-                break;
+        if item.is_none() {
+            if r.remaining() > 0 {
+                budget.truncated = true;
             }
+            break;
         }
     }
     if r.remaining() > 0 && r.remaining() < 17 {
         // A partial trailing batch (the broker's fetch size limit cuts batches).
         budget.truncated = true;
     }
-    Value::Array(batches)
+    o.end_array();
 }
 
-/// Decompresses `input` with Kafka codec `codec`, keeping at most `cap` bytes.
-fn decompress(codec: u8, input: &[u8], cap: usize, budget: &mut Budget) -> Option<Vec<u8>> {
-    let (out, cut) = match codec {
+/// Largest zstd window accepted (as for HTTP bodies, `crate::content`).
+const ZSTD_MAX_WINDOW: u64 = 8 << 20;
+
+/// Decompresses `input` with Kafka codec `codec` into `out` (cleared first: the caller
+/// reuses one buffer for every batch of a frame), keeping at most `cap` bytes. False
+/// (noted) when the data is corrupt or the codec unknown.
+fn decompress(codec: u8, input: &[u8], cap: usize, budget: &mut Budget, out: &mut Vec<u8>) -> bool {
+    out.clear();
+    let cut = match codec {
         1 | 4 => {
-            let d = crate::content::decode_body(
-                if codec == 1 { "gzip" } else { "zstd" },
-                input.to_vec(),
-                false,
-                cap,
-            );
-            if d.compression.is_none() {
-                budget.note(format!("corrupt {} record data", codec_name(codec)));
-                return None;
+            // As `content::decode_body` with a complete input: any error is corruption.
+            let cut = if codec == 1 {
+                read_strict(flate2::read::MultiGzDecoder::new(input), cap, out)
+            } else {
+                ruzstd::decoding::StreamingDecoder::new_with_max_window_size(input, ZSTD_MAX_WINDOW)
+                    .ok()
+                    .and_then(|d| read_strict(d, cap, out))
+            };
+            match cut {
+                Some(cut) => cut,
+                None => {
+                    out.clear();
+                    budget.note(format!("corrupt {} record data", codec_name(codec)));
+                    return false;
+                }
             }
-            (d.bytes, d.truncated)
         }
-        2 => snappy(input, cap, budget)?,
-        3 => match read_capped(lz4_flex::frame::FrameDecoder::new(input), cap) {
-            Some(x) => x,
+        2 => match snappy(input, cap, budget, out) {
+            Some(cut) => cut,
+            None => return false,
+        },
+        3 => match read_capped(lz4_flex::frame::FrameDecoder::new(input), cap, out) {
+            Some(cut) => cut,
             None => {
                 budget.note("corrupt lz4 record data".into());
-                return None;
+                return false;
             }
         },
         c => {
             budget.note(format!("unknown compression codec {c}"));
-            return None;
+            return false;
         }
     };
     if cut {
@@ -151,67 +180,88 @@ fn decompress(codec: u8, input: &[u8], cap: usize, budget: &mut Budget) -> Optio
             "decompressed records exceed the {cap} byte cap: cut"
         ));
     }
-    Some(out)
+    true
 }
 
-fn read_capped<R: Read>(mut r: R, cap: usize) -> Option<(Vec<u8>, bool)> {
-    let mut out = Vec::new();
+/// Reads `r` to its end into `out`, keeping at most `cap` bytes: `Some(cut)`, or `None`
+/// on any error.
+fn read_strict<R: Read>(mut r: R, cap: usize, out: &mut Vec<u8>) -> Option<bool> {
     let mut buf = [0u8; 16 << 10];
     loop {
         match r.read(&mut buf) {
-            Ok(0) => return Some((out, false)),
+            Ok(0) => return Some(false),
             Ok(n) => {
-                let got = buf.get(..n).unwrap_or(&[]);
-                if crate::content::push_capped(&mut out, got, cap) {
-                    return Some((out, true));
+                if crate::content::push_capped(out, buf.get(..n).unwrap_or(&[]), cap) {
+                    return Some(true);
                 }
             }
             Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
-            Err(_) => {
-                return if out.is_empty() {
-                    None
-                } else {
-                    Some((out, true))
-                };
+            Err(_) => return None,
+        }
+    }
+}
+
+/// Like [`read_strict`], but an error after some output keeps that output (as cut).
+fn read_capped<R: Read>(mut r: R, cap: usize, out: &mut Vec<u8>) -> Option<bool> {
+    let mut buf = [0u8; 16 << 10];
+    loop {
+        match r.read(&mut buf) {
+            Ok(0) => return Some(false),
+            Ok(n) => {
+                if crate::content::push_capped(out, buf.get(..n).unwrap_or(&[]), cap) {
+                    return Some(true);
+                }
             }
+            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
+            Err(_) => return (!out.is_empty()).then_some(true),
         }
     }
 }
 
 /// Raw snappy, or the xerial framing the Java client writes (`\x82SNAPPY\0`, two i32
-/// versions, then length-prefixed raw blocks).
-fn snappy(input: &[u8], cap: usize, budget: &mut Budget) -> Option<(Vec<u8>, bool)> {
+/// versions, then length-prefixed raw blocks), into `out`: `Some(cut)`, `None` when
+/// corrupt (noted, except for a cut block length).
+fn snappy(input: &[u8], cap: usize, budget: &mut Budget, out: &mut Vec<u8>) -> Option<bool> {
     let mut dec = snap::raw::Decoder::new();
+    // Each block straight into `out`: `Some(cut)`, `None` if corrupt.
     let mut one = |block: &[u8], out: &mut Vec<u8>| -> Option<bool> {
         let len = snap::raw::decompress_len(block).ok()?;
         if out.len().saturating_add(len) > cap {
             return Some(true);
         }
-        let v = dec.decompress_vec(block).ok()?;
-        out.extend_from_slice(&v);
-        Some(false)
+        let at = out.len();
+        out.resize(at + len, 0);
+        match dec.decompress(block, out.get_mut(at..).unwrap_or(&mut [])) {
+            Ok(n) => {
+                out.truncate(at + n);
+                Some(false)
+            }
+            Err(_) => {
+                out.truncate(at);
+                None
+            }
+        }
     };
-    let mut out = Vec::new();
     if let Some(rest) = input.strip_prefix(b"\x82SNAPPY\x00") {
         let mut r = Reader::new(rest.get(8..).unwrap_or(&[]));
         while r.remaining() > 0 {
             let n = r.u32()? as usize;
             let Some(block) = r.take(n) else {
-                return Some((out, true));
+                return Some(true);
             };
-            match one(block, &mut out) {
+            match one(block, out) {
                 Some(false) => {}
-                Some(true) => return Some((out, true)),
+                Some(true) => return Some(true),
                 None => {
                     budget.note("corrupt snappy record data".into());
                     return None;
                 }
             }
         }
-        return Some((out, false));
+        return Some(false);
     }
-    match one(input, &mut out) {
-        Some(cut) => Some((out, cut)),
+    match one(input, out) {
+        Some(cut) => Some(cut),
         None => {
             budget.note("corrupt snappy record data".into());
             None
@@ -219,8 +269,9 @@ fn snappy(input: &[u8], cap: usize, budget: &mut Budget) -> Option<(Vec<u8>, boo
     }
 }
 
-/// One magic-2 record batch.
-fn batch(r: &mut Reader<'_>, budget: &mut Budget) -> Option<Value> {
+/// One magic-2 record batch, written to `o`. `None` (nothing written) when its header is
+/// cut or malformed.
+fn batch(r: &mut Reader<'_>, budget: &mut Budget, o: &mut JsonBuf) -> Option<()> {
     let base_offset = r.i64()?;
     let len = usize::try_from(r.i32()?).ok()?;
     let Some(body) = r.take(len) else {
@@ -243,111 +294,138 @@ fn batch(r: &mut Reader<'_>, budget: &mut Budget) -> Option<Value> {
     let base_sequence = b.i32()?;
     let count = b.i32()?;
     let codec = (attributes & 7) as u8;
-    let mut obj = Map::new();
-    obj.insert("baseOffset".into(), json!(base_offset));
-    obj.insert("partitionLeaderEpoch".into(), json!(leader_epoch));
-    obj.insert("magic".into(), json!(magic));
-    obj.insert("compression".into(), json!(codec_name(codec)));
-    obj.insert(
-        "timestampType".into(),
-        json!(if attributes & 8 != 0 {
-            "LogAppendTime"
-        } else {
-            "CreateTime"
-        }),
-    );
-    obj.insert("isTransactional".into(), json!(attributes & 16 != 0));
-    obj.insert("isControlBatch".into(), json!(attributes & 32 != 0));
-    obj.insert("lastOffsetDelta".into(), json!(last_offset_delta));
-    obj.insert("baseTimestamp".into(), json!(base_ts));
-    obj.insert("maxTimestamp".into(), json!(max_ts));
-    obj.insert("producerId".into(), json!(producer_id));
-    obj.insert("producerEpoch".into(), json!(producer_epoch));
-    obj.insert("baseSequence".into(), json!(base_sequence));
-    obj.insert("recordCount".into(), json!(count));
+    o.begin_object();
+    o.key("baseOffset");
+    o.i64(base_offset);
+    o.key("baseSequence");
+    o.i64(base_sequence.into());
+    o.key("baseTimestamp");
+    o.i64(base_ts);
+    o.key("compression");
+    o.str(codec_name(codec));
+    o.key("isControlBatch");
+    o.bool(attributes & 32 != 0);
+    o.key("isTransactional");
+    o.bool(attributes & 16 != 0);
+    o.key("lastOffsetDelta");
+    o.i64(last_offset_delta.into());
+    o.key("magic");
+    o.i64(magic.into());
+    o.key("maxTimestamp");
+    o.i64(max_ts);
+    o.key("partitionLeaderEpoch");
+    o.i64(leader_epoch.into());
+    o.key("producerEpoch");
+    o.i64(producer_epoch.into());
+    o.key("producerId");
+    o.i64(producer_id);
+    o.key("recordCount");
+    o.i64(count.into());
+    o.key("records");
+    o.begin_array();
     let payload = b.rest();
-    let decompressed;
-    let data: &[u8] = if codec == 0 {
-        payload
+    let mut buf = std::mem::take(&mut budget.scratch);
+    let data: Option<&[u8]> = if codec == 0 {
+        Some(payload)
+    } else if decompress(codec, payload, budget.bytes.max(64 << 10), budget, &mut buf) {
+        Some(&buf)
     } else {
-        match decompress(codec, payload, budget.bytes.max(64 << 10), budget) {
-            Some(d) => {
-                decompressed = d;
-                &decompressed
-            }
-            None => {
-                obj.insert("records".into(), json!([]));
-                return Some(Value::Object(obj));
-            }
-        }
+        None
     };
-    let mut rr = Reader::new(data);
-    let mut records = Vec::new();
-    for _ in 0..count.max(0) {
-        if rr.remaining() == 0 {
-            break;
-        }
-        if budget.records == 0 {
-            budget.truncated = true;
-            budget.note(format!(
-                "more than {MAX_RECORDS} records: the rest not listed"
-            ));
-            break;
-        }
-        match record(&mut rr, base_offset, base_ts, budget) {
-            Some(v) => {
-                budget.records -= 1;
-                records.push(v);
-            }
-            None => {
-                budget.truncated = true;
+    if let Some(data) = data {
+        let mut rr = Reader::new(data);
+        for _ in 0..count.max(0) {
+            if rr.remaining() == 0 {
                 break;
+            }
+            if budget.records == 0 {
+                budget.truncated = true;
+                budget.note(format!(
+                    "more than {MAX_RECORDS} records: the rest not listed"
+                ));
+                break;
+            }
+            match record(&mut rr, base_offset, base_ts, budget, o) {
+                Some(()) => budget.records -= 1,
+                None => {
+                    budget.truncated = true;
+                    break;
+                }
             }
         }
     }
-    obj.insert("records".into(), Value::Array(records));
-    Some(Value::Object(obj))
+    o.end_array();
+    budget.scratch = buf;
+    o.key("timestampType");
+    o.str(if attributes & 8 != 0 {
+        "LogAppendTime"
+    } else {
+        "CreateTime"
+    });
+    o.end_object();
+    Some(())
 }
 
+/// One record, written to `o` only if it parses whole (`None`: nothing written). Its key,
+/// value and header values are charged to the budget in wire order (key, value, headers)
+/// as they are parsed, also when a later part fails.
 fn record(
     r: &mut Reader<'_>,
     base_offset: i64,
     base_ts: i64,
     budget: &mut Budget,
-) -> Option<Value> {
+    o: &mut JsonBuf,
+) -> Option<()> {
     let len = usize::try_from(r.varlong()?).ok()?;
     let mut x = Reader::new(r.take(len)?);
     let _attributes = x.i8()?;
     let ts_delta = x.varlong()?;
     let offset_delta = x.varlong()?;
-    let mut obj = Map::new();
-    obj.insert(
-        "offset".into(),
-        json!(base_offset.wrapping_add(offset_delta)),
-    );
-    obj.insert("timestamp".into(), json!(base_ts.wrapping_add(ts_delta)));
-    let key = varbytes(&mut x)?;
-    budget.blob(&mut obj, "key", key);
-    let value = varbytes(&mut x)?;
-    budget.blob(&mut obj, "value", value);
+    let key = budget.charge(varbytes(&mut x)?);
+    let value = budget.charge(varbytes(&mut x)?);
     let n = usize::try_from(x.varlong()?).ok()?;
     if n > x.remaining() {
         return None;
     }
-    let mut headers = Vec::with_capacity(n);
+    // Headers: checked (and charged) first, since "headers" is the first key written.
+    let headers = x;
+    let mut avail = budget.bytes;
     for _ in 0..n {
-        let k = varbytes(&mut x)?;
-        let v = varbytes(&mut x)?;
-        let mut h = Map::new();
-        h.insert(
-            "key".into(),
-            json!(k.map(|k| String::from_utf8_lossy(k).into_owned())),
-        );
-        budget.blob(&mut h, "value", v);
-        headers.push(Value::Object(h));
+        let _k = varbytes(&mut x)?;
+        budget.charge(varbytes(&mut x)?);
     }
-    obj.insert("headers".into(), Value::Array(headers));
-    Some(Value::Object(obj))
+    o.begin_object();
+    o.key("headers");
+    o.begin_array();
+    let mut h = headers;
+    for _ in 0..n {
+        let (Some(k), Some(v)) = (varbytes(&mut h), varbytes(&mut h)) else {
+            break;
+        };
+        o.begin_object();
+        o.key("key");
+        match k {
+            Some(k) => o.str_lossy(k),
+            None => o.null(),
+        }
+        // The same cut `charge` made above.
+        let kept = v.map(|v| {
+            let keep = v.len().min(avail);
+            avail -= keep;
+            v.get(..keep).unwrap_or(&[])
+        });
+        blob(o, "value", "valueEncoding", kept);
+        o.end_object();
+    }
+    o.end_array();
+    blob(o, "key", "keyEncoding", key);
+    o.key("offset");
+    o.i64(base_offset.wrapping_add(offset_delta));
+    o.key("timestamp");
+    o.i64(base_ts.wrapping_add(ts_delta));
+    blob(o, "value", "valueEncoding", value);
+    o.end_object();
+    Some(())
 }
 
 fn varbytes<'a>(r: &mut Reader<'a>) -> Option<Option<&'a [u8]>> {
@@ -358,10 +436,16 @@ fn varbytes<'a>(r: &mut Reader<'a>) -> Option<Option<&'a [u8]>> {
     Some(Some(r.take(usize::try_from(n).ok()?)?))
 }
 
-/// Legacy messages (magic 0/1) up to the end of `r`; a compressed wrapper message's value is
-/// an inner message set (one level deep).
-fn message_set(r: &mut Reader<'_>, budget: &mut Budget, depth: u8) -> Option<Vec<Value>> {
-    let mut out = Vec::new();
+/// Legacy messages (magic 0/1) up to the end of `r`, each rendered on its own into `out`;
+/// a compressed wrapper message's value is an inner message set (one level deep), whose
+/// messages carry the wrapper's `compression` and offset (`wrapper`). `None` when a
+/// message is malformed: the caller drops the whole set.
+fn message_set(
+    r: &mut Reader<'_>,
+    budget: &mut Budget,
+    wrapper: Option<(&'static str, i64)>,
+    out: &mut Vec<RawJson>,
+) -> Option<()> {
     while r.remaining() >= 12 {
         let offset = r.i64()?;
         let size = usize::try_from(r.i32()?).ok()?;
@@ -379,20 +463,18 @@ fn message_set(r: &mut Reader<'_>, budget: &mut Budget, depth: u8) -> Option<Vec
         let key = m.bytes(false)?;
         let value = m.bytes(false)?;
         let codec = (attributes & 7) as u8;
-        if codec != 0 && depth == 0 {
+        if codec != 0 && wrapper.is_none() {
+            let mut inner = Vec::new();
             if let Some(v) = value
-                && let Some(inner) = decompress(codec, v, budget.bytes.max(64 << 10), budget)
+                && decompress(codec, v, budget.bytes.max(64 << 10), budget, &mut inner)
             {
                 let mut ir = Reader::new(&inner);
-                let mut inner_msgs = message_set(&mut ir, budget, 1).unwrap_or_default();
-                for im in &mut inner_msgs {
-                    if let Some(o) = im.as_object_mut() {
-                        o.insert("compression".into(), json!(codec_name(codec)));
-                        // Magic 1 inner offsets are relative; the wrapper has the last one.
-                        o.insert("wrapperOffset".into(), json!(offset));
-                    }
+                let mut inner_msgs = Vec::new();
+                // Magic 1 inner offsets are relative; the wrapper has the last one.
+                let w = Some((codec_name(codec), offset));
+                if message_set(&mut ir, budget, w, &mut inner_msgs).is_some() {
+                    out.append(&mut inner_msgs);
                 }
-                out.extend(inner_msgs);
             }
             continue;
         }
@@ -401,22 +483,45 @@ fn message_set(r: &mut Reader<'_>, budget: &mut Budget, depth: u8) -> Option<Vec
             break;
         }
         budget.records -= 1;
-        let mut obj = Map::new();
-        obj.insert("offset".into(), json!(offset));
-        obj.insert("magic".into(), json!(magic));
-        if let Some(ts) = ts {
-            obj.insert("timestamp".into(), json!(ts));
+        let key = budget.charge(key);
+        let value = budget.charge(value);
+        let mut o = JsonBuf::with_capacity(96 + msg.len());
+        o.begin_object();
+        if let Some((c, _)) = wrapper {
+            o.key("compression");
+            o.str(c);
         }
-        budget.blob(&mut obj, "key", key);
-        budget.blob(&mut obj, "value", value);
-        out.push(Value::Object(obj));
+        blob(&mut o, "key", "keyEncoding", key);
+        o.key("magic");
+        o.i64(magic.into());
+        o.key("offset");
+        o.i64(offset);
+        if let Some(ts) = ts {
+            o.key("timestamp");
+            o.i64(ts);
+        }
+        blob(&mut o, "value", "valueEncoding", value);
+        if let Some((_, w)) = wrapper {
+            o.key("wrapperOffset");
+            o.i64(w);
+        }
+        o.end_object();
+        out.push(o.finish());
     }
-    Some(out)
+    Some(())
 }
 
 #[cfg(test)]
 pub(crate) mod tests {
     use super::*;
+    use serde_json::Value;
+
+    /// `decode` as a tree.
+    pub(crate) fn decode_value(data: &[u8], budget: &mut Budget) -> Value {
+        let mut o = JsonBuf::new();
+        decode(data, budget, &mut o);
+        o.finish().to_value()
+    }
 
     fn zigzag(v: i64, out: &mut Vec<u8>) {
         let mut z = ((v << 1) ^ (v >> 63)) as u64;
@@ -512,8 +617,15 @@ pub(crate) mod tests {
                     (None, &[0xff, 0x00], &[]),
                 ],
             );
+            // Two batches: the second reuses the first one's decompression buffer.
+            let mut b2 = b.clone();
+            b2.extend_from_slice(&make_batch(100, codec, &[(None, b"second", &[])]));
             let mut budget = Budget::new(1 << 20);
-            let v = decode(&b, &mut budget);
+            let v = decode_value(&b2, &mut budget);
+            assert_eq!(v[1]["records"][0]["value"], "second", "{v}");
+            assert_eq!(v[1]["records"][0]["offset"], 100);
+            let mut budget = Budget::new(1 << 20);
+            let v = decode_value(&b, &mut budget);
             assert_eq!(v[0]["compression"], codec_name(codec), "{v}");
             let recs = &v[0]["records"];
             assert_eq!(recs[0]["key"], "k0", "codec {codec}: {v}");
@@ -528,6 +640,39 @@ pub(crate) mod tests {
         }
     }
 
+    /// gzip and zstd decode as `content::decode_body` did for them, on cut and corrupt
+    /// input too.
+    #[test]
+    fn gzip_and_zstd_match_content_decoding() {
+        let data: Vec<u8> = (0..3000u32).flat_map(|i| (i % 251).to_le_bytes()).collect();
+        for codec in [1u8, 4] {
+            let batch = make_batch(0, codec, &[(None, &data, &[])]);
+            // The compressed records follow the 61-byte batch header.
+            let z = &batch[61..];
+            let mut cases = vec![z.to_vec()];
+            for i in (0..z.len()).step_by(7) {
+                cases.push(z[..i].to_vec());
+                let mut m = z.to_vec();
+                m[i] ^= 0x55;
+                cases.push(m);
+            }
+            let name = codec_name(codec);
+            for input in cases {
+                for cap in [100, 1 << 20] {
+                    let old = crate::content::decode_body(name, input.clone(), false, cap);
+                    let mut budget = Budget::new(1 << 20);
+                    let mut out = Vec::new();
+                    let ok = decompress(codec, &input, cap, &mut budget, &mut out);
+                    assert_eq!(ok, old.compression.is_some(), "{name} {}", input.len());
+                    if ok {
+                        assert_eq!(out, old.bytes);
+                        assert_eq!(budget.truncated, old.truncated);
+                    }
+                }
+            }
+        }
+    }
+
     #[test]
     fn xerial_snappy_and_caps() {
         let raw = snap::raw::Encoder::new()
@@ -538,23 +683,39 @@ pub(crate) mod tests {
         x.extend_from_slice(&(raw.len() as u32).to_be_bytes());
         x.extend_from_slice(&raw);
         let mut budget = Budget::new(100);
+        let mut out = b"left over".to_vec();
+        assert_eq!(snappy(&x, 100, &mut budget, &mut out), Some(false));
         assert_eq!(
-            snappy(&x, 100, &mut budget).map(|x| x.0),
-            Some(b"hello".to_vec())
+            out,
+            b"left over"
+                .iter()
+                .chain(b"hello")
+                .copied()
+                .collect::<Vec<_>>()
         );
+        // Through `decompress`, which clears the reused buffer; cut at the cap.
+        assert!(decompress(2, &x, 100, &mut budget, &mut out));
+        assert_eq!(out, b"hello");
+        assert!(decompress(2, &x, 3, &mut budget, &mut out));
+        assert!(out.is_empty() && budget.truncated);
+        for codec in 1..=4 {
+            let mut budget = Budget::new(100);
+            assert!(!decompress(codec, &[0xff; 32], 100, &mut budget, &mut out));
+            assert_eq!(budget.diagnostics.len(), 1, "codec {codec}");
+        }
         let big = vec![b'a'; 5000];
         let b = make_batch(0, 1, &[(None, &big, &[])]);
         let mut budget = Budget::new(1000);
-        let v = decode(&b, &mut budget);
+        let v = decode_value(&b, &mut budget);
         assert!(budget.truncated);
         assert!(v[0]["records"][0]["value"].as_str().map_or(0, str::len) <= 1000);
         // A cut batch lists nothing and says so; garbage never panics.
         let mut budget = Budget::new(1000);
-        let _ = decode(&b[..b.len() / 2], &mut budget);
+        let _ = decode_value(&b[..b.len() / 2], &mut budget);
         assert!(budget.truncated);
         for n in 0..b.len() {
             let mut budget = Budget::new(1000);
-            let _ = decode(&b[..n], &mut budget);
+            let _ = decode_value(&b[..n], &mut budget);
         }
     }
 
@@ -571,7 +732,7 @@ pub(crate) mod tests {
         m.extend_from_slice(&(msg.len() as i32).to_be_bytes());
         m.extend_from_slice(&msg);
         let mut budget = Budget::new(100);
-        let v = decode(&m, &mut budget);
+        let v = decode_value(&m, &mut budget);
         assert_eq!(v[0][0]["key"], "k1", "{v}");
         assert_eq!(v[0][0]["value"], "v1");
         assert_eq!(v[0][0]["offset"], 5);

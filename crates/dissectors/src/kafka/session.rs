@@ -3,8 +3,7 @@
 
 use super::{INFO, apikeys, body};
 use mizu_dissect::{Chunk, Output, Session, SessionContext};
-use mizu_model::{Direction, Entry, Nanos, Payload, Protocol};
-use serde_json::{Value, json};
+use mizu_model::{Direction, Entry, JsonBuf, Nanos, Payload, Protocol, RawJson};
 use std::collections::VecDeque;
 
 /// Largest frame accepted as sane (Kafka's `socket.request.max.bytes` is 100 MiB).
@@ -18,7 +17,7 @@ struct Pending {
     key: i16,
     version: i16,
     correlation_id: i32,
-    request: Value,
+    request: RawJson,
     ts: Nanos,
     size: u64,
     truncated: bool,
@@ -54,17 +53,17 @@ enum Step {
 }
 
 /// The parsed request header.
-struct ReqHead {
+struct ReqHead<'a> {
     key: i16,
     version: i16,
     correlation_id: i32,
-    client_id: Option<String>,
+    client_id: Option<&'a [u8]>,
     /// Header bytes after the length prefix.
     len: usize,
 }
 
 /// Parses a request header from `data` (after the length prefix); `None` if malformed.
-fn request_head(data: &[u8]) -> Option<ReqHead> {
+fn request_head(data: &[u8]) -> Option<ReqHead<'_>> {
     let mut r = super::wire::Reader::new(data);
     let key = r.i16()?;
     let version = r.i16()?;
@@ -73,7 +72,7 @@ fn request_head(data: &[u8]) -> Option<ReqHead> {
         return None;
     }
     let hv = apikeys::request_header_version(key, version);
-    let client_id = if hv >= 1 { r.text(false)? } else { None };
+    let client_id = if hv >= 1 { r.string(false)? } else { None };
     if hv >= 2 {
         r.tagged_fields()?;
     }
@@ -199,13 +198,34 @@ impl KafkaSession {
             return Step::Consumed(1);
         };
         let body_bytes = frame.get(head.len..).unwrap_or(&[]);
+        // The request object, keys in sorted order; the body parser writes `payload`.
+        let mut o = JsonBuf::with_capacity(json_capacity(want, self.client.synced));
+        o.begin_object();
+        o.key("apiKey");
+        o.i64(head.key.into());
+        o.key("apiKeyName");
+        o.str(apikeys::name(head.key).unwrap_or("Unknown"));
+        o.key("apiVersion");
+        o.i64(head.version.into());
+        o.key("clientID");
+        match head.client_id {
+            Some(id) => o.str_lossy(id),
+            None => o.null(),
+        }
+        o.key("correlationID");
+        o.i64(head.correlation_id.into());
+        o.key("payload");
         let b = body::request(
             head.key,
             head.version,
             body_bytes,
             complete,
             self.ctx.limits.max_body,
+            &mut o,
         );
+        o.key("size");
+        o.u64(len as u64);
+        o.end_object();
         if !self.client.synced {
             // Resynchronising: a small frame must also decode cleanly.
             if complete && len <= RESYNC_VERIFY && (!b.diagnostics.is_empty() || b.truncated) {
@@ -215,15 +235,6 @@ impl KafkaSession {
             self.client.synced = true;
         }
         self.report_skipped(Direction::ClientToServer, out);
-        let request = json!({
-            "apiKey": head.key,
-            "apiKeyName": apikeys::name(head.key).unwrap_or("Unknown"),
-            "apiVersion": head.version,
-            "correlationID": head.correlation_id,
-            "clientID": head.client_id,
-            "size": len,
-            "payload": b.payload,
-        });
         let mut diagnostics = b.diagnostics;
         if !complete {
             diagnostics.push(format!(
@@ -234,15 +245,14 @@ impl KafkaSession {
             key: head.key,
             version: head.version,
             correlation_id: head.correlation_id,
-            request,
+            request: o.finish(),
             ts: chunk.ts_at(at),
             size: 4 + len as u64,
             truncated: b.truncated || !complete,
             gap: false,
             diagnostics,
         };
-        let no_response =
-            head.key == 0 && p.request.pointer("/payload/acks").and_then(Value::as_i64) == Some(0);
+        let no_response = head.key == 0 && b.acks == Some(0);
         if no_response {
             self.emit(p, None, out);
         } else {
@@ -309,13 +319,26 @@ impl KafkaSession {
         let _ = r.i32();
         let head_ok =
             apikeys::response_header_version(p.key, p.version) < 1 || r.tagged_fields().is_some();
+        let mut o = JsonBuf::with_capacity(json_capacity(want, true));
+        o.begin_object();
+        o.key("apiKey");
+        o.i64(p.key.into());
+        o.key("apiVersion");
+        o.i64(p.version.into());
+        o.key("correlationID");
+        o.i64(cid.into());
+        o.key("payload");
         let b = body::response(
             p.key,
             p.version,
             if head_ok { r.rest() } else { &[] },
             complete,
             self.ctx.limits.max_body,
+            &mut o,
         );
+        o.key("size");
+        o.u64(len as u64);
+        o.end_object();
         if !head_ok {
             p.diagnostics.push("response header malformed".into());
         }
@@ -326,13 +349,7 @@ impl KafkaSession {
             ));
         }
         p.truncated |= b.truncated || !complete;
-        let response = json!({
-            "apiKey": p.key,
-            "apiVersion": p.version,
-            "correlationID": cid,
-            "size": len,
-            "payload": b.payload,
-        });
+        let response = o.finish();
         let ts = chunk.ts_at(at);
         self.emit(p, Some((response, ts, 4 + len as u64)), out);
         self.server_gap = false;
@@ -351,13 +368,13 @@ impl KafkaSession {
         self.emit(p, None, out);
     }
 
-    fn emit(&self, p: Pending, response: Option<(Value, Nanos, u64)>, out: &mut Output) {
+    fn emit(&self, p: Pending, response: Option<(RawJson, Nanos, u64)>, out: &mut Output) {
         let mut e: Entry = self.ctx.new_entry(Protocol {
             name: INFO.name.into(),
             version: version_text(p.version),
             abbr: INFO.abbr.into(),
         });
-        e.request = Payload::Json(p.request);
+        e.request = Payload::Raw(p.request);
         e.request_size = p.size;
         e.truncated = p.truncated;
         e.gap = p.gap;
@@ -365,7 +382,7 @@ impl KafkaSession {
         match response {
             Some((resp, ts, size)) => {
                 e.set_times(p.ts, Some(ts));
-                e.response = Payload::Json(resp);
+                e.response = Payload::Raw(resp);
                 e.response_size = size;
             }
             None => e.set_times(p.ts, None),
@@ -436,6 +453,15 @@ impl Session for KafkaSession {
         self.report_skipped(Direction::ServerToClient, out);
         self.flush(out);
     }
+}
+
+/// A first guess at the JSON size of a message whose frame has `frame` bytes: its records
+/// as text plus the keys around them, so that one allocation usually does (the buffer
+/// grows as needed and is trimmed at the end). Small while resynchronising (`synced`
+/// false), when most candidate frames are garbage.
+fn json_capacity(frame: usize, synced: bool) -> usize {
+    let cap = if synced { 4 << 20 } else { 4 << 10 };
+    frame.saturating_mul(2).saturating_add(512).min(cap)
 }
 
 /// `protocol.version` text for an API version, without an allocation for the usual ones.

@@ -592,3 +592,298 @@ fn fuzz_inputs_never_panic() {
         );
     }
 }
+
+/// Bytes of a hand-built body.
+#[derive(Default)]
+struct B(Vec<u8>);
+
+impl B {
+    fn i8(mut self, v: i8) -> B {
+        self.0.extend_from_slice(&v.to_be_bytes());
+        self
+    }
+    fn i16(mut self, v: i16) -> B {
+        self.0.extend_from_slice(&v.to_be_bytes());
+        self
+    }
+    fn i32(mut self, v: i32) -> B {
+        self.0.extend_from_slice(&v.to_be_bytes());
+        self
+    }
+    fn i64(mut self, v: i64) -> B {
+        self.0.extend_from_slice(&v.to_be_bytes());
+        self
+    }
+    fn s(self, v: &str) -> B {
+        let mut b = self.i16(v.len() as i16);
+        b.0.extend_from_slice(v.as_bytes());
+        b
+    }
+    fn raw(mut self, v: &[u8]) -> B {
+        self.0.extend_from_slice(v);
+        self
+    }
+}
+
+/// A legacy message set: a plain magic-1 message and a gzip wrapper around two magic-0 ones.
+fn legacy_set() -> Vec<u8> {
+    fn msg(magic: i8, attributes: i8, key: Option<&[u8]>, value: &[u8]) -> Vec<u8> {
+        let mut m = B::default().i32(0).i8(magic).i8(attributes);
+        if magic >= 1 {
+            m = m.i64(1_700_000_000_000);
+        }
+        m = match key {
+            Some(k) => m.i32(k.len() as i32).raw(k),
+            None => m.i32(-1),
+        };
+        m.i32(value.len() as i32).raw(value).0
+    }
+    fn set(items: &[(i64, Vec<u8>)]) -> Vec<u8> {
+        let mut s = B::default();
+        for (off, m) in items {
+            s = s.i64(*off).i32(m.len() as i32).raw(m);
+        }
+        s.0
+    }
+    let inner = set(&[
+        (0, msg(0, 0, Some(b"a"), b"one")),
+        (1, msg(0, 0, None, &[0xff, 0xfe])),
+    ]);
+    let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
+    std::io::Write::write_all(&mut gz, &inner).expect("gzip");
+    let gz = gz.finish().expect("gzip");
+    set(&[(5, msg(1, 0, Some(b"k"), b"v")), (7, msg(0, 1, None, &gz))])
+}
+
+/// Request and response bodies for every (key, version) parsed here rather than by
+/// `kafka-protocol`: `(key, version, is_request, body)`.
+fn own_bodies() -> Vec<(i16, i16, bool, Vec<u8>)> {
+    let batch = make_batch(
+        3,
+        1,
+        &[
+            (
+                Some(b"k0"),
+                b"{\"n\":0}",
+                &[("trace", b"t0"), ("bin", &[0xc3])],
+            ),
+            (None, &[0xff, 0x00], &[]),
+        ],
+    );
+    let plain = make_batch(9, 0, &[(Some(b"k"), b"v", &[])]);
+    let mut records = batch.clone();
+    records.extend_from_slice(&plain);
+    let mut out = Vec::new();
+    for v in 3..=13 {
+        let mut t = produce_request::TopicProduceData::default().with_partition_data(vec![
+            produce_request::PartitionProduceData::default()
+                .with_index(1)
+                .with_records(Some(Bytes::from(records.clone()))),
+            produce_request::PartitionProduceData::default().with_index(2),
+        ]);
+        if v >= 13 {
+            t = t.with_topic_id(
+                "0badcafe-abab-4bab-8bab-abababababab"
+                    .parse()
+                    .expect("uuid"),
+            );
+        } else {
+            t = t.with_name(name("orders"));
+        }
+        let mut q = ProduceRequest::default()
+            .with_acks(-1)
+            .with_timeout_ms(1000)
+            .with_topic_data(vec![t]);
+        if v >= 3 {
+            q = q.with_transactional_id(Some(TransactionalId(StrBytes::from_static_str("tx"))));
+        }
+        let mut buf = BytesMut::new();
+        q.encode(&mut buf, v).expect("produce");
+        out.push((0, v, true, buf.to_vec()));
+    }
+    for v in 4..=18 {
+        let mut t = fetch_request::FetchTopic::default().with_partitions(vec![
+            fetch_request::FetchPartition::default()
+                .with_partition(1)
+                .with_fetch_offset(5),
+        ]);
+        let mut a = fetch_response::FetchableTopicResponse::default().with_partitions(vec![
+            fetch_response::PartitionData::default()
+                .with_partition_index(1)
+                .with_high_watermark(10)
+                .with_aborted_transactions(Some(vec![
+                    fetch_response::AbortedTransaction::default()
+                        .with_producer_id(ProducerId(4))
+                        .with_first_offset(2),
+                ]))
+                .with_records(Some(Bytes::from(records.clone()))),
+        ]);
+        if v >= 13 {
+            let id = "0badcafe-abab-4bab-8bab-abababababab"
+                .parse()
+                .expect("uuid");
+            t = t.with_topic_id(id);
+            a = a.with_topic_id(id);
+        } else {
+            t = t.with_topic(name("orders"));
+            a = a.with_topic(name("orders"));
+        }
+        let mut q = FetchRequest::default()
+            .with_max_wait_ms(500)
+            .with_min_bytes(1)
+            .with_max_bytes(1 << 20)
+            .with_topics(vec![t.clone()]);
+        if v >= 7 {
+            let mut f = fetch_request::ForgottenTopic::default().with_partitions(vec![1, 2]);
+            f = if v >= 13 {
+                f.with_topic_id(t.topic_id)
+            } else {
+                f.with_topic(name("gone"))
+            };
+            q = q.with_forgotten_topics_data(vec![f]).with_session_epoch(3);
+        }
+        if v >= 11 {
+            q = q.with_rack_id(StrBytes::from_static_str("rack-a"));
+        }
+        let mut buf = BytesMut::new();
+        q.encode(&mut buf, v).expect("fetch request");
+        out.push((1, v, true, buf.to_vec()));
+        let mut buf = BytesMut::new();
+        FetchResponse::default()
+            .with_responses(vec![a])
+            .encode(&mut buf, v)
+            .expect("fetch response");
+        out.push((1, v, false, buf.to_vec()));
+    }
+    let set = legacy_set();
+    let topic = |b: B| b.i32(1).s("orders");
+    // Produce v0-2 request and response, Fetch v3 request and response.
+    let q = topic(B::default().i16(1).i32(1000)).i32(1).i32(0);
+    out.push((0, 2, true, q.i32(set.len() as i32).raw(&set).0));
+    for v in 0..=2 {
+        let mut a = topic(B::default()).i32(1).i32(0).i16(0).i64(7);
+        if v >= 2 {
+            a = a.i64(-1);
+        }
+        if v >= 1 {
+            a = a.i32(0);
+        }
+        out.push((0, v, false, a.0));
+    }
+    let q = topic(B::default().i32(-1).i32(500).i32(1).i32(1 << 20)).i32(1);
+    out.push((1, 3, true, q.i32(0).i64(0).i32(1 << 20).0));
+    let a = topic(B::default().i32(0)).i32(1).i32(0).i16(0).i64(1);
+    out.push((1, 3, false, a.i32(set.len() as i32).raw(&set).0));
+    // ListOffsets v0.
+    let q = topic(B::default().i32(-1)).i32(1).i32(0).i64(-1).i32(3);
+    out.push((2, 0, true, q.0));
+    let a = topic(B::default())
+        .i32(1)
+        .i32(0)
+        .i16(0)
+        .i32(2)
+        .i64(5)
+        .i64(0);
+    out.push((2, 0, false, a.0));
+    // OffsetCommit v0-1.
+    for v in 0..=1 {
+        let mut q = B::default().s("group");
+        if v >= 1 {
+            q = q.i32(3).s("member");
+        }
+        let mut q = topic(q).i32(1).i32(0).i64(42);
+        if v >= 1 {
+            q = q.i64(1_700_000_000_000);
+        }
+        out.push((8, v, true, q.s("meta").0));
+        out.push((8, v, false, topic(B::default()).i32(1).i32(0).i16(0).0));
+    }
+    // OffsetFetch v0.
+    let q = topic(B::default().s("group")).i32(2).i32(0).i32(1);
+    out.push((9, 0, true, q.0));
+    let a = topic(B::default()).i32(1).i32(0).i64(42).s("meta").i16(0);
+    out.push((9, 0, false, a.0));
+    // CreateTopics v0-1.
+    for v in 0..=1 {
+        let q = topic(B::default())
+            .i32(3)
+            .i16(1)
+            .i32(1)
+            .i32(0)
+            .i32(2)
+            .i32(1)
+            .i32(2);
+        let mut q = q.i32(1).s("retention.ms").s("1000").i32(5000);
+        if v >= 1 {
+            q = q.i8(1);
+        }
+        out.push((19, v, true, q.0));
+        let mut a = topic(B::default()).i16(36);
+        if v >= 1 {
+            a = a.s("exists");
+        }
+        out.push((19, v, false, a.0));
+    }
+    // DeleteTopics v0.
+    out.push((20, 0, true, B::default().i32(2).s("a").s("b").i32(5000).0));
+    out.push((20, 0, false, topic(B::default()).i16(3).0));
+    out
+}
+
+/// Every own parser over its body cut at every byte and with every byte changed: never a
+/// panic (debug builds also check that objects are closed and keys sorted), always JSON.
+#[test]
+fn own_parsers_survive_cuts_and_corruption() {
+    let run = |key: i16, v: i16, is_request: bool, body: &[u8], complete: bool, max: usize| {
+        let mut o = mizu_model::JsonBuf::new();
+        let b = if is_request {
+            body::request(key, v, body, complete, max, &mut o)
+        } else {
+            body::response(key, v, body, complete, max, &mut o)
+        };
+        let text = o.finish();
+        let parsed: Result<serde_json::Value, _> = serde_json::from_str(text.as_str());
+        assert!(parsed.is_ok(), "key {key} v{v}: {}", text.as_str());
+        b
+    };
+    for (key, v, is_request, body) in own_bodies() {
+        let b = run(key, v, is_request, &body, true, 1 << 20);
+        assert!(
+            b.diagnostics.is_empty() && !b.truncated,
+            "key {key} v{v} request {is_request}: {:?}",
+            b.diagnostics
+        );
+        run(key, v, is_request, &body, true, 3);
+        for i in 0..body.len() {
+            run(key, v, is_request, &body[..i], false, 1 << 20);
+            run(key, v, is_request, &body[..i], true, 1 << 20);
+            for x in [0x00, 0x01, 0x80, 0xff] {
+                let mut m = body.clone();
+                m[i] = x;
+                run(key, v, is_request, &m, true, 1 << 20);
+                run(key, v, is_request, &m, true, 5);
+            }
+        }
+    }
+}
+
+/// The list row reads rendered payloads as it read trees.
+#[test]
+fn summaries_of_rendered_and_tree_payloads_agree() {
+    let mut seen = 0;
+    for conv in [conversation(), old_conversation()] {
+        for e in testing::run(&Kafka, ctx(), &conv) {
+            assert!(matches!(e.request, Payload::Raw(_)));
+            let mut t = e.clone();
+            for p in [&mut t.request, &mut t.response] {
+                if let Some(v) = p.json() {
+                    *p = Payload::Json(v.into_owned());
+                }
+            }
+            let s = Kafka.summarize(&e);
+            assert_eq!(s, Kafka.summarize(&t));
+            seen += usize::from(s.is_some_and(|s| !s.summary.is_empty()));
+        }
+    }
+    assert!(seen >= 4, "{seen} entries with topics");
+}

@@ -96,14 +96,6 @@ impl<'a> Reader<'a> {
         Some(Some(self.take(usize::try_from(len).ok()?)?))
     }
 
-    /// A string as text (lossy); null becomes `None`.
-    pub(crate) fn text(&mut self, compact: bool) -> Option<Option<String>> {
-        Some(
-            self.string(compact)?
-                .map(|b| String::from_utf8_lossy(b).into_owned()),
-        )
-    }
-
     /// `BYTES` / `NULLABLE_BYTES` (i32 length) or compact (uvarint length + 1).
     pub(crate) fn bytes(&mut self, compact: bool) -> Option<Option<&'a [u8]>> {
         let len: i64 = if compact {
@@ -159,7 +151,7 @@ mod tests {
         let mut r = Reader::new(&[0, 3, b'a', b'b', b'c', 0xff, 0xff, 4, b'x', b'y', b'z']);
         assert_eq!(r.string(false), Some(Some(&b"abc"[..])));
         assert_eq!(r.string(false), Some(None));
-        assert_eq!(r.text(true), Some(Some("xyz".to_owned())));
+        assert_eq!(r.string(true), Some(Some(&b"xyz"[..])));
         assert_eq!(r.i8(), None);
         let mut r = Reader::new(&[0x7f, 0xff, 0xff, 0xff]);
         assert_eq!(r.count(false, 1), None, "count beyond the bytes left");

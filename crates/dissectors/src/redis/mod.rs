@@ -21,6 +21,12 @@
 //! bulk string, null, boolean, double, big number, bulk error, verbatim string, array, map,
 //! set, push, and attributes (`|`, reported in `response.attributes`, not as a value).
 //!
+//! **Output**: `request` and `response` are written as JSON text straight from what was
+//! parsed (`Payload::Raw` through a `JsonBuf`, members in key order as a `serde_json::Map`
+//! would print them), not built as `serde_json::Value` trees. The usual command, an array
+//! of at most [`resp::FAST_ARGS`] bulk strings wholly in the buffer, is read in one go
+//! ([`resp::Parser::whole_command`]) and goes to its JSON without building values.
+//!
 //! **Pairing**: replies answer requests in order (pipelining: N commands then N replies),
 //! through a FIFO bounded by `Limits::max_pending`. `SUBSCRIBE a b` (and the other
 //! (un)subscribe commands) collect one confirmation per channel into one entry. Pub/sub
@@ -118,24 +124,34 @@ impl Dissector for Redis {
         if entry.protocol.name != INFO.name {
             return None;
         }
-        let text = |p: &Payload, k: &str| match p {
-            Payload::Json(v) => v.get(k).and_then(|v| v.as_str()).map(str::to_owned),
-            _ => None,
-        };
         let (method, summary) = match &entry.request {
-            Payload::Json(_) => (
-                text(&entry.request, "command").unwrap_or_default(),
-                text(&entry.request, "key").unwrap_or_default(),
-            ),
-            _ => (
-                text(&entry.response, "kind").unwrap_or_default(),
-                text(&entry.response, "channel").unwrap_or_default(),
-            ),
+            Payload::Json(_) | Payload::Raw(_) => texts(&entry.request, "command", "key"),
+            _ => texts(&entry.response, "kind", "channel"),
         };
         Some(Summary {
-            method,
-            summary,
+            method: method.unwrap_or_default(),
+            summary: summary.unwrap_or_default(),
             status: None,
         })
+    }
+}
+
+/// Two top-level string members of a JSON payload (`None`: absent or not a string). Raw
+/// text is scanned, not parsed into a tree: only the two members are decoded.
+fn texts(p: &Payload, a: &str, b: &str) -> (Option<String>, Option<String>) {
+    let pick =
+        |v: &serde_json::Value, k: &str| v.get(k).and_then(|v| v.as_str()).map(str::to_owned);
+    match p {
+        Payload::Json(v) => (pick(v, a), pick(v, b)),
+        Payload::Raw(r) => {
+            use serde_json::value::RawValue;
+            type Members<'a> = std::collections::BTreeMap<&'a str, &'a RawValue>;
+            let Ok(m) = serde_json::from_str::<Members<'_>>(r.as_str()) else {
+                return (None, None);
+            };
+            let text = |k: &str| serde_json::from_str::<String>(m.get(k)?.get()).ok();
+            (text(a), text(b))
+        }
+        _ => (None, None),
     }
 }

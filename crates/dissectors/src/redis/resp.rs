@@ -87,12 +87,6 @@ impl Value {
             _ => None,
         }
     }
-
-    /// Lower-case text of a string-like value, for comparisons with keywords.
-    pub(crate) fn is_word(&self, word: &str) -> bool {
-        self.text()
-            .is_some_and(|t| t.eq_ignore_ascii_case(word.as_bytes()))
-    }
 }
 
 /// A complete top-level message.
@@ -163,15 +157,110 @@ pub(crate) fn line(data: &[u8]) -> Option<(&[u8], usize)> {
     Some((content, nl + 1))
 }
 
-/// Parses a decimal integer (optional sign), strictly.
-pub(crate) fn parse_int(b: &[u8]) -> Option<i64> {
-    if b.is_empty() || b.len() > 20 {
+/// A `<tag><digits>\r\n` line at the start of `data` (at most 9 digits, no sign): the
+/// number and the line's length. Anything else is `None`, even when [`line`] and
+/// [`parse_int`] would read it (a fast path falls back to them).
+#[inline]
+fn count_line(data: &[u8], tag: u8) -> Option<(usize, usize)> {
+    if *data.first()? != tag {
         return None;
     }
-    std::str::from_utf8(b).ok()?.parse().ok()
+    let mut v = 0usize;
+    let mut i = 1;
+    while let Some(&c) = data.get(i) {
+        if !c.is_ascii_digit() || i > 9 {
+            break;
+        }
+        v = v * 10 + usize::from(c - b'0');
+        i += 1;
+    }
+    if i == 1 || data.get(i..i + 2)? != b"\r\n" {
+        return None;
+    }
+    Some((v, i + 2))
+}
+
+/// Parses a decimal integer (optional sign), strictly.
+/// (What `str::parse::<i64>` accepts, at most 20 bytes; by hand, as it runs for every
+/// type line.)
+pub(crate) fn parse_int(b: &[u8]) -> Option<i64> {
+    if b.len() > 20 {
+        return None;
+    }
+    let (neg, digits) = match b {
+        [b'-', rest @ ..] => (true, rest),
+        [b'+', rest @ ..] => (false, rest),
+        _ => (false, b),
+    };
+    if digits.is_empty() {
+        return None;
+    }
+    // Accumulated negated, so that `i64::MIN` fits.
+    let mut v: i64 = 0;
+    for &c in digits {
+        let d = c.wrapping_sub(b'0');
+        if d > 9 {
+            return None;
+        }
+        v = v.checked_mul(10)?.checked_sub(i64::from(d))?;
+    }
+    if neg { Some(v) } else { v.checked_neg() }
+}
+
+/// Commands of at most this many elements are read in one go by [`Parser::whole_command`].
+pub(crate) const FAST_ARGS: usize = 8;
+
+/// A command read in one go: its elements (byte strings) and its size on the wire.
+#[derive(Debug)]
+pub(crate) struct Command<'a> {
+    args: [&'a [u8]; FAST_ARGS],
+    n: usize,
+    pub size: usize,
+}
+
+impl<'a> Command<'a> {
+    pub(crate) fn args(&self) -> &[&'a [u8]] {
+        self.args.get(..self.n).unwrap_or_default()
+    }
 }
 
 impl Parser {
+    /// A client command at the start of `data` when it is the usual kind and wholly there:
+    /// an array of 1 to [`FAST_ARGS`] bulk strings, kept whole by the budget. Parsing it
+    /// with [`Parser::step`] would give the same message (all its elements, not
+    /// truncated, `size` bytes); anything else (`None`) is left to `step`. The parser's
+    /// state is not touched.
+    pub(crate) fn whole_command<'a>(&self, data: &'a [u8]) -> Option<Command<'a>> {
+        if self.in_message() {
+            return None;
+        }
+        let (n, mut at) = count_line(data, b'*')?;
+        if !(1..=FAST_ARGS).contains(&n) || at > self.max_line {
+            return None;
+        }
+        let mut args: [&[u8]; FAST_ARGS] = [&[]; FAST_ARGS];
+        let mut kept = 0usize;
+        for slot in args.iter_mut().take(n) {
+            let (len, used) = count_line(data.get(at..)?, b'$')?;
+            if len as u64 > MAX_BULK || used > self.max_line {
+                return None;
+            }
+            let start = at + used;
+            let end = start + len;
+            *slot = data.get(start..end)?;
+            if data.get(end..end + 2)? != b"\r\n" {
+                return None;
+            }
+            // What `step` keeps: the content, and 16 per element of an aggregate.
+            kept = kept.saturating_add(len + 16);
+            at = end + 2;
+        }
+        if kept > self.budget {
+            return None;
+        }
+        Some(Command { args, n, size: at })
+    }
+
     /// `budget`: content bytes kept per message; `max_line`: longest type line.
     pub(crate) fn new(budget: usize, max_line: usize) -> Parser {
         Parser {
@@ -348,6 +437,28 @@ impl Parser {
             b'(' if parse_bignum(rest) => Value::BigNum(rest.to_vec()),
             b'$' | b'=' | b'!' => match parse_int(rest) {
                 Some(-1) if t == b'$' => Value::Null,
+                Some(n)
+                    if t == b'$'
+                        && n >= 0
+                        && (n as u64) <= MAX_BULK
+                        && (n as usize) <= self.budget.saturating_sub(self.kept)
+                        && data.get(used + n as usize..used + n as usize + 2) == Some(b"\r\n") =>
+                {
+                    // The whole string is here and within the budget: take it at once
+                    // (what the content, CR and LF steps below would do one by one).
+                    let n = n as usize;
+                    let content = data.get(used..used + n).unwrap_or_default();
+                    self.kept += n;
+                    self.size += n as u64 + 2;
+                    return self.complete(
+                        Value::Bulk {
+                            data: content.to_vec(),
+                            len: n as u64,
+                            verbatim: None,
+                        },
+                        used + n + 2,
+                    );
+                }
                 Some(n) if n >= 0 && (n as u64) <= MAX_BULK => {
                     self.bulk = Some(BulkState {
                         kind: t,
@@ -642,6 +753,70 @@ mod tests {
                 verbatim: None
             }
         );
+    }
+
+    fn old_parse_int(b: &[u8]) -> Option<i64> {
+        if b.is_empty() || b.len() > 20 {
+            return None;
+        }
+        std::str::from_utf8(b).ok()?.parse().ok()
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn parse_int_is_str_parse(s in "[-+]?[0-9]{0,21}|[-+0-9a ]{0,4}", raw in proptest::collection::vec(proptest::prelude::any::<u8>(), 0..4)) {
+            proptest::prop_assert_eq!(parse_int(s.as_bytes()), old_parse_int(s.as_bytes()));
+            proptest::prop_assert_eq!(parse_int(&raw), old_parse_int(&raw));
+        }
+
+        /// Reading a command in one go gives what stepping through it gives.
+        #[test]
+        fn whole_command_is_what_step_parses(
+            args in proptest::collection::vec(proptest::collection::vec(proptest::prelude::any::<u8>(), 0..6), 0..10),
+            cut in 0usize..80,
+            flip in proptest::option::of((0usize..80, proptest::prelude::any::<u8>())),
+            budget in 0usize..200,
+        ) {
+            let mut input = format!("*{}\r\n", args.len()).into_bytes();
+            for a in &args {
+                input.extend_from_slice(format!("${}\r\n", a.len()).as_bytes());
+                input.extend_from_slice(a);
+                input.extend_from_slice(b"\r\n");
+            }
+            if let Some((at, b)) = flip && at < input.len() {
+                input[at] = b;
+            }
+            input.extend_from_slice(b"+extra\r\n");
+            let input = &input[..input.len().min(cut.max(1) * 2)];
+            let p = Parser::new(budget, 1024);
+            let Some(cmd) = p.whole_command(input) else {
+                return Ok(());
+            };
+            let mut p = Parser::new(budget, 1024);
+            let mut at = 0;
+            let msg = loop {
+                match p.step(&input[at..]) {
+                    Step::More(n) => at += n,
+                    Step::Done(n, m) => {
+                        at += n;
+                        break m;
+                    }
+                    other => panic!("step: {other:?} at {at}"),
+                }
+            };
+            proptest::prop_assert_eq!(at, cmd.size);
+            proptest::prop_assert_eq!(msg.size, cmd.size as u64);
+            proptest::prop_assert!(!msg.truncated && msg.attrs.is_empty());
+            let want: Vec<Value> = cmd
+                .args()
+                .iter()
+                .map(|a| Value::Bulk { data: a.to_vec(), len: a.len() as u64, verbatim: None })
+                .collect();
+            proptest::prop_assert_eq!(
+                msg.value,
+                Value::Agg { kind: AggKind::Array, declared: want.len() as u64, items: want }
+            );
+        }
     }
 
     #[test]

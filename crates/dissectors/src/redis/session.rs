@@ -2,21 +2,29 @@
 //! of requests waiting for their replies, the RESP version (switched by `HELLO 3`) and the
 //! pub/sub mode (which turns server arrays into one-way message entries).
 
+use std::borrow::Cow;
 use std::collections::VecDeque;
 
 use mizu_dissect::{Chunk, Limits, Output, Session, SessionContext};
-use mizu_model::{Direction, Entry, Nanos, Payload};
-use serde_json::{Map, Value as Json};
+use mizu_model::{Direction, Entry, JsonBuf, Nanos, Payload, RawJson};
 
-use super::command::{bytes_json, has_key, is_command, split_inline, to_json, type_name};
+use super::command::{
+    Word, arg_len, has_key, int_len, is_command, json_len, split_inline, type_name, write_arg,
+    write_bytes, write_value,
+};
 use super::resp::{self, AggKind, Message, Parser, Step, Value};
 use super::{INFO, wire};
 
 /// A request waiting for its reply (or replies: `SUBSCRIBE a b` gets two).
 #[derive(Debug)]
 struct Req {
-    request: Map<String, Json>,
-    command: String,
+    /// `request` written up to its `key` (see [`build_request`]); `build` closes it.
+    request: JsonBuf,
+    /// `request.type` is `inline`, not `array`.
+    inline: bool,
+    command: Word,
+    /// `HELLO`'s first argument: `Some(true)` for `3`, `Some(false)` for `2`.
+    hello: Option<bool>,
     ts: Nanos,
     size: u64,
     truncated: bool,
@@ -110,6 +118,107 @@ pub(crate) struct RedisSession {
     subscribed: bool,
     /// Blank entries for RESP2 and RESP3.
     templates: [Entry; 2],
+    times: Times,
+    replies: ReplyCache,
+}
+
+/// The `response` of the last few short replies (`+OK`, `:1`, `$-1`…): most replies are
+/// one of a few, and a copy of their text costs less than writing it again.
+#[derive(Debug, Default)]
+struct ReplyCache {
+    slots: [Option<(ReplyKey, RawJson)>; 4],
+    next: usize,
+}
+
+/// A short reply (not an error): its type byte and content.
+#[derive(Debug, PartialEq, Eq)]
+struct ReplyKey {
+    kind: u8,
+    len: u8,
+    bytes: [u8; 32],
+}
+
+impl ReplyKey {
+    fn of(v: &Value) -> Option<ReplyKey> {
+        let (kind, content): (u8, &[u8]) = match v {
+            Value::Simple(b) => (b'+', b),
+            Value::Bulk {
+                data,
+                verbatim: None,
+                ..
+            } => (b'$', data),
+            Value::Null => (b'_', &[]),
+            Value::Int(i) => (b':', &i.to_be_bytes()),
+            _ => return None,
+        };
+        let mut bytes = [0u8; 32];
+        bytes.get_mut(..content.len())?.copy_from_slice(content);
+        Some(ReplyKey {
+            kind,
+            len: content.len() as u8,
+            bytes,
+        })
+    }
+}
+
+impl ReplyCache {
+    /// [`response_json`] of a single short reply (`key` is its [`ReplyKey`]) without
+    /// attributes.
+    fn json(&mut self, key: ReplyKey, v: &Value) -> RawJson {
+        if let Some((_, json)) = self.slots.iter().flatten().find(|(k, _)| *k == key) {
+            return json.clone();
+        }
+        let mut b = JsonBuf::with_capacity(20 + type_name(v).len() + json_len(v));
+        b.begin_object();
+        b.key("type");
+        b.str(type_name(v));
+        b.key("value");
+        write_value(&mut b, v);
+        b.end_object();
+        let json = b.finish();
+        if let Some(slot) = self.slots.get_mut(self.next % 4) {
+            *slot = Some((key, json.clone()));
+        }
+        self.next = self.next.wrapping_add(1);
+        json
+    }
+}
+
+/// [`Entry::set_times`], with `startTime` formatted once per request time: pipelined
+/// requests share the capture time of their packet, and the text is most of the cost.
+#[derive(Debug, Default)]
+struct Times {
+    last: Option<(Nanos, String)>,
+}
+
+impl Times {
+    fn set(&mut self, e: &mut Entry, request: Nanos, response: Option<Nanos>) {
+        let start = match &self.last {
+            Some((t, s)) if *t == request => s.clone(),
+            _ => {
+                let s = mizu_model::rfc3339_nanos(request);
+                self.last = Some((request, s.clone()));
+                s
+            }
+        };
+        e.timestamp = (request / 1_000_000) as i64;
+        e.start_time = start;
+        let (ms, us) = match response {
+            Some(r) if r > request => {
+                let d = r - request;
+                ((d / 1_000_000) as i64, (d / 1_000) as i64)
+            }
+            _ => (0, 0),
+        };
+        e.elapsed_time = ms;
+        e.elapsed_micros = us;
+        #[cfg(debug_assertions)]
+        {
+            let mut want = e.clone();
+            want.set_times(request, response);
+            debug_assert_eq!(*e, want, "Times::set must do what Entry::set_times does");
+        }
+    }
 }
 
 fn side_name(dir: Direction) -> &'static str {
@@ -118,6 +227,23 @@ fn side_name(dir: Direction) -> &'static str {
         Direction::ServerToClient => "server",
     }
 }
+
+const HELLO: Word = Word::packed(b"HELLO");
+const RESET: Word = Word::packed(b"RESET");
+
+/// The pub/sub words (lower case, as `response.kind` shows them), and the commands that
+/// get one reply per channel.
+const PUBSUB: [(&str, Word); 9] = [
+    ("message", Word::packed(b"message")),
+    ("pmessage", Word::packed(b"pmessage")),
+    ("smessage", Word::packed(b"smessage")),
+    ("subscribe", Word::packed(b"subscribe")),
+    ("psubscribe", Word::packed(b"psubscribe")),
+    ("ssubscribe", Word::packed(b"ssubscribe")),
+    ("unsubscribe", Word::packed(b"unsubscribe")),
+    ("punsubscribe", Word::packed(b"punsubscribe")),
+    ("sunsubscribe", Word::packed(b"sunsubscribe")),
+];
 
 /// The pub/sub kind of a server array or push: its first element, lower-cased, when it is
 /// one of the pub/sub words.
@@ -130,20 +256,13 @@ fn pubsub_kind(v: &Value) -> Option<&'static str> {
     else {
         return None;
     };
-    let first = items.first()?;
-    [
-        "message",
-        "pmessage",
-        "smessage",
-        "subscribe",
-        "psubscribe",
-        "ssubscribe",
-        "unsubscribe",
-        "punsubscribe",
-        "sunsubscribe",
-    ]
-    .into_iter()
-    .find(|w| first.is_word(w))
+    let first = Word::new(&items.first()?.text()?);
+    PUBSUB.iter().find(|(_, w)| *w == first).map(|(k, _)| *k)
+}
+
+/// `SUBSCRIBE a b` and the like: one confirmation per channel.
+fn per_channel(command: Word) -> bool {
+    PUBSUB[3..].iter().any(|(_, w)| *w == command)
 }
 
 impl RedisSession {
@@ -155,6 +274,8 @@ impl RedisSession {
             pending: VecDeque::new(),
             resp3: false,
             subscribed: false,
+            times: Times::default(),
+            replies: ReplyCache::default(),
             templates: ["2", "3"].map(|v| {
                 let mut p = INFO.protocol();
                 p.version = v.into();
@@ -191,12 +312,25 @@ impl RedisSession {
             side.end_resync(side_name(dir), out);
             return Flow::Advance(0);
         }
-        // A client message that does not start with `*` is an inline command.
-        if dir == Direction::ClientToServer
-            && !self.client.parser.in_message()
-            && data.first() != Some(&b'*')
-        {
-            return self.inline(chunk, at, out);
+        if dir == Direction::ClientToServer && !self.client.parser.in_message() {
+            // A client message that does not start with `*` is an inline command.
+            if data.first() != Some(&b'*') {
+                return self.inline(chunk, at, out);
+            }
+            // The usual command, wholly here: straight to its JSON (as `step` then
+            // `on_request` would do, without building its values).
+            if let Some(cmd) = self.client.parser.whole_command(data) {
+                let side = &mut self.client;
+                let ts = side.ts.take().unwrap_or_else(|| chunk.ts_at(at));
+                side.at_line_start = true;
+                let notes = std::mem::take(&mut side.notes);
+                let gap = std::mem::take(&mut side.gap);
+                let args = cmd.args();
+                let request = build_request(args, args.len() as u64, false, false);
+                let size = cmd.size as u64;
+                self.push_request(request, false, ts, size, false, gap, notes, out);
+                return Flow::Advance(cmd.size);
+            }
         }
         let ts = chunk.ts_at(at);
         let waiting = !self.pending.is_empty();
@@ -277,8 +411,8 @@ impl RedisSession {
         let notes = std::mem::take(&mut self.client.notes);
         let gap = std::mem::take(&mut self.client.gap);
         let items: Vec<Value> = args.into_iter().map(Value::Simple).collect();
-        let (request, command) = build_request(&items, items.len() as u64, "inline", false);
-        self.push_request(request, command, ts, used as u64, false, gap, notes, out);
+        let request = build_request(items.as_slice(), items.len() as u64, false, true);
+        self.push_request(request, true, ts, used as u64, false, gap, notes, out);
         Flow::Advance(used)
     }
 
@@ -302,24 +436,15 @@ impl RedisSession {
             // `*0\r\n`: Redis ignores it.
             return;
         }
-        let (request, command) = build_request(&items, declared, "array", msg.truncated);
-        self.push_request(
-            request,
-            command,
-            ts,
-            msg.size,
-            msg.truncated,
-            gap,
-            notes,
-            out,
-        );
+        let request = build_request(items.as_slice(), declared, msg.truncated, false);
+        self.push_request(request, false, ts, msg.size, msg.truncated, gap, notes, out);
     }
 
     #[allow(clippy::too_many_arguments)]
     fn push_request(
         &mut self,
-        request: Map<String, Json>,
-        command: String,
+        request: Request,
+        inline: bool,
         ts: Nanos,
         size: u64,
         truncated: bool,
@@ -327,14 +452,10 @@ impl RedisSession {
         mut diagnostics: Vec<String>,
         out: &mut Output,
     ) {
-        let nargs = request
-            .get("args")
-            .and_then(Json::as_array)
-            .map_or(0, Vec::len);
-        let expect = match command.as_str() {
-            "SUBSCRIBE" | "PSUBSCRIBE" | "SSUBSCRIBE" | "UNSUBSCRIBE" | "PUNSUBSCRIBE"
-            | "SUNSUBSCRIBE" => nargs.max(1),
-            _ => 1,
+        let expect = if per_channel(request.command) {
+            request.nargs.max(1)
+        } else {
+            1
         };
         if gap {
             diagnostics.push("request follows a capture gap: pairing may be off".to_owned());
@@ -347,7 +468,7 @@ impl RedisSession {
                 self.limits.max_pending
             );
             out.diagnostic(msg.clone());
-            let mut e = self.build(old);
+            let mut e = self.build_partial(old);
             e.diagnostics.push(msg);
             out.emit(e);
         }
@@ -365,8 +486,10 @@ impl RedisSession {
             self.server.at_line_start = true;
         }
         self.pending.push_back(Req {
-            request,
-            command,
+            request: request.json,
+            inline,
+            command: request.command,
+            hello: request.hello,
             ts,
             size,
             truncated,
@@ -397,8 +520,11 @@ impl RedisSession {
         );
         if let Some(kind) = pubsub_kind(&msg.value) {
             let confirm = !matches!(kind, "message" | "pmessage" | "smessage");
-            let head = self.pending.front().map(|r| r.command.to_ascii_lowercase());
-            let answers_head = confirm && head.as_deref() == Some(kind);
+            let answers_head = confirm
+                && self
+                    .pending
+                    .front()
+                    .is_some_and(|r| r.command == Word::new(kind.as_bytes()));
             if confirm && (is_push || self.subscribed || answers_head) {
                 if let Some(Value::Int(n)) = agg_items(&msg.value).get(2) {
                     self.subscribed = *n > 0;
@@ -436,46 +562,50 @@ impl RedisSession {
             out.diagnostic(why.clone());
             notes.push(why);
             let mut e = self.template(&msg);
-            e.set_times(ts, Some(ts));
+            self.times.set(&mut e, ts, Some(ts));
             e.request = Payload::None;
             e.gap = true;
             e.truncated = msg.truncated;
             e.response_size = msg.size;
-            e.response = Payload::Json(Json::Object(response_json(vec![(msg, ts)])));
+            e.response = Payload::Raw(response_json(&[(msg, ts)]));
             e.diagnostics = notes;
             out.emit(e);
             return;
         };
         req.diagnostics.extend(notes);
         req.gap |= gap;
-        req.replies.push((msg, ts));
-        if req.replies.len() < req.expect {
+        if req.replies.len() + 1 < req.expect {
+            req.replies.push((msg, ts));
             return;
         }
-        let Some(req) = self.pending.pop_front() else {
+        let Some(mut req) = self.pending.pop_front() else {
             return;
         };
-        if req.command == "HELLO"
-            && let Some((reply, _)) = req.replies.first()
+        let mut replies = std::mem::take(&mut req.replies);
+        let e = if replies.is_empty() {
+            // The usual single reply: no list needed.
+            self.answered(req, &[(msg, ts)])
+        } else {
+            replies.push((msg, ts));
+            self.answered(req, &replies)
+        };
+        out.emit(e);
+    }
+
+    /// A request got all its replies: its entry (and the connection state it changes).
+    fn answered(&mut self, req: Req, replies: &[(Message, Nanos)]) -> Entry {
+        if req.command == HELLO
+            && let Some((reply, _)) = replies.first()
             && !matches!(reply.value, Value::Error { .. })
+            && let Some(v3) = req.hello
         {
-            match req
-                .request
-                .get("args")
-                .and_then(|a| a.get(0))
-                .and_then(Json::as_str)
-            {
-                Some("3") => self.resp3 = true,
-                Some("2") => self.resp3 = false,
-                _ => {}
-            }
+            self.resp3 = v3;
         }
-        if req.command == "RESET" {
+        if req.command == RESET {
             self.resp3 = false;
             self.subscribed = false;
         }
-        let e = self.build(req);
-        out.emit(e);
+        self.build(req, replies)
     }
 
     /// A server message nobody asked for: a pub/sub message, or another push.
@@ -489,35 +619,45 @@ impl RedisSession {
         out: &mut Output,
     ) {
         let mut e = self.template(&msg);
-        e.set_times(ts, Some(ts));
+        self.times.set(&mut e, ts, Some(ts));
         e.request = Payload::None;
         e.gap = gap;
         e.truncated = msg.truncated;
         e.response_size = msg.size;
         e.diagnostics = notes;
         let items = agg_items(&msg.value);
-        let mut resp = response_json(vec![]);
-        resp.insert("type".to_owned(), Json::from(type_name(&msg.value)));
-        resp.insert("kind".to_owned(), Json::from(kind));
-        let text = |i: usize| items.get(i).map_or(Json::Null, to_json);
-        match kind {
-            "pmessage" => {
-                resp.insert("pattern".to_owned(), text(1));
-                resp.insert("channel".to_owned(), text(2));
-                resp.insert("message".to_owned(), text(3));
-            }
-            "message" | "smessage" => {
-                resp.insert("channel".to_owned(), text(1));
-                resp.insert("message".to_owned(), text(2));
-            }
-            _ => {
-                if items.get(1).is_some() {
-                    resp.insert("channel".to_owned(), text(1));
-                }
-            }
+        let text = |b: &mut JsonBuf, i: usize| match items.get(i) {
+            Some(v) => write_value(b, v),
+            None => b.null(),
+        };
+        // Members in key order: channel, kind, message, pattern, type, value.
+        let (channel, message, pattern) = match kind {
+            "pmessage" => (Some(2), Some(3), Some(1)),
+            "message" | "smessage" => (Some(1), Some(2), None),
+            _ => (Some(1).filter(|_| items.len() > 1), None, None),
+        };
+        let mut b = JsonBuf::with_capacity(64 + json_len(&msg.value) * 2);
+        b.begin_object();
+        if let Some(i) = channel {
+            b.key("channel");
+            text(&mut b, i);
         }
-        resp.insert("value".to_owned(), to_json(&msg.value));
-        e.response = Payload::Json(Json::Object(resp));
+        b.key("kind");
+        b.str(kind);
+        if let Some(i) = message {
+            b.key("message");
+            text(&mut b, i);
+        }
+        if let Some(i) = pattern {
+            b.key("pattern");
+            text(&mut b, i);
+        }
+        b.key("type");
+        b.str(type_name(&msg.value));
+        b.key("value");
+        write_value(&mut b, &msg.value);
+        b.end_object();
+        e.response = Payload::Raw(b.finish());
         out.emit(e);
     }
 
@@ -533,28 +673,49 @@ impl RedisSession {
         self.templates[usize::from(self.resp3 || push)].clone()
     }
 
-    fn build(&self, req: Req) -> Entry {
-        let mut e = match req.replies.first() {
+    /// The entry of a request that will get no more replies.
+    fn build_partial(&mut self, mut req: Req) -> Entry {
+        let replies = std::mem::take(&mut req.replies);
+        self.build(req, &replies)
+    }
+
+    fn build(&mut self, req: Req, replies: &[(Message, Nanos)]) -> Entry {
+        let mut e = match replies.first() {
             Some((m, _)) => self.template(m),
             None => self.templates[usize::from(self.resp3)].clone(),
         };
-        let resp_ts = req.replies.first().map(|(_, t)| *t);
-        e.set_times(req.ts, resp_ts);
+        let resp_ts = replies.first().map(|(_, t)| *t);
+        self.times.set(&mut e, req.ts, resp_ts);
         e.request_size = req.size;
         e.truncated = req.truncated;
         e.gap = req.gap;
         e.diagnostics = req.diagnostics;
         let mut request = req.request;
         if req.truncated {
-            request.insert("truncated".to_owned(), Json::Bool(true));
+            request.key("truncated");
+            request.bool(true);
         }
-        e.request = Payload::Json(Json::Object(request));
-        if req.replies.is_empty() {
+        request.key("type");
+        request.str(if req.inline { "inline" } else { "array" });
+        request.end_object();
+        e.request = Payload::Raw(request.finish());
+        if replies.is_empty() {
             e.diagnostics.push("no response captured".to_owned());
         } else {
-            e.response_size = req.replies.iter().map(|(m, _)| m.size).sum();
-            e.truncated |= req.replies.iter().any(|(m, _)| m.truncated);
-            e.response = Payload::Json(Json::Object(response_json(req.replies)));
+            e.response_size = replies.iter().map(|(m, _)| m.size).sum();
+            e.truncated |= replies.iter().any(|(m, _)| m.truncated);
+            let short = match replies {
+                [(m, _)] if m.attrs.is_empty() => ReplyKey::of(&m.value).map(|k| (k, &m.value)),
+                _ => None,
+            };
+            e.response = Payload::Raw(match short {
+                Some((key, v)) => self.replies.json(key, v),
+                None => response_json(replies),
+            });
+            #[cfg(debug_assertions)]
+            if let Payload::Raw(r) = &e.response {
+                debug_assert_eq!(*r, response_json(replies), "ReplyCache");
+            }
         }
         e
     }
@@ -607,79 +768,222 @@ fn agg_items(v: &Value) -> &[Value] {
     }
 }
 
-/// `request`: `{command, key?, args, type}`.
-fn build_request(
-    items: &[Value],
-    declared: u64,
-    kind: &str,
-    truncated: bool,
-) -> (Map<String, Json>, String) {
-    let text = |v: &Value| match v.text() {
-        Some(t) => bytes_json(&t),
-        None => to_json(v),
-    };
-    let command = items
-        .first()
-        .and_then(Value::text)
-        .map(|t| String::from_utf8_lossy(&t).to_ascii_uppercase())
-        .unwrap_or_default();
-    let args: Vec<Json> = items.iter().skip(1).map(text).collect();
-    let mut m = Map::new();
-    m.insert("command".to_owned(), Json::from(command.clone()));
-    if has_key(&command)
-        && let Some(k) = args.first()
-    {
-        m.insert("key".to_owned(), k.clone());
-    }
-    m.insert("args".to_owned(), Json::Array(args));
-    m.insert("type".to_owned(), Json::from(kind));
-    if declared > items.len() as u64 || truncated {
-        m.insert(
-            "argCount".to_owned(),
-            Json::from(declared.saturating_sub(1)),
-        );
-    }
-    (m, command)
+/// A request's JSON, written up to its `key` (members after it depend on what happens to
+/// the request later), and what pairing needs to know of it.
+#[derive(Debug)]
+struct Request {
+    json: JsonBuf,
+    command: Word,
+    hello: Option<bool>,
+    nargs: usize,
 }
 
-/// `response`: `{type, value, error?, attributes?}`; several replies (`SUBSCRIBE a b`) give
-/// `value` as the list of replies and `replies: N`.
-fn response_json(mut replies: Vec<(Message, Nanos)>) -> Map<String, Json> {
-    let mut m = Map::new();
-    let Some((first, _)) = replies.first() else {
-        return m;
-    };
-    m.insert("type".to_owned(), Json::from(type_name(&first.value)));
-    let error = replies.iter().find_map(|(r, _)| match &r.value {
-        Value::Error { text, .. } => Some(bytes_json(text)),
-        _ => None,
-    });
-    let attrs: Vec<Json> = replies
-        .iter()
-        .flat_map(|(r, _)| r.attrs.iter().map(to_json))
-        .collect();
-    if replies.len() == 1 {
-        let (r, _) = replies.remove(0);
-        let value = match &r.value {
-            // A top-level error's value is its text (`error` repeats it for filters).
-            Value::Error { text, .. } => bytes_json(text),
-            v => to_json(v),
-        };
-        m.insert("value".to_owned(), value);
+/// The elements of a command: parsed values, or byte strings read in one go.
+trait Items {
+    fn count(&self) -> usize;
+    /// The text of element `i` when it is string-like.
+    fn text(&self, i: usize) -> Option<Cow<'_, [u8]>>;
+    /// Element `i` as an argument.
+    fn write(&self, b: &mut JsonBuf, i: usize);
+    /// The length of element `i` as an argument (see [`json_len`]).
+    fn len_of(&self, i: usize) -> usize;
+}
+
+impl Items for [Value] {
+    fn count(&self) -> usize {
+        self.len()
+    }
+    fn text(&self, i: usize) -> Option<Cow<'_, [u8]>> {
+        self.get(i).and_then(Value::text)
+    }
+    fn write(&self, b: &mut JsonBuf, i: usize) {
+        if let Some(v) = self.get(i) {
+            write_arg(b, v);
+        }
+    }
+    fn len_of(&self, i: usize) -> usize {
+        self.get(i).map_or(0, arg_len)
+    }
+}
+
+impl Items for [&[u8]] {
+    fn count(&self) -> usize {
+        self.len()
+    }
+    fn text(&self, i: usize) -> Option<Cow<'_, [u8]>> {
+        self.get(i).map(|t| Cow::Borrowed(*t))
+    }
+    fn write(&self, b: &mut JsonBuf, i: usize) {
+        if let Some(t) = self.get(i) {
+            write_bytes(b, t);
+        }
+    }
+    fn len_of(&self, i: usize) -> usize {
+        self.get(i).map_or(0, |t| t.len() + 2)
+    }
+}
+
+/// `request`: `{argCount?, args, command, key?}`, then `truncated?` and `type` from
+/// [`RedisSession::build`] (members in key order, as a `serde_json::Map` prints them).
+fn build_request<I: Items + ?Sized>(
+    items: &I,
+    declared: u64,
+    truncated: bool,
+    inline: bool,
+) -> Request {
+    let n = items.count();
+    let name = items.text(0);
+    let name: &[u8] = name.as_deref().unwrap_or_default();
+    let command = Word::new(name);
+    let with_key = has_key(name, command) && n > 1;
+    let arg_count = declared > n as u64 || truncated;
+    // The exact length when no string needs escaping (then `finish` does not reallocate).
+    let len =
+        1 + if arg_count {
+            12 + int_len(declared.saturating_sub(1) as i64)
+        } else {
+            0
+        } + 9
+            + (1..n).map(|i| items.len_of(i)).sum::<usize>()
+            + n.saturating_sub(2)
+            + 13
+            + name.len()
+            + if with_key { 7 + items.len_of(1) } else { 0 }
+            + if truncated { 17 } else { 0 }
+            + if inline { 17 } else { 16 };
+    let mut b = JsonBuf::with_capacity(len);
+    b.begin_object();
+    if arg_count {
+        b.key("argCount");
+        b.u64(declared.saturating_sub(1));
+    }
+    b.key("args");
+    b.begin_array();
+    for i in 1..n {
+        items.write(&mut b, i);
+    }
+    b.end_array();
+    b.key("command");
+    write_upper(&mut b, name);
+    if with_key {
+        b.key("key");
+        items.write(&mut b, 1);
+    }
+    let hello = if command == HELLO {
+        match items.text(1).as_deref() {
+            Some(b"3") => Some(true),
+            Some(b"2") => Some(false),
+            _ => None,
+        }
     } else {
-        m.insert(
-            "value".to_owned(),
-            Json::Array(replies.iter().map(|(r, _)| to_json(&r.value)).collect()),
-        );
-        m.insert("replies".to_owned(), Json::from(replies.len()));
+        None
+    };
+    Request {
+        json: b,
+        command,
+        hello,
+        nargs: n.saturating_sub(1),
     }
-    if let Some(err) = error {
-        m.insert("error".to_owned(), err);
+}
+
+/// A command name as `request.command` shows it: the text, ASCII letters upper-cased
+/// (invalid UTF-8 replaced, as `String::from_utf8_lossy` does).
+fn write_upper(b: &mut JsonBuf, name: &[u8]) {
+    // Clients send names in upper case, mostly.
+    if !name.iter().any(u8::is_ascii_lowercase)
+        && let Ok(s) = std::str::from_utf8(name)
+    {
+        b.str(s);
+        return;
     }
+    let mut buf = [0u8; 32];
+    if let Some(up) = buf.get_mut(..name.len())
+        && name.is_ascii()
+    {
+        up.copy_from_slice(name);
+        up.make_ascii_uppercase();
+        if let Ok(s) = std::str::from_utf8(up) {
+            b.str(s);
+            return;
+        }
+    }
+    b.str(&String::from_utf8_lossy(name).to_ascii_uppercase());
+}
+
+/// The length of [`response_json`]'s text (exact as [`json_len`] is).
+fn response_len(replies: &[(Message, Nanos)]) -> usize {
+    let [(first, _), ..] = replies else {
+        return 2;
+    };
+    let attrs: Vec<&Value> = replies.iter().flat_map(|(r, _)| &r.attrs).collect();
+    let mut n = 2;
     if !attrs.is_empty() {
-        m.insert("attributes".to_owned(), Json::Array(attrs));
+        n += 15 + attrs.iter().map(|a| json_len(a) + 1).sum::<usize>();
     }
-    m
+    if let Some(text) = replies.iter().find_map(|(r, _)| match &r.value {
+        Value::Error { text, .. } => Some(text),
+        _ => None,
+    }) {
+        n += 11 + text.len();
+    }
+    if replies.len() > 1 {
+        n += 11 + int_len(replies.len() as i64);
+        n += 1 + replies
+            .iter()
+            .map(|(r, _)| json_len(&r.value) + 1)
+            .sum::<usize>();
+    } else if let Value::Error { text, .. } = &first.value {
+        n += text.len() + 2;
+    } else {
+        n += json_len(&first.value);
+    }
+    n + 18 + type_name(&first.value).len()
+}
+
+/// `response`: `{attributes?, error?, type, value}`; several replies (`SUBSCRIBE a b`) give
+/// `value` as the list of replies and `replies: N`.
+fn response_json(replies: &[(Message, Nanos)]) -> RawJson {
+    let mut b = JsonBuf::with_capacity(response_len(replies));
+    b.begin_object();
+    if let [(first, _), ..] = replies {
+        if replies.iter().any(|(r, _)| !r.attrs.is_empty()) {
+            b.key("attributes");
+            b.begin_array();
+            for a in replies.iter().flat_map(|(r, _)| &r.attrs) {
+                write_value(&mut b, a);
+            }
+            b.end_array();
+        }
+        let error = replies.iter().find_map(|(r, _)| match &r.value {
+            Value::Error { text, .. } => Some(text),
+            _ => None,
+        });
+        if let Some(text) = error {
+            b.key("error");
+            write_bytes(&mut b, text);
+        }
+        if replies.len() > 1 {
+            b.key("replies");
+            b.u64(replies.len() as u64);
+        }
+        b.key("type");
+        b.str(type_name(&first.value));
+        b.key("value");
+        match &first.value {
+            // A top-level error's value is its text (`error` repeats it for filters).
+            Value::Error { text, .. } if replies.len() == 1 => write_bytes(&mut b, text),
+            v if replies.len() == 1 => write_value(&mut b, v),
+            _ => {
+                b.begin_array();
+                for (r, _) in replies {
+                    write_value(&mut b, &r.value);
+                }
+                b.end_array();
+            }
+        }
+    }
+    b.end_object();
+    b.finish()
 }
 
 impl Session for RedisSession {
@@ -732,8 +1036,27 @@ impl Session for RedisSession {
         self.report_skipped(Direction::ServerToClient, out);
         while let Some(req) = self.pending.pop_front() {
             out.diagnostic("no response captured");
-            let e = self.build(req);
+            let e = self.build_partial(req);
             out.emit(e);
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    proptest! {
+        #[test]
+        fn command_names_are_upper_cased_as_before(name in proptest::collection::vec(any::<u8>(), 0..40), text in "[a-zA-Z\u{e9}]{0,40}") {
+            for name in [&name[..], text.as_bytes()] {
+                let mut b = JsonBuf::new();
+                write_upper(&mut b, name);
+                let want = String::from_utf8_lossy(name).to_ascii_uppercase();
+                let got = b.finish();
+                prop_assert_eq!(got.as_str(), serde_json::to_string(&want).expect("json"));
+            }
         }
     }
 }

@@ -53,16 +53,16 @@ fn cmd(args: &[&str]) -> Vec<u8> {
     v
 }
 
-fn req(e: &Entry) -> &Json {
+fn req(e: &Entry) -> Json {
     match &e.request {
-        Payload::Json(v) => v,
+        Payload::Raw(_) => e.request.json().expect("json").into_owned(),
         other => panic!("no JSON request: {other:?}"),
     }
 }
 
-fn resp(e: &Entry) -> &Json {
+fn resp(e: &Entry) -> Json {
     match &e.response {
-        Payload::Json(v) => v,
+        Payload::Raw(_) => e.response.json().expect("json").into_owned(),
         other => panic!("no JSON response: {other:?}"),
     }
 }
@@ -91,22 +91,22 @@ fn set_get_and_error() {
     assert_eq!(e[0].protocol.abbr, "REDIS");
     assert_eq!(
         req(&e[0]),
-        &json!({"command": "SET", "key": "user:1", "args": ["user:1", "alice"], "type": "array"})
+        json!({"command": "SET", "key": "user:1", "args": ["user:1", "alice"], "type": "array"})
     );
-    assert_eq!(resp(&e[0]), &json!({"type": "string", "value": "OK"}));
+    assert_eq!(resp(&e[0]), json!({"type": "string", "value": "OK"}));
     assert_eq!(
         e[0].request_size,
         cmd(&["SET", "user:1", "alice"]).len() as u64
     );
     assert_eq!(e[0].response_size, 5);
     assert_eq!(e[0].elapsed_time, 1);
-    assert_eq!(resp(&e[1]), &json!({"type": "bulk", "value": "alice"}));
+    assert_eq!(resp(&e[1]), json!({"type": "bulk", "value": "alice"}));
     assert_eq!(resp(&e[2])["type"], "error");
     assert_eq!(
         resp(&e[2])["error"],
         "WRONGTYPE Operation against a key holding the wrong kind of value"
     );
-    assert_eq!(resp(&e[3]), &json!({"type": "null", "value": null}));
+    assert_eq!(resp(&e[3]), json!({"type": "null", "value": null}));
     let sum = Redis.summarize(&e[0]).expect("redis");
     assert_eq!(
         (sum.method.as_str(), sum.summary.as_str()),
@@ -145,7 +145,7 @@ fn inline_commands() {
     assert_eq!(e.len(), 3);
     assert_eq!(
         req(&e[0]),
-        &json!({"command": "PING", "args": [], "type": "inline"})
+        json!({"command": "PING", "args": [], "type": "inline"})
     );
     assert_eq!(req(&e[1])["args"], json!(["a key", "v 1"]));
     assert_eq!(req(&e[1])["key"], "a key");
@@ -182,16 +182,16 @@ fn resp3_after_hello_3() {
     assert_eq!(e[0].protocol.version, "3");
     assert_eq!(resp(&e[0])["type"], "map");
     assert_eq!(resp(&e[0])["value"], json!({"server": "redis", "proto": 3}));
-    assert_eq!(resp(&e[1]), &json!({"type": "map", "value": {"f": "v"}}));
-    assert_eq!(resp(&e[2]), &json!({"type": "set", "value": ["a", "b"]}));
-    assert_eq!(resp(&e[3]), &json!({"type": "double", "value": 1.5}));
-    assert_eq!(resp(&e[4]), &json!({"type": "boolean", "value": false}));
-    assert_eq!(resp(&e[5]), &json!({"type": "null", "value": null}));
+    assert_eq!(resp(&e[1]), json!({"type": "map", "value": {"f": "v"}}));
+    assert_eq!(resp(&e[2]), json!({"type": "set", "value": ["a", "b"]}));
+    assert_eq!(resp(&e[3]), json!({"type": "double", "value": 1.5}));
+    assert_eq!(resp(&e[4]), json!({"type": "boolean", "value": false}));
+    assert_eq!(resp(&e[5]), json!({"type": "null", "value": null}));
     assert_eq!(resp(&e[6])["error"], "ERR unknown");
-    assert_eq!(resp(&e[7]), &json!({"type": "verbatim", "value": "hello"}));
+    assert_eq!(resp(&e[7]), json!({"type": "verbatim", "value": "hello"}));
     assert_eq!(
         resp(&e[8]),
-        &json!({"type": "bignumber", "value": "12345678901234567890123"})
+        json!({"type": "bignumber", "value": "12345678901234567890123"})
     );
     assert!(e.iter().all(|e| e.protocol.version == "3"));
 }
@@ -279,7 +279,7 @@ fn multi_exec() {
     assert_eq!(resp(&e[1])["value"], "QUEUED");
     assert_eq!(
         resp(&e[3]),
-        &json!({"type": "array", "value": [1, {"error": "ERR boom"}]})
+        json!({"type": "array", "value": [1, {"error": "ERR boom"}]})
     );
 }
 
@@ -303,7 +303,8 @@ fn big_bulk_is_capped_with_exact_sizes() {
     assert!(e[0].truncated && e[1].truncated);
     assert_eq!(e[0].request_size, cmd(&["SET", "big", &big]).len() as u64);
     assert_eq!(e[1].response_size, 10_000 + 10);
-    let v = resp(&e[1])["value"].as_str().expect("string");
+    let r1 = resp(&e[1]);
+    let v = r1["value"].as_str().expect("string");
     assert!(v.len() <= 1000);
     assert_eq!(req(&e[0])["key"], "big");
 }
@@ -381,7 +382,7 @@ fn attributes_are_reported() {
     ]);
     assert_eq!(
         resp(&r.entries[0]),
-        &json!({"type": "bulk", "value": "x", "attributes": [{"popularity": 0.5}]})
+        json!({"type": "bulk", "value": "x", "attributes": [{"popularity": 0.5}]})
     );
 }
 
@@ -423,5 +424,62 @@ fn fuzz_events_never_panic() {
         }
         let events = testing::fuzz_events(&data);
         let _ = testing::run(&Redis, testing::fuzz_context(6379), &events);
+    }
+}
+
+proptest::proptest! {
+    #![proptest_config(proptest::prelude::ProptestConfig::with_cases(128))]
+
+    /// RESP2/RESP3 conversations (maps with repeated keys, attributes, pushes, pub/sub,
+    /// HELLO 3, inline commands) with bytes flipped, cut and repeated: never panic, always
+    /// valid JSON (debug builds also check that members are written in key order).
+    #[test]
+    fn mutated_conversations_never_panic(
+        flips in proptest::collection::vec((proptest::prelude::any::<proptest::sample::Index>(), proptest::prelude::any::<u8>()), 0..6),
+        cut in proptest::prelude::any::<proptest::sample::Index>(),
+        dup in proptest::option::of((proptest::prelude::any::<proptest::sample::Index>(), 1usize..40)),
+    ) {
+        let mut client = Vec::new();
+        let mut server = Vec::new();
+        client.extend(cmd(&["HELLO", "3"]));
+        server.extend_from_slice(b"%3\r\n+server\r\n+redis\r\n+proto\r\n:3\r\n+server\r\n$6\r\nvalkey\r\n");
+        client.extend(cmd(&["SET", "k\"1", "v\\1"]));
+        server.extend_from_slice(b"|1\r\n+ttl\r\n:10\r\n+OK\r\n");
+        client.extend_from_slice(b"get \"k\\x221\"\r\n");
+        server.extend_from_slice(b"=8\r\ntxt:v\\1\r\n");
+        client.extend(cmd(&["HGETALL", "h"]));
+        server.extend_from_slice(b"%2\r\n:1\r\n#t\r\n,1.5\r\n_\r\n");
+        client.extend(cmd(&["SUBSCRIBE", "a", "b"]));
+        server.extend_from_slice(b">3\r\n+subscribe\r\n+a\r\n:1\r\n>3\r\n+subscribe\r\n+b\r\n:2\r\n");
+        server.extend_from_slice(b">4\r\n+pmessage\r\n+a*\r\n+ab\r\n$2\r\n\xff\xfe\r\n");
+        server.extend_from_slice(b">2\r\n+invalidate\r\n*1\r\n+k\r\n");
+        client.extend(cmd(&["ZADD", "z", "1", "m", "2", "n", "3", "o", "4"]));
+        server.extend_from_slice(b"(12345678901234567890\r\n");
+        client.extend(cmd(&["EVAL", "return 1", "0"]));
+        server.extend_from_slice(b"!9\r\nERR boom\r\n");
+        client.extend(cmd(&["MGET", "a", "b"]));
+        server.extend_from_slice(b"*2\r\n-ERR x\r\n$-1\r\n");
+        let all = client.len();
+        let mut bytes = [client, server].concat();
+        for (at, v) in &flips {
+            let i = at.index(bytes.len());
+            bytes[i] ^= v;
+        }
+        if let Some((at, n)) = dup {
+            let i = at.index(bytes.len());
+            let piece = bytes[i..(i + n).min(bytes.len())].to_vec();
+            bytes.splice(i..i, piece);
+        }
+        let (client, server) = bytes.split_at(all.min(bytes.len()));
+        let client = &client[..cut.index(client.len() + 1)];
+        let ev = vec![c(0, client), s(1, server), close(2)];
+        for e in testing::run(&Redis, ctx(), &ev) {
+            for p in [&e.request, &e.response] {
+                if let Payload::Raw(r) = p {
+                    proptest::prop_assert!(serde_json::from_str::<Json>(r.as_str()).is_ok());
+                }
+            }
+            let _ = Redis.summarize(&e);
+        }
     }
 }
