@@ -199,6 +199,24 @@ pub struct Entry {
     pub flow: u64,
 }
 
+impl Entry {
+    /// Request time in nanoseconds reconstructed from `startTime` is lossy; callers that need
+    /// nanoseconds keep them. This helper turns a pair of capture times into Mizu's fields.
+    pub fn set_times(&mut self, request_ns: u64, response_ns: Option<u64>) {
+        self.timestamp = (request_ns / 1_000_000) as i64;
+        self.start_time = crate::rfc3339_nanos(request_ns);
+        let (ms, us) = match response_ns {
+            Some(r) if r > request_ns => {
+                let d = r - request_ns;
+                ((d / 1_000_000) as i64, (d / 1_000) as i64)
+            }
+            _ => (0, 0),
+        };
+        self.elapsed_time = ms;
+        self.elapsed_micros = us;
+    }
+}
+
 #[cfg(test)]
 mod endpoint_tests {
     use super::*;
@@ -216,23 +234,5 @@ mod endpoint_tests {
                 prop_assert_eq!(e.port, port.to_string());
             }
         }
-    }
-}
-
-impl Entry {
-    /// Request time in nanoseconds reconstructed from `startTime` is lossy; callers that need
-    /// nanoseconds keep them. This helper turns a pair of capture times into Mizu's fields.
-    pub fn set_times(&mut self, request_ns: u64, response_ns: Option<u64>) {
-        self.timestamp = (request_ns / 1_000_000) as i64;
-        self.start_time = crate::rfc3339_nanos(request_ns);
-        let (ms, us) = match response_ns {
-            Some(r) if r > request_ns => {
-                let d = r - request_ns;
-                ((d / 1_000_000) as i64, (d / 1_000) as i64)
-            }
-            _ => (0, 0),
-        };
-        self.elapsed_time = ms;
-        self.elapsed_micros = us;
     }
 }
