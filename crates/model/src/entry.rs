@@ -203,8 +203,12 @@ impl Entry {
     /// Request time in nanoseconds reconstructed from `startTime` is lossy; callers that need
     /// nanoseconds keep them. This helper turns a pair of capture times into Mizu's fields.
     pub fn set_times(&mut self, request_ns: u64, response_ns: Option<u64>) {
+        self.set_times_with(crate::rfc3339_nanos(request_ns), request_ns, response_ns);
+    }
+
+    fn set_times_with(&mut self, start_time: String, request_ns: u64, response_ns: Option<u64>) {
         self.timestamp = (request_ns / 1_000_000) as i64;
-        self.start_time = crate::rfc3339_nanos(request_ns);
+        self.start_time = start_time;
         let (ms, us) = match response_ns {
             Some(r) if r > request_ns => {
                 let d = r - request_ns;
@@ -217,12 +221,52 @@ impl Entry {
     }
 }
 
+/// [`Entry::set_times`] with `startTime` formatted once per request time: pipelined or
+/// batched messages share the capture time of their packet, and the text is most of the
+/// cost. One per session.
+#[derive(Clone, Debug, Default)]
+pub struct StartTimes {
+    last: Option<(u64, String)>,
+}
+
+impl StartTimes {
+    pub fn set(&mut self, e: &mut Entry, request_ns: u64, response_ns: Option<u64>) {
+        let start = match &self.last {
+            Some((t, s)) if *t == request_ns => s.clone(),
+            _ => {
+                let s = crate::rfc3339_nanos(request_ns);
+                self.last = Some((request_ns, s.clone()));
+                s
+            }
+        };
+        e.set_times_with(start, request_ns, response_ns);
+    }
+}
+
 #[cfg(test)]
 mod endpoint_tests {
     use super::*;
     use proptest::prelude::*;
 
     proptest! {
+        #[test]
+        fn start_times_cache_equals_set_times(times in proptest::collection::vec((0u64..3, any::<Option<u16>>()), 1..20)) {
+            let mut cache = StartTimes::default();
+            let blank = crate::Entry::deserialize(serde_json::json!({
+                "protocol": {"name": "redis", "version": "2", "abbr": "REDIS"}, "capture": "pcap",
+                "src": {"ip": "", "port": ""}, "dst": {"ip": "", "port": ""}, "timestamp": 0,
+                "startTime": "", "elapsedTime": 0, "request": null, "requestSize": 0, "responseSize": 0
+            })).map_err(|e| TestCaseError::fail(e.to_string()))?;
+            for (t, resp) in times {
+                let request = 1_795_423_524_537_994_000 + t * 1_000_123;
+                let response = resp.map(|d| request + u64::from(d) * 997 - 5_000);
+                let (mut a, mut b) = (blank.clone(), blank.clone());
+                cache.set(&mut a, request, response);
+                b.set_times(request, response);
+                prop_assert_eq!(a, b);
+            }
+        }
+
         #[test]
         fn from_socket_formats_like_display(a in any::<[u8; 4]>(), b in any::<[u8; 16]>(), port in any::<u16>()) {
             for addr in [

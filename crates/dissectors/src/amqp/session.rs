@@ -254,48 +254,11 @@ pub struct AmqpSession {
     ctx: SessionContext,
     /// A blank entry for this connection.
     template: Entry,
-    times: Times,
+    times: mizu_model::StartTimes,
     sides: [Side; 2],
     pending: VecDeque<Pending>,
     /// Bytes were lost or the connection was joined mid-stream (orphan answers expected).
     lossy: bool,
-}
-
-/// [`Entry::set_times`], with `startTime` formatted once per request time: messages sent
-/// together share the capture time of their packet, and the text is most of the cost.
-#[derive(Debug, Default)]
-struct Times {
-    last: Option<(Nanos, String)>,
-}
-
-impl Times {
-    fn set(&mut self, e: &mut Entry, request: Nanos, response: Option<Nanos>) {
-        let start = match &self.last {
-            Some((t, s)) if *t == request => s.clone(),
-            _ => {
-                let s = mizu_model::rfc3339_nanos(request);
-                self.last = Some((request, s.clone()));
-                s
-            }
-        };
-        e.timestamp = (request / 1_000_000) as i64;
-        e.start_time = start;
-        let (ms, us) = match response {
-            Some(r) if r > request => {
-                let d = r - request;
-                ((d / 1_000_000) as i64, (d / 1_000) as i64)
-            }
-            _ => (0, 0),
-        };
-        e.elapsed_time = ms;
-        e.elapsed_micros = us;
-        #[cfg(debug_assertions)]
-        {
-            let mut want = e.clone();
-            want.set_times(request, response);
-            debug_assert_eq!(*e, want, "Times::set must do what Entry::set_times does");
-        }
-    }
 }
 
 fn is_client(dir: Direction) -> bool {
@@ -306,7 +269,7 @@ impl AmqpSession {
     pub fn new(ctx: SessionContext) -> AmqpSession {
         AmqpSession {
             template: ctx.new_entry(INFO.protocol()),
-            times: Times::default(),
+            times: mizu_model::StartTimes::default(),
             ctx,
             sides: [Side::new(), Side::new()],
             pending: VecDeque::new(),

@@ -118,7 +118,7 @@ pub(crate) struct RedisSession {
     subscribed: bool,
     /// Blank entries for RESP2 and RESP3.
     templates: [Entry; 2],
-    times: Times,
+    times: mizu_model::StartTimes,
     replies: ReplyCache,
 }
 
@@ -184,43 +184,6 @@ impl ReplyCache {
     }
 }
 
-/// [`Entry::set_times`], with `startTime` formatted once per request time: pipelined
-/// requests share the capture time of their packet, and the text is most of the cost.
-#[derive(Debug, Default)]
-struct Times {
-    last: Option<(Nanos, String)>,
-}
-
-impl Times {
-    fn set(&mut self, e: &mut Entry, request: Nanos, response: Option<Nanos>) {
-        let start = match &self.last {
-            Some((t, s)) if *t == request => s.clone(),
-            _ => {
-                let s = mizu_model::rfc3339_nanos(request);
-                self.last = Some((request, s.clone()));
-                s
-            }
-        };
-        e.timestamp = (request / 1_000_000) as i64;
-        e.start_time = start;
-        let (ms, us) = match response {
-            Some(r) if r > request => {
-                let d = r - request;
-                ((d / 1_000_000) as i64, (d / 1_000) as i64)
-            }
-            _ => (0, 0),
-        };
-        e.elapsed_time = ms;
-        e.elapsed_micros = us;
-        #[cfg(debug_assertions)]
-        {
-            let mut want = e.clone();
-            want.set_times(request, response);
-            debug_assert_eq!(*e, want, "Times::set must do what Entry::set_times does");
-        }
-    }
-}
-
 fn side_name(dir: Direction) -> &'static str {
     match dir {
         Direction::ClientToServer => "client",
@@ -274,7 +237,7 @@ impl RedisSession {
             pending: VecDeque::new(),
             resp3: false,
             subscribed: false,
-            times: Times::default(),
+            times: mizu_model::StartTimes::default(),
             replies: ReplyCache::default(),
             templates: ["2", "3"].map(|v| {
                 let mut p = INFO.protocol();
