@@ -166,13 +166,13 @@ impl JsonBuf {
 
     pub fn u64(&mut self, v: u64) {
         self.sep();
-        let _ = CompactFormatter.write_u64(&mut self.out, v);
+        crate::json::push_u64(&mut self.out, v);
         self.comma = true;
     }
 
     pub fn i64(&mut self, v: i64) {
         self.sep();
-        let _ = CompactFormatter.write_i64(&mut self.out, v);
+        crate::json::push_i64(&mut self.out, v);
         self.comma = true;
     }
 
