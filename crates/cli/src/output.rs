@@ -58,7 +58,7 @@ impl<W: Write> Writer<W> {
             Format::None => {}
             Format::Jsonl => {
                 // Entries accumulate in `buf` and go out in 64 KiB writes.
-                mizu_model::json::write_json(&mut self.buf, e).map_err(io::Error::other)?;
+                e.write_json(&mut self.buf).map_err(io::Error::other)?;
                 self.buf.push(b'\n');
                 if self.buf.len() >= 1 << 16 {
                     self.out.write_all(&self.buf)?;

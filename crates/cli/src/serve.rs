@@ -295,7 +295,7 @@ pub struct ReadFilter {
 impl ReadFilter {
     pub fn keep(&mut self, e: &Entry) -> bool {
         self.buf.clear();
-        if mizu_model::json::write_json(&mut self.buf, e).is_err() {
+        if e.write_json(&mut self.buf).is_err() {
             return false;
         }
         self.filter.matches_json(&self.buf, self.now)

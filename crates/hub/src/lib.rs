@@ -274,7 +274,7 @@ impl Hub {
             serde_json::to_vec(&v).unwrap_or_default()
         } else {
             let mut out = Vec::with_capacity(1024);
-            if mizu_model::json::write_json(&mut out, &entry).is_err() {
+            if entry.write_json(&mut out).is_err() {
                 metrics::inc(&m.dropped_invalid);
                 return Prepared::Filtered;
             }

@@ -20,14 +20,18 @@ pub struct Protocol {
 /// without an allocation per entry, owned when read back from JSON or computed.
 pub type Text = std::borrow::Cow<'static, str>;
 
+/// A short string kept inline (up to 24 bytes: any IPv4 address, port, or store id)
+/// instead of on the heap: an entry's endpoints cost no allocation.
+pub type Short = compact_str::CompactString;
+
 /// One side of the connection. `port` is a string, as in Mizu, so `dst.port == "80"` filters keep working.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Endpoint {
-    pub ip: String,
-    pub port: String,
+    pub ip: Short,
+    pub port: Short,
     /// Resolved name (`service.namespace` in a cluster), or empty.
     #[serde(default)]
-    pub name: String,
+    pub name: Short,
 }
 
 impl Endpoint {
@@ -36,7 +40,7 @@ impl Endpoint {
             // Formatted by hand: `Display` goes through `fmt` machinery, and every
             // entry needs two of these.
             std::net::IpAddr::V4(v4) => {
-                let mut s = String::with_capacity(15);
+                let mut s = Short::default();
                 for (i, o) in v4.octets().into_iter().enumerate() {
                     if i > 0 {
                         s.push('.');
@@ -45,19 +49,19 @@ impl Endpoint {
                 }
                 s
             }
-            v6 => v6.to_string(),
+            v6 => Short::from(v6.to_string()),
         };
-        let mut port = String::with_capacity(5);
+        let mut port = Short::default();
         push_decimal(&mut port, u32::from(addr.port()));
         Endpoint {
             ip,
             port,
-            name: String::new(),
+            name: Short::default(),
         }
     }
 }
 
-fn push_decimal(s: &mut String, v: u32) {
+fn push_decimal(s: &mut Short, v: u32) {
     let mut digits = [0u8; 10];
     let mut n = v;
     let mut i = digits.len();
@@ -218,6 +222,106 @@ impl Entry {
         };
         self.elapsed_time = ms;
         self.elapsed_micros = us;
+    }
+}
+
+impl Entry {
+    /// Appends the entry as compact JSON, byte-identical to `serde_json::to_vec(self)`
+    /// (tests compare both on every fixture and on random entries). Field names and their
+    /// punctuation go out as one constant slice each instead of through `Serialize`:
+    /// `mizu read --format jsonl` spends most of its printing time here.
+    pub fn write_json(&self, out: &mut Vec<u8>) -> Result<(), crate::json::Error> {
+        use crate::json::write_str_into as s;
+        out.reserve(512);
+        out.push(b'{');
+        if !self.id.is_empty() {
+            out.extend_from_slice(b"\"id\":");
+            s(out, &self.id);
+            out.push(b',');
+        }
+        out.extend_from_slice(b"\"protocol\":{\"name\":");
+        s(out, &self.protocol.name);
+        out.extend_from_slice(b",\"version\":");
+        s(out, &self.protocol.version);
+        out.extend_from_slice(b",\"abbr\":");
+        s(out, &self.protocol.abbr);
+        out.extend_from_slice(b"},\"capture\":");
+        s(out, &self.capture);
+        out.extend_from_slice(b",\"src\":");
+        self.src.write_json(out);
+        out.extend_from_slice(b",\"dst\":");
+        self.dst.write_json(out);
+        out.extend_from_slice(b",\"namespace\":");
+        s(out, &self.namespace);
+        out.extend_from_slice(if self.outgoing {
+            b",\"outgoing\":true,\"timestamp\":"
+        } else {
+            b",\"outgoing\":false,\"timestamp\":"
+        });
+        crate::json::push_i64(out, self.timestamp);
+        out.extend_from_slice(b",\"startTime\":");
+        s(out, &self.start_time);
+        out.extend_from_slice(b",\"elapsedTime\":");
+        crate::json::push_i64(out, self.elapsed_time);
+        out.extend_from_slice(b",\"elapsedMicros\":");
+        crate::json::push_i64(out, self.elapsed_micros);
+        out.extend_from_slice(b",\"request\":");
+        self.request.write_json(out)?;
+        if !self.response.is_none() {
+            out.extend_from_slice(b",\"response\":");
+            self.response.write_json(out)?;
+        }
+        out.extend_from_slice(b",\"requestSize\":");
+        crate::json::push_u64(out, self.request_size);
+        out.extend_from_slice(b",\"responseSize\":");
+        crate::json::push_u64(out, self.response_size);
+        out.extend_from_slice(match (self.truncated, self.gap) {
+            (false, false) => b",\"truncated\":false,\"gap\":false",
+            (false, true) => b",\"truncated\":false,\"gap\":true",
+            (true, false) => b",\"truncated\":true,\"gap\":false",
+            (true, true) => b",\"truncated\":true,\"gap\":true",
+        });
+        if !self.diagnostics.is_empty() {
+            out.extend_from_slice(b",\"diagnostics\":[");
+            for (i, d) in self.diagnostics.iter().enumerate() {
+                if i > 0 {
+                    out.push(b',');
+                }
+                s(out, d);
+            }
+            out.push(b']');
+        }
+        out.extend_from_slice(b",\"flow\":");
+        crate::json::push_u64(out, self.flow);
+        out.push(b'}');
+        Ok(())
+    }
+}
+
+impl Endpoint {
+    fn write_json(&self, out: &mut Vec<u8>) {
+        use crate::json::write_str_into as s;
+        out.extend_from_slice(b"{\"ip\":");
+        s(out, &self.ip);
+        out.extend_from_slice(b",\"port\":");
+        s(out, &self.port);
+        out.extend_from_slice(b",\"name\":");
+        s(out, &self.name);
+        out.push(b'}');
+    }
+}
+
+impl Payload {
+    /// As `Serialize` would write it (see [`Entry::write_json`]).
+    fn write_json(&self, out: &mut Vec<u8>) -> Result<(), crate::json::Error> {
+        match self {
+            Payload::None => out.extend_from_slice(b"null"),
+            Payload::Raw(r) => out.extend_from_slice(r.as_str().as_bytes()),
+            Payload::HttpRequest(r) => crate::json::write_json(out, r)?,
+            Payload::HttpResponse(r) => crate::json::write_json(out, r)?,
+            Payload::Json(v) => crate::json::write_json(out, v)?,
+        }
+        Ok(())
     }
 }
 
