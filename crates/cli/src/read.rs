@@ -164,7 +164,17 @@ pub fn run(args: ReadArgs) -> ExitCode {
         };
         loop {
             match source.next_packet() {
-                Ok(Some(pkt)) => engine.push(&pkt, &mut sink),
+                Ok(Some(pkt)) => {
+                    // Threaded: entries land straight in the batch (no per-entry call).
+                    let mut o = out.borrow_mut();
+                    if let Some(batch) = o.batch() {
+                        engine.push_into(&pkt, batch);
+                        o.batch_grew();
+                    } else {
+                        drop(o);
+                        engine.push(&pkt, &mut sink);
+                    }
+                }
                 Ok(None) => break,
                 Err(e) => {
                     eprintln!("mizu: {e}");
@@ -225,6 +235,8 @@ enum Output {
         tx: Option<std::sync::mpsc::SyncSender<Vec<mizu_model::Entry>>>,
         batch: Vec<mizu_model::Entry>,
         batch_bytes: u64,
+        /// Entries of `batch` already added to `batch_bytes`.
+        counted: usize,
         failed: std::sync::Arc<std::sync::atomic::AtomicBool>,
         thread: Option<std::thread::JoinHandle<(Option<std::io::Error>, u64)>>,
     },
@@ -266,8 +278,9 @@ impl Output {
         match spawned {
             Ok(handle) => Output::Threaded {
                 tx: Some(tx),
-                batch: Vec::with_capacity(BATCH_ENTRIES),
+                batch: Vec::with_capacity(BATCH_ENTRIES + 64),
                 batch_bytes: 0,
+                counted: 0,
                 failed,
                 thread: Some(handle),
             },
@@ -299,25 +312,49 @@ impl Output {
                     *error = Some(err);
                 }
             }
-            Output::Threaded {
-                tx,
-                batch,
-                batch_bytes,
-                ..
-            } => {
-                *batch_bytes += 512 + e.request_size + e.response_size;
+            Output::Threaded { batch, .. } => {
                 batch.push(e);
-                if batch.len() >= BATCH_ENTRIES || *batch_bytes >= BATCH_BYTES {
-                    let full = std::mem::replace(batch, Vec::with_capacity(BATCH_ENTRIES));
-                    *batch_bytes = 0;
-                    // A send fails only when the printer has stopped on an error,
-                    // which `failed` reports.
-                    if let Some(t) = tx
-                        && t.send(full).is_err()
-                    {
-                        *tx = None;
-                    }
-                }
+                self.batch_grew();
+            }
+        }
+    }
+
+    /// The batch being filled, when printing is threaded (and has not failed).
+    fn batch(&mut self) -> Option<&mut Vec<mizu_model::Entry>> {
+        match self {
+            Output::Threaded {
+                tx: Some(_), batch, ..
+            } => Some(batch),
+            _ => None,
+        }
+    }
+
+    /// Entries were appended to the batch: count them, and send it once full.
+    fn batch_grew(&mut self) {
+        let Output::Threaded {
+            tx,
+            batch,
+            batch_bytes,
+            counted,
+            ..
+        } = self
+        else {
+            return;
+        };
+        for e in &batch[*counted..] {
+            *batch_bytes += 512 + e.request_size + e.response_size;
+        }
+        *counted = batch.len();
+        if batch.len() >= BATCH_ENTRIES || *batch_bytes >= BATCH_BYTES {
+            let full = std::mem::replace(batch, Vec::with_capacity(BATCH_ENTRIES + 64));
+            *batch_bytes = 0;
+            *counted = 0;
+            // A send fails only when the printer has stopped on an error, which
+            // `failed` reports.
+            if let Some(t) = tx
+                && t.send(full).is_err()
+            {
+                *tx = None;
             }
         }
     }

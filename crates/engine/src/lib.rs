@@ -123,6 +123,12 @@ impl Engine {
 
     /// Processes one captured packet; finished entries are passed to `sink` in completion order.
     pub fn push(&mut self, pkt: &RawPacket<'_>, sink: &mut dyn FnMut(Entry)) {
+        self.step(pkt);
+        self.handler.drain(sink);
+    }
+
+    /// One packet through every stage; finished entries land in `handler.ready`.
+    fn step(&mut self, pkt: &RawPacket<'_>) {
         match self.decoder.decode(pkt) {
             Decoded::Tcp(seg) => self.reassembler.segment(&seg, &mut self.handler),
             Decoded::Udp(_) | Decoded::Other | Decoded::Pending | Decoded::Malformed(_) => {}
@@ -134,7 +140,17 @@ impl Engine {
             }
             self.last_tick = pkt.ts;
         }
-        self.handler.drain(sink);
+    }
+
+    /// [`Engine::push`] appending finished entries to `out` instead: one bulk move per
+    /// session output rather than one call per entry (entries are large; a batch is a
+    /// cheap place for them to land).
+    pub fn push_into(&mut self, pkt: &RawPacket<'_>, out: &mut Vec<Entry>) {
+        // `ready` is empty between calls: lend it the caller's vector meanwhile.
+        out.append(&mut self.handler.ready);
+        std::mem::swap(&mut self.handler.ready, out);
+        self.step(pkt);
+        std::mem::swap(&mut self.handler.ready, out);
     }
 
     /// End of input: flushes every connection (pending requests become entries).
