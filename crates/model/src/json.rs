@@ -72,18 +72,64 @@ fn needs_escape(s: &[u8]) -> bool {
     blocks.iter().any(|c| escape_bits(c) != 0) || tail.iter().any(|&b| ESCAPED[b as usize])
 }
 
+/// [`escape_bits`] for eight bytes.
+#[inline]
+fn escape_bits8(x: u64) -> u64 {
+    const L: u64 = u64::from_le_bytes([0x01; 8]);
+    const LOW7: u64 = L * 0x7f;
+    const HIGH: u64 = L * 0x80;
+    let control = !(((x & LOW7) + L * 0x60) | x) & HIGH;
+    let zero = |y: u64| !(((y & LOW7) + LOW7) | y) & HIGH;
+    control | zero(x ^ (L * u64::from(b'"'))) | zero(x ^ (L * u64::from(b'\\')))
+}
+
 /// Appends `s` as a JSON string, escaped exactly as `serde_json` does.
 #[inline]
 pub(crate) fn write_str_into(out: &mut Vec<u8>, s: &str) {
     let b = s.as_bytes();
     out.reserve(b.len() + 2);
     out.push(b'"');
-    if needs_escape(b) {
-        write_escaped(out, b);
-    } else {
-        out.extend_from_slice(b);
+    if !short_clean(out, b) {
+        if needs_escape(b) {
+            write_escaped(out, b);
+        } else {
+            out.extend_from_slice(b);
+        }
     }
     out.push(b'"');
+}
+
+/// Strings of 4 to 16 bytes (keys, ports, command names): checked and copied as two
+/// overlapping fixed-size words, the way `memcpy` handles small sizes, but inline (a call
+/// per short string was most of the cost). False when `b` is another size or needs
+/// escaping: nothing was written then.
+#[inline]
+fn short_clean(out: &mut Vec<u8>, b: &[u8]) -> bool {
+    let n = b.len();
+    let at = out.len();
+    if n > 16 {
+        return false;
+    }
+    if let (Some(head), Some(tail)) = (b.first_chunk::<8>(), b.last_chunk::<8>()) {
+        if escape_bits8(u64::from_le_bytes(*head)) | escape_bits8(u64::from_le_bytes(*tail)) != 0 {
+            return false;
+        }
+        out.extend_from_slice(head);
+        out.truncate(at + n - 8);
+        out.extend_from_slice(tail);
+        return true;
+    }
+    if let (Some(head), Some(tail)) = (b.first_chunk::<4>(), b.last_chunk::<4>()) {
+        let w = u64::from(u32::from_le_bytes(*head)) | u64::from(u32::from_le_bytes(*tail)) << 32;
+        if escape_bits8(w) != 0 {
+            return false;
+        }
+        out.extend_from_slice(head);
+        out.truncate(at + n - 4);
+        out.extend_from_slice(tail);
+        return true;
+    }
+    false
 }
 
 fn write_str(out: &mut Vec<u8>, s: &str) -> Result<(), Error> {

@@ -107,6 +107,7 @@ impl JsonBuf {
         }
     }
 
+    #[inline]
     pub fn begin_object(&mut self) {
         self.sep();
         self.out.push(b'{');
@@ -115,6 +116,7 @@ impl JsonBuf {
         self.keys.push(None);
     }
 
+    #[inline]
     pub fn end_object(&mut self) {
         self.out.push(b'}');
         self.comma = true;
@@ -122,12 +124,14 @@ impl JsonBuf {
         self.keys.pop();
     }
 
+    #[inline]
     pub fn begin_array(&mut self) {
         self.sep();
         self.out.push(b'[');
         self.comma = false;
     }
 
+    #[inline]
     pub fn end_array(&mut self) {
         self.out.push(b']');
         self.comma = true;
@@ -135,6 +139,7 @@ impl JsonBuf {
 
     /// An object member's key (escaped as needed). Keys of one object must come in
     /// sorted order (see the module docs).
+    #[inline]
     pub fn key(&mut self, k: &str) {
         #[cfg(debug_assertions)]
         if let Some(last) = self.keys.last_mut() {
@@ -150,6 +155,7 @@ impl JsonBuf {
         self.comma = false;
     }
 
+    #[inline]
     pub fn str(&mut self, s: &str) {
         self.sep();
         write_str(&mut self.out, s);
@@ -164,12 +170,14 @@ impl JsonBuf {
         }
     }
 
+    #[inline]
     pub fn u64(&mut self, v: u64) {
         self.sep();
         crate::json::push_u64(&mut self.out, v);
         self.comma = true;
     }
 
+    #[inline]
     pub fn i64(&mut self, v: i64) {
         self.sep();
         crate::json::push_i64(&mut self.out, v);
@@ -187,6 +195,7 @@ impl JsonBuf {
         self.comma = true;
     }
 
+    #[inline]
     pub fn bool(&mut self, v: bool) {
         self.sep();
         self.out
@@ -194,6 +203,7 @@ impl JsonBuf {
         self.comma = true;
     }
 
+    #[inline]
     pub fn null(&mut self) {
         self.sep();
         self.out.extend_from_slice(b"null");
@@ -251,6 +261,7 @@ impl JsonBuf {
     }
 }
 
+#[inline]
 fn write_str(out: &mut Vec<u8>, s: &str) {
     crate::json::write_str_into(out, s);
 }
