@@ -218,8 +218,10 @@ pub fn run(args: ReadArgs) -> ExitCode {
 }
 
 /// Entries handed to the printing thread at a time, and the estimated bytes that also
-/// close a batch (so a run of big-body entries cannot pile up in memory).
-const BATCH_ENTRIES: usize = 256;
+/// close a batch (so a run of big-body entries cannot pile up in memory). Usually the
+/// byte estimate closes it first (about 1800 small entries): big batches mean few
+/// wake-ups, and the printing thread frees entries in long runs.
+const BATCH_ENTRIES: usize = 4096;
 const BATCH_BYTES: u64 = 1 << 20;
 /// Batches queued between the threads before decoding waits for printing.
 const BATCHES_QUEUED: usize = 2;
@@ -233,6 +235,9 @@ enum Output {
     },
     Threaded {
         tx: Option<std::sync::mpsc::SyncSender<Vec<mizu_model::Entry>>>,
+        /// Emptied batches coming back, so their (megabyte-sized) buffers are reused
+        /// instead of allocated and page-faulted in for every batch.
+        empties: std::sync::mpsc::Receiver<Vec<mizu_model::Entry>>,
         batch: Vec<mizu_model::Entry>,
         batch_bytes: u64,
         /// Entries of `batch` already added to `batch_bytes`.
@@ -247,6 +252,8 @@ impl Output {
         let (tx, rx) = std::sync::mpsc::sync_channel::<Vec<mizu_model::Entry>>(BATCHES_QUEUED);
         let failed = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
         let flag = failed.clone();
+        let (back, empties) =
+            std::sync::mpsc::sync_channel::<Vec<mizu_model::Entry>>(BATCHES_QUEUED + 1);
         let spawned = std::thread::Builder::new()
             .name("mizu-print".into())
             .spawn(move || {
@@ -256,7 +263,7 @@ impl Output {
                     std::io::BufWriter::with_capacity(1 << 16, stdout.lock()),
                 );
                 let mut error = None;
-                'batches: for batch in rx {
+                'batches: for mut batch in rx {
                     for e in &batch {
                         if filter.as_mut().is_some_and(|f| !f.keep(e)) {
                             continue;
@@ -267,6 +274,9 @@ impl Output {
                             break 'batches;
                         }
                     }
+                    batch.clear();
+                    // Full or gone: the decoder allocates a new one instead.
+                    let _ = back.try_send(batch);
                 }
                 if error.is_none()
                     && let Err(err) = writer.finish()
@@ -278,6 +288,7 @@ impl Output {
         match spawned {
             Ok(handle) => Output::Threaded {
                 tx: Some(tx),
+                empties,
                 batch: Vec::with_capacity(BATCH_ENTRIES + 64),
                 batch_bytes: 0,
                 counted: 0,
@@ -333,6 +344,7 @@ impl Output {
     fn batch_grew(&mut self) {
         let Output::Threaded {
             tx,
+            empties,
             batch,
             batch_bytes,
             counted,
@@ -346,7 +358,10 @@ impl Output {
         }
         *counted = batch.len();
         if batch.len() >= BATCH_ENTRIES || *batch_bytes >= BATCH_BYTES {
-            let full = std::mem::replace(batch, Vec::with_capacity(BATCH_ENTRIES + 64));
+            let next = empties
+                .try_recv()
+                .unwrap_or_else(|_| Vec::with_capacity(BATCH_ENTRIES + 64));
+            let full = std::mem::replace(batch, next);
             *batch_bytes = 0;
             *counted = 0;
             // A send fails only when the printer has stopped on an error, which
