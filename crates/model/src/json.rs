@@ -67,7 +67,7 @@ fn escape_bits(c: &[u8; 16]) -> u128 {
     control | zero(x ^ (L * u128::from(b'"'))) | zero(x ^ (L * u128::from(b'\\')))
 }
 
-fn needs_escape(s: &[u8]) -> bool {
+pub(crate) fn needs_escape(s: &[u8]) -> bool {
     let (blocks, tail) = s.as_chunks::<16>();
     blocks.iter().any(|c| escape_bits(c) != 0) || tail.iter().any(|&b| ESCAPED[b as usize])
 }

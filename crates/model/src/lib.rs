@@ -13,7 +13,7 @@ pub use entry::{Endpoint, Entry, Payload, Protocol, Short, StartTimes, Text};
 pub use http::{
     Content, FormParam, Grpc, GrpcMessage, Header, HttpRequest, HttpResponse, PostData,
 };
-pub use raw::{JsonBuf, RawJson};
+pub use raw::{JsonBuf, Key, RawJson};
 
 /// Which way bytes travel on a connection, relative to the side that opened it.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]

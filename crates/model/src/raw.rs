@@ -155,6 +155,31 @@ impl JsonBuf {
         self.comma = false;
     }
 
+    /// A constant key made by [`crate::jkey!`]: its quotes and colon were added at compile
+    /// time, so writing it is one fixed-size copy (hot paths write millions of these).
+    #[inline]
+    pub fn k(&mut self, k: Key) {
+        #[cfg(debug_assertions)]
+        {
+            debug_assert!(
+                !crate::json::needs_escape(k.name.as_bytes()),
+                "JsonBuf::k: {:?} needs escaping",
+                k.name
+            );
+            if let Some(last) = self.keys.last_mut() {
+                debug_assert!(
+                    last.as_deref().is_none_or(|l| l < k.name),
+                    "JsonBuf: key {:?} written after {last:?}: keys must be sorted and unique",
+                    k.name
+                );
+                *last = Some(k.name.to_owned());
+            }
+        }
+        self.sep();
+        self.out.extend_from_slice(k.text.as_bytes());
+        self.comma = false;
+    }
+
     #[inline]
     pub fn str(&mut self, s: &str) {
         self.sep();
@@ -261,6 +286,25 @@ impl JsonBuf {
     }
 }
 
+/// A constant object key and its JSON text (`"name":`); see [`crate::jkey!`].
+#[derive(Clone, Copy, Debug)]
+pub struct Key {
+    pub name: &'static str,
+    pub text: &'static str,
+}
+
+/// `jkey!("offset")`: a [`Key`] for [`JsonBuf::k`], its text built at compile time. The
+/// name must be a plain literal that needs no escaping (checked in debug builds).
+#[macro_export]
+macro_rules! jkey {
+    ($k:literal) => {
+        $crate::Key {
+            name: $k,
+            text: concat!("\"", $k, "\":"),
+        }
+    };
+}
+
 #[inline]
 fn write_str(out: &mut Vec<u8>, s: &str) {
     crate::json::write_str_into(out, s);
@@ -364,5 +408,37 @@ mod tests {
         b.null();
         b.key("a");
         b.null();
+    }
+
+    #[test]
+    fn constant_keys_write_what_key_writes() {
+        let (mut a, mut b) = (JsonBuf::new(), JsonBuf::new());
+        for o in [&mut a, &mut b] {
+            o.begin_object();
+        }
+        a.key("baseOffset");
+        b.k(crate::jkey!("baseOffset"));
+        a.u64(1);
+        b.u64(1);
+        a.key("value");
+        b.k(crate::jkey!("value"));
+        a.str("x");
+        b.str("x");
+        for o in [&mut a, &mut b] {
+            o.end_object();
+        }
+        assert_eq!(a.finish().as_str(), r#"{"baseOffset":1,"value":"x"}"#);
+        assert_eq!(b.finish().as_str(), r#"{"baseOffset":1,"value":"x"}"#);
+    }
+
+    #[test]
+    #[cfg(debug_assertions)]
+    #[should_panic(expected = "keys must be sorted")]
+    fn unsorted_constant_keys_are_caught_in_debug_builds() {
+        let mut b = JsonBuf::new();
+        b.begin_object();
+        b.k(crate::jkey!("b"));
+        b.null();
+        b.k(crate::jkey!("a"));
     }
 }

@@ -1,6 +1,7 @@
 //! The per-connection AMQP session: frame reading per direction (with resynchronisation),
 //! content assembly per channel, and pairing of synchronous methods with their answers.
 
+use mizu_model::jkey;
 use std::collections::VecDeque;
 
 use mizu_dissect::{Chunk, Output, Session, SessionContext};
@@ -90,9 +91,9 @@ impl Message {
         let mut b = JsonBuf::with_capacity(96 + self.bytes.len() * 2);
         b.begin_object();
         if self.method_end == 0 {
-            b.key("channel");
+            b.k(jkey!("channel"));
             b.u64(u64::from(self.channel));
-            b.key("method");
+            b.k(jkey!("method"));
             b.str("");
             b.end_object();
             return b.finish();
@@ -110,28 +111,28 @@ impl Message {
                 }
                 Member::Body => {
                     if let Some(size) = self.body {
-                        b.key("body");
+                        b.k(jkey!("body"));
                         write_body(&mut b, self.body_kept(), size);
                     }
                 }
                 Member::Channel => {
-                    b.key("channel");
+                    b.k(jkey!("channel"));
                     b.u64(u64::from(self.channel));
                 }
                 Member::Heartbeats => {
                     let (c, s) = self.heartbeats;
                     if c > 0 || s > 0 {
-                        b.key("heartbeats");
+                        b.k(jkey!("heartbeats"));
                         b.begin_object();
-                        b.key("client");
+                        b.k(jkey!("client"));
                         b.u64(c);
-                        b.key("server");
+                        b.k(jkey!("server"));
                         b.u64(s);
                         b.end_object();
                     }
                 }
                 Member::Method => {
-                    b.key("method");
+                    b.k(jkey!("method"));
                     b.str(self.spec.name);
                 }
                 Member::Properties => {
@@ -142,7 +143,7 @@ impl Message {
                         .filter(|_| self.header_end > 0)
                         .map(|p| wire::decode_content_header(p, &mut props));
                     if let Some(Ok(_)) = header {
-                        b.key("properties");
+                        b.k(jkey!("properties"));
                         wire::write_properties(&mut b, &props);
                     }
                 }
@@ -168,22 +169,22 @@ fn write_body(b: &mut JsonBuf, kept: &[u8], size: u64) {
     b.begin_object();
     match std::str::from_utf8(kept) {
         Ok(t) => {
-            b.key("size");
+            b.k(jkey!("size"));
             b.u64(size);
-            b.key("text");
+            b.k(jkey!("text"));
             b.str(t);
         }
         Err(_) => {
-            b.key("encoding");
+            b.k(jkey!("encoding"));
             b.str("base64");
-            b.key("size");
+            b.k(jkey!("size"));
             b.u64(size);
-            b.key("text");
+            b.k(jkey!("text"));
             b.str(&wire::b64(kept));
         }
     }
     if (kept.len() as u64) < size {
-        b.key("truncated");
+        b.k(jkey!("truncated"));
         b.bool(true);
     }
     b.end_object();

@@ -10,6 +10,7 @@
 
 use super::wire::Reader;
 use base64::Engine as _;
+use mizu_model::jkey;
 use mizu_model::{JsonBuf, RawJson};
 use std::io::Read;
 
@@ -295,33 +296,33 @@ fn batch(r: &mut Reader<'_>, budget: &mut Budget, o: &mut JsonBuf) -> Option<()>
     let count = b.i32()?;
     let codec = (attributes & 7) as u8;
     o.begin_object();
-    o.key("baseOffset");
+    o.k(jkey!("baseOffset"));
     o.i64(base_offset);
-    o.key("baseSequence");
+    o.k(jkey!("baseSequence"));
     o.i64(base_sequence.into());
-    o.key("baseTimestamp");
+    o.k(jkey!("baseTimestamp"));
     o.i64(base_ts);
-    o.key("compression");
+    o.k(jkey!("compression"));
     o.str(codec_name(codec));
-    o.key("isControlBatch");
+    o.k(jkey!("isControlBatch"));
     o.bool(attributes & 32 != 0);
-    o.key("isTransactional");
+    o.k(jkey!("isTransactional"));
     o.bool(attributes & 16 != 0);
-    o.key("lastOffsetDelta");
+    o.k(jkey!("lastOffsetDelta"));
     o.i64(last_offset_delta.into());
-    o.key("magic");
+    o.k(jkey!("magic"));
     o.i64(magic.into());
-    o.key("maxTimestamp");
+    o.k(jkey!("maxTimestamp"));
     o.i64(max_ts);
-    o.key("partitionLeaderEpoch");
+    o.k(jkey!("partitionLeaderEpoch"));
     o.i64(leader_epoch.into());
-    o.key("producerEpoch");
+    o.k(jkey!("producerEpoch"));
     o.i64(producer_epoch.into());
-    o.key("producerId");
+    o.k(jkey!("producerId"));
     o.i64(producer_id);
-    o.key("recordCount");
+    o.k(jkey!("recordCount"));
     o.i64(count.into());
-    o.key("records");
+    o.k(jkey!("records"));
     o.begin_array();
     let payload = b.rest();
     let mut buf = std::mem::take(&mut budget.scratch);
@@ -356,7 +357,7 @@ fn batch(r: &mut Reader<'_>, budget: &mut Budget, o: &mut JsonBuf) -> Option<()>
     }
     o.end_array();
     budget.scratch = buf;
-    o.key("timestampType");
+    o.k(jkey!("timestampType"));
     o.str(if attributes & 8 != 0 {
         "LogAppendTime"
     } else {
@@ -395,7 +396,7 @@ fn record(
         budget.charge(varbytes(&mut x)?);
     }
     o.begin_object();
-    o.key("headers");
+    o.k(jkey!("headers"));
     o.begin_array();
     let mut h = headers;
     for _ in 0..n {
@@ -403,7 +404,7 @@ fn record(
             break;
         };
         o.begin_object();
-        o.key("key");
+        o.k(jkey!("key"));
         match k {
             Some(k) => o.str_lossy(k),
             None => o.null(),
@@ -419,9 +420,9 @@ fn record(
     }
     o.end_array();
     blob(o, "key", "keyEncoding", key);
-    o.key("offset");
+    o.k(jkey!("offset"));
     o.i64(base_offset.wrapping_add(offset_delta));
-    o.key("timestamp");
+    o.k(jkey!("timestamp"));
     o.i64(base_ts.wrapping_add(ts_delta));
     blob(o, "value", "valueEncoding", value);
     o.end_object();
@@ -488,21 +489,21 @@ fn message_set(
         let mut o = JsonBuf::with_capacity(96 + msg.len());
         o.begin_object();
         if let Some((c, _)) = wrapper {
-            o.key("compression");
+            o.k(jkey!("compression"));
             o.str(c);
         }
         blob(&mut o, "key", "keyEncoding", key);
-        o.key("magic");
+        o.k(jkey!("magic"));
         o.i64(magic.into());
-        o.key("offset");
+        o.k(jkey!("offset"));
         o.i64(offset);
         if let Some(ts) = ts {
-            o.key("timestamp");
+            o.k(jkey!("timestamp"));
             o.i64(ts);
         }
         blob(&mut o, "value", "valueEncoding", value);
         if let Some((_, w)) = wrapper {
-            o.key("wrapperOffset");
+            o.k(jkey!("wrapperOffset"));
             o.i64(w);
         }
         o.end_object();

@@ -3,6 +3,7 @@
 
 use super::{INFO, apikeys, body};
 use mizu_dissect::{Chunk, Output, Session, SessionContext};
+use mizu_model::jkey;
 use mizu_model::{Direction, Entry, JsonBuf, Nanos, Payload, Protocol, RawJson};
 use std::collections::VecDeque;
 
@@ -201,20 +202,20 @@ impl KafkaSession {
         // The request object, keys in sorted order; the body parser writes `payload`.
         let mut o = JsonBuf::with_capacity(json_capacity(want, self.client.synced));
         o.begin_object();
-        o.key("apiKey");
+        o.k(jkey!("apiKey"));
         o.i64(head.key.into());
-        o.key("apiKeyName");
+        o.k(jkey!("apiKeyName"));
         o.str(apikeys::name(head.key).unwrap_or("Unknown"));
-        o.key("apiVersion");
+        o.k(jkey!("apiVersion"));
         o.i64(head.version.into());
-        o.key("clientID");
+        o.k(jkey!("clientID"));
         match head.client_id {
             Some(id) => o.str_lossy(id),
             None => o.null(),
         }
-        o.key("correlationID");
+        o.k(jkey!("correlationID"));
         o.i64(head.correlation_id.into());
-        o.key("payload");
+        o.k(jkey!("payload"));
         let b = body::request(
             head.key,
             head.version,
@@ -223,7 +224,7 @@ impl KafkaSession {
             self.ctx.limits.max_body,
             &mut o,
         );
-        o.key("size");
+        o.k(jkey!("size"));
         o.u64(len as u64);
         o.end_object();
         if !self.client.synced {
@@ -321,13 +322,13 @@ impl KafkaSession {
             apikeys::response_header_version(p.key, p.version) < 1 || r.tagged_fields().is_some();
         let mut o = JsonBuf::with_capacity(json_capacity(want, true));
         o.begin_object();
-        o.key("apiKey");
+        o.k(jkey!("apiKey"));
         o.i64(p.key.into());
-        o.key("apiVersion");
+        o.k(jkey!("apiVersion"));
         o.i64(p.version.into());
-        o.key("correlationID");
+        o.k(jkey!("correlationID"));
         o.i64(cid.into());
-        o.key("payload");
+        o.k(jkey!("payload"));
         let b = body::response(
             p.key,
             p.version,
@@ -336,7 +337,7 @@ impl KafkaSession {
             self.ctx.limits.max_body,
             &mut o,
         );
-        o.key("size");
+        o.k(jkey!("size"));
         o.u64(len as u64);
         o.end_object();
         if !head_ok {

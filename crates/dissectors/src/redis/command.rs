@@ -3,6 +3,7 @@
 
 use base64::Engine as _;
 use mizu_model::JsonBuf;
+use mizu_model::jkey;
 
 use super::resp::{AggKind, Value};
 
@@ -558,7 +559,7 @@ pub(crate) fn write_value(b: &mut JsonBuf, v: &Value) {
         Value::Simple(t) | Value::Bulk { data: t, .. } => write_bytes(b, t),
         Value::Error { text, .. } => {
             b.begin_object();
-            b.key("error");
+            b.k(jkey!("error"));
             write_bytes(b, text);
             b.end_object();
         }

@@ -2,6 +2,7 @@
 //! of requests waiting for their replies, the RESP version (switched by `HELLO 3`) and the
 //! pub/sub mode (which turns server arrays into one-way message entries).
 
+use mizu_model::jkey;
 use std::borrow::Cow;
 use std::collections::VecDeque;
 
@@ -170,9 +171,9 @@ impl ReplyCache {
         }
         let mut b = JsonBuf::with_capacity(20 + type_name(v).len() + json_len(v));
         b.begin_object();
-        b.key("type");
+        b.k(jkey!("type"));
         b.str(type_name(v));
-        b.key("value");
+        b.k(jkey!("value"));
         write_value(&mut b, v);
         b.end_object();
         let json = b.finish();
@@ -602,22 +603,22 @@ impl RedisSession {
         let mut b = JsonBuf::with_capacity(64 + json_len(&msg.value) * 2);
         b.begin_object();
         if let Some(i) = channel {
-            b.key("channel");
+            b.k(jkey!("channel"));
             text(&mut b, i);
         }
-        b.key("kind");
+        b.k(jkey!("kind"));
         b.str(kind);
         if let Some(i) = message {
-            b.key("message");
+            b.k(jkey!("message"));
             text(&mut b, i);
         }
         if let Some(i) = pattern {
-            b.key("pattern");
+            b.k(jkey!("pattern"));
             text(&mut b, i);
         }
-        b.key("type");
+        b.k(jkey!("type"));
         b.str(type_name(&msg.value));
-        b.key("value");
+        b.k(jkey!("value"));
         write_value(&mut b, &msg.value);
         b.end_object();
         e.response = Payload::Raw(b.finish());
@@ -655,10 +656,10 @@ impl RedisSession {
         e.diagnostics = req.diagnostics;
         let mut request = req.request;
         if req.truncated {
-            request.key("truncated");
+            request.k(jkey!("truncated"));
             request.bool(true);
         }
-        request.key("type");
+        request.k(jkey!("type"));
         request.str(if req.inline { "inline" } else { "array" });
         request.end_object();
         e.request = Payload::Raw(request.finish());
@@ -817,19 +818,19 @@ fn build_request<I: Items + ?Sized>(
     let mut b = JsonBuf::with_capacity(len);
     b.begin_object();
     if arg_count {
-        b.key("argCount");
+        b.k(jkey!("argCount"));
         b.u64(declared.saturating_sub(1));
     }
-    b.key("args");
+    b.k(jkey!("args"));
     b.begin_array();
     for i in 1..n {
         items.write(&mut b, i);
     }
     b.end_array();
-    b.key("command");
+    b.k(jkey!("command"));
     write_upper(&mut b, name);
     if with_key {
-        b.key("key");
+        b.k(jkey!("key"));
         items.write(&mut b, 1);
     }
     let hello = if command == HELLO {
@@ -910,7 +911,7 @@ fn response_json(replies: &[(Message, Nanos)]) -> RawJson {
     b.begin_object();
     if let [(first, _), ..] = replies {
         if replies.iter().any(|(r, _)| !r.attrs.is_empty()) {
-            b.key("attributes");
+            b.k(jkey!("attributes"));
             b.begin_array();
             for a in replies.iter().flat_map(|(r, _)| &r.attrs) {
                 write_value(&mut b, a);
@@ -922,16 +923,16 @@ fn response_json(replies: &[(Message, Nanos)]) -> RawJson {
             _ => None,
         });
         if let Some(text) = error {
-            b.key("error");
+            b.k(jkey!("error"));
             write_bytes(&mut b, text);
         }
         if replies.len() > 1 {
-            b.key("replies");
+            b.k(jkey!("replies"));
             b.u64(replies.len() as u64);
         }
-        b.key("type");
+        b.k(jkey!("type"));
         b.str(type_name(&first.value));
-        b.key("value");
+        b.k(jkey!("value"));
         match &first.value {
             // A top-level error's value is its text (`error` repeats it for filters).
             Value::Error { text, .. } if replies.len() == 1 => write_bytes(&mut b, text),
