@@ -62,8 +62,8 @@ impl Budget {
 
 /// `name: bytes` as JSON text, or base64 with `name+Encoding: "base64"` (`enc` is that
 /// key) when they are not UTF-8; `null` for a null key or value.
-fn blob(o: &mut JsonBuf, name: &str, enc: &str, kept: Option<&[u8]>) {
-    o.key(name);
+fn blob(o: &mut JsonBuf, name: mizu_model::Key, enc: mizu_model::Key, kept: Option<&[u8]>) {
+    o.k(name);
     let Some(b) = kept else {
         o.null();
         return;
@@ -72,7 +72,7 @@ fn blob(o: &mut JsonBuf, name: &str, enc: &str, kept: Option<&[u8]>) {
         Ok(s) => o.str(s),
         Err(_) => {
             o.str(&base64::engine::general_purpose::STANDARD.encode(b));
-            o.key(enc);
+            o.k(enc);
             o.str("base64");
         }
     }
@@ -415,16 +415,16 @@ fn record(
             avail -= keep;
             v.get(..keep).unwrap_or(&[])
         });
-        blob(o, "value", "valueEncoding", kept);
+        blob(o, jkey!("value"), jkey!("valueEncoding"), kept);
         o.end_object();
     }
     o.end_array();
-    blob(o, "key", "keyEncoding", key);
+    blob(o, jkey!("key"), jkey!("keyEncoding"), key);
     o.k(jkey!("offset"));
     o.i64(base_offset.wrapping_add(offset_delta));
     o.k(jkey!("timestamp"));
     o.i64(base_ts.wrapping_add(ts_delta));
-    blob(o, "value", "valueEncoding", value);
+    blob(o, jkey!("value"), jkey!("valueEncoding"), value);
     o.end_object();
     Some(())
 }
@@ -492,7 +492,7 @@ fn message_set(
             o.k(jkey!("compression"));
             o.str(c);
         }
-        blob(&mut o, "key", "keyEncoding", key);
+        blob(&mut o, jkey!("key"), jkey!("keyEncoding"), key);
         o.k(jkey!("magic"));
         o.i64(magic.into());
         o.k(jkey!("offset"));
@@ -501,7 +501,7 @@ fn message_set(
             o.k(jkey!("timestamp"));
             o.i64(ts);
         }
-        blob(&mut o, "value", "valueEncoding", value);
+        blob(&mut o, jkey!("value"), jkey!("valueEncoding"), value);
         if let Some((_, w)) = wrapper {
             o.k(jkey!("wrapperOffset"));
             o.i64(w);
