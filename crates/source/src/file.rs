@@ -11,11 +11,19 @@
 //! * always allocates an 8 MB window and, for pcapng, a `Vec` of options per packet.
 //!
 //! The formats are simple: a 24-byte file header and 16-byte record headers for
-//! pcap; length-prefixed blocks for pcapng. Reading goes through a 256 KiB
-//! `BufReader` into one packet buffer that is reused for every packet and never
-//! shrinks, so memory is bounded by the largest packet (at most 16 MiB, beyond which
-//! a record is reported as corrupt), never by the file size. Unknown pcapng blocks
-//! are skipped without being buffered.
+//! pcap; length-prefixed blocks for pcapng.
+//!
+//! Reading goes through one owned read window (a [`Window`]: a 1 MiB `Vec<u8>`
+//! allocated once, plus the start and end of its unread bytes). Headers are parsed
+//! in place and [`FileSource::next_packet`] returns the packet as a slice of the
+//! window, so each byte is copied once, by the `read` call of the underlying
+//! stream. When a record needs more bytes than remain, the unread tail moves to the
+//! front of the window and the free space behind it is refilled (looping on short
+//! reads and retrying on `Interrupted`). A record larger than the window grows it to
+//! fit; the window never shrinks, so memory is bounded by the largest record (at
+//! most 16 MiB of packet, beyond which a record is reported as corrupt), never by
+//! the file size. Unknown pcapng blocks are read and discarded through the window
+//! without being buffered whole.
 //!
 //! Supported: pcap in both byte orders with microsecond (`a1b2c3d4`) and
 //! nanosecond (`a1b23c4d`) timestamps, and the "modified" pcap of old Linux
@@ -27,7 +35,7 @@
 //! the previous packet's.
 
 use std::fs::File;
-use std::io::{self, BufReader, Read};
+use std::io::{self, Read};
 use std::path::Path;
 
 use mizu_wire::{LinkType, Nanos, RawPacket};
@@ -38,8 +46,8 @@ use crate::{PacketSource, SourceError, SourceStats};
 const MAX_PACKET: usize = 16 << 20;
 /// Largest pcapng block read into memory (a packet plus its headers and options).
 const MAX_BLOCK: usize = MAX_PACKET + (64 << 10);
-/// Size of the read-ahead buffer.
-const READ_BUFFER: usize = 256 << 10;
+/// Initial size of the read window; it grows only for larger records.
+const WINDOW: usize = 1 << 20;
 
 const PCAP_MAGIC_US: u32 = 0xa1b2_c3d4;
 const PCAP_MAGIC_NS: u32 = 0xa1b2_3c4d;
@@ -62,10 +70,8 @@ const OPT_ISB_IFDROP: u16 = 5;
 /// Reads packets from a pcap or pcapng file or stream.
 pub struct FileSource {
     name: String,
-    input: BufReader<Box<dyn Read + Send>>,
+    win: Window,
     format: Format,
-    /// The packet (or pcapng block) buffer, reused for every packet.
-    buf: Vec<u8>,
     stats: SourceStats,
     /// Set after the end or an error: later calls return `Ok(None)`.
     done: bool,
@@ -163,7 +169,98 @@ impl Iface {
     }
 }
 
-/// Where the packet sits in the buffer, decided before borrowing it.
+/// The read window: the input stream and the bytes read from it but not yet
+/// consumed, `buf[start..end]`.
+struct Window {
+    input: Box<dyn Read + Send>,
+    /// Its length is the window size; only `start..end` holds unread data.
+    buf: Vec<u8>,
+    start: usize,
+    end: usize,
+}
+
+impl Window {
+    fn new(input: Box<dyn Read + Send>) -> Window {
+        Window {
+            input,
+            buf: vec![0; WINDOW],
+            start: 0,
+            end: 0,
+        }
+    }
+
+    /// Unread bytes in the window.
+    fn avail(&self) -> usize {
+        self.end - self.start
+    }
+
+    /// The unread bytes.
+    fn data(&self) -> &[u8] {
+        self.buf.get(self.start..self.end).unwrap_or_default()
+    }
+
+    /// Marks `n` unread bytes (at most [`Window::avail`]) as consumed. They stay in
+    /// place until the next [`Window::fill`].
+    fn consume(&mut self, n: usize) {
+        self.start += n.min(self.avail());
+    }
+
+    /// Makes `need` bytes available at `start` unless the input ends first, growing
+    /// the window if it is smaller; returns the unread bytes available (fewer than
+    /// `need` only at the end of the input).
+    fn fill(&mut self, need: usize) -> io::Result<usize> {
+        if self.avail() >= need {
+            return Ok(self.avail());
+        }
+        if self.start + need > self.buf.len() {
+            // Move the unread tail to the front.
+            self.buf.copy_within(self.start..self.end, 0);
+            self.end -= self.start;
+            self.start = 0;
+            if need > self.buf.len() {
+                self.buf.resize(need, 0);
+            }
+        }
+        while self.avail() < need {
+            // Not empty: `start + need <= buf.len()` and `end < start + need`.
+            let Some(free) = self.buf.get_mut(self.end..) else {
+                break;
+            };
+            match self.input.read(free) {
+                Ok(0) => break,
+                Ok(n) => self.end += n,
+                Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+                Err(e) => return Err(e),
+            }
+        }
+        Ok(self.avail())
+    }
+
+    /// Reads and discards `n` bytes; returns how many there were (fewer than `n` at
+    /// the end of the input).
+    fn skip(&mut self, n: u64) -> io::Result<u64> {
+        let mut skipped = 0u64;
+        loop {
+            let take = (n - skipped).min(self.avail() as u64);
+            self.start += take as usize;
+            skipped += take;
+            if skipped == n {
+                return Ok(skipped);
+            }
+            // The window is empty: refill all of it.
+            self.start = 0;
+            self.end = 0;
+            match self.input.read(&mut self.buf) {
+                Ok(0) => return Ok(skipped),
+                Ok(got) => self.end = got,
+                Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+                Err(e) => return Err(e),
+            }
+        }
+    }
+}
+
+/// Where the packet sits in the window, decided before borrowing it.
 struct Meta {
     ts: Nanos,
     link: LinkType,
@@ -211,23 +308,6 @@ fn u64_at(b: &[u8], at: usize, big: bool) -> Option<u64> {
     })
 }
 
-/// Reads until `buf` is full or the input ends; returns the bytes read.
-fn read_full(r: &mut impl Read, buf: &mut [u8]) -> io::Result<usize> {
-    let mut filled = 0;
-    while filled < buf.len() {
-        let Some(rest) = buf.get_mut(filled..) else {
-            break;
-        };
-        match r.read(rest) {
-            Ok(0) => break,
-            Ok(n) => filled += n,
-            Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
-            Err(e) => return Err(e),
-        }
-    }
-    Ok(filled)
-}
-
 /// Iterates over pcapng options: (code, value).
 fn options(b: &[u8], big: bool) -> impl Iterator<Item = (u16, &[u8])> {
     let mut at = 0usize;
@@ -262,41 +342,41 @@ impl FileSource {
     pub fn from_reader(name: String, r: Box<dyn Read + Send>) -> Result<FileSource, SourceError> {
         let mut src = FileSource {
             name,
-            input: BufReader::with_capacity(READ_BUFFER, r),
+            win: Window::new(r),
             format: Format::PcapNg(PcapNg::default()),
-            buf: Vec::new(),
             stats: SourceStats::default(),
             done: false,
         };
-        let mut magic = [0u8; 4];
-        let n = src.read_arr(&mut magic)?;
-        let first = magic.get(..n).unwrap_or_default();
+        let n = src.fill(4)?;
         if n == 0 {
             return Err(SourceError::Empty { name: src.name });
         }
-        if n < 4 {
+        let first = src.win.data();
+        let Some(&[a, b, c, d]) = first.get(..4) else {
             return Err(src.not_a_capture(first));
-        }
+        };
+        let magic = [a, b, c, d];
+        src.win.consume(4);
         if magic == PCAPNG_SHB {
-            let mut len = [0u8; 4];
-            let m = src.read_arr(&mut len)?;
-            if m < 4 {
+            let m = src.fill(4)?;
+            let Some(&[a, b, c, d]) = src.win.data().get(..4) else {
                 return Err(src.truncated(8, 4 + m as u64));
-            }
-            src.read_shb(len)?;
+            };
+            src.win.consume(4);
+            src.read_shb([a, b, c, d])?;
             return Ok(src);
         }
         let (big_endian, kind) = match (u32::from_be_bytes(magic), u32::from_le_bytes(magic)) {
             (m, _) if is_pcap_magic(m) => (true, m),
             (_, m) if is_pcap_magic(m) => (false, m),
-            _ => return Err(src.not_a_capture(first)),
+            _ => return Err(src.not_a_capture(&magic)),
         };
-        let mut rest = [0u8; 20];
-        let m = src.read_arr(&mut rest)?;
+        let m = src.fill(20)?;
         if m < 20 {
             return Err(src.truncated(24, 4 + m as u64));
         }
-        let linktype = u32_at(&rest, 16, big_endian).unwrap_or_default();
+        let linktype = u32_at(src.win.data(), 16, big_endian).unwrap_or_default();
+        src.win.consume(20);
         src.format = Format::Pcap(Pcap {
             big_endian,
             frac_ns: if kind == PCAP_MAGIC_NS { 1 } else { 1000 },
@@ -342,20 +422,10 @@ impl FileSource {
         }
     }
 
-    /// Reads into a small array; returns the bytes read.
-    fn read_arr(&mut self, arr: &mut [u8]) -> Result<usize, SourceError> {
-        read_full(&mut self.input, arr).map_err(|e| self.io_error(e))
-    }
-
-    /// Reads `len` bytes into the start of the packet buffer; returns the bytes read.
-    fn read_buf(&mut self, len: usize) -> Result<usize, SourceError> {
-        if self.buf.len() < len {
-            self.buf.resize(len, 0);
-        }
-        let Some(dst) = self.buf.get_mut(..len) else {
-            return Ok(0);
-        };
-        read_full(&mut self.input, dst).map_err(|e| self.io_error(e))
+    /// Makes `need` bytes available in the window; returns the bytes available
+    /// (fewer only at the end of the input).
+    fn fill(&mut self, need: usize) -> Result<usize, SourceError> {
+        self.win.fill(need).map_err(|e| self.io_error(e))
     }
 
     fn next_pcap(&mut self) -> Result<Option<Meta>, SourceError> {
@@ -363,17 +433,17 @@ impl FileSource {
             return Ok(None);
         };
         let (big, frac_ns, link, record_len) = (p.big_endian, p.frac_ns, p.link, p.record_len);
-        let mut hdr = [0u8; 24];
-        let hdr = hdr.get_mut(..record_len).unwrap_or_default();
-        let n = self.read_arr(hdr)?;
+        let n = self.fill(record_len)?;
         if n == 0 {
             return Ok(None);
         }
         if n < record_len {
             return Err(self.truncated(record_len as u64, n as u64));
         }
+        let hdr = self.win.data();
         let field = |at| u32_at(hdr, at, big).unwrap_or_default();
         let (sec, frac, caplen, orig_len) = (field(0), field(4), field(8), field(12));
+        self.win.consume(record_len);
         let len = caplen as usize;
         if len > MAX_PACKET {
             return Err(self.corrupt(format!(
@@ -381,31 +451,33 @@ impl FileSource {
                 MAX_PACKET >> 20
             )));
         }
-        let m = self.read_buf(len)?;
+        let m = self.fill(len)?;
         if m < len {
             return Err(self.truncated(len as u64, m as u64));
         }
+        let start = self.win.start;
+        self.win.consume(len);
         let ts = u64::from(sec)
             .saturating_mul(1_000_000_000)
             .saturating_add(u64::from(frac).saturating_mul(frac_ns));
         Ok(Some(Meta {
             ts,
             link,
-            start: 0,
+            start,
             len,
             orig_len,
         }))
     }
 
-    /// Reads a Section Header Block whose type was already read; `len` holds the
-    /// raw block-length bytes.
+    /// Reads a Section Header Block whose type and length were already consumed;
+    /// `len` holds the raw block-length bytes.
     fn read_shb(&mut self, len: [u8; 4]) -> Result<(), SourceError> {
-        let mut bom = [0u8; 4];
-        let n = self.read_arr(&mut bom)?;
-        if n < 4 {
+        let n = self.fill(4)?;
+        let Some(&[a, b, c, d]) = self.win.data().get(..4) else {
             return Err(self.truncated(12, 8 + n as u64));
-        }
-        let big = match bom {
+        };
+        self.win.consume(4);
+        let big = match [a, b, c, d] {
             PCAPNG_BOM_BE => true,
             PCAPNG_BOM_LE => false,
             other => {
@@ -424,17 +496,20 @@ impl FileSource {
             return Err(self.corrupt(format!("section header block length {total} is invalid")));
         }
         let rest = total - 12;
-        let m = self.read_buf(rest)?;
+        let m = self.fill(rest)?;
         if m < rest {
             return Err(self.truncated(total as u64, 12 + m as u64));
         }
-        let major = u16_at(&self.buf, 0, big).unwrap_or_default();
+        let body = self.win.data();
+        let major = u16_at(body, 0, big).unwrap_or_default();
+        let trailer = u32_at(body, rest - 4, big);
+        self.win.consume(rest);
         if major != 1 {
             return Err(self.corrupt(format!(
                 "pcapng version {major} is not supported (only version 1)"
             )));
         }
-        if u32_at(&self.buf, rest - 4, big) != Some(total as u32) {
+        if trailer != Some(total as u32) {
             return Err(self.corrupt("section header block lengths disagree".to_string()));
         }
         let drops_before = match &self.format {
@@ -460,16 +535,17 @@ impl FileSource {
                 return Ok(None);
             };
             let big = ng.big_endian;
-            let mut head = [0u8; 8];
-            let n = self.read_arr(&mut head)?;
+            let n = self.fill(8)?;
             if n == 0 {
                 return Ok(None);
             }
-            if n < 8 {
+            let Some(&[t0, t1, t2, t3, l0, l1, l2, l3]) = self.win.data().get(..8) else {
                 return Err(self.truncated(8, n as u64));
-            }
+            };
+            let head = [t0, t1, t2, t3, l0, l1, l2, l3];
+            self.win.consume(8);
             if head[..4] == PCAPNG_SHB {
-                self.read_shb([head[4], head[5], head[6], head[7]])?;
+                self.read_shb([l0, l1, l2, l3])?;
                 continue;
             }
             let btype = u32_at(&head, 0, big).unwrap_or_default();
@@ -484,9 +560,8 @@ impl FileSource {
                 btype,
                 BLOCK_IDB | BLOCK_PB | BLOCK_SPB | BLOCK_ISB | BLOCK_EPB
             ) {
-                // Skip without buffering.
-                let skipped = io::copy(&mut (&mut self.input).take(rest as u64), &mut io::sink())
-                    .map_err(|e| self.io_error(e))?;
+                // Read and discard through the window, without buffering the block.
+                let skipped = self.win.skip(rest as u64).map_err(|e| self.io_error(e))?;
                 if skipped < rest as u64 {
                     return Err(self.truncated(total as u64, 8 + skipped));
                 }
@@ -498,33 +573,38 @@ impl FileSource {
                     MAX_BLOCK >> 20
                 )));
             }
-            let m = self.read_buf(rest)?;
+            let m = self.fill(rest)?;
             if m < rest {
                 return Err(self.truncated(total as u64, 8 + m as u64));
             }
+            let at = self.win.start;
             let body_len = rest - 4;
-            if u32_at(&self.buf, body_len, big) != Some(total as u32) {
+            let trailer = u32_at(self.win.data(), body_len, big);
+            self.win.consume(rest);
+            if trailer != Some(total as u32) {
                 return Err(self.corrupt(format!(
                     "block of type {btype:#x}: leading and trailing lengths disagree"
                 )));
             }
-            if let Some(meta) = self.parse_block(btype, body_len, big)? {
+            if let Some(meta) = self.parse_block(btype, at, body_len, big)? {
                 return Ok(Some(meta));
             }
         }
     }
 
-    /// Interprets a block whose body is `self.buf[..body_len]`.
+    /// Interprets a block whose body is `self.win.buf[at..at + body_len]` (already
+    /// consumed, so still in place).
     fn parse_block(
         &mut self,
         btype: u32,
+        at: usize,
         body_len: usize,
         big: bool,
     ) -> Result<Option<Meta>, SourceError> {
         let Format::PcapNg(ng) = &mut self.format else {
             return Ok(None);
         };
-        let body = self.buf.get(..body_len).unwrap_or_default();
+        let body = self.win.buf.get(at..at + body_len).unwrap_or_default();
         match btype {
             BLOCK_IDB => {
                 let (Some(link), Some(snaplen)) = (u16_at(body, 0, big), u32_at(body, 4, big))
@@ -595,7 +675,7 @@ impl FileSource {
                 Ok(Some(Meta {
                     ts,
                     link: iface.link,
-                    start: 20,
+                    start: at + 20,
                     len: caplen as usize,
                     orig_len,
                 }))
@@ -616,7 +696,7 @@ impl FileSource {
                 Ok(Some(Meta {
                     ts: ng.last_ts,
                     link: iface.link,
-                    start: 4,
+                    start: at + 4,
                     len,
                     orig_len,
                 }))
@@ -643,7 +723,11 @@ impl PacketSource for FileSource {
             self.done = true;
             return Ok(None);
         };
-        let data = self.buf.get(m.start..m.start + m.len).unwrap_or_default();
+        let data = self
+            .win
+            .buf
+            .get(m.start..m.start + m.len)
+            .unwrap_or_default();
         self.stats.packets += 1;
         self.stats.bytes += data.len() as u64;
         Ok(Some(RawPacket {

@@ -3,6 +3,8 @@
 #![allow(clippy::unwrap_used)]
 
 use std::io::Cursor;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
 
 use pcap_file::pcap::{PcapHeader, PcapPacket, PcapWriter};
@@ -698,4 +700,255 @@ proptest! {
             while let Ok(Some(_)) = src.next_packet() {}
         }
     }
+}
+
+// ---------- reading through the window in tiny pieces ----------
+
+/// A reader that hands out 1..=7 bytes per `read` and sometimes fails with
+/// `Interrupted`, driven by a xorshift generator.
+struct Trickle {
+    data: Vec<u8>,
+    at: usize,
+    rng: u64,
+}
+
+/// Counts the `read` calls of a reader.
+struct Counted<R>(R, Arc<AtomicU64>);
+
+impl<R: Read> Read for Counted<R> {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        self.1.fetch_add(1, Ordering::Relaxed);
+        self.0.read(buf)
+    }
+}
+
+impl Read for Trickle {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        self.rng ^= self.rng << 13;
+        self.rng ^= self.rng >> 7;
+        self.rng ^= self.rng << 17;
+        if self.rng.is_multiple_of(13) {
+            return Err(io::ErrorKind::Interrupted.into());
+        }
+        let n = (1 + (self.rng >> 8) % 7) as usize;
+        let n = n.min(buf.len()).min(self.data.len() - self.at);
+        buf[..n].copy_from_slice(&self.data[self.at..self.at + n]);
+        self.at += n;
+        Ok(n)
+    }
+}
+
+/// Frames of varied sizes, two of them larger than the initial window.
+fn window_frames() -> Vec<Vec<u8>> {
+    let sizes = [
+        60,
+        1514,
+        WINDOW + 12_345,
+        0,
+        61,
+        WINDOW - 3,
+        9000,
+        2 * WINDOW + 7,
+        62,
+    ];
+    sizes
+        .iter()
+        .enumerate()
+        .map(|(i, &n)| (0..n).map(|j| (j * 31 + i * 7) as u8).collect())
+        .collect()
+}
+
+/// Reads `bytes` normally and in tiny pieces; both must give the same packets,
+/// stats and end; returns the packets.
+fn read_both_ways(bytes: &[u8], seed: u64) -> Vec<Pkt> {
+    let mut normal = source(bytes.to_vec()).unwrap();
+    let (want, end) = read_all(&mut normal);
+    end.unwrap();
+    let trickle = Trickle {
+        data: bytes.to_vec(),
+        at: 0,
+        rng: seed,
+    };
+    let calls = Arc::new(AtomicU64::new(0));
+    let mut tiny = FileSource::from_reader(
+        "x.pcap".into(),
+        Box::new(Counted(trickle, Arc::clone(&calls))),
+    )
+    .unwrap();
+    let (got, end) = read_all(&mut tiny);
+    end.unwrap();
+    // It really was read in tiny pieces.
+    assert!(calls.load(Ordering::Relaxed) > bytes.len() as u64 / 7);
+    assert_eq!(got.len(), want.len());
+    for (i, (g, w)) in got.iter().zip(&want).enumerate() {
+        assert!(
+            g == w,
+            "packet {i} differs ({} vs {} bytes)",
+            g.2.len(),
+            w.2.len()
+        );
+    }
+    let (s, t) = (normal.stats(), tiny.stats());
+    assert_eq!(
+        (s.packets, s.bytes, s.dropped),
+        (t.packets, t.bytes, t.dropped)
+    );
+    want
+}
+
+#[test]
+fn tiny_reads_pcap_match_normal_reads() {
+    for (seed, big) in [
+        (0x9e37_79b9_7f4a_7c15, false),
+        (0x2545_f491_4f6c_dd1d, true),
+    ] {
+        let header = PcapHeader {
+            ts_resolution: TsResolution::NanoSecond,
+            endianness: if big {
+                Endianness::Big
+            } else {
+                Endianness::Little
+            },
+            datalink: DataLink::ETHERNET,
+            snaplen: MAX_PACKET as u32,
+            ..PcapHeader::default()
+        };
+        let mut w = PcapWriter::with_header(Vec::new(), header).unwrap();
+        for (i, f) in window_frames().iter().enumerate() {
+            let ts = Duration::new(1_700_000_000 + i as u64, 5 + i as u32);
+            w.write_packet(&PcapPacket::new(ts, f.len() as u32, f))
+                .unwrap();
+        }
+        let pkts = read_both_ways(&w.into_writer(), seed);
+        let datas: Vec<Vec<u8>> = pkts.iter().map(|p| p.2.clone()).collect();
+        assert_eq!(datas, window_frames());
+        assert_eq!(pkts[3].0, 1_700_000_003_000_000_008);
+    }
+}
+
+#[test]
+fn tiny_reads_pcapng_match_normal_reads() {
+    use pcap_file::pcapng::PcapNgWriter;
+    use pcap_file::pcapng::blocks::enhanced_packet::EnhancedPacketBlock;
+    use pcap_file::pcapng::blocks::interface_description::{
+        InterfaceDescriptionBlock, InterfaceDescriptionOption,
+    };
+    use std::borrow::Cow;
+
+    for (seed, endianness) in [(7, Endianness::Little), (0xdead_beef, Endianness::Big)] {
+        let mut w = PcapNgWriter::with_endianness(Vec::new(), endianness).unwrap();
+        w.write_pcapng_block(InterfaceDescriptionBlock {
+            linktype: DataLink::ETHERNET,
+            snaplen: 0,
+            options: vec![InterfaceDescriptionOption::IfTsResol(9)],
+        })
+        .unwrap();
+        for (i, f) in window_frames().iter().enumerate() {
+            w.write_pcapng_block(EnhancedPacketBlock {
+                interface_id: 0,
+                timestamp: Duration::new(1_700_000_000 + i as u64, 5),
+                original_len: f.len() as u32,
+                data: Cow::Borrowed(f),
+                options: vec![],
+            })
+            .unwrap();
+        }
+        let bytes = w.into_inner();
+        let pkts = read_both_ways(&bytes, seed);
+        let datas: Vec<Vec<u8>> = pkts.iter().map(|p| p.2.clone()).collect();
+        assert_eq!(datas, window_frames());
+        assert_eq!(pkts[1].0, 1_700_000_001_000_000_005);
+    }
+
+    // Hand-built: an unknown block larger than the window (read and discarded),
+    // a second section, SPB, PB and ISB around large packets.
+    let big_frame: Vec<u8> = (0..WINDOW + 100).map(|j| (j % 251) as u8).collect();
+    let mut ng = Ng::new(false);
+    ng.shb();
+    ng.idb(1, 0, Some(6), None);
+    ng.block(0x0bad_cafe, &vec![0x55; 3 * WINDOW + 8]);
+    ng.epb(0, 1_000_001, &big_frame, 70_000);
+    ng.isb(0, 3);
+    ng.spb(5000, &big_frame[..5000]);
+    let mut second = Ng::new(true);
+    second.shb();
+    second.idb(101, 0, Some(9), Some(2));
+    second.pb(0, 77, b"obsolete");
+    second.block(4, &vec![0; WINDOW]);
+    second.epb(0, 1, &big_frame, big_frame.len() as u32);
+    ng.out.extend_from_slice(&second.out);
+    let pkts = read_both_ways(&ng.out, 42);
+    let expect: Vec<Pkt> = vec![
+        (1_000_001_000, LinkType::Ethernet, big_frame.clone(), 70_000),
+        (
+            1_000_001_000,
+            LinkType::Ethernet,
+            big_frame[..5000].to_vec(),
+            5000,
+        ),
+        (2_000_000_077, LinkType::Raw, b"obsolete".to_vec(), 8),
+        (
+            2_000_000_001,
+            LinkType::Raw,
+            big_frame.clone(),
+            big_frame.len() as u32,
+        ),
+    ];
+    assert_eq!(pkts, expect);
+}
+
+#[test]
+fn tiny_reads_keep_truncation_errors() {
+    // Cut inside a packet larger than the window.
+    let big: Vec<u8> = vec![3; WINDOW + 500];
+    let mut v = pcap_header(PCAP_MAGIC_US, false, 1);
+    pcap_record(&mut v, false, 1, 1, b"ok", 2);
+    pcap_record(&mut v, false, 1, 1, &big, big.len() as u32);
+    v.truncate(v.len() - 100);
+    let trickle = Trickle {
+        data: v,
+        at: 0,
+        rng: 99,
+    };
+    let mut src = FileSource::from_reader("x.pcap".into(), Box::new(trickle)).unwrap();
+    let (pkts, end) = read_all(&mut src);
+    assert_eq!(pkts.len(), 1);
+    let e = end.unwrap_err();
+    assert_eq!(
+        e.to_string(),
+        format!(
+            "x.pcap: file truncated after packet 1 (needed {} bytes, {} left); the packets \
+             before it were read",
+            WINDOW + 500,
+            WINDOW + 400
+        )
+    );
+
+    // Cut inside an unknown pcapng block larger than the window.
+    let mut ng = Ng::new(false);
+    ng.shb();
+    ng.block(0x0bad_cafe, &vec![1; 2 * WINDOW]);
+    ng.out.truncate(ng.out.len() - 10);
+    let e = source(ng.out).unwrap().next_packet().unwrap_err();
+    assert!(
+        matches!(
+            e,
+            SourceError::Truncated { packets: 0, needed, left, .. }
+                if needed == 2 * WINDOW as u64 + 12 && left == 2 * WINDOW as u64 + 2
+        ),
+        "{e}"
+    );
+}
+
+#[test]
+fn window_grows_only_for_large_records() {
+    let mut v = pcap_header(PCAP_MAGIC_US, false, 1);
+    for _ in 0..2000 {
+        pcap_record(&mut v, false, 1, 1, &[1; 1500], 1500);
+    }
+    let mut src = source(v).unwrap();
+    let (pkts, end) = read_all(&mut src);
+    end.unwrap();
+    assert_eq!(pkts.len(), 2000);
+    assert_eq!(src.win.buf.len(), WINDOW);
 }
