@@ -49,7 +49,7 @@ impl Endpoint {
                 }
                 s
             }
-            v6 => Short::from(v6.to_string()),
+            v6 => compact_str::ToCompactString::to_compact_string(&v6),
         };
         let mut port = Short::default();
         push_decimal(&mut port, u32::from(addr.port()));
@@ -223,9 +223,7 @@ impl Entry {
         self.elapsed_time = ms;
         self.elapsed_micros = us;
     }
-}
 
-impl Entry {
     /// Appends the entry as compact JSON, byte-identical to `serde_json::to_vec(self)`
     /// (tests compare both on every fixture and on random entries). Field names and their
     /// punctuation go out as one constant slice each instead of through `Serialize`:

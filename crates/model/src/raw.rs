@@ -142,6 +142,16 @@ impl JsonBuf {
     #[inline]
     pub fn key(&mut self, k: &str) {
         #[cfg(debug_assertions)]
+        self.check_key(k);
+        self.sep();
+        write_str(&mut self.out, k);
+        self.out.push(b':');
+        self.comma = false;
+    }
+
+    /// Debug builds: keys of one object must come sorted and unique.
+    #[cfg(debug_assertions)]
+    fn check_key(&mut self, k: &str) {
         if let Some(last) = self.keys.last_mut() {
             debug_assert!(
                 last.as_deref().is_none_or(|l| l < k),
@@ -149,10 +159,6 @@ impl JsonBuf {
             );
             *last = Some(k.to_owned());
         }
-        self.sep();
-        write_str(&mut self.out, k);
-        self.out.push(b':');
-        self.comma = false;
     }
 
     /// A constant key made by [`crate::jkey!`]: its quotes and colon were added at compile
@@ -166,14 +172,7 @@ impl JsonBuf {
                 "JsonBuf::k: {:?} needs escaping",
                 k.name
             );
-            if let Some(last) = self.keys.last_mut() {
-                debug_assert!(
-                    last.as_deref().is_none_or(|l| l < k.name),
-                    "JsonBuf: key {:?} written after {last:?}: keys must be sorted and unique",
-                    k.name
-                );
-                *last = Some(k.name.to_owned());
-            }
+            self.check_key(k.name);
         }
         self.sep();
         self.out.extend_from_slice(k.text.as_bytes());
