@@ -17,25 +17,23 @@
 //! "message":…}` and the connection stays open. A message over `max_message_bytes` closes
 //! the connection with code 1009 (message too big).
 
-use crate::{AgentStatus, Hub, api::ApiError, filter, metrics};
+use crate::auth::constant_time_eq;
+use crate::error::ApiError;
+use crate::{AgentStatus, Hub, filter, metrics};
+use axum::Router;
 use axum::extract::ws::{CloseFrame, Message, Utf8Bytes, WebSocket, WebSocketUpgrade};
 use axum::extract::{ConnectInfo, Query, State};
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Response};
+use axum::routing::get;
 use mizu_model::Entry;
 use serde::Deserialize;
 use serde_json::{Value, json};
 use std::net::SocketAddr;
 
-/// Compares without an early exit, so the time taken does not tell how much matched.
-fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
-    let mut diff = (a.len() ^ b.len()) as u64;
-    for i in 0..a.len().max(b.len()) {
-        let x = a.get(i).copied().unwrap_or(0);
-        let y = b.get(i).copied().unwrap_or(0);
-        diff |= u64::from(x ^ y);
-    }
-    std::hint::black_box(diff) == 0
+/// The agent ingest route (state: the hub).
+pub(crate) fn routes() -> Router<Hub> {
+    Router::new().route("/agents/ws", get(handler))
 }
 
 #[derive(Deserialize, Default)]
@@ -98,8 +96,8 @@ pub(crate) async fn handler(
         .into_response();
     };
     let p = params.map(|q| q.0).unwrap_or_default();
-    let agent = p.agent.unwrap_or_else(|| remote.to_string());
-    let node = p.node.unwrap_or_default();
+    let agent = crate::roster::bounded_name(p.agent.unwrap_or_else(|| remote.to_string()));
+    let node = crate::roster::bounded_name(p.node.unwrap_or_default());
     let max = inner.config.limits.max_message_bytes;
     // tungstenite's own cap is a backstop; our check below answers 1009 politely.
     ws.max_message_size(max.saturating_mul(2))
@@ -167,25 +165,28 @@ async fn agent_loop(
 ) {
     let inner = &hub.inner;
     let now = filter::now_ms();
-    inner
-        .agents
-        .lock()
-        .unwrap_or_else(|e| e.into_inner())
-        .entry(agent.clone())
-        .and_modify(|a| {
-            a.connected = true;
-            a.connected_at = now;
-            a.remote = remote.to_string();
-        })
-        .or_insert_with(|| AgentStatus {
-            agent: agent.clone(),
-            node: node.clone(),
-            remote: remote.to_string(),
-            connected: true,
-            connected_at: now,
-            last_seen: now,
-            ..AgentStatus::default()
-        });
+    {
+        let mut agents = inner.agents.lock().unwrap_or_else(|e| e.into_inner());
+        let room = usize::from(!agents.contains_key(&agent));
+        let expired = crate::roster::prune(&mut agents, now, &inner.config.limits, room);
+        metrics::add(&inner.metrics.agents_expired, expired);
+        agents
+            .entry(agent.clone())
+            .and_modify(|a| {
+                a.connected = true;
+                a.connected_at = now;
+                a.remote = remote.to_string();
+            })
+            .or_insert_with(|| AgentStatus {
+                agent: agent.clone(),
+                node: node.clone(),
+                remote: remote.to_string(),
+                connected: true,
+                connected_at: now,
+                last_seen: now,
+                ..AgentStatus::default()
+            });
+    }
     let limits = inner.config.limits.clone();
     let mut shutdown = inner.shutdown.subscribe();
     loop {
@@ -249,7 +250,7 @@ async fn agent_loop(
                     a.drops = drops;
                     a.entries = entries;
                     if let Some(n) = n {
-                        a.node = n;
+                        a.node = crate::roster::bounded_name(n);
                     }
                 });
                 None
@@ -318,17 +319,5 @@ async fn ingest_batch(
         Err(_) => {
             json!({ "type": "error", "seq": seq, "message": "not stored, retry: internal error" })
         }
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    #[test]
-    fn constant_time_compare() {
-        assert!(super::constant_time_eq(b"secret", b"secret"));
-        assert!(!super::constant_time_eq(b"secret", b"secreT"));
-        assert!(!super::constant_time_eq(b"secret", b"secret2"));
-        assert!(!super::constant_time_eq(b"", b"x"));
-        assert!(super::constant_time_eq(b"", b""));
     }
 }
