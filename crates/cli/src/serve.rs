@@ -49,6 +49,13 @@ pub struct HubArgs {
     #[arg(long, value_name = "TOKEN")]
     token: Option<String>,
 
+    /// Secret the web UI and API clients must present, for a hub reachable beyond
+    /// loopback: open http://HOST:PORT/?token=TOKEN once in the browser (a cookie keeps
+    /// it), or send `Authorization: Bearer TOKEN`. Default: env MIZU_UI_TOKEN; none means
+    /// the UI and API are open to whoever reaches the port.
+    #[arg(long, value_name = "TOKEN")]
+    ui_token: Option<String>,
+
     #[command(flatten)]
     ingest: IngestOptions,
 
@@ -212,6 +219,11 @@ pub fn run_hub(args: HubArgs) -> ExitCode {
         .token
         .or_else(|| std::env::var("MIZU_HUB_TOKEN").ok())
         .filter(|t| !t.is_empty());
+    let ui_token = args
+        .ui_token
+        .or_else(|| std::env::var("MIZU_UI_TOKEN").ok())
+        .filter(|t| !t.is_empty());
+    let ui_token_set = ui_token.is_some();
     let config = HubConfig {
         store: StoreConfig {
             max_bytes: args.max_entries_db_size,
@@ -219,6 +231,7 @@ pub fn run_hub(args: HubArgs) -> ExitCode {
             ..StoreConfig::default()
         },
         token,
+        ui_token,
         redact: args.ingest.redact,
         redact_patterns: patterns,
         ignored_user_agents: args.ingest.ignored_user_agents,
@@ -255,12 +268,23 @@ pub fn run_hub(args: HubArgs) -> ExitCode {
         .recovery
         .as_ref()
         .map(|r| {
-            format!(
+            let mut s = format!(
                 ", {} entries recovered from {} segments",
                 r.records, r.segments
-            )
+            );
+            if r.damaged_files > 0 {
+                s.push_str(&format!(
+                    ", {} damaged: {} bytes skipped, {} records lost, {} bytes cut off the end",
+                    r.damaged_files, r.skipped_bytes, r.lost_records, r.truncated_bytes
+                ));
+            }
+            s
         })
         .unwrap_or_default();
+    // Exactly what recovery skipped, file by file.
+    for line in st.recovery.iter().flat_map(|r| r.messages()) {
+        eprintln!("mizu hub: {line}");
+    }
     eprintln!(
         "mizu hub: listening on {} (store {} entries, budget {}{recovered}; agent ingest {}) — Ctrl-C to stop",
         url(&listener, &args.listen.host, args.listen.port),
@@ -272,6 +296,12 @@ pub fn run_hub(args: HubArgs) -> ExitCode {
             "in memory"
         },
     );
+    let loopback = listener.local_addr().is_ok_and(|a| a.ip().is_loopback());
+    if !loopback && !ui_token_set {
+        eprintln!(
+            "mizu hub: warning: listening beyond loopback without --ui-token: anyone who reaches the port can read the captured traffic"
+        );
+    }
     match rt.block_on(hub.serve(listener, shutdown_signal())) {
         Ok(()) => {
             eprintln!("mizu hub: stopped");
