@@ -144,6 +144,8 @@ enum Step {
 
 pub(crate) struct Http1Session {
     ctx: SessionContext,
+    /// `.proto` schema for gRPC-Web messages (`--proto`).
+    schema: Option<std::sync::Arc<crate::protobuf::Schema>>,
     limits: Limits,
     client: Side,
     server: Side,
@@ -193,8 +195,12 @@ fn note(out: &mut Output, diags: &mut Vec<String>, msg: String) {
 }
 
 impl Http1Session {
-    pub(crate) fn new(ctx: SessionContext) -> Http1Session {
+    pub(crate) fn new(
+        ctx: SessionContext,
+        schema: Option<std::sync::Arc<crate::protobuf::Schema>>,
+    ) -> Http1Session {
         Http1Session {
+            schema,
             limits: ctx.limits,
             ctx,
             client: Side::new(),
@@ -917,7 +923,13 @@ impl Http1Session {
             None => e.diagnostics.push("no response captured".to_owned()),
         }
         // gRPC-Web over HTTP/1.x (`application/grpc-web*`): decode its messages.
-        crate::http2::grpc::annotate_http1(&mut e, req_ts, resp_ts, self.limits.max_body);
+        crate::http2::grpc::annotate_http1(
+            &mut e,
+            req_ts,
+            resp_ts,
+            self.limits.max_body,
+            self.schema.as_deref(),
+        );
         e
     }
 

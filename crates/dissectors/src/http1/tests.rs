@@ -1343,3 +1343,125 @@ fn lenient_parse_still_needs_a_valid_start_line() {
         r.entries[0].diagnostics
     );
 }
+
+fn grpc_frame(flags: u8, msg: &[u8]) -> Vec<u8> {
+    let mut v = vec![flags];
+    v.extend_from_slice(&(msg.len() as u32).to_be_bytes());
+    v.extend_from_slice(msg);
+    v
+}
+
+fn grpc_web_call(ct: &str, req_msg: &[u8], resp_msgs: &[&[u8]], status: u32) -> Vec<Event> {
+    let req_body = grpc_frame(0, req_msg);
+    let mut resp_body = Vec::new();
+    for m in resp_msgs {
+        resp_body.extend(grpc_frame(0, m));
+    }
+    resp_body.extend(grpc_frame(
+        0x80,
+        format!("grpc-status: {status}\r\ngrpc-message: m\r\n").as_bytes(),
+    ));
+    let req = with_body(
+        &format!(
+            "POST /mizu.fixture.Greeter/SayHello HTTP/1.1\r\nHost: web.test\r\nContent-Type: {ct}\r\nContent-Length: {}\r\n\r\n",
+            req_body.len()
+        ),
+        &req_body,
+    );
+    let resp = with_body(
+        &format!(
+            "HTTP/1.1 200 OK\r\nContent-Type: {ct}\r\nContent-Length: {}\r\n\r\n",
+            resp_body.len()
+        ),
+        &resp_body,
+    );
+    vec![c(T0, &req), s(T0 + MS, &resp), Event::Close(T0 + 2 * MS)]
+}
+
+fn greet_schema() -> std::sync::Arc<crate::protobuf::Schema> {
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../testdata/http2");
+    let schema = crate::protobuf::Schema::compile(
+        std::slice::from_ref(&dir),
+        &[std::path::PathBuf::from("greet.proto")],
+    )
+    .expect("greet.proto compiles");
+    std::sync::Arc::new(schema)
+}
+
+/// Issue 14 item 9: gRPC-Web over HTTP/1.1 honours `--proto`, its list status is
+/// grpc-status, `messageType` is set only when the schema decoded the messages,
+/// undecodable messages show as `raw`, and the JSON codec shows JSON.
+#[test]
+fn grpc_web_over_http1_with_a_schema() {
+    let h1 = super::Http1WithSchema::new(greet_schema());
+    // HelloRequest{name: "pod-b", times: 2} → HelloReply{message: "hi", count: 3}, status 5.
+    let events = grpc_web_call(
+        "application/grpc-web+proto",
+        b"\x0a\x05pod-b\x10\x02",
+        &[b"\x0a\x02hi\x10\x03"],
+        5,
+    );
+    let r = testing::assert_split_invariant(&h1, ctx(), &events);
+    assert_eq!(r.entries.len(), 1);
+    let e = &r.entries[0];
+    assert_eq!(e.protocol.abbr, "gRPC");
+    let g = req(e).grpc.as_ref().expect("request grpc");
+    assert_eq!(g.message_type, "mizu.fixture.HelloRequest");
+    assert_eq!(g.messages[0].data["name"], "pod-b");
+    assert_eq!(g.messages[0].data["times"], 2);
+    let g = resp(e).grpc.as_ref().expect("response grpc");
+    assert_eq!(g.message_type, "mizu.fixture.HelloReply");
+    assert_eq!(g.messages[0].data["message"], "hi");
+    assert_eq!(g.messages[0].data["count"], "3");
+    assert_eq!(g.status, Some(5));
+    let sum = h1.summarize(e).expect("summary");
+    assert_eq!(sum.status, Some(5), "the list status is grpc-status");
+    assert_eq!(sum.summary, "/mizu.fixture.Greeter/SayHello");
+    assert_eq!(Http1.summarize(e).expect("summary").status, Some(5));
+
+    // A reply that does not decode as HelloReply (field 1 as a varint): shown
+    // schema-less, no messageType; a message that is not protobuf at all: raw.
+    let events = grpc_web_call(
+        "application/grpc-web+proto",
+        b"\x0a\x05pod-b",
+        &[b"\x08\x01", b"\xff\xff\xff"],
+        0,
+    );
+    let r = testing::run_detailed(&h1, ctx(), &events);
+    let e = &r.entries[0];
+    let g = resp(e).grpc.as_ref().expect("response grpc");
+    assert_eq!(g.message_type, "", "the schema did not decode the reply");
+    assert_eq!(g.messages[0].data, serde_json::json!({"1": 1}));
+    assert_eq!(g.messages[1].data, serde_json::Value::Null);
+    assert_eq!(g.messages[1].raw.as_deref(), Some("////"));
+    assert!(
+        e.diagnostics
+            .iter()
+            .any(|d| d.contains("does not decode as mizu.fixture.HelloReply")),
+        "{:?}",
+        e.diagnostics
+    );
+    assert!(
+        e.diagnostics
+            .iter()
+            .any(|d| d.contains("3 bytes is not valid protobuf")),
+        "{:?}",
+        e.diagnostics
+    );
+
+    // The JSON codec.
+    let events = grpc_web_call(
+        "application/grpc-web+json",
+        br#"{"name":"pod-b"}"#,
+        &[br#"{"message":"hi"}"#],
+        0,
+    );
+    let r = testing::run_detailed(&h1, ctx(), &events);
+    let e = &r.entries[0];
+    let g = req(e).grpc.as_ref().expect("request grpc");
+    assert_eq!(g.messages[0].data, serde_json::json!({"name": "pod-b"}));
+    assert_eq!(g.message_type, "");
+    let g = resp(e).grpc.as_ref().expect("response grpc");
+    assert_eq!(g.messages[0].data, serde_json::json!({"message": "hi"}));
+    assert_eq!(g.status, Some(0));
+}

@@ -329,6 +329,7 @@ impl Http2Session {
         };
         let m = Self::msg(st, dir);
         m.body_size += bytes.len() as u64;
+        m.wire += bytes.len() as u64;
         if m.body.len() < cap {
             if m.marks.last().is_none_or(|&(_, t)| t != ts) {
                 m.marks.push((m.body.len(), ts));
@@ -792,6 +793,7 @@ impl Http2Session {
                 method: &method,
                 request: true,
                 cap,
+                json: grpc::find(&request.headers, "content-type").is_some_and(grpc::is_json),
             };
             grpc::decode_messages(&b, schema, &mut g, &mut diags);
             request.grpc = Some(Box::new(g));
@@ -812,6 +814,7 @@ impl Http2Session {
                     method: &method,
                     request: false,
                     cap,
+                    json: grpc::find(&r.headers, "content-type").is_some_and(grpc::is_json),
                 };
                 let web_trailers = grpc::decode_messages(&b, schema, &mut g, &mut diags);
                 r.trailers.extend(web_trailers);
@@ -985,7 +988,11 @@ impl Http2Session {
                 } else {
                     let n = df.pad_left.min(rest.len());
                     df.pad_left -= n;
+                    let id = df.stream;
                     pos += n;
+                    if let Some(st) = self.streams.get_mut(&id) {
+                        Self::msg(st, dir).wire += n as u64;
+                    }
                 }
                 self.data_frame_done(dir, out);
                 continue;
@@ -1101,7 +1108,9 @@ impl Http2Session {
                 let end_stream = h.flags & frame::FLAG_END_STREAM != 0;
                 if let Some(st) = self.stream(h.stream, dir, ts, out) {
                     let m = Self::msg(st, dir);
-                    m.wire += (HEADER_LEN + h.len) as u64;
+                    // Captured bytes only: the payload and padding are counted as they
+                    // arrive (a frame cut by the end of the capture never overstates).
+                    m.wire += hdr as u64;
                     if m.ts.is_none() {
                         m.ts = Some(ts);
                     }

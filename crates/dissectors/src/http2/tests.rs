@@ -768,3 +768,31 @@ fn midstream_guess_is_held_until_confirmed_or_refuted() {
     assert_eq!(resp(&r.entries[0]).content.text, "ok");
     assert_eq!(req(&r.entries[1]).path, "/y");
 }
+
+/// Issue 14 item 10: a client stream that ends 96 bytes into a 15,968-byte DATA frame
+/// counts the bytes that were sent, not the bytes the frame header declared.
+#[test]
+fn request_size_counts_captured_bytes_not_declared_ones() {
+    let headers = f(
+        HEADERS,
+        FLAG_END_HEADERS,
+        1,
+        &block(&[
+            (":method", "POST"),
+            (":scheme", "http"),
+            (":authority", "h2.test"),
+            (":path", "/upload"),
+        ]),
+    );
+    let mut data = f(DATA, FLAG_END_STREAM, 1, &vec![b'x'; 15_968]);
+    data.truncate(HEADER_LEN + 96);
+    let mut client = preface();
+    let sent_after_preface = headers.len() + data.len();
+    client.extend(headers);
+    client.extend(data);
+    let r = run_detailed(&HTTP2, ctx(), &[c(T0, client), Event::Close(T0 + MS)]);
+    assert_eq!(r.entries.len(), 1);
+    let e = &r.entries[0];
+    assert_eq!(e.request_size, sent_after_preface as u64);
+    assert_eq!(req(e).body_size, 96);
+}
