@@ -284,6 +284,11 @@ impl Output {
                             flag.store(true, std::sync::atomic::Ordering::Relaxed);
                             break 'batches;
                         }
+                        if filter.as_ref().is_some_and(|f| f.exhausted()) {
+                            // `limit(n)` reached: tell the decoder to stop.
+                            flag.store(true, std::sync::atomic::Ordering::Relaxed);
+                            break 'batches;
+                        }
                     }
                     batch.clear();
                     // Full or gone: the decoder allocates a new one instead.
@@ -385,10 +390,13 @@ impl Output {
         }
     }
 
-    /// Output can no longer be written (stop decoding).
+    /// Output can no longer be written, or the filter's `limit(n)` is reached (stop
+    /// decoding).
     fn failed(&self) -> bool {
         match self {
-            Output::Inline { error, .. } => error.is_some(),
+            Output::Inline { error, filter, .. } => {
+                error.is_some() || filter.as_ref().is_some_and(|f| f.exhausted())
+            }
             Output::Threaded { failed, tx, .. } => {
                 tx.is_none() || failed.load(std::sync::atomic::Ordering::Relaxed)
             }

@@ -320,15 +320,28 @@ pub struct ReadFilter {
     filter: Filter,
     buf: Vec<u8>,
     now: i64,
+    /// Entries kept so far (for `limit(n)`).
+    kept: usize,
 }
 
 impl ReadFilter {
+    /// Whether `e` passes the filter; once `limit(n)` entries passed, nothing does.
     pub fn keep(&mut self, e: &Entry) -> bool {
+        if self.exhausted() {
+            return false;
+        }
         self.buf.clear();
         if e.write_json(&mut self.buf).is_err() {
             return false;
         }
-        self.filter.matches_json(&self.buf, self.now)
+        let keep = self.filter.matches_json(&self.buf, self.now);
+        self.kept += usize::from(keep);
+        keep
+    }
+
+    /// The filter's `limit(n)` is reached: reading can stop.
+    pub fn exhausted(&self) -> bool {
+        self.filter.limit().is_some_and(|n| self.kept >= n)
     }
 }
 
@@ -395,6 +408,7 @@ impl ReadHubArgs {
                     filter,
                     buf: Vec::with_capacity(1 << 14),
                     now: mizu_hub::filter::now_ms(),
+                    kept: 0,
                 })),
                 Err(e) => {
                     eprintln!("mizu: invalid --filter: {e}");

@@ -27,6 +27,9 @@ pub const MAX_DEPTH: usize = 32;
 /// Fields decoded per message before the rest is left undecoded.
 pub const MAX_FIELDS: usize = 4096;
 
+/// The key holding the base64 of what [`decode_raw`] could not parse.
+pub const UNDECODED: &str = "_undecoded";
+
 fn b64(b: &[u8]) -> String {
     base64::engine::general_purpose::STANDARD.encode(b)
 }
@@ -215,7 +218,7 @@ fn object(f: Vec<(u64, Raw<'_>)>, rest: Option<usize>, b: &[u8], depth: usize) -
     }
     if let Some(at) = rest {
         m.insert(
-            "_undecoded".to_owned(),
+            UNDECODED.to_owned(),
             Value::String(b64(b.get(at..).unwrap_or(&[]))),
         );
     }

@@ -48,6 +48,7 @@ pub(crate) fn build_request(head: RequestHead, server: SocketAddr, head_len: usi
         target,
         minor,
         headers,
+        oddities: _,
     } = head;
     let host: std::borrow::Cow<'_, str> = match first(&headers, "host")
         .map(str::trim)
@@ -77,8 +78,27 @@ pub(crate) fn build_request(head: RequestHead, server: SocketAddr, head_len: usi
     } else if target == "*" {
         (format!("http://{host}"), "*")
     } else {
-        // authority-form (CONNECT host:port).
-        (format!("http://{target}"), "")
+        // authority-form (`CONNECT host:port`, RFC 9112 §3.2.3): the target is all there
+        // is. It is shown as the URL and as the path (as Mizu did), so the list and
+        // `request.path == "example.com:443"` find it.
+        let path = target.clone();
+        let cookies = cookies_of(&headers);
+        return HttpRequest {
+            method,
+            url: target.clone(),
+            target_uri: target,
+            path,
+            path_segments: Vec::new(),
+            http_version: version_string(minor),
+            headers,
+            cookies,
+            query_string: Vec::new(),
+            post_data: None,
+            body_size: 0,
+            headers_size: head_len as u64,
+            trailers: Vec::new(),
+            grpc: None,
+        };
     };
     let no_fragment = path_and_query.split('#').next().unwrap_or("");
     let (raw_path, query) = no_fragment.split_once('?').unwrap_or((no_fragment, ""));
@@ -95,11 +115,7 @@ pub(crate) fn build_request(head: RequestHead, server: SocketAddr, head_len: usi
         .map(|s| content::percent_decode(s, false))
         .collect();
     let query_string = content::parse_query(query);
-    let cookies = headers
-        .iter()
-        .filter(|h| h.name.eq_ignore_ascii_case("cookie"))
-        .flat_map(|h| content::parse_cookie_header(&h.value))
-        .collect();
+    let cookies = cookies_of(&headers);
     HttpRequest {
         method,
         url,
@@ -116,6 +132,14 @@ pub(crate) fn build_request(head: RequestHead, server: SocketAddr, head_len: usi
         trailers: Vec::new(),
         grpc: None,
     }
+}
+
+fn cookies_of(headers: &[Header]) -> Vec<Header> {
+    headers
+        .iter()
+        .filter(|h| h.name.eq_ignore_ascii_case("cookie"))
+        .flat_map(|h| content::parse_cookie_header(&h.value))
+        .collect()
 }
 
 /// `http://host/...` → `host/...` (the part after `scheme://`), for absolute-form targets.
@@ -135,6 +159,7 @@ pub(crate) fn build_response(head: ResponseHead, head_len: usize) -> HttpRespons
         reason,
         minor,
         headers,
+        oddities: _,
     } = head;
     let cookies = headers
         .iter()
@@ -332,6 +357,7 @@ mod tests {
             target: target.into(),
             minor: 1,
             headers: headers.iter().map(|(n, v)| Header::new(*n, *v)).collect(),
+            oddities: Vec::new(),
         }
     }
 
@@ -358,8 +384,10 @@ mod tests {
         let r = build_request(head("/", &[]), SocketAddr::from(([10, 0, 0, 2], 80)), 10);
         assert_eq!(r.url, "http://10.0.0.2/");
         let r = build_request(head("example.com:443", &[]), server(), 10);
-        assert_eq!(r.url, "http://example.com:443");
-        assert_eq!(r.path, "");
+        assert_eq!(r.url, "example.com:443");
+        assert_eq!(r.path, "example.com:443");
+        assert_eq!(r.target_uri, "example.com:443");
+        assert!(r.path_segments.is_empty());
     }
 
     #[test]

@@ -52,10 +52,14 @@ mod wire;
 #[cfg(test)]
 mod tests;
 
+use std::sync::Arc;
+
 use mizu_dissect::{
     Dissector, Probe, ProbeContext, ProtocolInfo, Session, SessionContext, Summary,
 };
 use mizu_model::Entry;
+
+use crate::protobuf::Schema;
 
 /// The HTTP/1.x dissector.
 #[derive(Debug, Clone, Copy, Default)]
@@ -90,7 +94,7 @@ impl Dissector for Http1 {
     }
 
     fn new_session(&self, ctx: SessionContext) -> Box<dyn Session> {
-        Box::new(session::Http1Session::new(ctx))
+        Box::new(session::Http1Session::new(ctx, None))
     }
 
     fn summarize(&self, entry: &Entry) -> Option<Summary> {
@@ -98,13 +102,47 @@ impl Dissector for Http1 {
             return None;
         }
         let req = entry.request.as_http_request()?;
+        let resp = entry.response.as_http_response();
+        // gRPC-Web: the list status is grpc-status, as for gRPC over HTTP/2.
+        let grpc_status = resp
+            .and_then(|r| r.grpc.as_ref())
+            .and_then(|g| g.status)
+            .map(i64::from);
         Some(Summary {
             method: req.method.clone(),
             summary: req.path.clone(),
-            status: entry
-                .response
-                .as_http_response()
-                .map(|r| i64::from(r.status)),
+            status: grpc_status.or(resp.map(|r| i64::from(r.status))),
         })
+    }
+}
+
+/// HTTP/1.x decoding gRPC-Web messages with a `.proto` schema (`mizu read --proto`);
+/// otherwise the same as [`Http1`].
+#[derive(Debug, Clone)]
+pub struct Http1WithSchema {
+    schema: Arc<Schema>,
+}
+
+impl Http1WithSchema {
+    pub fn new(schema: Arc<Schema>) -> Http1WithSchema {
+        Http1WithSchema { schema }
+    }
+}
+
+impl Dissector for Http1WithSchema {
+    fn info(&self) -> &'static ProtocolInfo {
+        &INFO
+    }
+
+    fn probe(&self, data: &[u8], ctx: &ProbeContext) -> Probe {
+        Http1.probe(data, ctx)
+    }
+
+    fn new_session(&self, ctx: SessionContext) -> Box<dyn Session> {
+        Box::new(session::Http1Session::new(ctx, Some(self.schema.clone())))
+    }
+
+    fn summarize(&self, entry: &Entry) -> Option<Summary> {
+        Http1.summarize(entry)
     }
 }

@@ -62,6 +62,45 @@ enum State {
     /// Client only: a request asked to switch protocols; its response decides whether the
     /// following bytes are HTTP/1 at all.
     WaitUpgrade,
+    /// The rest of a head larger than `Limits::max_head`: its message was registered from
+    /// the first `max_head` bytes; the remaining bytes are consumed up to the end of the
+    /// head, then the body follows the framing found in the kept part.
+    SkipHead(HeadSkip),
+}
+
+/// Progress through the unkept part of an oversized head.
+#[derive(Debug)]
+struct HeadSkip {
+    /// Past the empty lines that may precede a head.
+    started: bool,
+    /// 0: mid-line; 1: just after `\n`; 2: just after `\n\r`.
+    nl: u8,
+    /// Body framing from the kept headers (`None`: no body).
+    framing: Option<Framing>,
+    /// The kept headers did not say how the body is framed (responses only): after the
+    /// head, resynchronise on the next message rather than guess.
+    framing_unknown: bool,
+}
+
+impl HeadSkip {
+    /// Consumes bytes up to the end of the head: `(used, done)`.
+    fn feed(&mut self, data: &[u8]) -> (usize, bool) {
+        for (i, &b) in data.iter().enumerate() {
+            if !self.started {
+                if b == b'\r' || b == b'\n' {
+                    continue;
+                }
+                self.started = true;
+            }
+            self.nl = match (self.nl, b) {
+                (1 | 2, b'\n') => return (i + 1, true),
+                (_, b'\n') => 1,
+                (1, b'\r') => 2,
+                _ => 0,
+            };
+        }
+        (data.len(), false)
+    }
 }
 
 /// One direction's parsing state.
@@ -105,6 +144,8 @@ enum Step {
 
 pub(crate) struct Http1Session {
     ctx: SessionContext,
+    /// `.proto` schema for gRPC-Web messages (`--proto`).
+    schema: Option<std::sync::Arc<crate::protobuf::Schema>>,
     limits: Limits,
     client: Side,
     server: Side,
@@ -123,6 +164,9 @@ pub(crate) struct Http1Session {
     templates: [Entry; 2],
     /// The head being started was cut by a capture gap (see `on_cut`): why.
     cut: Option<String>,
+    /// The head being started is larger than `Limits::max_head` and only its first
+    /// `max_head` bytes were parsed: why.
+    oversize: Option<String>,
 }
 
 fn side_name(dir: Direction) -> &'static str {
@@ -132,14 +176,31 @@ fn side_name(dir: Direction) -> &'static str {
     }
 }
 
+/// The diagnostic of a head whose end was not captured.
+fn cut_reason(what: &str, len: usize, line_cut: bool) -> String {
+    if line_cut {
+        format!(
+            "{what} head cut by a capture gap after {len} bytes, inside its first line: shown as far as captured, headers and body not captured"
+        )
+    } else {
+        format!(
+            "{what} head cut by a capture gap after {len} bytes: later headers and the body were not captured"
+        )
+    }
+}
+
 fn note(out: &mut Output, diags: &mut Vec<String>, msg: String) {
     out.diagnostic(msg.clone());
     diags.push(msg);
 }
 
 impl Http1Session {
-    pub(crate) fn new(ctx: SessionContext) -> Http1Session {
+    pub(crate) fn new(
+        ctx: SessionContext,
+        schema: Option<std::sync::Arc<crate::protobuf::Schema>>,
+    ) -> Http1Session {
         Http1Session {
+            schema,
             limits: ctx.limits,
             ctx,
             client: Side::new(),
@@ -156,6 +217,7 @@ impl Http1Session {
                 ctx.new_entry(protocol)
             }),
             cut: None,
+            oversize: None,
         }
     }
 
@@ -246,6 +308,7 @@ impl Http1Session {
         let data = &chunk.data[at..];
         match &mut self.client.state {
             State::WaitUpgrade => Step::Wait,
+            State::SkipHead(_) => self.skip_head(Direction::ClientToServer, data, out),
             State::Body(body) => {
                 let fed = body.feed(data, self.limits.max_body, self.limits.max_head);
                 match fed {
@@ -305,14 +368,18 @@ impl Http1Session {
         };
         match parsed {
             Parsed::Partial if data.len() > max_head => {
-                Err(self.reject_head(dir, format!("{what} head larger than {max_head} bytes")))
+                Err(self.oversized_head(dir, chunk, at, out).unwrap_or_else(|| {
+                    self.reject_head(dir, format!("{what} head larger than {max_head} bytes"))
+                }))
             }
             Parsed::Partial => Err(Step::Wait),
             Parsed::Invalid(why) => {
                 Err(self.reject_head(dir, format!("malformed {what} head ({why})")))
             }
             Parsed::Complete(n, _) if n > max_head => {
-                Err(self.reject_head(dir, format!("{what} head larger than {max_head} bytes")))
+                Err(self.oversized_head(dir, chunk, at, out).unwrap_or_else(|| {
+                    self.reject_head(dir, format!("{what} head larger than {max_head} bytes"))
+                }))
             }
             Parsed::Complete(n, head) => {
                 let diags = self.end_resync(dir, out).into_iter().collect();
@@ -321,9 +388,108 @@ impl Http1Session {
         }
     }
 
+    /// A head at `chunk.data[at..]` runs past `Limits::max_head`. Rather than skip it (which
+    /// would shift every later pairing by one), its message is registered from the complete
+    /// lines of its first `max_head` bytes, marked truncated, and the rest of the head is
+    /// consumed in [`State::SkipHead`]. `None` when even that does not parse (then the
+    /// caller resynchronises as for any malformed head).
+    fn oversized_head(
+        &mut self,
+        dir: Direction,
+        chunk: &Chunk<'_>,
+        at: usize,
+        out: &mut Output,
+    ) -> Option<Step> {
+        let data = &chunk.data[at..];
+        let max_head = self.limits.max_head;
+        let kept = wire::close_cut_head(&data[..max_head.min(data.len())])?;
+        let what = match dir {
+            Direction::ClientToServer => "request",
+            Direction::ServerToClient => "response",
+        };
+        let why = format!(
+            "{what} head larger than {max_head} bytes: shown as far as its first {max_head} bytes, later header lines not kept"
+        );
+        match dir {
+            Direction::ClientToServer => {
+                let Parsed::Complete(_, h) = wire::parse_request(&kept, kept.len()) else {
+                    return None;
+                };
+                let diags = self.end_resync(dir, out).into_iter().collect();
+                self.oversize = Some(why);
+                self.start_request(h, 0, chunk.ts_at(at), diags, out);
+            }
+            Direction::ServerToClient => {
+                let Parsed::Complete(_, h) = wire::parse_response(&kept, kept.len()) else {
+                    return None;
+                };
+                if (100..200).contains(&h.code) {
+                    // Interim and switching responses are never this large: resynchronise.
+                    return None;
+                }
+                let diags = self.end_resync(dir, out).into_iter().collect();
+                self.oversize = Some(why);
+                self.start_response(h, 0, chunk, at, diags, out);
+            }
+        }
+        // Leading empty lines are part of what the skip consumes.
+        Some(Step::Advance(0))
+    }
+
+    /// Consumes the unkept rest of an oversized head (counted in the message's size), then
+    /// starts its body.
+    fn skip_head(&mut self, dir: Direction, data: &[u8], out: &mut Output) -> Step {
+        let side = self.side(dir);
+        let State::SkipHead(skip) = &mut side.state else {
+            return Step::Advance(0);
+        };
+        let (n, done) = skip.feed(data);
+        match dir {
+            Direction::ClientToServer => {
+                if let Some(r) = self.pending.back_mut().and_then(|ex| ex.req.as_mut()) {
+                    r.size += n as u64;
+                    r.req.headers_size += n as u64;
+                }
+            }
+            Direction::ServerToClient => {
+                if let Some(r) = self.response.as_mut() {
+                    r.size += n as u64;
+                    r.resp.headers_size += n as u64;
+                }
+            }
+        }
+        if !done {
+            return Step::Advance(n);
+        }
+        let side = self.side(dir);
+        let State::SkipHead(skip) = std::mem::replace(&mut side.state, State::Head) else {
+            return Step::Advance(n);
+        };
+        match (dir, skip.framing) {
+            (_, Some(f)) if !skip.framing_unknown => {
+                self.side(dir).state = State::Body(BodyReader::new(f));
+            }
+            (Direction::ClientToServer, _) => {
+                self.complete_request(BodyReader::new(Framing::Length(0)), None, out);
+            }
+            (Direction::ServerToClient, _) => {
+                self.complete_response(BodyReader::new(Framing::Length(0)), None, out);
+                if skip.framing_unknown {
+                    let side = self.side(dir);
+                    side.resync = true;
+                    side.resync_reason = Some(
+                        "the body framing of a response with an oversized head is unknown"
+                            .to_owned(),
+                    );
+                }
+            }
+        }
+        Step::Advance(n)
+    }
+
     fn start_request(
         &mut self,
-        head: wire::RequestHead,
+        mut head: wire::RequestHead,
         head_len: usize,
         ts: Nanos,
         mut diags: Vec<String>,
@@ -337,6 +503,13 @@ impl Http1Session {
         if let Some(why) = &cut {
             note(out, &mut diags, why.clone());
             gap = true;
+        }
+        let oversize = self.oversize.take();
+        if let Some(why) = &oversize {
+            note(out, &mut diags, why.clone());
+        }
+        for odd in std::mem::take(&mut head.oddities) {
+            note(out, &mut diags, format!("request: {odd}"));
         }
         let minor = head.minor;
         let is_head = head.method.eq_ignore_ascii_case("HEAD");
@@ -368,7 +541,7 @@ impl Http1Session {
                 req,
                 ts,
                 size: head_len as u64,
-                truncated: cut.is_some(),
+                truncated: cut.is_some() || oversize.is_some(),
                 gap,
                 diagnostics: diags,
                 minor,
@@ -379,6 +552,15 @@ impl Http1Session {
             req_done: false,
             resp: None,
         });
+        if oversize.is_some() {
+            self.client.state = State::SkipHead(HeadSkip {
+                started: false,
+                nl: 0,
+                framing,
+                framing_unknown: false,
+            });
+            return;
+        }
         match framing {
             None => {
                 self.client.state = State::Head;
@@ -452,6 +634,7 @@ impl Http1Session {
                     }
                 }
             }
+            State::SkipHead(_) => self.skip_head(Direction::ServerToClient, data, out),
             State::Head | State::WaitUpgrade => self.server_head(chunk, at, out),
         }
     }
@@ -469,13 +652,16 @@ impl Http1Session {
 
     fn start_response(
         &mut self,
-        head: wire::ResponseHead,
+        mut head: wire::ResponseHead,
         head_len: usize,
         chunk: &Chunk<'_>,
         at: usize,
         mut diags: Vec<String>,
         out: &mut Output,
     ) {
+        for odd in std::mem::take(&mut head.oddities) {
+            note(out, &mut diags, format!("response: {odd}"));
+        }
         let code = head.code;
         if (100..200).contains(&code) && code != 101 {
             // Interim response: remembered for the final one, never paired by itself.
@@ -491,6 +677,10 @@ impl Http1Session {
         if let Some(why) = &cut {
             note(out, &mut diags, why.clone());
             gap = true;
+        }
+        let oversize = self.oversize.take();
+        if let Some(why) = &oversize {
+            note(out, &mut diags, why.clone());
         }
         let ts = chunk.ts_at(at);
         let minor = head.minor;
@@ -528,11 +718,17 @@ impl Http1Session {
             }
             f
         };
+        let framing_unknown = oversize.is_some()
+            && !no_body
+            && !resp.headers.iter().any(|h| {
+                h.name.eq_ignore_ascii_case("content-length")
+                    || h.name.eq_ignore_ascii_case("transfer-encoding")
+            });
         let msg = RespMsg {
             resp,
             ts,
             size,
-            truncated: cut.is_some(),
+            truncated: cut.is_some() || oversize.is_some(),
             gap,
             diagnostics: diags,
             minor,
@@ -577,6 +773,15 @@ impl Http1Session {
             return;
         }
         self.response = Some(msg);
+        if oversize.is_some() {
+            self.server.state = State::SkipHead(HeadSkip {
+                started: false,
+                nl: 0,
+                framing,
+                framing_unknown,
+            });
+            return;
+        }
         match framing {
             None => self.complete_response(BodyReader::new(Framing::Length(0)), None, out),
             Some(f) => self.server.state = State::Body(BodyReader::new(f)),
@@ -718,13 +923,30 @@ impl Http1Session {
             None => e.diagnostics.push("no response captured".to_owned()),
         }
         // gRPC-Web over HTTP/1.x (`application/grpc-web*`): decode its messages.
-        crate::http2::grpc::annotate_http1(&mut e, req_ts, resp_ts, self.limits.max_body);
+        crate::http2::grpc::annotate_http1(
+            &mut e,
+            req_ts,
+            resp_ts,
+            self.limits.max_body,
+            self.schema.as_deref(),
+        );
         e
     }
 
     /// Ends whatever body `dir` is receiving because no more bytes will come.
     fn end_of_stream(&mut self, dir: Direction, out: &mut Output) {
         let side = self.side(dir);
+        if matches!(side.state, State::SkipHead(_)) {
+            let why = format!(
+                "{} closed the connection before the end of the head",
+                side_name(dir)
+            );
+            match dir {
+                Direction::ClientToServer => self.finish_request(Some(why), out),
+                Direction::ServerToClient => self.finish_response(Some(why), out),
+            }
+            return;
+        }
         let State::Body(body) = &side.state else {
             if matches!(side.state, State::WaitUpgrade) {
                 side.state = State::Head;
@@ -801,25 +1023,27 @@ impl Session for Http1Session {
             return;
         }
         // Complete lines of a head whose end was never captured: show them, as Wireshark
-        // does, rather than lose the message.
-        let Some(head) = wire::close_cut_head(chunk.data) else {
-            return;
-        };
+        // does, rather than lose the message. A first line cut before its end still
+        // gives the method and the target (or the status) as far as captured.
         let max_head = self.limits.max_head;
         let len = chunk.data.len();
-        let why = format!(
-            "{} head cut by a capture gap after {len} bytes: later headers and the body were not captured",
-            if dir == Direction::ClientToServer {
-                "request"
-            } else {
-                "response"
-            }
-        );
+        let what = if dir == Direction::ClientToServer {
+            "request"
+        } else {
+            "response"
+        };
         match dir {
             Direction::ClientToServer => {
-                if let Parsed::Complete(_, h) = wire::parse_request(&head, max_head) {
+                let head = match wire::close_cut_head(chunk.data) {
+                    Some(head) => match wire::parse_request(&head, max_head) {
+                        Parsed::Complete(_, h) => Some((h, false)),
+                        _ => None,
+                    },
+                    None => wire::cut_request_line(chunk.data).map(|h| (h, true)),
+                };
+                if let Some((h, line_cut)) = head {
                     let diags = self.end_resync(dir, out).into_iter().collect();
-                    self.cut = Some(why);
+                    self.cut = Some(cut_reason(what, len, line_cut));
                     self.start_request(h, len, chunk.ts_at(0), diags, out);
                     if matches!(self.client.state, State::Body(_)) {
                         self.finish_request(None, out);
@@ -827,9 +1051,16 @@ impl Session for Http1Session {
                 }
             }
             Direction::ServerToClient => {
-                if let Parsed::Complete(_, h) = wire::parse_response(&head, max_head) {
+                let head = match wire::close_cut_head(chunk.data) {
+                    Some(head) => match wire::parse_response(&head, max_head) {
+                        Parsed::Complete(_, h) => Some((h, false)),
+                        _ => None,
+                    },
+                    None => wire::cut_status_line(chunk.data).map(|h| (h, true)),
+                };
+                if let Some((h, line_cut)) = head {
                     let diags = self.end_resync(dir, out).into_iter().collect();
-                    self.cut = Some(why);
+                    self.cut = Some(cut_reason(what, len, line_cut));
                     self.start_response(h, len, chunk, 0, diags, out);
                     if matches!(self.server.state, State::Body(_)) {
                         self.finish_response(None, out);
@@ -887,7 +1118,7 @@ impl Session for Http1Session {
                 }
             }
             None => {
-                let in_body = matches!(self.side(dir).state, State::Body(_));
+                let in_body = matches!(self.side(dir).state, State::Body(_) | State::SkipHead(_));
                 if in_body {
                     let why = format!("{len} bytes lost in a capture gap: message cut");
                     match dir {

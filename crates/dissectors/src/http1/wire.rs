@@ -159,6 +159,8 @@ pub(crate) struct RequestHead {
     pub target: String,
     pub minor: u8,
     pub headers: Vec<Header>,
+    /// What the strict parser refused and the lenient one accepted (for diagnostics).
+    pub oddities: Vec<String>,
 }
 
 /// A parsed response head, owned.
@@ -168,6 +170,8 @@ pub(crate) struct ResponseHead {
     pub reason: String,
     pub minor: u8,
     pub headers: Vec<Header>,
+    /// What the strict parser refused and the lenient one accepted (for diagnostics).
+    pub oddities: Vec<String>,
 }
 
 /// Outcome of a head parse.
@@ -253,10 +257,10 @@ pub(crate) fn parse_request(data: &[u8], max_head: usize) -> Parsed<RequestHead>
             match cfg.parse_request(&mut req, data) {
                 Ok(httparse::Status::Complete(n)) => Parsed::Complete(n, own_request(&req)),
                 Ok(httparse::Status::Partial) => Parsed::Partial,
-                Err(e) => Parsed::Invalid(describe(e)),
+                Err(e) => lenient_request(data, describe(e)),
             }
         }
-        Err(e) => Parsed::Invalid(describe(e)),
+        Err(e) => lenient_request(data, describe(e)),
     }
 }
 
@@ -266,6 +270,7 @@ fn own_request(req: &httparse::Request<'_, '_>) -> RequestHead {
         target: req.path.unwrap_or_default().to_owned(),
         minor: req.version.unwrap_or(1),
         headers: own_headers(req.headers),
+        oddities: Vec::new(),
     }
 }
 
@@ -283,11 +288,218 @@ pub(crate) fn parse_response(data: &[u8], max_head: usize) -> Parsed<ResponseHea
             match cfg.parse_response(&mut resp, data) {
                 Ok(httparse::Status::Complete(n)) => Parsed::Complete(n, own_response(&resp)),
                 Ok(httparse::Status::Partial) => Parsed::Partial,
-                Err(e) => Parsed::Invalid(describe(e)),
+                Err(e) => lenient_response(data, describe(e)),
             }
         }
-        Err(e) => Parsed::Invalid(describe(e)),
+        Err(e) => lenient_response(data, describe(e)),
     }
+}
+
+// ----- lenient fallback -------------------------------------------------------------------
+//
+// Servers users run accept heads `httparse` refuses: a NUL or other control byte in a header
+// value, a tab or a stray control byte inside the request target, a header line without a
+// colon. Wireshark shows such messages, and so do we: when the strict parse fails, the head
+// is parsed again line by line, the message is kept and each oddity becomes a diagnostic.
+// The start line must still be well formed (a known method and `HTTP/1.x`, or `HTTP/1.x`
+// and a 3-digit status), so garbage is never taken for a message.
+
+/// The end of the head (after its empty line) if present: `Some(len)`.
+fn head_len(data: &[u8]) -> Option<usize> {
+    let mut i = 0;
+    while let Some(p) = data
+        .get(i..)
+        .and_then(|d| d.iter().position(|&b| b == b'\n'))
+    {
+        let at = i + p;
+        match data.get(at + 1) {
+            Some(b'\n') => return Some(at + 2),
+            Some(b'\r') if data.get(at + 2) == Some(&b'\n') => return Some(at + 3),
+            _ => {}
+        }
+        i = at + 1;
+    }
+    None
+}
+
+/// Splits a head into its lines (without line ends), leading empty lines dropped.
+fn head_lines(head: &[u8]) -> Vec<&[u8]> {
+    let head = trim_leading_newlines(head);
+    head.split(|&b| b == b'\n')
+        .map(|l| l.strip_suffix(b"\r").unwrap_or(l))
+        .filter(|l| !l.is_empty())
+        .collect()
+}
+
+/// Names the control bytes of `s` for a diagnostic (`NUL`, `tab`, `0x1b`), or `None`.
+fn control_bytes(s: &[u8], allow_tab: bool) -> Option<String> {
+    let mut names: Vec<String> = Vec::new();
+    for &b in s {
+        let name = match b {
+            0 => "a NUL byte".to_owned(),
+            b'\t' if allow_tab => continue,
+            b'\t' => "a tab".to_owned(),
+            b'\r' => "a bare CR".to_owned(),
+            0x7f => "a DEL byte".to_owned(),
+            b if b < 0x20 => format!("byte 0x{b:02x}"),
+            _ => continue,
+        };
+        if !names.contains(&name) {
+            names.push(name);
+        }
+    }
+    (!names.is_empty()).then(|| names.join(", "))
+}
+
+/// `HTTP/1.<digit>` → the digit.
+fn http1_version(v: &[u8]) -> Option<u8> {
+    match v {
+        [b'H', b'T', b'T', b'P', b'/', b'1', b'.', d] if d.is_ascii_digit() => Some(d - b'0'),
+        _ => None,
+    }
+}
+
+/// Header lines leniently: `name: value`, obsolete folding joined, lines without a colon
+/// or with an invalid name skipped; every oddity is described in `oddities`.
+fn lenient_headers(lines: &[&[u8]], oddities: &mut Vec<String>) -> Vec<Header> {
+    let mut headers: Vec<Header> = Vec::new();
+    for line in lines {
+        if matches!(line.first(), Some(b' ' | b'\t'))
+            && let Some(last) = headers.last_mut()
+        {
+            last.value.push(' ');
+            last.value
+                .push_str(String::from_utf8_lossy(line).trim_matches([' ', '\t']));
+            continue;
+        }
+        let Some(colon) = line.iter().position(|&b| b == b':') else {
+            oddities.push(format!(
+                "header line without a colon skipped: {:?}",
+                String::from_utf8_lossy(&line[..line.len().min(64)])
+            ));
+            continue;
+        };
+        let name = &line[..colon];
+        if name.is_empty() || !name.iter().all(|&b| is_tchar(b)) {
+            oddities.push(format!(
+                "header line with an invalid name skipped: {:?}",
+                String::from_utf8_lossy(&name[..name.len().min(64)])
+            ));
+            continue;
+        }
+        let value = &line[colon + 1..];
+        let name = String::from_utf8_lossy(name).into_owned();
+        if let Some(what) = control_bytes(value, true) {
+            oddities.push(format!("header {name} holds {what} (kept as sent)"));
+        }
+        let value = String::from_utf8_lossy(value)
+            .trim_matches([' ', '\t'])
+            .to_owned();
+        headers.push(Header { name, value });
+    }
+    headers
+}
+
+/// The lenient request parse after the strict one failed with `why`.
+fn lenient_request(data: &[u8], why: &'static str) -> Parsed<RequestHead> {
+    let body = trim_leading_newlines(data);
+    let Some(line_end) = body.iter().position(|&b| b == b'\n') else {
+        // The start line is not complete yet: it may still become a head.
+        return if matches!(request_start(body), Probe::NoMatch) {
+            Parsed::Invalid(why)
+        } else {
+            Parsed::Partial
+        };
+    };
+    let line = &body[..line_end];
+    let line = line.strip_suffix(b"\r").unwrap_or(line);
+    if !matches!(request_start(line), Probe::Match { .. }) {
+        return Parsed::Invalid(why);
+    }
+    let Some(sp) = line.iter().position(|&b| b == b' ') else {
+        return Parsed::Invalid(why);
+    };
+    let Some(last_sp) = line.iter().rposition(|&b| b == b' ') else {
+        return Parsed::Invalid(why);
+    };
+    let Some(minor) = http1_version(&line[last_sp + 1..]) else {
+        return Parsed::Invalid(why);
+    };
+    let target = line.get(sp + 1..last_sp).unwrap_or(&[]).trim_ascii();
+    if target.is_empty() {
+        return Parsed::Invalid(why);
+    }
+    let Some(n) = head_len(data) else {
+        return Parsed::Partial;
+    };
+    let mut oddities = Vec::new();
+    if let Some(what) = control_bytes(target, false) {
+        oddities.push(format!("request target holds {what} (kept as sent)"));
+    }
+    let lines = head_lines(&data[..n]);
+    let headers = lenient_headers(lines.get(1..).unwrap_or(&[]), &mut oddities);
+    if oddities.is_empty() {
+        oddities.push(format!("strict parse failed ({why}): head read leniently"));
+    }
+    Parsed::Complete(
+        n,
+        RequestHead {
+            method: String::from_utf8_lossy(&line[..sp]).into_owned(),
+            target: String::from_utf8_lossy(target).into_owned(),
+            minor,
+            headers,
+            oddities,
+        },
+    )
+}
+
+/// The lenient response parse after the strict one failed with `why`.
+fn lenient_response(data: &[u8], why: &'static str) -> Parsed<ResponseHead> {
+    let body = trim_leading_newlines(data);
+    let Some(line_end) = body.iter().position(|&b| b == b'\n') else {
+        return if matches!(response_start(body), Probe::NoMatch) {
+            Parsed::Invalid(why)
+        } else {
+            Parsed::Partial
+        };
+    };
+    let line = &body[..line_end];
+    let line = line.strip_suffix(b"\r").unwrap_or(line);
+    if !matches!(response_start(line), Probe::Match { .. }) {
+        return Parsed::Invalid(why);
+    }
+    let Some(minor) = http1_version(&line[..8]) else {
+        return Parsed::Invalid(why);
+    };
+    let code = line[9..12]
+        .iter()
+        .fold(0u16, |acc, &d| acc * 10 + u16::from(d - b'0'));
+    if line.get(12).is_some_and(|&b| b != b' ') {
+        return Parsed::Invalid(why);
+    }
+    let Some(n) = head_len(data) else {
+        return Parsed::Partial;
+    };
+    let reason = line.get(13..).unwrap_or(&[]);
+    let mut oddities = Vec::new();
+    if let Some(what) = control_bytes(reason, true) {
+        oddities.push(format!("reason phrase holds {what} (kept as sent)"));
+    }
+    let lines = head_lines(&data[..n]);
+    let headers = lenient_headers(lines.get(1..).unwrap_or(&[]), &mut oddities);
+    if oddities.is_empty() {
+        oddities.push(format!("strict parse failed ({why}): head read leniently"));
+    }
+    Parsed::Complete(
+        n,
+        ResponseHead {
+            code,
+            reason: String::from_utf8_lossy(reason).trim().to_owned(),
+            minor,
+            headers,
+            oddities,
+        },
+    )
 }
 
 fn own_response(resp: &httparse::Response<'_, '_>) -> ResponseHead {
@@ -296,6 +508,7 @@ fn own_response(resp: &httparse::Response<'_, '_>) -> ResponseHead {
         reason: resp.reason.unwrap_or_default().to_owned(),
         minor: resp.version.unwrap_or(1),
         headers: own_headers(resp.headers),
+        oddities: Vec::new(),
     }
 }
 
@@ -400,6 +613,60 @@ pub(crate) fn close_cut_head(data: &[u8]) -> Option<Vec<u8>> {
     head.extend_from_slice(&data[..=last]);
     head.extend_from_slice(b"\r\n");
     Some(head)
+}
+
+/// A request whose first line was cut before its end (snaplen, gap): the method and the
+/// target as far as captured. `None` unless a known method and a space start `data`.
+pub(crate) fn cut_request_line(data: &[u8]) -> Option<RequestHead> {
+    let data = trim_leading_newlines(data);
+    if !matches!(request_start(data), Probe::Match { .. }) || data.contains(&b'\n') {
+        return None;
+    }
+    let sp = data.iter().position(|&b| b == b' ')?;
+    let rest = &data[sp + 1..];
+    let target = match rest.iter().position(|&b| b == b' ') {
+        Some(end) => &rest[..end],
+        None => rest,
+    };
+    let minor = rest
+        .iter()
+        .position(|&b| b == b' ')
+        .and_then(|end| {
+            http1_version(
+                rest[end + 1..]
+                    .strip_suffix(b"\r")
+                    .unwrap_or(&rest[end + 1..]),
+            )
+        })
+        .unwrap_or(1);
+    Some(RequestHead {
+        method: String::from_utf8_lossy(&data[..sp]).into_owned(),
+        target: String::from_utf8_lossy(target).into_owned(),
+        minor,
+        headers: Vec::new(),
+        oddities: Vec::new(),
+    })
+}
+
+/// A response whose status line was cut before its end: version and status (the reason
+/// as far as captured). `None` unless `HTTP/1.x DDD` starts `data`.
+pub(crate) fn cut_status_line(data: &[u8]) -> Option<ResponseHead> {
+    let data = trim_leading_newlines(data);
+    if !matches!(response_start(data), Probe::Match { .. }) || data.contains(&b'\n') {
+        return None;
+    }
+    let minor = http1_version(&data[..8])?;
+    let code = data[9..12]
+        .iter()
+        .fold(0u16, |acc, &d| acc * 10 + u16::from(d - b'0'));
+    let reason = data.get(13..).unwrap_or(&[]);
+    Some(ResponseHead {
+        code,
+        reason: String::from_utf8_lossy(reason).trim().to_owned(),
+        minor,
+        headers: Vec::new(),
+        oddities: Vec::new(),
+    })
 }
 
 /// Is there a `\n\n` or `\n\r\n` whose first `\n` is at or after `from`?

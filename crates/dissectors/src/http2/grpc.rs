@@ -47,6 +47,15 @@ pub fn kind(content_type: &str) -> Option<Kind> {
     (rest.is_empty() || rest.starts_with('+')).then_some(Kind::Grpc)
 }
 
+/// Whether a content type names the JSON codec (`application/grpc+json`,
+/// `application/grpc-web+json`): messages are JSON text, not protobuf.
+pub fn is_json(content_type: &str) -> bool {
+    let essence = content_type.split(';').next().unwrap_or("").trim();
+    essence
+        .rsplit_once('+')
+        .is_some_and(|(_, codec)| codec.eq_ignore_ascii_case("json"))
+}
+
 /// The name of a gRPC status code.
 pub fn status_name(code: u32) -> &'static str {
     match code {
@@ -93,6 +102,8 @@ pub struct Body<'a> {
     pub method: &'a str,
     pub request: bool,
     pub cap: usize,
+    /// Messages use the JSON codec (`+json` content type).
+    pub json: bool,
 }
 
 /// Decodes the messages of one direction into `g`; gRPC-Web trailer frames are returned.
@@ -119,10 +130,13 @@ pub fn decode_messages(
             None => body.marks.first().map_or(0, |m| m.1),
         }
     };
-    let desc = schema.and_then(|s| s.message_for(body.service, body.method, body.request));
-    if let Some(d) = &desc {
-        g.message_type = d.full_name().to_owned();
-    }
+    let desc = if body.json {
+        None
+    } else {
+        schema.and_then(|s| s.message_for(body.service, body.method, body.request))
+    };
+    // `messageType` is only set when the schema decoded every message it was tried on.
+    let (mut schema_ok, mut schema_failed) = (0usize, 0usize);
     let mut pos = 0;
     while pos < bytes.len() {
         let Some(prefix) = bytes.get(pos..pos + 5) else {
@@ -189,22 +203,56 @@ pub fn decode_messages(
         if msg.truncated {
             // A cut message cannot be decoded reliably: keep its bytes.
             msg.raw = Some(b64(&plain));
+        } else if body.json {
+            match serde_json::from_slice::<serde_json::Value>(&plain) {
+                Ok(v) => msg.data = v,
+                Err(e) => {
+                    diags.push(format!("gRPC JSON message does not parse: {e}"));
+                    msg.raw = Some(b64(&plain));
+                }
+            }
         } else {
-            msg.data = match (&desc, schema) {
+            let decoded = match (&desc, schema) {
                 (Some(d), Some(s)) => match s.decode(d, &plain) {
-                    Ok(v) => v,
+                    Ok(v) => {
+                        schema_ok += 1;
+                        Some(v)
+                    }
                     Err(e) => {
+                        schema_failed += 1;
                         diags.push(format!(
                             "gRPC message does not decode as {}: {e}; shown schema-less",
                             d.full_name()
                         ));
-                        protobuf::decode_raw(&plain)
+                        None
                     }
                 },
-                _ => protobuf::decode_raw(&plain),
+                _ => None,
             };
+            match decoded {
+                Some(v) => msg.data = v,
+                None => {
+                    let v = protobuf::decode_raw(&plain);
+                    if v.get(protobuf::UNDECODED).is_some() {
+                        // Not a protobuf message: `raw` replaces `data` (docs/entry.md).
+                        diags.push(format!(
+                            "gRPC message of {} bytes is not valid protobuf: kept as raw bytes",
+                            plain.len()
+                        ));
+                        msg.raw = Some(b64(&plain));
+                    } else {
+                        msg.data = v;
+                    }
+                }
+            }
         }
         g.messages.push(msg);
+    }
+    if let Some(d) = &desc
+        && schema_ok > 0
+        && schema_failed == 0
+    {
+        g.message_type = d.full_name().to_owned();
     }
     trailers
 }
@@ -281,6 +329,7 @@ pub fn annotate_http1(
     req_ts: Nanos,
     resp_ts: Option<Nanos>,
     cap: usize,
+    schema: Option<&Schema>,
 ) {
     use mizu_model::Payload;
     let ct = |h: &[Header]| find(h, "content-type").and_then(kind);
@@ -289,6 +338,7 @@ pub fn annotate_http1(
     let Some(k) = req_kind.or(resp_kind) else {
         return;
     };
+    let json_ct = |h: &[Header]| find(h, "content-type").is_some_and(is_json);
     e.protocol.abbr = super::GRPC_ABBR.into();
     let mut diags = Vec::new();
     let (mut service, mut method) = (String::new(), String::new());
@@ -318,8 +368,9 @@ pub fn annotate_http1(
                 method: &method,
                 request: true,
                 cap,
+                json: json_ct(&r.headers),
             };
-            decode_messages(&body, None, &mut g, &mut diags);
+            decode_messages(&body, schema, &mut g, &mut diags);
         }
         r.grpc = Some(Box::new(g));
     }
@@ -341,8 +392,9 @@ pub fn annotate_http1(
             method: &method,
             request: false,
             cap,
+            json: json_ct(&r.headers),
         };
-        let trailers = decode_messages(&body, None, &mut g, &mut diags);
+        let trailers = decode_messages(&body, schema, &mut g, &mut diags);
         r.trailers.extend(trailers);
         set_status(&mut g, &[&r.trailers, &r.headers]);
         r.grpc = Some(Box::new(g));
@@ -398,6 +450,7 @@ mod tests {
             method: "M",
             request: true,
             cap: 1 << 20,
+            json: false,
         }
     }
 

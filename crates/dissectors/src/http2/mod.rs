@@ -97,15 +97,23 @@ impl Http2 {
     }
 }
 
-/// The registry's dissectors with HTTP/2 replaced by one using `schema` (for `mizu read
-/// --proto`). Leaks one small list per call: call it once at startup.
+/// The registry's dissectors with HTTP/2 (gRPC) and HTTP/1 (gRPC-Web) replaced by ones
+/// using `schema` (for `mizu read --proto`). Leaks one small list per call: call it once
+/// at startup.
 pub fn dissectors_with_schema(schema: Schema) -> &'static [&'static dyn Dissector] {
-    let h2: &'static Http2 = Box::leak(Box::new(Http2::with_schema(schema)));
+    let schema = Arc::new(schema);
+    let h2: &'static Http2 = Box::leak(Box::new(Http2 {
+        schema: Some(schema.clone()),
+    }));
+    let h1: &'static crate::http1::Http1WithSchema =
+        Box::leak(Box::new(crate::http1::Http1WithSchema::new(schema)));
     let list: Vec<&'static dyn Dissector> = crate::registry::all()
         .iter()
         .map(|d| {
             if d.info().id == INFO.id {
                 h2 as &'static dyn Dissector
+            } else if d.info().id == crate::http1::INFO.id {
+                h1 as &'static dyn Dissector
             } else {
                 *d
             }

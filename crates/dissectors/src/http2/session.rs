@@ -51,6 +51,8 @@ struct Side {
     cont: Option<Pending>,
     /// Largest frame this side may send (the peer's SETTINGS_MAX_FRAME_SIZE).
     max_frame: usize,
+    /// Bytes of this side were seen.
+    started: bool,
 }
 
 impl Side {
@@ -63,6 +65,7 @@ impl Side {
             skip: 0,
             cont: None,
             max_frame: frame::PROBE_MAX_LEN,
+            started: false,
         }
     }
 }
@@ -110,7 +113,32 @@ pub(crate) struct Http2Session {
     max_client_stream: u32,
     /// Client-initiated streams first seen from the server, waiting for their request.
     orphans: Vec<u32>,
+    /// The bytes are known to be HTTP/2: the client sent the preface, the connection was
+    /// upgraded from HTTP/1.1, or (for a mid-stream guess) a header block decoded into a
+    /// `:method` or `:status`. Until then nothing is emitted (see [`Guess`]).
+    confirmed: bool,
+    /// A mid-stream guess that has not confirmed itself yet.
+    guess: Guess,
 }
+
+/// What an unconfirmed mid-stream guess has produced so far, held back until the bytes
+/// prove to be HTTP/2 (then emitted) or prove not to be (then dropped).
+#[derive(Debug, Default)]
+struct Guess {
+    entries: Vec<Entry>,
+    diagnostics: Vec<String>,
+    /// Evidence against HTTP/2 seen while unconfirmed: why.
+    refuted: Option<String>,
+    /// The guess was refuted: every later byte is skipped.
+    declined: bool,
+    /// Bytes skipped since the guess was refuted.
+    skipped: u64,
+    /// Entries dropped because they never got confirmed.
+    dropped: usize,
+}
+
+/// Entries an unconfirmed guess holds back at most (older ones are dropped and counted).
+const GUESS_HELD: usize = 64;
 
 fn side_name(dir: Direction) -> &'static str {
     match dir {
@@ -143,8 +171,11 @@ impl Http2Session {
             templates: [plain, grpc],
             max_client_stream: 0,
             orphans: Vec::new(),
+            confirmed: false,
+            guess: Guess::default(),
         };
         if let Some(h) = handed {
+            s.confirmed = true;
             s.max_client_stream = 1;
             // RFC 9113 §3.2: the upgrade request is stream 1, half-closed by the client.
             let st = Stream {
@@ -227,6 +258,13 @@ impl Http2Session {
         }
     }
 
+    /// Records evidence that an unconfirmed guess is not HTTP/2 (no effect once confirmed).
+    fn refute(&mut self, why: impl FnOnce() -> String) {
+        if !self.confirmed && self.guess.refuted.is_none() {
+            self.guess.refuted = Some(why());
+        }
+    }
+
     fn remember(&mut self, id: u32) {
         if self.recent.len() >= RECENT {
             self.recent.pop_front();
@@ -247,6 +285,15 @@ impl Http2Session {
 
     fn finish(&mut self, id: u32, st: Stream, out: &mut Output) {
         self.remember(id);
+        if st.req.headers.is_none() && st.handed.is_none() && st.resp.headers.is_none() {
+            // Neither head was captured: no method, no path, no status. Such an entry
+            // says nothing a user could act on (and is what junk decodes to): count it.
+            let bytes = st.req.wire + st.resp.wire;
+            out.diagnostic(format!(
+                "stream {id}: neither request nor response headers captured ({bytes} bytes of frames): not shown"
+            ));
+            return;
+        }
         let e = self.build_entry(id, st, out);
         out.emit(e);
     }
@@ -282,6 +329,7 @@ impl Http2Session {
         };
         let m = Self::msg(st, dir);
         m.body_size += bytes.len() as u64;
+        m.wire += bytes.len() as u64;
         if m.body.len() < cap {
             if m.marks.last().is_none_or(|&(_, t)| t != ts) {
                 m.marks.push((m.body.len(), ts));
@@ -303,6 +351,7 @@ impl Http2Session {
         let mut diags = Vec::new();
         let mut gap = false;
         let mut truncated = false;
+        let decoded = r.is_ok();
         match r {
             Ok(b) => {
                 if b.unknown > 0 {
@@ -322,11 +371,20 @@ impl Http2Session {
                 }
             }
             Err(e) => {
+                self.refute(|| format!("HPACK error ({e})"));
                 gap = true;
                 diags.push(format!(
                     "HPACK error ({e}): this block is incomplete and later ones may lack fields"
                 ));
             }
+        }
+        if decoded
+            && headers
+                .iter()
+                .any(|h| h.name == ":method" || h.name == ":status")
+        {
+            // A header block that decodes into a request or a response head: HTTP/2.
+            self.confirmed = true;
         }
         for d in &diags {
             out.diagnostic(d.clone());
@@ -735,6 +793,7 @@ impl Http2Session {
                 method: &method,
                 request: true,
                 cap,
+                json: grpc::find(&request.headers, "content-type").is_some_and(grpc::is_json),
             };
             grpc::decode_messages(&b, schema, &mut g, &mut diags);
             request.grpc = Some(Box::new(g));
@@ -755,6 +814,7 @@ impl Http2Session {
                     method: &method,
                     request: false,
                     cap,
+                    json: grpc::find(&r.headers, "content-type").is_some_and(grpc::is_json),
                 };
                 let web_trailers = grpc::decode_messages(&b, schema, &mut g, &mut diags);
                 r.trailers.extend(web_trailers);
@@ -869,8 +929,48 @@ fn body_content(
     c
 }
 
-impl Session for Http2Session {
-    fn on_data(&mut self, chunk: &Chunk<'_>, out: &mut Output) -> usize {
+impl Http2Session {
+    /// Runs `f` with the output an unconfirmed guess may use: entries and diagnostics are
+    /// held back until the guess confirms itself (then released in order) or is refuted
+    /// (then dropped, and the rest of the connection skipped).
+    fn guarded<R>(&mut self, out: &mut Output, f: impl FnOnce(&mut Self, &mut Output) -> R) -> R {
+        if self.confirmed {
+            return f(self, out);
+        }
+        let mut tmp = Output::default();
+        let r = f(self, &mut tmp);
+        out.upgrade = tmp.upgrade.take();
+        if self.confirmed {
+            out.entries.append(&mut self.guess.entries);
+            out.entries.append(&mut tmp.entries);
+            out.diagnostics.append(&mut self.guess.diagnostics);
+            out.diagnostics.append(&mut tmp.diagnostics);
+        } else if let Some(why) = self.guess.refuted.clone() {
+            if !self.guess.declined {
+                self.guess.declined = true;
+                let n = self.guess.entries.len() + tmp.entries.len() + self.guess.dropped;
+                self.guess.entries.clear();
+                self.guess.diagnostics.clear();
+                self.streams.clear();
+                out.diagnostic(format!(
+                    "not HTTP/2 after all ({why}): the mid-stream guess is dropped ({n} unconfirmed entries not shown)"
+                ));
+            }
+        } else {
+            self.guess.entries.append(&mut tmp.entries);
+            self.guess.diagnostics.append(&mut tmp.diagnostics);
+            let over = self.guess.entries.len().saturating_sub(GUESS_HELD);
+            if over > 0 {
+                self.guess.entries.drain(..over);
+                self.guess.dropped += over;
+            }
+            let over = self.guess.diagnostics.len().saturating_sub(GUESS_HELD);
+            self.guess.diagnostics.drain(..over);
+        }
+        r
+    }
+
+    fn process(&mut self, chunk: &Chunk<'_>, out: &mut Output) -> usize {
         let dir = chunk.dir;
         let i = dir.index();
         let data = chunk.data;
@@ -888,12 +988,24 @@ impl Session for Http2Session {
                 } else {
                     let n = df.pad_left.min(rest.len());
                     df.pad_left -= n;
+                    let id = df.stream;
                     pos += n;
+                    if let Some(st) = self.streams.get_mut(&id) {
+                        Self::msg(st, dir).wire += n as u64;
+                    }
                 }
                 self.data_frame_done(dir, out);
                 continue;
             }
+            let confirmed = self.confirmed;
             let side = &mut self.sides[i];
+            if !side.started {
+                side.started = true;
+                if !confirmed && !side.expect_preface {
+                    // A mid-stream guess may join this side inside a frame: find a boundary.
+                    side.synced = false;
+                }
+            }
             if side.skip > 0 {
                 let n = side.skip.min(rest.len());
                 side.skip -= n;
@@ -908,9 +1020,13 @@ impl Session for Http2Session {
                     }
                     side.expect_preface = false;
                     pos += n;
+                    self.confirmed = true;
                     continue;
                 }
                 side.expect_preface = false;
+                if !confirmed {
+                    side.synced = false;
+                }
             }
             if !self.sides[i].synced {
                 match self.resync(i, rest) {
@@ -939,6 +1055,36 @@ impl Session for Http2Session {
             let Some(h) = FrameHeader::parse(rest) else {
                 return pos;
             };
+            if !self.confirmed {
+                // An unconfirmed guess stays strict: every frame must look like one.
+                let max = self.sides[i].max_frame;
+                if !h.plausible(frame::reserved_bit(rest), max) {
+                    self.refute(|| {
+                        format!(
+                            "{} sent an implausible frame header (type 0x{:02x}, {} bytes, flags 0x{:02x}, stream {})",
+                            side_name(dir),
+                            h.kind,
+                            h.len,
+                            h.flags,
+                            h.stream
+                        )
+                    });
+                    return pos;
+                }
+                if dir == Direction::ClientToServer
+                    && h.stream % 2 == 0
+                    && matches!(h.kind, frame::DATA | frame::HEADERS | frame::PUSH_PROMISE)
+                {
+                    self.refute(|| {
+                        format!(
+                            "the client sent a {} frame on stream {}, which only the server may use",
+                            frame::type_name(h.kind),
+                            h.stream
+                        )
+                    });
+                    return pos;
+                }
+            }
             let ts = chunk.ts_at(pos);
             if h.kind == frame::DATA {
                 let padded = h.flags & frame::FLAG_PADDED != 0 && h.len > 0;
@@ -962,7 +1108,9 @@ impl Session for Http2Session {
                 let end_stream = h.flags & frame::FLAG_END_STREAM != 0;
                 if let Some(st) = self.stream(h.stream, dir, ts, out) {
                     let m = Self::msg(st, dir);
-                    m.wire += (HEADER_LEN + h.len) as u64;
+                    // Captured bytes only: the payload and padding are counted as they
+                    // arrive (a frame cut by the end of the capture never overstates).
+                    m.wire += hdr as u64;
                     if m.ts.is_none() {
                         m.ts = Some(ts);
                     }
@@ -1010,7 +1158,7 @@ impl Session for Http2Session {
         pos
     }
 
-    fn on_gap(&mut self, dir: Direction, len: u64, ts: Nanos, out: &mut Output) {
+    fn gap(&mut self, dir: Direction, len: u64, out: &mut Output) {
         let i = dir.index();
         let side = &mut self.sides[i];
         side.synced = false;
@@ -1033,20 +1181,59 @@ impl Session for Http2Session {
         {
             Self::msg(st, dir).truncated = true;
         }
-        if let Some(df) = data {
-            if let Some(st) = self.streams.get_mut(&df.stream) {
-                Self::msg(st, dir).truncated = true;
-            }
-            if df.end_stream {
-                self.end_message(dir, df.stream, out);
-            }
+        if let Some(df) = data
+            && df.end_stream
+        {
+            self.end_message(dir, df.stream, out);
         }
-        let _ = ts;
+    }
+}
+
+impl Session for Http2Session {
+    fn on_data(&mut self, chunk: &Chunk<'_>, out: &mut Output) -> usize {
+        if self.guess.declined {
+            self.guess.skipped += chunk.data.len() as u64;
+            return chunk.data.len();
+        }
+        let used = self.guarded(out, |s, o| s.process(chunk, o));
+        if self.guess.declined {
+            // Refuted part-way: the rest of this chunk is not HTTP/2 either.
+            self.guess.skipped += (chunk.data.len() - used) as u64;
+            return chunk.data.len();
+        }
+        used
+    }
+
+    fn on_gap(&mut self, dir: Direction, len: u64, _ts: Nanos, out: &mut Output) {
+        if self.guess.declined {
+            return;
+        }
+        self.guarded(out, |s, o| s.gap(dir, len, o));
     }
 
     fn on_close(&mut self, _ts: Nanos, out: &mut Output) {
-        for (id, st) in std::mem::take(&mut self.streams) {
-            self.finish(id, st, out);
+        if self.guess.declined {
+            if self.guess.skipped > 0 {
+                out.diagnostic(format!(
+                    "skipped {} bytes after the HTTP/2 guess was refuted",
+                    self.guess.skipped
+                ));
+            }
+            return;
+        }
+        let confirmed = self.confirmed;
+        self.guarded(out, |s, o| {
+            for (id, st) in std::mem::take(&mut s.streams) {
+                s.finish(id, st, o);
+            }
+        });
+        if !confirmed && !self.confirmed {
+            let n = self.guess.entries.len() + self.guess.dropped;
+            self.guess.entries.clear();
+            self.guess.diagnostics.clear();
+            out.diagnostic(format!(
+                "the HTTP/2 mid-stream guess never confirmed itself (no header block with :method or :status): {n} entries not shown"
+            ));
         }
     }
 }
