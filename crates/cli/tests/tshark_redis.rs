@@ -160,42 +160,50 @@ fn commands_and_errors_match_tshark() {
 #[test]
 fn inline_pipe_matches_its_input_file() {
     // tshark shows inline commands only as fragments: the truth is what redis-cli sent.
-    let input = std::fs::read_to_string(dir().join("03-pipe-inline.txt")).expect("input file");
-    let sent: Vec<(String, String)> = input
-        .lines()
-        .filter(|l| !l.trim().is_empty())
-        .map(|l| {
-            let mut w = l.split_whitespace();
-            (
-                w.next().unwrap_or_default().to_ascii_uppercase(),
-                w.next().unwrap_or_default().to_owned(),
-            )
-        })
-        .collect();
-    let entries = read_entries(&dir().join("03-pipe-inline.pcap"));
-    let got: Vec<(String, String)> = entries
-        .iter()
-        .filter(|e| e["request"]["type"] == "inline")
-        .map(|e| {
-            (
-                e["request"]["command"]
-                    .as_str()
-                    .unwrap_or_default()
-                    .to_owned(),
-                e["request"]["key"].as_str().unwrap_or_default().to_owned(),
-            )
-        })
-        .collect();
-    assert_eq!(got, sent);
-    // Every inline command was answered, and redis-cli's RESP `ECHO` marker follows.
-    assert!(entries.iter().all(|e| e["response"]["type"].is_string()));
-    assert_eq!(mizu_commands(&entries, "array"), counts(&[("ECHO", 1)]));
-    if !tshark_skip_or_fail() {
-        // tshark does see the marker (a RESP array).
-        assert_eq!(
-            tshark_commands(&dir().join("03-pipe-inline.pcap")),
-            counts(&[("ECHO", 1)])
+    // 03 sends CRLF lines; 10 (issue 14) bare LF lines as the connection's first bytes.
+    for name in ["03-pipe-inline", "10-pipe-lf"] {
+        let input = std::fs::read_to_string(dir().join(format!("{name}.txt"))).expect("input");
+        let sent: Vec<(String, String)> = input
+            .lines()
+            .filter(|l| !l.trim().is_empty())
+            .map(|l| {
+                let mut w = l.split_whitespace();
+                (
+                    w.next().unwrap_or_default().to_ascii_uppercase(),
+                    w.next().unwrap_or_default().to_owned(),
+                )
+            })
+            .collect();
+        let pcap = dir().join(format!("{name}.pcap"));
+        let entries = read_entries(&pcap);
+        let got: Vec<(String, String)> = entries
+            .iter()
+            .filter(|e| e["request"]["type"] == "inline")
+            .map(|e| {
+                (
+                    e["request"]["command"]
+                        .as_str()
+                        .unwrap_or_default()
+                        .to_owned(),
+                    e["request"]["key"].as_str().unwrap_or_default().to_owned(),
+                )
+            })
+            .collect();
+        assert_eq!(got, sent, "{name}");
+        // Every inline command was answered, and redis-cli's RESP `ECHO` marker follows.
+        assert!(
+            entries.iter().all(|e| e["response"]["type"].is_string()),
+            "{name}"
         );
+        assert_eq!(
+            mizu_commands(&entries, "array"),
+            counts(&[("ECHO", 1)]),
+            "{name}"
+        );
+        if !tshark_skip_or_fail() {
+            // tshark does see the marker (a RESP array).
+            assert_eq!(tshark_commands(&pcap), counts(&[("ECHO", 1)]), "{name}");
+        }
     }
 }
 

@@ -92,6 +92,10 @@ pub struct Limits {
     pub max_head: usize,
     /// Requests waiting for a response before the oldest is emitted unanswered. Default 1024.
     pub max_pending: usize,
+    /// Bytes of requests waiting for a response per connection, for protocols whose
+    /// clients pipeline thousands of small requests (Redis `--pipe`, a 20,000-command
+    /// MULTI): past it the oldest is emitted unanswered. Default 16 MiB.
+    pub max_pending_bytes: usize,
 }
 
 impl Default for Limits {
@@ -100,6 +104,7 @@ impl Default for Limits {
             max_body: 1 << 20,
             max_head: 64 << 10,
             max_pending: 1024,
+            max_pending_bytes: 16 << 20,
         }
     }
 }

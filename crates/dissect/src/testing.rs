@@ -264,6 +264,7 @@ pub fn fuzz_context(server_port: u16) -> SessionContext {
             max_body: 4096,
             max_head: 2048,
             max_pending: 16,
+            max_pending_bytes: 4096,
         },
     }
 }

@@ -515,6 +515,7 @@ fn oversized_produce_is_capped_not_buffered() {
         max_body: 4096,
         max_head: 1024,
         max_pending: 16,
+        ..Limits::default()
     };
     let c = SessionContext { limits, ..ctx() };
     let big = vec![b'z'; 20_000];

@@ -113,7 +113,7 @@ impl Dissector for Redis {
         } else {
             None
         };
-        wire::probe(data, known)
+        wire::probe(data, known, INFO.ports.contains(&receiver))
     }
 
     fn new_session(&self, ctx: SessionContext) -> Box<dyn Session> {

@@ -18,8 +18,10 @@ pub(crate) const MAX_DEPTH: usize = 32;
 pub(crate) const MAX_ITEMS: usize = 1024;
 /// Largest bulk length accepted (Redis' `proto-max-bulk-len` default, 512 MB).
 pub(crate) const MAX_BULK: u64 = 512 << 20;
-/// Largest aggregate length accepted.
-pub(crate) const MAX_COUNT: u64 = 1 << 32;
+/// Most elements a server message may declare in all its open aggregates together
+/// (16 Mi). A count beyond what is left of it (`*2147483647`, `%2147483647`) is corrupt:
+/// taking it would make the following messages its elements.
+pub(crate) const MAX_COUNT: u64 = 1 << 24;
 
 /// One decoded RESP value.
 #[derive(Clone, Debug, PartialEq)]
@@ -146,6 +148,8 @@ pub(crate) struct Parser {
     kept: usize,
     budget: usize,
     max_line: usize,
+    /// Most elements declared by the open aggregates together (see [`MAX_COUNT`]).
+    max_count: u64,
 }
 
 /// Position and length of the line at the start of `data` (content without CR LF, and the
@@ -272,7 +276,22 @@ impl Parser {
             kept: 0,
             budget,
             max_line,
+            max_count: MAX_COUNT,
         }
+    }
+
+    /// The same parser with another cap on declared elements (client commands: Redis'
+    /// own multibulk limit is what a sane client stays under).
+    pub(crate) fn with_max_count(mut self, n: u64) -> Parser {
+        self.max_count = n;
+        self
+    }
+
+    /// Elements an aggregate starting now may still declare: the cap less what the open
+    /// aggregates still expect.
+    fn count_room(&self) -> u64 {
+        let open: u64 = self.stack.iter().map(|f| f.remaining).sum();
+        self.max_count.saturating_sub(open)
     }
 
     /// A message has started and is not complete.
@@ -473,15 +492,15 @@ impl Parser {
             },
             b'*' | b'~' | b'>' | b'%' | b'|' => {
                 let kind = AggKind::from_byte(t).unwrap_or(AggKind::Array);
+                let pairs = matches!(kind, AggKind::Map | AggKind::Attribute);
+                let room = self.count_room();
                 match parse_int(rest) {
                     Some(-1) if t == b'*' => Value::Null,
-                    Some(n) if n >= 0 && (n as u64) <= MAX_COUNT => {
+                    Some(n)
+                        if n >= 0 && (n as u64).saturating_mul(1 + u64::from(pairs)) <= room =>
+                    {
                         let n = n as u64;
-                        let remaining = if matches!(kind, AggKind::Map | AggKind::Attribute) {
-                            n * 2
-                        } else {
-                            n
-                        };
+                        let remaining = if pairs { n * 2 } else { n };
                         if remaining == 0 {
                             Value::Agg {
                                 kind,
@@ -503,6 +522,15 @@ impl Parser {
                             });
                             return Step::More(used);
                         }
+                    }
+                    Some(n) if n >= 0 => {
+                        return self.invalid(
+                            used,
+                            &format!(
+                                "RESP aggregate of {n} elements exceeds the {} element cap",
+                                self.max_count
+                            ),
+                        );
                     }
                     _ => return self.invalid(used, "invalid RESP aggregate length"),
                 }

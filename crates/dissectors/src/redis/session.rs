@@ -10,8 +10,8 @@ use mizu_dissect::{Chunk, Limits, Output, Session, SessionContext};
 use mizu_model::{Direction, Entry, JsonBuf, Nanos, Payload, RawJson};
 
 use super::command::{
-    Word, arg_len, has_key, int_len, is_command, json_len, split_inline, type_name, write_arg,
-    write_bytes, write_value,
+    Word, arg_len, has_key, int_len, json_len, split_inline, type_name, write_arg, write_bytes,
+    write_value,
 };
 use super::resp::{self, AggKind, Message, Parser, Step, Value};
 use super::{INFO, wire};
@@ -34,7 +34,12 @@ struct Req {
     /// Replies this request gets.
     expect: usize,
     replies: Vec<(Message, Nanos)>,
+    /// What it holds, against `Limits::max_pending_bytes`.
+    cost: usize,
 }
+
+/// Bytes a waiting request costs besides its JSON text and diagnostics.
+const REQ_OVERHEAD: usize = std::mem::size_of::<Req>() + 16;
 
 /// One direction's parsing state.
 #[derive(Debug)]
@@ -49,10 +54,12 @@ struct Side {
     skipped: u64,
     reason: Option<String>,
     /// The next message follows a gap or skipped bytes: its diagnostics.
-    notes: Vec<String>,
+    notes: Notes,
     gap: bool,
     /// Server: not known to be at a reply boundary (stream start, after a gap or a
-    /// resynchronisation) until a reply starts while a request waits for it.
+    /// resynchronisation) until a reply starts while a request waits for it. Client: no
+    /// request recognised since the stream start or the last resynchronisation (an inline
+    /// command must then start with a known command name).
     unsure: bool,
     /// Server: the message being parsed started while `unsure` with no request waiting, so
     /// it may be the inside of a reply that began before the capture (see `push_request`).
@@ -60,15 +67,19 @@ struct Side {
 }
 
 impl Side {
-    fn new(limits: &Limits) -> Side {
+    fn new(limits: &Limits, dir: Direction) -> Side {
+        let parser = Parser::new(limits.max_body, limits.max_head);
         Side {
-            parser: Parser::new(limits.max_body, limits.max_head),
+            parser: match dir {
+                Direction::ClientToServer => parser.with_max_count(wire::MAX_ARGS as u64),
+                Direction::ServerToClient => parser,
+            },
             ts: None,
             resync: false,
             at_line_start: true,
             skipped: 0,
             reason: None,
-            notes: Vec::new(),
+            notes: Notes::default(),
             gap: false,
             unsure: true,
             speculative: false,
@@ -98,9 +109,73 @@ impl Side {
             Some(r) => format!("{r}: skipped {skipped} bytes of {name} data to the next message"),
             None => format!("skipped {skipped} bytes of {name} data to the next message"),
         };
-        out.diagnostic(msg.clone());
-        self.notes.push(msg);
+        if let Some(first) = self.notes.push(msg) {
+            out.diagnostic(first);
+        }
     }
+}
+
+/// Diagnostics waiting for the next message, identical ones collapsed into one with a
+/// count (a reply of 100k nested arrays resynchronises thousands of times, each time for
+/// the same reason) and at most [`Notes::MAX`] distinct ones kept.
+#[derive(Debug, Default)]
+struct Notes {
+    list: Vec<(String, u64)>,
+    /// Distinct diagnostics beyond `MAX`, counted only.
+    more: u64,
+}
+
+impl Notes {
+    const MAX: usize = 16;
+
+    /// Adds `msg`; returns it when it is new (not a repeat), for the connection-level
+    /// diagnostics.
+    fn push(&mut self, msg: String) -> Option<String> {
+        if let Some((_, n)) = self.list.iter_mut().find(|(t, _)| *t == msg) {
+            *n += 1;
+            return None;
+        }
+        if self.list.len() >= Self::MAX {
+            self.more += 1;
+            return None;
+        }
+        self.list.push((msg.clone(), 1));
+        Some(msg)
+    }
+
+    /// The diagnostics, repeats written once with their count; empties the list.
+    fn take(&mut self) -> Vec<String> {
+        let more = std::mem::take(&mut self.more);
+        let mut v: Vec<String> = self.list.drain(..).map(|(t, n)| repeated(t, n)).collect();
+        if more > 0 {
+            v.push(format!("{more} more distinct diagnostics not kept"));
+        }
+        v
+    }
+}
+
+/// `text`, with ` (N times)` when it happened more than once.
+fn repeated(text: String, n: u64) -> String {
+    if n > 1 {
+        format!("{text} ({n} times)")
+    } else {
+        text
+    }
+}
+
+/// Collapses identical diagnostics of one entry into one with a count (first-seen order).
+fn collapse(list: Vec<String>) -> Vec<String> {
+    if list.len() < 2 {
+        return list;
+    }
+    let mut out: Vec<(String, u64)> = Vec::with_capacity(list.len());
+    for d in list {
+        match out.iter_mut().find(|(t, _)| *t == d) {
+            Some((_, n)) => *n += 1,
+            None => out.push((d, 1)),
+        }
+    }
+    out.into_iter().map(|(t, n)| repeated(t, n)).collect()
 }
 
 enum Flow {
@@ -113,6 +188,15 @@ pub(crate) struct RedisSession {
     client: Side,
     server: Side,
     pending: VecDeque<Req>,
+    /// Bytes held by `pending` (see `Req::cost`).
+    pending_bytes: usize,
+    /// Requests emitted unanswered because `pending` held more than
+    /// `Limits::max_pending_bytes`, and the replies still owed to them (the next replies
+    /// answer those requests, not the ones waiting).
+    evicted: u64,
+    owed: u64,
+    /// Replies shown on their own because their request had been emitted already.
+    owed_shown: u64,
     /// Replies are RESP3 (after a successful `HELLO 3`).
     resp3: bool,
     /// RESP2 subscribed mode: server arrays `message`/`pmessage` are pushes.
@@ -233,9 +317,13 @@ impl RedisSession {
     pub(crate) fn new(ctx: SessionContext) -> RedisSession {
         RedisSession {
             limits: ctx.limits,
-            client: Side::new(&ctx.limits),
-            server: Side::new(&ctx.limits),
+            client: Side::new(&ctx.limits, Direction::ClientToServer),
+            server: Side::new(&ctx.limits, Direction::ServerToClient),
             pending: VecDeque::new(),
+            pending_bytes: 0,
+            evicted: 0,
+            owed: 0,
+            owed_shown: 0,
             resp3: false,
             subscribed: false,
             times: mizu_model::StartTimes::default(),
@@ -287,7 +375,7 @@ impl RedisSession {
                 let side = &mut self.client;
                 let ts = side.ts.take().unwrap_or_else(|| chunk.ts_at(at));
                 side.at_line_start = true;
-                let notes = std::mem::take(&mut side.notes);
+                let notes = side.notes.take();
                 let gap = std::mem::take(&mut side.gap);
                 let args = cmd.args();
                 let request = build_request(args, args.len() as u64, false, false);
@@ -315,7 +403,7 @@ impl RedisSession {
                 let ts = *side.ts.get_or_insert(ts);
                 side.ts = None;
                 side.at_line_start = true;
-                let notes = std::mem::take(&mut side.notes);
+                let notes = side.notes.take();
                 let gap = std::mem::take(&mut side.gap);
                 match dir {
                     Direction::ClientToServer => self.on_request(msg, ts, notes, gap, out),
@@ -359,20 +447,39 @@ impl RedisSession {
             // Redis ignores empty lines.
             return Flow::Advance(used);
         }
-        let args = split_inline(content);
-        let known = args
-            .as_ref()
-            .and_then(|a| a.first())
-            .is_some_and(|w| is_command(w));
-        let Some(args) = args.filter(|_| known) else {
-            self.client.start_resync(
-                "client data is neither a RESP array nor a known inline command".to_owned(),
-            );
-            self.client.skipped += used as u64;
-            return Flow::Advance(used);
+        // Redis takes every line that does not start with `*` for an inline command (an
+        // unknown word gets `-ERR unknown command`, unbalanced quotes a protocol error):
+        // each one is a request that gets a reply, known command or not.
+        let (args, odd) = match split_inline(content) {
+            // Until a first request is recognised (connection start) the line must start
+            // with a known command, as the probe asked: the capture may have begun inside
+            // a value.
+            Some(a)
+                if self.client.unsure
+                    && !a.first().is_some_and(|w| super::command::is_command(w)) =>
+            {
+                self.client.start_resync(
+                    "client data is neither a RESP array nor a known inline command".to_owned(),
+                );
+                self.client.skipped += used as u64;
+                return Flow::Advance(used);
+            }
+            Some(a) => (a, None),
+            None => (
+                content
+                    .split(u8::is_ascii_whitespace)
+                    .filter(|w| !w.is_empty())
+                    .map(<[u8]>::to_vec)
+                    .collect(),
+                Some("inline command with unbalanced quotes (Redis rejects it)"),
+            ),
         };
         let ts = chunk.ts_at(at);
-        let notes = std::mem::take(&mut self.client.notes);
+        let mut notes = self.client.notes.take();
+        if let Some(odd) = odd {
+            out.diagnostic(odd);
+            notes.push(odd.to_owned());
+        }
         let gap = std::mem::take(&mut self.client.gap);
         let items: Vec<Value> = args.into_iter().map(Value::Simple).collect();
         let request = build_request(items.as_slice(), items.len() as u64, false, true);
@@ -424,18 +531,6 @@ impl RedisSession {
         if gap {
             diagnostics.push("request follows a capture gap: pairing may be off".to_owned());
         }
-        if self.pending.len() >= self.limits.max_pending.max(1)
-            && let Some(old) = self.pending.pop_front()
-        {
-            let msg = format!(
-                "more than {} requests waiting for a response: the oldest is emitted unanswered",
-                self.limits.max_pending
-            );
-            out.diagnostic(msg.clone());
-            let mut e = self.build_partial(old);
-            e.diagnostics.push(msg);
-            out.emit(e);
-        }
         if self.server.speculative && self.server.parser.in_message() {
             // The server is still inside a message that started with no request waiting after
             // a resynchronisation (e.g. the capture began inside a big array reply, and the
@@ -449,7 +544,29 @@ impl RedisSession {
                 .start_resync("server reply picked up mid-stream".to_owned());
             self.server.at_line_start = true;
         }
+        self.client.unsure = false;
+        let cost =
+            REQ_OVERHEAD + request.json.len() + diagnostics.iter().map(String::len).sum::<usize>();
+        self.pending_bytes += cost;
+        while self.pending_bytes > self.limits.max_pending_bytes
+            && let Some(old) = self.pending.pop_front()
+        {
+            // Memory stays bounded whatever the pipeline depth: the oldest request is shown
+            // now, and the replies still owed to it are shown on their own when they come,
+            // so the requests still waiting keep their own replies.
+            self.pending_bytes = self.pending_bytes.saturating_sub(old.cost);
+            self.evicted += 1;
+            self.owed += old.expect.saturating_sub(old.replies.len()) as u64;
+            let mut e = self.build_partial(old);
+            e.diagnostics.retain(|d| d != "no response captured");
+            e.diagnostics.push(format!(
+                "emitted before its reply: more than {} bytes of requests were waiting",
+                self.limits.max_pending_bytes
+            ));
+            out.emit(e);
+        }
         self.pending.push_back(Req {
+            cost,
             request: request.json,
             inline,
             command: request.command,
@@ -520,19 +637,33 @@ impl RedisSession {
 
     /// Pairs a reply with the oldest waiting request.
     fn answer(&mut self, msg: Message, ts: Nanos, notes: Vec<String>, gap: bool, out: &mut Output) {
-        let Some(req) = self.pending.front_mut() else {
+        let owed = self.owed > 0;
+        let front = if owed { None } else { self.pending.front_mut() };
+        let Some(req) = front else {
             let mut notes = notes;
-            let why = "reply without a captured request".to_owned();
-            out.diagnostic(why.clone());
-            notes.push(why);
+            if owed {
+                // Its request was emitted unanswered already (the pending-bytes bound):
+                // said once per connection, at its end, with the count.
+                self.owed -= 1;
+                self.owed_shown += 1;
+                notes.push(format!(
+                    "reply to a request emitted earlier without it (more than {} bytes of \
+                     requests were waiting)",
+                    self.limits.max_pending_bytes
+                ));
+            } else {
+                let why = "reply without a captured request".to_owned();
+                out.diagnostic(why.clone());
+                notes.push(why);
+            }
             let mut e = self.template(&msg);
             self.times.set(&mut e, ts, Some(ts));
             e.request = Payload::None;
-            e.gap = true;
+            e.gap = !owed;
             e.truncated = msg.truncated;
             e.response_size = msg.size;
             e.response = Payload::Raw(response_json(&[(msg, ts)]));
-            e.diagnostics = notes;
+            e.diagnostics = collapse(notes);
             out.emit(e);
             return;
         };
@@ -545,6 +676,7 @@ impl RedisSession {
         let Some(mut req) = self.pending.pop_front() else {
             return;
         };
+        self.pending_bytes = self.pending_bytes.saturating_sub(req.cost);
         let mut replies = std::mem::take(&mut req.replies);
         let e = if replies.is_empty() {
             // The usual single reply: no list needed.
@@ -588,7 +720,7 @@ impl RedisSession {
         e.gap = gap;
         e.truncated = msg.truncated;
         e.response_size = msg.size;
-        e.diagnostics = notes;
+        e.diagnostics = collapse(notes);
         let items = agg_items(&msg.value);
         let text = |b: &mut JsonBuf, i: usize| match items.get(i) {
             Some(v) => write_value(b, v),
@@ -653,7 +785,7 @@ impl RedisSession {
         e.request_size = req.size;
         e.truncated = req.truncated;
         e.gap = req.gap;
-        e.diagnostics = req.diagnostics;
+        e.diagnostics = collapse(req.diagnostics);
         let mut request = req.request;
         if req.truncated {
             request.k(jkey!("truncated"));
@@ -691,7 +823,7 @@ impl RedisSession {
             return;
         };
         let ts = side.ts.take().unwrap_or(0);
-        let mut notes = std::mem::take(&mut side.notes);
+        let mut notes = side.notes.take();
         side.gap = false;
         let note = format!("{} message cut: {why}", side_name(dir));
         out.diagnostic(note.clone());
@@ -998,7 +1130,15 @@ impl Session for RedisSession {
         );
         self.report_skipped(Direction::ClientToServer, out);
         self.report_skipped(Direction::ServerToClient, out);
+        if self.evicted > 0 {
+            out.diagnostic(format!(
+                "{} requests were emitted before their replies because more than {} bytes of \
+                 requests were waiting; {} of their replies were shown on their own",
+                self.evicted, self.limits.max_pending_bytes, self.owed_shown
+            ));
+        }
         while let Some(req) = self.pending.pop_front() {
+            self.pending_bytes = self.pending_bytes.saturating_sub(req.cost);
             out.diagnostic("no response captured");
             let e = self.build_partial(req);
             out.emit(e);

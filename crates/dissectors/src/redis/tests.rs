@@ -403,11 +403,19 @@ fn hostile_input_is_bounded() {
             close(4),
         ],
     );
-    // GET a gets whatever parsed after resynchronising inside the nesting; the cut
-    // aggregate at close is an orphan reply.
-    assert_eq!(r.entries.len(), 2);
+    // GET a gets whatever parsed after resynchronising inside the nesting; the absurd
+    // count is corrupt (skipped), so the `:1` after it is a reply of its own (an orphan);
+    // the cut bulk at close is an orphan reply too.
+    assert_eq!(r.entries.len(), 3, "{:#?}", r.entries);
     assert_eq!(req(&r.entries[0])["command"], "GET");
-    assert!(r.entries[1].request.is_none() && r.entries[1].truncated);
+    assert!(r.entries[1].request.is_none());
+    assert_eq!(resp(&r.entries[1])["value"], 1);
+    assert!(
+        r.entries[1].diagnostics[0].contains("RESP aggregate of 4294967295 elements exceeds"),
+        "{:?}",
+        r.entries[1].diagnostics
+    );
+    assert!(r.entries[2].request.is_none() && r.entries[2].truncated);
 }
 
 #[test]
@@ -482,4 +490,189 @@ proptest::proptest! {
             let _ = Redis.summarize(&e);
         }
     }
+}
+
+/// Issue 14: `printf 'SET p1 1\nGET p1\n' | redis-cli --pipe` sends inline commands with
+/// bare line feeds as the connection's first bytes; Redis takes any line that does not
+/// start with `*` for an inline command, unknown words and unbalanced quotes included.
+#[test]
+fn inline_commands_with_bare_line_feeds_and_unknown_words() {
+    let r = split_run(&[
+        c(0, b"SET p1 1\nGET p1\nFOO bar\nSET \"open x\n"),
+        s(
+            1,
+            b"+OK\r\n$1\r\n1\r\n-ERR unknown command 'FOO', with args beginning with: 'bar' \r\n-ERR Protocol error: unbalanced quotes in request\r\n",
+        ),
+        close(2),
+    ]);
+    let e = &r.entries;
+    assert_eq!(e.len(), 4, "{e:#?}");
+    assert_eq!(
+        req(&e[0]),
+        json!({"command": "SET", "args": ["p1", "1"], "key": "p1", "type": "inline"})
+    );
+    assert_eq!(resp(&e[0])["value"], "OK");
+    assert_eq!(req(&e[1])["command"], "GET");
+    assert_eq!(resp(&e[1])["value"], "1");
+    assert_eq!(req(&e[2])["command"], "FOO");
+    assert!(
+        resp(&e[2])["error"]
+            .as_str()
+            .is_some_and(|t| t.starts_with("ERR unknown command"))
+    );
+    assert_eq!(req(&e[3])["args"], json!(["\"open", "x"]));
+    assert_eq!(
+        e[3].diagnostics,
+        ["inline command with unbalanced quotes (Redis rejects it)"]
+    );
+    assert!(e[..3].iter().all(|e| e.diagnostics.is_empty()));
+    assert_eq!(e[0].request_size, 9);
+    assert_eq!(r.stats.unparsed_bytes, 0);
+}
+
+/// `MULTI`, `n` × `INCR c`, `EXEC` as a pipelined client sends them, and the replies.
+fn multi_incr(n: usize) -> (Vec<u8>, Vec<u8>) {
+    let mut req = cmd(&["MULTI"]);
+    let mut rep = b"+OK\r\n".to_vec();
+    let incr = cmd(&["INCR", "c"]);
+    for _ in 0..n {
+        req.extend_from_slice(&incr);
+        rep.extend_from_slice(b"+QUEUED\r\n");
+    }
+    req.extend_from_slice(&cmd(&["EXEC"]));
+    rep.extend_from_slice(format!("*{n}\r\n").as_bytes());
+    for i in 1..=n {
+        rep.extend_from_slice(format!(":{i}\r\n").as_bytes());
+    }
+    (req, rep)
+}
+
+/// Issue 14: 20,000 queued INCRs sent before any reply all pair (the old 1,024-request
+/// bound made ~19,000 `QUEUED` replies orphans).
+#[test]
+fn twenty_thousand_command_multi_pairs() {
+    let (rq, rp) = multi_incr(20_000);
+    let r = testing::run_detailed(&Redis, ctx(), &[c(0, &rq), s(1, &rp), close(2)]);
+    assert_eq!(r.entries.len(), 20_002);
+    assert!(r.diagnostics.is_empty(), "{:?}", &r.diagnostics[..3]);
+    assert_eq!(req(&r.entries[0])["command"], "MULTI");
+    for e in &r.entries[1..20_001] {
+        assert_eq!(req(e)["command"], "INCR");
+        assert_eq!(resp(e)["value"], "QUEUED");
+        assert!(e.diagnostics.is_empty() && !e.gap);
+    }
+    let exec = &r.entries[20_001];
+    assert_eq!(req(exec)["command"], "EXEC");
+    assert_eq!(resp(exec)["type"], "array");
+    assert_eq!(exec.response_size, rp.len() as u64 - 5 - 9 * 20_000);
+}
+
+/// Past `Limits::max_pending_bytes` the oldest requests are emitted unanswered, their
+/// replies are shown on their own, the requests still waiting keep their own replies, and
+/// the connection says so once with the count.
+#[test]
+fn pending_bytes_bound_keeps_later_pairs_right() {
+    let limits = Limits {
+        max_pending_bytes: 4096,
+        ..Limits::default()
+    };
+    let mut rq = Vec::new();
+    let mut rp = Vec::new();
+    for i in 0..100 {
+        rq.extend_from_slice(&cmd(&["GET", &format!("k{i}")]));
+        let v = format!("v{i}");
+        rp.extend_from_slice(format!("${}\r\n{v}\r\n", v.len()).as_bytes());
+    }
+    let r = testing::run_detailed(&Redis, ctx_with(limits), &[c(0, &rq), s(1, &rp), close(2)]);
+    let early: Vec<&Entry> = r.entries.iter().filter(|e| e.response.is_none()).collect();
+    let alone: Vec<&Entry> = r.entries.iter().filter(|e| e.request.is_none()).collect();
+    let paired: Vec<&Entry> = r
+        .entries
+        .iter()
+        .filter(|e| !e.request.is_none() && !e.response.is_none())
+        .collect();
+    let n = early.len();
+    assert!(n > 0 && n < 100, "{n} evicted");
+    assert_eq!(alone.len(), n);
+    assert_eq!(paired.len(), 100 - n);
+    for e in &paired {
+        let key = req(e)["key"].as_str().expect("key").to_owned();
+        assert_eq!(resp(e)["value"], key.replace('k', "v"), "pairing shifted");
+        assert!(e.diagnostics.is_empty());
+    }
+    for (i, e) in alone.iter().enumerate() {
+        assert_eq!(resp(e)["value"], format!("v{i}"));
+        assert!(!e.gap);
+        assert!(e.diagnostics[0].starts_with("reply to a request emitted earlier"));
+    }
+    for e in &early {
+        assert_eq!(
+            e.diagnostics,
+            ["emitted before its reply: more than 4096 bytes of requests were waiting"]
+        );
+    }
+    assert_eq!(
+        r.diagnostics,
+        [format!(
+            "{n} requests were emitted before their replies because more than 4096 bytes of \
+             requests were waiting; {n} of their replies were shown on their own"
+        )]
+    );
+}
+
+/// Issue 12 item 5: an absurd aggregate count is corrupt, not a header that swallows the
+/// commands after it: `SET k v` and `GET k` decode as themselves and pair.
+#[test]
+fn absurd_aggregate_counts_are_resynchronised() {
+    let mut rq = b"*2147483647\r\n".to_vec();
+    rq.extend_from_slice(&cmd(&["SET", "k", "v"]));
+    rq.extend_from_slice(&cmd(&["GET", "k"]));
+    let r = split_run(&[c(0, &rq), s(1, b"+OK\r\n$1\r\nv\r\n"), close(2)]);
+    let e = &r.entries;
+    assert_eq!(e.len(), 2, "{e:#?}");
+    assert_eq!(req(&e[0])["command"], "SET");
+    assert_eq!(resp(&e[0])["value"], "OK");
+    assert_eq!(req(&e[1])["command"], "GET");
+    assert_eq!(resp(&e[1])["value"], "v");
+    assert_eq!(
+        e[0].diagnostics,
+        [
+            "client data is not RESP: RESP aggregate of 2147483647 elements exceeds the 1048576 \
+          element cap: skipped 13 bytes of client data to the next message"
+        ]
+    );
+
+    // RESP3 map reply with an absurd count: the reply after it answers the request.
+    let r = split_run(&[
+        c(0, &cmd(&["GET", "a"])),
+        s(1, b"%2147483647\r\n$1\r\nx\r\n"),
+        c(2, &cmd(&["GET", "b"])),
+        s(3, b"$1\r\ny\r\n"),
+        close(4),
+    ]);
+    let e = &r.entries;
+    assert_eq!(e.len(), 2, "{e:#?}");
+    assert_eq!(resp(&e[0])["value"], "x");
+    assert_eq!(resp(&e[1])["value"], "y");
+    assert!(e[0].diagnostics[0].contains("exceeds the 16777216 element cap"));
+}
+
+/// Issue 12 item 5: a reply of 100k nested arrays resynchronises thousands of times for
+/// the same reason: one diagnostic with a count, not thousands.
+#[test]
+fn repeated_diagnostics_collapse_with_a_count() {
+    let mut deep = b"*1\r\n".repeat(100_000);
+    deep.extend_from_slice(b":1\r\n");
+    let r = testing::run_detailed(
+        &Redis,
+        ctx(),
+        &[c(0, &cmd(&["GET", "a"])), s(1, &deep), close(2)],
+    );
+    assert_eq!(r.entries.len(), 1, "{:#?}", r.entries);
+    let d = &r.entries[0].diagnostics;
+    assert!(d.len() <= 3, "{d:#?}");
+    let repeated: Vec<&String> = d.iter().filter(|d| d.ends_with(" times)")).collect();
+    assert_eq!(repeated.len(), 1, "{d:#?}");
+    assert!(r.diagnostics.len() <= 3, "{:?}", r.diagnostics);
+    assert!(d.iter().map(String::len).sum::<usize>() < 1000);
 }

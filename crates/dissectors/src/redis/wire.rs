@@ -209,8 +209,10 @@ pub(crate) fn find(d: &[u8], line_start: bool, f: fn(&[u8], bool) -> At) -> (usi
 }
 
 /// The probe: a command (array or inline) means the client sent the bytes, a reply the
-/// server. `handshake_dir_is_client`: with a captured handshake, who sent them is known.
-pub(crate) fn probe(d: &[u8], known_from_client: Option<bool>) -> Probe {
+/// server. `known_from_client`: who sent them, when the handshake or a Redis port says.
+/// `to_redis_port`: the bytes travel to a usual Redis port (then inline commands with bare
+/// `\n` line ends, as `printf 'SET k 1\nGET k\n' | redis-cli --pipe` sends, are taken too).
+pub(crate) fn probe(d: &[u8], known_from_client: Option<bool>, to_redis_port: bool) -> Probe {
     match array_start(d) {
         Ok(off) => {
             // `*N\r\n$M\r\nWORD`: a command when WORD is a known command name; a server
@@ -230,6 +232,8 @@ pub(crate) fn probe(d: &[u8], known_from_client: Option<bool>) -> Probe {
         Err(_) => {}
     }
     match command_word(d) {
+        At::Yes if known_from_client == Some(false) => return Probe::NoMatch,
+        At::Yes if to_redis_port => return inline_lines(d),
         At::Yes => {
             // An inline command: the whole line, and not an HTTP request line (`GET / HTTP/1.1`).
             let Some(nl) = d.iter().take(1024).position(|&c| c == b'\n') else {
@@ -239,15 +243,12 @@ pub(crate) fn probe(d: &[u8], known_from_client: Option<bool>) -> Probe {
                     Probe::NoMatch
                 };
             };
-            // Stricter than the session (which takes any inline command once the
-            // connection is known to be Redis): text bodies of other protocols start with
-            // words like "hello" too. Telnet and `redis-cli --pipe` send CRLF lines, and a
+            // Off the Redis port, stricter than the session (which takes any inline
+            // command once the connection is known to be Redis): text bodies of other
+            // protocols start with words like "hello" too. Telnet sends CRLF lines, and a
             // probed segment of inline commands ends at a line end.
             let crlf = nl > 0 && d[nl - 1] == b'\r' && d.ends_with(b"\r\n");
-            if !crlf
-                || d[..nl].windows(5).any(|w| w == b"HTTP/")
-                || known_from_client == Some(false)
-            {
+            if !crlf || d[..nl].windows(5).any(|w| w == b"HTTP/") {
                 return Probe::NoMatch;
             }
             return Probe::Match { from_client: true };
@@ -264,6 +265,39 @@ pub(crate) fn probe(d: &[u8], known_from_client: Option<bool>) -> Probe {
         At::Maybe => Probe::NeedMore,
         At::No => Probe::NoMatch,
     }
+}
+
+/// Inline commands sent to a Redis port: every complete line (up to 8, CRLF or bare LF)
+/// is a known command word followed by a space or the line end, or a RESP array starts
+/// (`redis-cli --pipe` appends its RESP `ECHO` marker to the file's lines); never an HTTP
+/// request line. At least one complete line is needed.
+fn inline_lines(d: &[u8]) -> Probe {
+    let mut at = 0;
+    for _ in 0..8 {
+        let rest = &d[at..];
+        if rest.is_empty() {
+            break;
+        }
+        let Some(nl) = rest.iter().take(1024).position(|&c| c == b'\n') else {
+            if at > 0 {
+                break;
+            }
+            return if rest.len() < 1024 {
+                Probe::NeedMore
+            } else {
+                Probe::NoMatch
+            };
+        };
+        if at > 0 && rest.first() == Some(&b'*') {
+            break;
+        }
+        let line = &rest[..nl];
+        if command_word(rest) != At::Yes || line.windows(5).any(|w| w == b"HTTP/") {
+            return Probe::NoMatch;
+        }
+        at += nl + 1;
+    }
+    Probe::Match { from_client: true }
 }
 
 #[cfg(test)]
@@ -302,7 +336,7 @@ mod tests {
 
     #[test]
     fn probes() {
-        let m = |d: &[u8]| probe(d, None);
+        let m = |d: &[u8]| probe(d, None, false);
         assert_eq!(
             m(b"*1\r\n$4\r\nPING\r\n"),
             Probe::Match { from_client: true }
@@ -326,5 +360,23 @@ mod tests {
         assert_eq!(m(b"HTTP/1.1 200 OK\r\n"), Probe::NoMatch);
         assert_eq!(m(b"\x16\x03\x01"), Probe::NoMatch);
         assert_eq!(m(b"*"), Probe::NeedMore);
+        // Bare line feeds off the Redis port stay unmatched (text bodies).
+        assert_eq!(m(b"SET p1 1\nGET p1\n"), Probe::NoMatch);
+    }
+
+    #[test]
+    fn inline_commands_to_the_redis_port() {
+        let m = |d: &[u8]| probe(d, None, true);
+        let client = Probe::Match { from_client: true };
+        // `printf 'SET p1 1\nGET p1\n' | redis-cli --pipe`, with and without its marker.
+        assert_eq!(m(b"SET p1 1\nGET p1\n"), client);
+        assert_eq!(m(b"SET p1 1\nGET p1\n*2\r\n$4\r\nECHO\r\n$20\r\n"), client);
+        assert_eq!(m(b"SET p1 1\r\nGET p1\r\n"), client);
+        // A segment that ends inside a line: the complete lines decide.
+        assert_eq!(m(b"SET p1 1\nGET p1\nINC"), client);
+        assert_eq!(m(b"SET p1 1"), Probe::NeedMore);
+        assert_eq!(m(b"SET p1 1\nnot a command\n"), Probe::NoMatch);
+        assert_eq!(m(b"GET / HTTP/1.1\r\nHost: x\r\n"), Probe::NoMatch);
+        assert_eq!(probe(b"SET p1 1\n", Some(false), true), Probe::NoMatch);
     }
 }
