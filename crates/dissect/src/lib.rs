@@ -17,7 +17,7 @@ mod driver;
 pub mod testing;
 
 pub use driver::{Driver, DriverStats};
-use mizu_model::{Direction, Endpoint, Entry, Nanos, Protocol};
+use mizu_model::{Direction, Endpoint, Entry, Header, Nanos, Protocol};
 use std::net::SocketAddr;
 
 /// Static description of a protocol: what the UI badge, the filter macros and the
@@ -187,6 +187,11 @@ pub struct Upgrade {
     /// emitted. `None` for most upgrades. If no dissector takes it over, the engine emits
     /// it as it is (without a response, with a diagnostic).
     pub request: Option<Box<HandedOver>>,
+    /// Headers of the response that made the switch (HTTP/1.1 `101`), as sent: the new
+    /// protocol's negotiated parameters live there (WebSocket's `Sec-WebSocket-Extensions`,
+    /// `Sec-WebSocket-Protocol`). Empty when the switch carried none. Generic on purpose:
+    /// the next session reads what it needs without knowing which protocol switched.
+    pub headers: Vec<Header>,
 }
 
 impl Upgrade {
@@ -196,7 +201,22 @@ impl Upgrade {
             protocol: protocol.into(),
             ts,
             request: None,
+            headers: Vec::new(),
         }
+    }
+
+    /// The same upgrade carrying the switching response's headers.
+    pub fn with_headers(mut self, headers: Vec<Header>) -> Upgrade {
+        self.headers = headers;
+        self
+    }
+
+    /// The first header of the switching response with this name (case-insensitive).
+    pub fn header(&self, name: &str) -> Option<&str> {
+        self.headers
+            .iter()
+            .find(|h| h.name.eq_ignore_ascii_case(name))
+            .map(|h| h.value.as_str())
     }
 }
 

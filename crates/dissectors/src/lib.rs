@@ -14,6 +14,7 @@ pub mod kafka;
 pub mod protobuf;
 pub mod redis;
 pub mod registry;
+pub mod websocket;
 
 pub use http1::Http1;
 pub use http2::Http2;

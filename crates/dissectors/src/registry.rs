@@ -6,11 +6,12 @@ use mizu_model::{Entry, Payload};
 
 /// Every dissector, lowest `priority` first (the engine may reorder by port hints).
 pub static DISSECTORS: &[&dyn Dissector] = &[
-    &crate::http1::Http1, // http1
-    &crate::http2::HTTP2, // http2
-    &crate::amqp::Amqp,   // amqp
-    &crate::kafka::Kafka, // kafka
-    &crate::redis::Redis, // redis
+    &crate::http1::Http1,         // http1
+    &crate::http2::HTTP2,         // http2
+    &crate::amqp::Amqp,           // amqp
+    &crate::kafka::Kafka,         // kafka
+    &crate::redis::Redis,         // redis
+    &crate::websocket::WebSocket, // websocket
 ];
 
 /// All registered dissectors.

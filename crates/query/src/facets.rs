@@ -38,13 +38,23 @@ pub(crate) const INTERNED: [(&str, &str, &[&str]); 4] = [
     (
         "protocol",
         "name",
-        &["http", "amqp", "kafka", "redis", "dns", "grpc", "gql"],
+        // New names go last: ids of stored facets stay valid.
+        &[
+            "http",
+            "amqp",
+            "kafka",
+            "redis",
+            "dns",
+            "grpc",
+            "gql",
+            "websocket",
+        ],
     ),
     (
         "protocol",
         "abbr",
         &[
-            "HTTP", "HTTP/2", "gRPC", "GQL", "AMQP", "KAFKA", "REDIS", "DNS",
+            "HTTP", "HTTP/2", "gRPC", "GQL", "AMQP", "KAFKA", "REDIS", "DNS", "WS",
         ],
     ),
     (

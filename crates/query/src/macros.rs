@@ -17,5 +17,7 @@ pub fn default_macros() -> &'static [(&'static str, &'static str)] {
         ("kafka", r#"protocol.name == "kafka""#),
         ("redis", r#"protocol.name == "redis""#),
         ("dns", r#"protocol.name == "dns""#),
+        ("websocket", r#"protocol.name == "websocket""#),
+        ("ws", r#"protocol.name == "websocket""#),
     ]
 }

@@ -365,5 +365,11 @@ mod tests {
         assert_eq!(p.eval(&redis), Tri::False);
         // now() is never tabulated.
         assert!(pre("response.status > now()").is_useless());
+        // A protocol added to the tables is decided from facets alone.
+        let ws = facets(br#"{"protocol":{"name":"websocket","version":"13","abbr":"WS"}}"#);
+        for q in ["ws", "websocket", r#"protocol.abbr == "WS""#] {
+            assert_eq!(pre(q).eval(&ws), Tri::True, "{q}");
+            assert_eq!(pre(q).eval(&redis), Tri::False, "{q}");
+        }
     }
 }

@@ -504,7 +504,17 @@ fn default_macros_parse() {
         .iter()
         .map(|(n, _)| *n)
         .collect();
-    for want in ["http", "http2", "grpc", "gql", "amqp", "kafka", "redis"] {
+    for want in [
+        "http",
+        "http2",
+        "grpc",
+        "gql",
+        "amqp",
+        "kafka",
+        "redis",
+        "websocket",
+        "ws",
+    ] {
         assert!(names.contains(&want), "{want}");
     }
 }

@@ -48,6 +48,8 @@ const FILTERS: &[&str] = &[
     "kafka",
     "redis",
     "dns",
+    "ws",
+    "websocket and request.from == \"server\"",
     "!http",
     "http or redis",
     "http and !http2",

@@ -761,14 +761,17 @@ impl Http1Session {
                     protocol,
                     ts: switch_ts,
                     request: Some(Box::new(mizu_dissect::HandedOver { entry, ts })),
+                    headers: Vec::new(),
                 });
                 self.switched = true;
                 return;
             }
+            // The new protocol's parameters (e.g. WebSocket extensions) are in these headers.
+            let headers = msg.resp.headers.clone();
             self.attach_response(msg, out);
             // The session ends here: emit everything, in order.
             self.flush_all(out);
-            out.upgrade = Some(Upgrade::new(protocol, switch_ts));
+            out.upgrade = Some(Upgrade::new(protocol, switch_ts).with_headers(headers));
             self.switched = true;
             return;
         }

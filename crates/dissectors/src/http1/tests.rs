@@ -6,7 +6,7 @@ use std::io::Write;
 use std::net::SocketAddr;
 
 use mizu_dissect::testing::{self, Event, Run};
-use mizu_dissect::{Dissector, Limits, Probe, ProbeContext, SessionContext, Upgrade};
+use mizu_dissect::{Dissector, Limits, Probe, ProbeContext, SessionContext};
 use mizu_model::{Direction, Entry, FormParam, Header, HttpRequest, HttpResponse};
 
 use super::Http1;
@@ -358,7 +358,14 @@ fn websocket_upgrade_stops_at_the_101_head() {
     assert_eq!(resp(e).status, 101);
     assert_eq!(resp(e).status_text, "Switching Protocols");
     assert_eq!(e.response_size, head.len() as u64);
-    assert_eq!(r.upgrades, vec![Upgrade::new("websocket", T0 + MS)]);
+    assert_eq!(r.upgrades.len(), 1);
+    assert_eq!(r.upgrades[0].protocol, "websocket");
+    assert_eq!(r.upgrades[0].ts, T0 + MS);
+    // The 101's headers travel with the upgrade (the next protocol's parameters).
+    assert_eq!(
+        r.upgrades[0].header("sec-websocket-accept"),
+        Some("s3pPLMBiTxaQ9kYGzzhZRbK+xOo=")
+    );
     // Everything after the 101 head went unparsed (no websocket dissector here).
     assert_eq!(
         r.stats.unparsed_bytes,
