@@ -282,6 +282,8 @@ fn idle_sockets_time_out_and_active_ones_are_never_displaced() {
         ..HubConfig::default()
     });
     let mut lazy = ws_request(addr, "/ws", &[]).expect("connect");
+    // Garbage is not a query: the socket stays idle and times out.
+    lazy.send(Message::text("not a query")).expect("send");
     let (code, reason) = closed(&mut lazy);
     assert_eq!(code, CloseCode::Policy);
     assert!(reason.contains("no query received in time"), "{reason}");
