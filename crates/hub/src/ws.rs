@@ -11,8 +11,8 @@
 //! takes over 10 s closes it.
 //!
 //! Nobody can lock `/ws` for everyone ([`Slots`]): at most `max_ws_clients` sockets and
-//! `max_ws_per_address` from one client address. A socket that has not sent a query yet
-//! is *idle*: it is closed (code 1008) after `ws_idle_timeout`, and when the slots (or its
+//! `max_ws_per_address` from one client address. A socket that has not started a valid
+//! query yet is *idle*: it is closed (code 1008) after `ws_idle_timeout`, and when the slots (or its
 //! address's share) are full, a new client takes the slot of the oldest idle socket
 //! instead of being refused. Only when every slot is held by a client that did send a
 //! query is a new one refused: 503 (all slots) or 429 (its address's share), JSON.
@@ -347,16 +347,17 @@ async fn client(hub: &Hub, mut socket: WebSocket, slot: &Slot) {
                     Some(Ok(Message::Close(_))) => break,
                     Some(Ok(_)) => continue,
                 };
-                if idle {
-                    idle = false;
-                    slot.activate();
-                }
                 active = None;
                 live = None;
                 match start_query(hub, &mut socket, &text).await {
                     Ok(Some((a, rx))) => {
                         active = Some(a);
                         live = Some(rx);
+                        // A valid query: no longer idle (garbage does not count).
+                        if idle {
+                            idle = false;
+                            slot.activate();
+                        }
                     }
                     Ok(None) => {}
                     Err(()) => break,

@@ -7,7 +7,7 @@ use mizu_model::Entry;
 use serde_json::{Value, json};
 use std::io::{Read, Write};
 use std::net::{SocketAddr, TcpStream};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 use tungstenite::client::IntoClientRequest;
 use tungstenite::protocol::frame::coding::CloseCode;
 use tungstenite::{Message, WebSocket};
@@ -238,7 +238,6 @@ fn three_hundred_idle_sockets(limits: Limits, held: usize) {
     }
     assert_eq!(hub.ws_slots_used(), held);
     // A real client still connects, queries, and gets the stored entries and live ones.
-    let t0 = Instant::now();
     let mut c = ws_request(addr, "/ws", &[]).expect("a real client gets in");
     assert_eq!(next_json(&mut c)["messageType"], "startTime");
     assert_eq!(next_json(&mut c)["messageType"], "status");
@@ -258,7 +257,6 @@ fn three_hundred_idle_sockets(limits: Limits, held: usize) {
     assert_eq!(got, 3);
     hub.ingest(entries(1)).expect("ingest");
     assert_eq!(next_json(&mut c)["messageType"], "entry");
-    assert!(t0.elapsed() < Duration::from_secs(5));
     // The displaced sockets were told why (1008).
     let (code, reason) = closed(&mut idle[0]);
     assert_eq!(code, CloseCode::Policy);
@@ -284,11 +282,11 @@ fn idle_sockets_time_out_and_active_ones_are_never_displaced() {
         ..HubConfig::default()
     });
     let mut lazy = ws_request(addr, "/ws", &[]).expect("connect");
-    let t0 = Instant::now();
+    // Garbage is not a query: the socket stays idle and times out.
+    lazy.send(Message::text("not a query")).expect("send");
     let (code, reason) = closed(&mut lazy);
     assert_eq!(code, CloseCode::Policy);
     assert!(reason.contains("no query received in time"), "{reason}");
-    assert!(t0.elapsed() >= Duration::from_millis(250));
     // Two clients that did query fill the address's share: a third is refused (429),
     // since there is no idle socket to displace.
     let mut active = Vec::new();
@@ -433,13 +431,14 @@ fn status_agent_list_is_bounded_and_disconnected_agents_expire() {
         let _ = closed_quietly(&mut a);
     }
     // Wait until the hub saw the last one leave.
-    let deadline = Instant::now() + Duration::from_secs(5);
+    let mut tries = 0;
     let v = loop {
         let v = status();
         let all_gone = v["agents"]
             .as_array()
             .is_some_and(|l| l.iter().filter(|a| a["connected"] == true).count() == 1);
-        if all_gone || Instant::now() > deadline {
+        tries += 1;
+        if all_gone || tries > 250 {
             break v;
         }
         std::thread::sleep(Duration::from_millis(20));
