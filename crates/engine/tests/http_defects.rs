@@ -248,3 +248,65 @@ fn snaplen_cut_request_head_is_paired_with_its_response() {
     assert_eq!(entries[1]["request"]["path"], "/next");
     assert_eq!(entries[1]["response"]["status"], 204);
 }
+
+// ----- issue 14: random bytes on common ports give no entries -------------------------
+
+struct Rng(u64);
+impl Rng {
+    fn next(&mut self) -> u64 {
+        self.0 ^= self.0 << 13;
+        self.0 ^= self.0 >> 7;
+        self.0 ^= self.0 << 17;
+        self.0
+    }
+    fn bytes(&mut self, n: usize) -> Vec<u8> {
+        (0..n).map(|_| self.next() as u8).collect()
+    }
+}
+
+/// Random bytes (and random bytes with a zero-heavy mix, which looks more like binary
+/// protocols and HTTP/2 frame headers) exchanged on the usual ports of every protocol
+/// never produce an entry: only unparsed counters and diagnostics.
+#[test]
+fn random_bytes_on_common_ports_produce_no_entries() {
+    let ports = [80u16, 8080, 3000, 8083, 50051, 9092, 6379, 5672];
+    let mut guessed = std::collections::BTreeMap::<String, u64>::new();
+    for (k, &port) in ports.iter().enumerate() {
+        for seed in 1..=12u64 {
+            let mut rng = Rng(0x9E37_79B9_7F4A_7C15 ^ (seed * 7919 + k as u64));
+            let mut c = Conn::new(40_000 + seed as u16, port);
+            for _ in 0..6 {
+                let n = 1 + (rng.next() % 1200) as usize;
+                let mut b = rng.bytes(n);
+                if seed.is_multiple_of(2) {
+                    for x in b.iter_mut() {
+                        if *x & 0x3 != 0 {
+                            *x &= 0x0f;
+                        }
+                        if *x > 9 {
+                            *x = 0;
+                        }
+                    }
+                }
+                if rng.next().is_multiple_of(2) {
+                    c.c(&b);
+                } else {
+                    c.s(&b);
+                }
+            }
+            c.close();
+            let (entries, stats) = run(&c);
+            for (name, p) in &stats.protocols {
+                *guessed.entry(name.clone()).or_insert(0) += p.flows;
+            }
+            assert!(
+                entries.is_empty(),
+                "port {port}, seed {seed}: {} entries, first: {}",
+                entries.len(),
+                entries[0]
+            );
+        }
+    }
+    // The HTTP/2 guess did pick some of them up: the guard was exercised.
+    assert!(guessed["http2"] > 0, "{guessed:?}");
+}

@@ -59,6 +59,8 @@ pub(crate) struct BodyReader {
     pub truncated: bool,
     /// Some payload bytes were lost in a capture gap (`kept` stops before the gap).
     pub gap: bool,
+    /// `kept` hit the `max_body` cap (the entry's `truncated`; a gap alone is not a cut).
+    pub capped: bool,
     pub trailers: Vec<Header>,
 }
 
@@ -71,6 +73,7 @@ impl BodyReader {
             wire: 0,
             truncated: false,
             gap: false,
+            capped: false,
             trailers: Vec::new(),
         }
     }
@@ -82,6 +85,7 @@ impl BodyReader {
             self.truncated |= !data.is_empty();
         } else if push_capped(&mut self.kept, data, cap) {
             self.truncated = true;
+            self.capped = true;
         }
     }
 

@@ -277,7 +277,9 @@ pub(crate) struct BodyContent {
     pub content: Content,
     /// The decoded bytes when they are not text (text is in `content.text`).
     pub decoded: Vec<u8>,
-    pub truncated: bool,
+    /// Cut by the body cap or the decompression cap (the entry's `truncated`; a gap alone
+    /// only makes it `gap`, docs/entry.md).
+    pub capped: bool,
 }
 
 /// Undoes Content-Encoding on a received body and builds its [`Content`].
@@ -289,10 +291,12 @@ pub(crate) fn body_content(
 ) -> BodyContent {
     let mime = first(headers, "content-type").unwrap_or("").to_owned();
     let raw_truncated = body.truncated || body.gap;
+    let mut capped = body.capped;
     let (bytes, truncated, compression, size) = match joined(headers, "content-encoding") {
         Some(enc) if !body.kept.is_empty() => {
             let d = content::decode_body(&enc, body.kept, raw_truncated, cap);
             diags.extend(d.diagnostics);
+            capped |= d.truncated && !raw_truncated;
             let size = if d.compression.is_some() {
                 d.bytes.len() as u64
             } else {
@@ -324,7 +328,7 @@ pub(crate) fn body_content(
     BodyContent {
         content,
         decoded,
-        truncated,
+        capped,
     }
 }
 

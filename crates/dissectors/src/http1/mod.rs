@@ -8,6 +8,10 @@
 //!
 //! **Framing** (RFC 9112 §6.3): heads are parsed with `httparse` (leniently: bare LF,
 //! repeated spaces, obsolete line folding in responses, invalid header lines skipped).
+//! When `httparse` refuses a head whose start line is well formed (known method and
+//! `HTTP/1.x`, or `HTTP/1.x DDD`), a line parser reads it as the servers users run do
+//! (NUL or control bytes in a header value, a tab in the target, a line without a colon):
+//! the message is kept as sent and each oddity is a diagnostic, never a dropped message.
 //! A body is chunked when `Transfer-Encoding` ends in `chunked` (extensions ignored,
 //! trailers kept), else `Content-Length` long (repeated identical values accepted; conflicting
 //! or invalid values are diagnosed and the body then runs to the end of the connection),
@@ -34,14 +38,24 @@
 //! bytes (the message is marked `gap`/`truncated`); any other gap ends the current message
 //! (emitted with `gap = true`) and the side resynchronises: bytes are skipped until a known
 //! method + space (client) or `HTTP/1.x DDD` (server) that starts a valid head, scanning
-//! anywhere (a message may follow a body without a line break). Malformed or oversized heads
-//! (`Limits::max_head`) resynchronise the same way. Skipped bytes are reported in
-//! diagnostics.
+//! anywhere (a message may follow a body without a line break). Malformed heads
+//! resynchronise the same way. Skipped bytes are reported in diagnostics. `truncated`
+//! means a cap or the snaplen cut something (a gap reported at the capture time of the
+//! bytes before it comes from the packet the snaplen cut); lost bytes alone are `gap`.
+//!
+//! **Oversized heads** (over `Limits::max_head`): the message is built from the complete
+//! lines of its first `max_head` bytes (`truncated`, diagnostic on its own entry) and keeps
+//! its place in the pairing; the rest of the head is consumed up to its end, then the body
+//! follows the kept framing headers; a response whose framing headers were past the cut
+//! resynchronises on the next response rather than guess a body. A head cut by a gap or
+//! the snaplen shows its complete lines, or, when its first line was cut, the method and
+//! target (or status) as far as captured. `CONNECT host:port` keeps `host:port` as its URL
+//! and path.
 //!
 //! **Known limitations**: HTTP/0.9 is not recognised. If a server declines an upgrade while
 //! the client had already pipelined bytes after the upgrade request, those bytes wait until
 //! the client sends more. A gap that swallows whole messages on one side shifts the pairing
-//! of later messages (marked with a diagnostic on the next message). Compressed bodies longer
+//! of later messages (the next message is marked `gap` with a diagnostic saying so). Compressed bodies longer
 //! than `max_body` are decoded from their first `max_body` bytes only.
 
 mod body;

@@ -167,6 +167,10 @@ pub(crate) struct Http1Session {
     /// The head being started is larger than `Limits::max_head` and only its first
     /// `max_head` bytes were parsed: why.
     oversize: Option<String>,
+    /// Capture time of the last byte offered per direction: a gap reported at that very
+    /// time comes from the same packet, i.e. the capture's snaplen cut it (`truncated`);
+    /// a gap found later is loss (`gap` only).
+    last_ts: [Nanos; 2],
 }
 
 fn side_name(dir: Direction) -> &'static str {
@@ -218,6 +222,7 @@ impl Http1Session {
             }),
             cut: None,
             oversize: None,
+            last_ts: [0; 2],
         }
     }
 
@@ -598,7 +603,7 @@ impl Http1Session {
                 let mut diags = Vec::new();
                 let headers = std::mem::take(&mut r.req.headers);
                 let content = message::body_content(&headers, body, cap, &mut diags);
-                r.truncated |= content.truncated;
+                r.truncated |= content.capped;
                 r.req.post_data = Some(message::post_data(&headers, content));
                 r.req.headers = headers;
                 for d in diags {
@@ -819,7 +824,7 @@ impl Http1Session {
         let mut diags = Vec::new();
         let content =
             message::body_content(&m.resp.headers, body, self.limits.max_body, &mut diags);
-        m.truncated |= content.truncated;
+        m.truncated |= content.capped;
         m.resp.content = content.content;
         for d in diags {
             note(out, &mut m.diagnostics, format!("response body: {d}"));
@@ -985,6 +990,7 @@ impl Http1Session {
 
 impl Session for Http1Session {
     fn on_data(&mut self, chunk: &Chunk<'_>, out: &mut Output) -> usize {
+        self.last_ts[chunk.dir.index()] = chunk.last_ts();
         let mut used = 0;
         let mut idle = 0;
         while used < chunk.data.len() && !self.switched {
@@ -1012,6 +1018,7 @@ impl Session for Http1Session {
 
     fn on_cut(&mut self, chunk: &Chunk<'_>, out: &mut Output) {
         let dir = chunk.dir;
+        self.last_ts[dir.index()] = chunk.last_ts();
         if self.switched {
             return;
         }
@@ -1074,10 +1081,11 @@ impl Session for Http1Session {
         self.cut = None;
     }
 
-    fn on_gap(&mut self, dir: Direction, len: u64, _ts: Nanos, out: &mut Output) {
+    fn on_gap(&mut self, dir: Direction, len: u64, ts: Nanos, out: &mut Output) {
         if self.switched {
             return;
         }
+        let snaplen = ts == self.last_ts[dir.index()];
         let side = self.side(dir);
         side.base += len;
         side.scan.reset();
@@ -1104,6 +1112,7 @@ impl Session for Http1Session {
                         if let Some(r) = self.pending.back_mut().and_then(|ex| ex.req.as_mut()) {
                             r.diagnostics.push(msg);
                             r.gap = true;
+                            r.truncated |= snaplen;
                         }
                         if done {
                             self.finish_request(None, out);
@@ -1113,6 +1122,7 @@ impl Session for Http1Session {
                         if let Some(r) = self.response.as_mut() {
                             r.diagnostics.push(msg);
                             r.gap = true;
+                            r.truncated |= snaplen;
                         }
                         if done {
                             self.finish_response(None, out);
@@ -1128,15 +1138,19 @@ impl Session for Http1Session {
                         Direction::ClientToServer => {
                             if let Some(r) = self.pending.back_mut().and_then(|ex| ex.req.as_mut())
                             {
+                                note(out, &mut r.diagnostics, why);
                                 r.gap = true;
+                                r.truncated |= snaplen;
                             }
-                            self.finish_request(Some(why), out);
+                            self.finish_request(None, out);
                         }
                         Direction::ServerToClient => {
                             if let Some(r) = self.response.as_mut() {
+                                note(out, &mut r.diagnostics, why);
                                 r.gap = true;
+                                r.truncated |= snaplen;
                             }
-                            self.finish_response(Some(why), out);
+                            self.finish_response(None, out);
                         }
                     }
                 } else {

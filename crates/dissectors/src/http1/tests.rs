@@ -763,7 +763,9 @@ fn gap_inside_body_is_counted_as_body() {
     ]);
     assert_eq!(r.entries.len(), 2);
     let e = &r.entries[0];
-    assert!(e.gap && e.truncated);
+    // Issue 14 item 10: bytes lost in the middle are a gap, not a cut by a cap.
+    assert!(e.gap && !e.truncated);
+    assert!(resp(e).content.truncated, "the body shown is incomplete");
     assert_eq!(resp(e).body_size, 10000);
     assert_eq!(resp(e).content.text, "a".repeat(3000));
     assert_eq!(e.response_size, (head.len() + 10000) as u64);
@@ -787,7 +789,15 @@ fn gap_beyond_the_body_cuts_the_message_and_resyncs() {
         s(T0 + 5 * MS, &ok("next")),
     ]);
     assert_eq!(r.entries.len(), 2);
-    assert!(r.entries[0].gap && r.entries[0].truncated);
+    assert!(r.entries[0].gap && !r.entries[0].truncated);
+    assert!(
+        r.entries[0]
+            .diagnostics
+            .iter()
+            .any(|d| d == "500 bytes lost in a capture gap: message cut"),
+        "{:?}",
+        r.entries[0].diagnostics
+    );
     assert_eq!(resp(&r.entries[0]).content.text, "abc");
     assert_eq!(resp(&r.entries[1]).content.text, "next");
     assert!(r.entries[1].gap, "follows a gap: pairing may be off");
@@ -1471,4 +1481,29 @@ fn grpc_web_over_http1_with_a_schema() {
     let g = resp(e).grpc.as_ref().expect("response grpc");
     assert_eq!(g.messages[0].data, serde_json::json!({"message": "hi"}));
     assert_eq!(g.status, Some(0));
+}
+
+/// Issue 14 item 10: `truncated` is for caps and snaplen, `gap` for missing bytes. A gap
+/// reported at the capture time of the bytes before it comes from the same packet (the
+/// snaplen cut it): truncated and gap. A gap found later is loss: gap only.
+#[test]
+fn snaplen_cut_is_truncated_loss_is_only_a_gap() {
+    let head = "HTTP/1.1 200 OK\r\nContent-Length: 1000\r\n\r\n";
+    let conv = |gap_ts: u64| {
+        vec![
+            c(T0, &get("/a")),
+            s(T0 + MS, &with_body(head, &[b'a'; 100])),
+            Event::Gap(S, gap_ts, 900),
+            c(T0 + 3 * MS, &get("/b")),
+            s(T0 + 4 * MS, &ok("b")),
+        ]
+    };
+    let r = split_run(&conv(T0 + MS));
+    let e = &r.entries[0];
+    assert!(e.gap && e.truncated, "snaplen: truncated and gap");
+    assert_eq!(resp(e).body_size, 1000);
+    let r = split_run(&conv(T0 + 2 * MS));
+    let e = &r.entries[0];
+    assert!(e.gap && !e.truncated, "loss: gap only");
+    assert!(!r.entries[1].gap && !r.entries[1].truncated);
 }

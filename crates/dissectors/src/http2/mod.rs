@@ -33,6 +33,14 @@
 //! unfinished beyond that); bodies keep `Limits::max_body` bytes and are content-decoded
 //! as in HTTP/1 ([`crate::content`]).
 //!
+//! **Mid-stream guesses confirm themselves**: a session that did not see the client
+//! preface (nor an h2c upgrade) first finds a frame boundary on each side, parses strictly
+//! (every frame header must be plausible; a client frame on a server-initiated stream is
+//! refused) and holds every entry and diagnostic back until a header block decodes into
+//! `:method` or `:status`. Evidence against HTTP/2 before that drops what was held and
+//! skips the rest of the connection (one diagnostic); a guess never confirmed emits
+//! nothing. A stream with neither request nor response headers is never an entry.
+//!
 //! **Gaps and mid-stream pickup**: after a gap a direction resynchronises on two
 //! consecutive plausible frame headers (skipped bytes are diagnosed); its HPACK decoder
 //! loses sync: header fields that refer to dynamic-table entries from before are left out,

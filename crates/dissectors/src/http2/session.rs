@@ -119,6 +119,9 @@ pub(crate) struct Http2Session {
     confirmed: bool,
     /// A mid-stream guess that has not confirmed itself yet.
     guess: Guess,
+    /// Capture time of the last byte offered per direction: a gap reported at that time
+    /// comes from the same packet (snaplen cut: `truncated`); later, it is loss (`gap`).
+    last_ts: [Nanos; 2],
 }
 
 /// What an unconfirmed mid-stream guess has produced so far, held back until the bytes
@@ -173,6 +176,7 @@ impl Http2Session {
             orphans: Vec::new(),
             confirmed: false,
             guess: Guess::default(),
+            last_ts: [0; 2],
         };
         if let Some(h) = handed {
             s.confirmed = true;
@@ -701,7 +705,8 @@ impl Http2Session {
             request.body_size = req.body_size;
             if req.body_size > 0 || !req.body.is_empty() {
                 let c = body_content(&request.headers, &req, cap, &mut diags, "request");
-                req.truncated |= c.truncated;
+                // A gap alone makes the content incomplete, not `truncated` (entry.md).
+                req.truncated |= c.truncated && !req.gap;
                 let mut pd = mizu_model::PostData::from(c);
                 let essence = pd
                     .mime_type
@@ -764,7 +769,7 @@ impl Http2Session {
             }
             if resp.body_size > 0 || !resp.body.is_empty() {
                 let c = body_content(&r.headers, &resp, cap, &mut diags, "response");
-                resp.truncated |= c.truncated;
+                resp.truncated |= c.truncated && !resp.gap;
                 r.content = c;
             } else {
                 r.content.mime_type = grpc::find(&r.headers, "content-type")
@@ -972,6 +977,7 @@ impl Http2Session {
 
     fn process(&mut self, chunk: &Chunk<'_>, out: &mut Output) -> usize {
         let dir = chunk.dir;
+        self.last_ts[dir.index()] = chunk.last_ts();
         let i = dir.index();
         let data = chunk.data;
         let mut pos = 0;
@@ -1158,8 +1164,9 @@ impl Http2Session {
         pos
     }
 
-    fn gap(&mut self, dir: Direction, len: u64, out: &mut Output) {
+    fn gap(&mut self, dir: Direction, len: u64, ts: Nanos, out: &mut Output) {
         let i = dir.index();
+        let snaplen = ts == self.last_ts[i];
         let side = &mut self.sides[i];
         side.synced = false;
         side.expect_preface = false;
@@ -1179,12 +1186,15 @@ impl Http2Session {
         if let Some(p) = cont
             && let Some(st) = self.streams.get_mut(&p.stream)
         {
-            Self::msg(st, dir).truncated = true;
+            Self::msg(st, dir).truncated |= snaplen;
         }
-        if let Some(df) = data
-            && df.end_stream
-        {
-            self.end_message(dir, df.stream, out);
+        if let Some(df) = data {
+            if let Some(st) = self.streams.get_mut(&df.stream) {
+                Self::msg(st, dir).truncated |= snaplen;
+            }
+            if df.end_stream {
+                self.end_message(dir, df.stream, out);
+            }
         }
     }
 }
@@ -1204,11 +1214,11 @@ impl Session for Http2Session {
         used
     }
 
-    fn on_gap(&mut self, dir: Direction, len: u64, _ts: Nanos, out: &mut Output) {
+    fn on_gap(&mut self, dir: Direction, len: u64, ts: Nanos, out: &mut Output) {
         if self.guess.declined {
             return;
         }
-        self.guarded(out, |s, o| s.gap(dir, len, o));
+        self.guarded(out, |s, o| s.gap(dir, len, ts, o));
     }
 
     fn on_close(&mut self, _ts: Nanos, out: &mut Output) {

@@ -796,3 +796,63 @@ fn request_size_counts_captured_bytes_not_declared_ones() {
     assert_eq!(e.request_size, sent_after_preface as u64);
     assert_eq!(req(e).body_size, 96);
 }
+
+/// Issue 14 item 9: the JSON codec (`application/grpc+json`) shows messages as JSON; a
+/// protobuf message that does not parse shows as `raw`, never as `{"_undecoded": …}`.
+#[test]
+fn grpc_json_codec_and_raw_fallback() {
+    let call = |ct: &str, req_msg: &[u8], resp_msg: &[u8]| {
+        let h = block(&[
+            (":method", "POST"),
+            (":scheme", "http"),
+            (":authority", "g.test"),
+            (":path", "/helloworld.Greeter/SayHello"),
+            ("content-type", ct),
+        ]);
+        let mut client = preface();
+        client.extend(f(HEADERS, FLAG_END_HEADERS, 1, &h));
+        client.extend(f(DATA, FLAG_END_STREAM, 1, &grpc_msg(req_msg)));
+        let server = [
+            f(
+                HEADERS,
+                FLAG_END_HEADERS,
+                1,
+                &block(&[(":status", "200"), ("content-type", ct)]),
+            ),
+            f(DATA, 0, 1, &grpc_msg(resp_msg)),
+            f(
+                HEADERS,
+                FLAG_END_HEADERS | FLAG_END_STREAM,
+                1,
+                &block(&[("grpc-status", "0")]),
+            ),
+        ]
+        .concat();
+        split(&[c(T0, client), s(T0 + MS, server), Event::Close(T0 + 2 * MS)])
+    };
+    let r = call(
+        "application/grpc+json",
+        br#"{"name":"bob"}"#,
+        br#"{"message":"hello bob","n":[1,2]}"#,
+    );
+    let e = &r.entries[0];
+    let g = req(e).grpc.as_ref().expect("grpc request");
+    assert_eq!(g.messages[0].data, serde_json::json!({"name": "bob"}));
+    assert!(g.messages[0].raw.is_none());
+    let g = resp(e).grpc.as_ref().expect("grpc response");
+    assert_eq!(
+        g.messages[0].data,
+        serde_json::json!({"message": "hello bob", "n": [1, 2]})
+    );
+    assert_eq!(HTTP2.summarize(e).expect("summary").status, Some(0));
+
+    let r = call(
+        "application/grpc",
+        &[0x0a, 0x03, b'b', b'o', b'b'],
+        &[0xff, 0xff],
+    );
+    let g = resp(&r.entries[0]).grpc.as_ref().expect("grpc response");
+    assert_eq!(g.messages[0].data, serde_json::Value::Null);
+    assert_eq!(g.messages[0].raw.as_deref(), Some("//8="));
+    assert_eq!(g.message_type, "");
+}
