@@ -464,6 +464,14 @@ fn print_stats(src: &SourceStats, st: &EngineStats, har_skipped: u64, json: bool
         "unparsed         {} bytes ({} skipped before the first message of mid-stream flows)",
         st.unparsed_bytes, st.midstream_skipped_bytes
     ));
+    if !st.unparsed_reasons.is_empty() {
+        let list: Vec<String> = st
+            .unparsed_reasons
+            .iter()
+            .map(|(k, v)| format!("{k}: {v}"))
+            .collect();
+        lines.push(format!("  skipped by dissectors: {}", list.join(", ")));
+    }
     if st.upgrades > 0 {
         let list: Vec<String> = st
             .upgrades_unparsed

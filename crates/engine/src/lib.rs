@@ -25,6 +25,9 @@ use mizu_wire::{Decoded, Decoder, DecoderConfig, RawPacket};
 use std::collections::HashMap;
 use std::net::SocketAddr;
 
+/// Most distinct reasons kept in [`EngineStats::unparsed_reasons`].
+pub const MAX_UNPARSED_REASONS: usize = 32;
+
 /// Tunables of the whole path. Defaults suit a capture of a busy node.
 #[derive(Clone, Debug)]
 pub struct EngineConfig {
@@ -185,6 +188,21 @@ impl Handler {
         self.stats.entries += self.out.entries.len() as u64;
         self.stats.diagnostics += self.out.diagnostics.len() as u64;
         self.out.diagnostics.clear();
+        for sk in self.out.skipped.drain(..) {
+            self.stats.unparsed_bytes += sk.bytes;
+            let full = self.stats.unparsed_reasons.len() >= MAX_UNPARSED_REASONS;
+            let key = if full && !self.stats.unparsed_reasons.contains_key(sk.reason) {
+                "other"
+            } else {
+                sk.reason
+            };
+            match self.stats.unparsed_reasons.get_mut(key) {
+                Some(n) => *n += sk.bytes,
+                None => {
+                    self.stats.unparsed_reasons.insert(key.to_owned(), sk.bytes);
+                }
+            }
+        }
         self.ready.append(&mut self.out.entries);
     }
 
@@ -491,6 +509,7 @@ impl StreamHandler<FlowState> for Handler {
             driver.data(d, ts, data, &mut self.out);
             if !self.out.entries.is_empty()
                 || !self.out.diagnostics.is_empty()
+                || !self.out.skipped.is_empty()
                 || self.out.upgrade.is_some()
             {
                 let proto = state.protocol;

@@ -33,6 +33,11 @@ pub struct EngineStats {
     pub flows_closed: BTreeMap<String, u64>,
     /// Payload bytes no dissector parsed (unknown protocols, leftovers at close).
     pub unparsed_bytes: u64,
+    /// Of `unparsed_bytes`: bytes a dissector consumed but could show in no entry, by
+    /// reason (`kafka: malformed or oversized frame`…). At most
+    /// [`MAX_UNPARSED_REASONS`](crate::MAX_UNPARSED_REASONS) reasons; later ones count
+    /// under `other`.
+    pub unparsed_reasons: BTreeMap<String, u64>,
     /// Bytes skipped before the first recognised message of a connection joined mid-stream.
     pub midstream_skipped_bytes: u64,
     /// Bytes dropped because a session left too much unconsumed.
