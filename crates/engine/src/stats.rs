@@ -33,8 +33,9 @@ pub struct EngineStats {
     pub flows_closed: BTreeMap<String, u64>,
     /// Payload bytes no dissector parsed (unknown protocols, leftovers at close).
     pub unparsed_bytes: u64,
-    /// Of `unparsed_bytes`: bytes a dissector consumed but could show in no entry, by
-    /// reason (`kafka: malformed or oversized frame`…). At most
+    /// `unparsed_bytes` by reason: a dissector's (bytes it consumed but could show in no
+    /// entry: `kafka: malformed or oversized frames`…), [`NOT_RECOGNISED`](crate::NOT_RECOGNISED)
+    /// or [`UNFINISHED`](crate::UNFINISHED). The values add up to `unparsed_bytes`. At most
     /// [`MAX_UNPARSED_REASONS`](crate::MAX_UNPARSED_REASONS) reasons; later ones count
     /// under `other`.
     pub unparsed_reasons: BTreeMap<String, u64>,

@@ -59,6 +59,15 @@ fn run(pkts: impl IntoIterator<Item = (u64, LinkType, Vec<u8>)>) -> (Vec<Entry>,
     (entries, stats)
 }
 
+/// Every unparsed byte has a reason.
+fn reasons_add_up(stats: &EngineStats) {
+    assert_eq!(
+        stats.unparsed_reasons.values().sum::<u64>(),
+        stats.unparsed_bytes,
+        "{stats:#?}"
+    );
+}
+
 fn run_file(path: &Path) -> (Vec<Entry>, EngineStats) {
     let mut src = FileSource::open(path).expect("open fixture");
     let mut pkts = Vec::new();
@@ -88,7 +97,8 @@ fn every_fixture_entry_has_its_protocol_and_something_to_show() {
     assert!(files.len() >= 40, "fixtures missing: {}", files.len());
     let mut bad = Vec::new();
     for (dir, path) in &files {
-        let (entries, _) = run_file(path);
+        let (entries, stats) = run_file(path);
+        reasons_add_up(&stats);
         assert!(!entries.is_empty(), "{}: no entries", path.display());
         for (i, e) in entries.iter().enumerate() {
             let name: &str = &e.protocol.name;
@@ -238,6 +248,7 @@ fn random_bytes_on_common_ports_produce_no_entries() {
         shown.join("\n")
     );
     assert!(stats.flows >= ports.len() as u64 * 24, "{stats:#?}");
+    reasons_add_up(&stats);
     assert_eq!(stats.flows_dissected, 0, "{stats:#?}");
     // Every byte is accounted for as unparsed (no entry shows any of it).
     assert_eq!(
@@ -331,13 +342,18 @@ fn oversized_kafka_frames_are_accounted_for() {
     let (entries, stats) = run(c.close());
     kafka_checks(&entries);
     assert_eq!(stats.unparsed_bytes, 204, "{stats:#?}");
-    // The last 3 bytes are too short to be judged as a frame start: the driver counts
-    // them as a leftover at close (unparsed, no reason); the rest with the reason.
+    // The last 3 bytes are too short to be judged as a frame start: the session still
+    // holds them at close; the rest was skipped by Kafka, with its reason.
     assert_eq!(
         stats
             .unparsed_reasons
             .get("kafka: malformed or oversized frames"),
         Some(&201),
+        "{stats:#?}"
+    );
+    assert_eq!(
+        stats.unparsed_reasons.get(mizu_engine::UNFINISHED),
+        Some(&3),
         "{stats:#?}"
     );
 
@@ -353,4 +369,39 @@ fn oversized_kafka_frames_are_accounted_for() {
         ["kafka: skipped 204 client bytes (malformed or oversized frames) to find the next frame"]
     );
     assert_eq!(stats.unparsed_bytes, 0, "{stats:#?}");
+}
+
+/// Issue 14 item 2: inline commands with bare LF line ends, at the connection start (with
+/// and without the handshake) and after a capture that joined mid-stream (the first
+/// segments are the end of an earlier value and its reply).
+#[test]
+fn redis_inline_commands_with_line_feeds_are_detected() {
+    for (handshake, midstream) in [(true, false), (false, false), (false, true)] {
+        let mut c = Conv::new(46_000, 6379, handshake);
+        if midstream {
+            c.send(0, b"lue-7\r\n").send(1, b"+OK\r\n");
+        }
+        c.send(0, b"SET p1 1\nGET p1\n");
+        c.send(1, b"+OK\r\n$1\r\n1\r\n");
+        let (entries, stats) = run(c.close());
+        let got: Vec<(String, String)> = entries
+            .iter()
+            .filter(|e| !e.request.is_none())
+            .map(|e| {
+                let s = mizu_dissectors::registry::summarize(e);
+                (s.method, s.summary)
+            })
+            .collect();
+        assert_eq!(
+            got,
+            [("SET".into(), "p1".into()), ("GET".into(), "p1".into())],
+            "handshake {handshake}, mid-stream {midstream}: {entries:#?}"
+        );
+        for e in &entries {
+            assert_eq!(&*e.protocol.name, "redis");
+            let s = mizu_dissectors::registry::summarize(e);
+            assert!(!s.method.is_empty() || !s.summary.is_empty(), "{e:#?}");
+        }
+        reasons_add_up(&stats);
+    }
 }

@@ -126,7 +126,11 @@ impl Dissector for Redis {
         }
         let (method, summary) = match &entry.request {
             Payload::Json(_) | Payload::Raw(_) => texts(&entry.request, "command", "key"),
-            _ => texts(&entry.response, "kind", "channel"),
+            _ => match texts(&entry.response, "kind", "channel") {
+                // A reply whose request was not captured: its type (`string`, `error`…).
+                (None, None) => (None, texts(&entry.response, "type", "").0),
+                other => other,
+            },
         };
         Some(Summary {
             method: method.unwrap_or_default(),
