@@ -47,6 +47,13 @@ pub struct ReadArgs {
     #[arg(long, default_value = "1M", value_parser = parse_size)]
     max_body: usize,
 
+    /// Bytes of requests waiting for their responses kept per connection (Redis pipelines
+    /// and transactions of thousands of commands). Past it the oldest requests are shown
+    /// without their response and their replies on their own, said once per connection.
+    /// Accepts K/M/G suffixes.
+    #[arg(long, default_value = "16M", value_parser = parse_size)]
+    max_pending: usize,
+
     /// `.proto` file, or a directory of them (imports resolved inside it): gRPC messages
     /// are decoded with their field names (compiled in-process, no protoc needed).
     #[arg(long, value_name = "FILE_OR_DIR")]
@@ -101,6 +108,7 @@ pub fn run(args: ReadArgs) -> ExitCode {
     let config = EngineConfig {
         limits: Limits {
             max_body: args.max_body,
+            max_pending_bytes: args.max_pending,
             ..Limits::default()
         },
         ..EngineConfig::default()
