@@ -51,6 +51,13 @@ pub struct ReadArgs {
     #[arg(long, default_value = "1M", value_parser = parse_size)]
     max_body: usize,
 
+    /// Bytes of requests waiting for their responses kept per connection (Redis pipelines
+    /// and transactions of thousands of commands). Past it the oldest requests are shown
+    /// without their response and their replies on their own, said once per connection.
+    /// Accepts K/M/G suffixes.
+    #[arg(long, default_value = "16M", value_parser = parse_size)]
+    max_pending: usize,
+
     /// `.proto` file, or a directory of them (imports resolved inside it): gRPC messages
     /// are decoded with their field names (compiled in-process, no protoc needed).
     #[arg(long, value_name = "FILE_OR_DIR")]
@@ -89,6 +96,7 @@ pub fn run(args: ReadArgs) -> ExitCode {
     let config = EngineConfig {
         limits: Limits {
             max_body: args.max_body,
+            max_pending_bytes: args.max_pending,
             ..Limits::default()
         },
         ..EngineConfig::default()
@@ -483,6 +491,14 @@ fn print_stats(src: &SourceStats, st: &EngineStats, har_skipped: u64, json: bool
         "unparsed         {} bytes ({} skipped before the first message of mid-stream flows)",
         st.unparsed_bytes, st.midstream_skipped_bytes
     ));
+    if !st.unparsed_reasons.is_empty() {
+        let list: Vec<String> = st
+            .unparsed_reasons
+            .iter()
+            .map(|(k, v)| format!("{k}: {v}"))
+            .collect();
+        lines.push(format!("  skipped by dissectors: {}", list.join(", ")));
+    }
     if st.upgrades > 0 {
         let list: Vec<String> = st
             .upgrades_unparsed

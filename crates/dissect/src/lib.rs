@@ -240,6 +240,19 @@ pub struct Output {
     /// the caller hands the remaining bytes to the next protocol's session (or counts them
     /// as unparsed if no dissector speaks it).
     pub upgrade: Option<Upgrade>,
+    /// Bytes the session consumed without showing them in any entry (skipped garbage, an
+    /// oversized frame with no entry open to carry the diagnostic), with the reason. The
+    /// engine adds them to its unparsed counters (`unparsed_bytes`, `unparsed_reasons`).
+    pub skipped: Vec<Skipped>,
+}
+
+/// Bytes consumed but shown in no entry, and why (see [`Output::skipped`]).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Skipped {
+    pub bytes: u64,
+    /// Short and stable, so counters group by it (`kafka: malformed or oversized frame`):
+    /// no per-case numbers.
+    pub reason: &'static str,
 }
 
 impl Output {
@@ -248,6 +261,12 @@ impl Output {
     }
     pub fn diagnostic(&mut self, message: impl Into<String>) {
         self.diagnostics.push(message.into());
+    }
+    /// Reports `bytes` consumed but shown in no entry (nothing for 0 bytes).
+    pub fn skipped(&mut self, bytes: u64, reason: &'static str) {
+        if bytes > 0 {
+            self.skipped.push(Skipped { bytes, reason });
+        }
     }
 }
 

@@ -41,6 +41,8 @@ pub struct Run {
     pub diagnostics: Vec<String>,
     pub upgrades: Vec<Upgrade>,
     pub stats: DriverStats,
+    /// What the session reported as skipped without an entry ([`Output::skipped`]).
+    pub skipped: Vec<crate::Skipped>,
 }
 
 /// Runs `events` through a fresh session of `dissector` and returns the entries.
@@ -80,6 +82,7 @@ pub fn run_detailed(dissector: &dyn Dissector, ctx: SessionContext, events: &[Ev
         }
         result.entries.append(&mut out.entries);
         result.diagnostics.append(&mut out.diagnostics);
+        result.skipped.append(&mut out.skipped);
     }
     result.stats = driver.stats().clone();
     result

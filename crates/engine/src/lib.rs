@@ -25,6 +25,14 @@ use mizu_wire::{Decoded, Decoder, DecoderConfig, RawPacket};
 use std::collections::HashMap;
 use std::net::SocketAddr;
 
+/// Most distinct reasons kept in [`EngineStats::unparsed_reasons`].
+pub const MAX_UNPARSED_REASONS: usize = 32;
+/// `unparsed_reasons` key of connections no dissector recognised.
+pub const NOT_RECOGNISED: &str = "protocol not recognised";
+/// `unparsed_reasons` key of bytes a session was still holding when its connection ended
+/// (a message never completed), or received after an upgrade to an undissected protocol.
+pub const UNFINISHED: &str = "unfinished message or undissected upgrade at close";
+
 /// Tunables of the whole path. Defaults suit a capture of a busy node.
 #[derive(Clone, Debug)]
 pub struct EngineConfig {
@@ -185,7 +193,31 @@ impl Handler {
         self.stats.entries += self.out.entries.len() as u64;
         self.stats.diagnostics += self.out.diagnostics.len() as u64;
         self.out.diagnostics.clear();
+        let skipped = std::mem::take(&mut self.out.skipped);
+        for sk in skipped {
+            self.unparsed(sk.reason, sk.bytes);
+        }
         self.ready.append(&mut self.out.entries);
+    }
+
+    /// Counts `bytes` as unparsed for `reason` (see [`EngineStats::unparsed_reasons`]).
+    fn unparsed(&mut self, reason: &'static str, bytes: u64) {
+        if bytes == 0 {
+            return;
+        }
+        self.stats.unparsed_bytes += bytes;
+        let reasons = &mut self.stats.unparsed_reasons;
+        let key = if reasons.len() >= MAX_UNPARSED_REASONS && !reasons.contains_key(reason) {
+            "other"
+        } else {
+            reason
+        };
+        match reasons.get_mut(key) {
+            Some(n) => *n += bytes,
+            None => {
+                reasons.insert(key.to_owned(), bytes);
+            }
+        }
     }
 
     /// Handles upgrades announced by the session until none is left.
@@ -491,6 +523,7 @@ impl StreamHandler<FlowState> for Handler {
             driver.data(d, ts, data, &mut self.out);
             if !self.out.entries.is_empty()
                 || !self.out.diagnostics.is_empty()
+                || !self.out.skipped.is_empty()
                 || self.out.upgrade.is_some()
             {
                 let proto = state.protocol;
@@ -543,7 +576,7 @@ impl StreamHandler<FlowState> for Handler {
                 .sum();
             if bytes > 0 {
                 self.stats.flows_unparsed += 1;
-                self.stats.unparsed_bytes += bytes;
+                self.unparsed(NOT_RECOGNISED, bytes);
             } else {
                 self.stats.flows_empty += 1;
             }
@@ -551,8 +584,14 @@ impl StreamHandler<FlowState> for Handler {
         }
         if let FlowMode::Driving(driver) = &mut state.mode {
             driver.close(ts, &mut self.out);
-            let ds = driver.stats();
-            self.stats.unparsed_bytes += ds.unparsed_bytes;
+            let ds = driver.stats().clone();
+            // A session's leftover at close, or a flow no dissector took.
+            let why = if state.protocol.is_some() {
+                UNFINISHED
+            } else {
+                NOT_RECOGNISED
+            };
+            self.unparsed(why, ds.unparsed_bytes);
             self.stats.session_overflow_bytes += ds.overflow_bytes;
             self.stats.session_gaps += ds.gaps;
             self.stats.session_gap_bytes += ds.gap_bytes;

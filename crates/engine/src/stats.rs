@@ -33,6 +33,12 @@ pub struct EngineStats {
     pub flows_closed: BTreeMap<String, u64>,
     /// Payload bytes no dissector parsed (unknown protocols, leftovers at close).
     pub unparsed_bytes: u64,
+    /// `unparsed_bytes` by reason: a dissector's (bytes it consumed but could show in no
+    /// entry: `kafka: malformed or oversized frames`…), [`NOT_RECOGNISED`](crate::NOT_RECOGNISED)
+    /// or [`UNFINISHED`](crate::UNFINISHED). The values add up to `unparsed_bytes`. At most
+    /// [`MAX_UNPARSED_REASONS`](crate::MAX_UNPARSED_REASONS) reasons; later ones count
+    /// under `other`.
+    pub unparsed_reasons: BTreeMap<String, u64>,
     /// Bytes skipped before the first recognised message of a connection joined mid-stream.
     pub midstream_skipped_bytes: u64,
     /// Bytes dropped because a session left too much unconsumed.

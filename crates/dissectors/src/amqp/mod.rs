@@ -22,7 +22,11 @@
 //! streamed. A frame that is not plausible, a missing end octet, or a gap that is not
 //! inside a body frame makes that direction **resynchronise**: bytes are skipped until a
 //! method frame whose arguments fill it exactly, or two consecutive valid frames (type,
-//! size, `0xCE`). Skipped bytes are reported in a diagnostic. A gap inside a body frame is
+//! size, `0xCE`). Skipped bytes (and unknown methods, orphan content frames) are named in
+//! the diagnostics of that side's next method, or at the end of a request still waiting,
+//! else reported through `Output::skipped`. A frame over `wire::MAX_FRAME` (e.g. 2^32-1
+//! bytes) whose method ids are readable and name an answer still answers its request
+//! (emitted without a response, `truncated`), so later answers are not shifted. A gap inside a body frame is
 //! counted as body bytes (the message is marked `gap`/`truncated`, no bytes spliced).
 //!
 //! **Content**: a content method (Basic.Publish, Deliver, Return, Get-Ok) is followed by a
@@ -39,7 +43,8 @@
 //! **Pairing**: a synchronous method (one with an `-Ok` answer in the spec, unless
 //! `noWait` is set) waits for its answer on the same channel from the other side
 //! (`Queue.Declare` ↔ `Queue.Declare-Ok`, `Basic.Get` ↔ `Get-Ok`/`Get-Empty`,
-//! `Connection.Start` ↔ `Start-Ok`, `Channel.Close` ↔ `Close-Ok` from either side …);
+//! `Connection.Start` ↔ `Start-Ok`, `Channel.Close` ↔ `Close-Ok` from either side …;
+//! `Queue.Declare-Ok` prefers the `Declare` of the same queue name);
 //! the pending list is bounded by `Limits::max_pending`. A `Channel.Close` or
 //! `Connection.Close` ends requests the other side left unanswered there (entries without
 //! a response and a diagnostic naming the reply). Publish, Deliver, Return, Ack, Nack,

@@ -228,7 +228,21 @@ struct Side {
     /// The next resync must skip at least one byte (the frame at hand was rejected).
     must_skip: bool,
     heartbeats: u64,
+    /// Why framing was lost (the diagnostic of the rejected frame).
+    reason: Option<String>,
+    /// Diagnostics about bytes consumed without an entry (skipped to resynchronise,
+    /// unknown methods, orphan content frames): put on the next method of this side, or
+    /// at the end on an entry still open, else counted as unparsed.
+    notes: Vec<String>,
+    /// Bytes `notes` describe.
+    noted: u64,
 }
+
+/// The reason bytes no entry shows are counted under (`Output::skipped`).
+const SKIPPED: &str = "amqp: unframeable or unattributable frames";
+
+/// Most notes kept per side (later ones are counted in the last one's bytes only).
+const MAX_NOTES: usize = 16;
 
 impl Side {
     fn new() -> Side {
@@ -239,6 +253,17 @@ impl Side {
             skipped: 0,
             must_skip: false,
             heartbeats: 0,
+            reason: None,
+            notes: Vec::new(),
+            noted: 0,
+        }
+    }
+
+    /// Records bytes consumed without an entry, and why.
+    fn note(&mut self, bytes: u64, msg: String) {
+        self.noted += bytes;
+        if self.notes.len() < MAX_NOTES {
+            self.notes.push(msg);
         }
     }
 }
@@ -314,12 +339,15 @@ impl AmqpSession {
         let from_client = is_client(dir);
         let (class, method) = (msg.spec.class, msg.spec.method);
         if wire::is_response(msg.spec) {
-            let found = self.pending.iter().position(|p| {
-                p.from_client != from_client
-                    && p.msg.channel == msg.channel
-                    && p.msg.spec.class == class
-                    && p.msg.spec.responses.contains(&method)
-            });
+            let name = match (class, method) {
+                // Queue.Declare-Ok names the queue it answers for.
+                (50, 11) => match wire::field(msg.spec, &msg.fields(), "queue") {
+                    wire::Field::Text(q) => Some(q.to_vec()),
+                    _ => None,
+                },
+                _ => None,
+            };
+            let found = self.find_request(dir, msg.channel, msg.spec, name.as_deref());
             match found.and_then(|i| self.pending.remove(i)) {
                 Some(p) => self.emit(p.msg, Some(msg), out),
                 None => {
@@ -425,16 +453,21 @@ impl AmqpSession {
                 .push("content interrupted by a method frame".to_owned());
             self.finish_assembly(dir, a, out);
         }
-        let mut diags = Vec::new();
         let mut fields = wire::Fields::default();
         let Some(m) = wire::decode_method(payload, &mut fields) else {
-            out.diagnostic(format!(
+            let msg = format!(
                 "unknown AMQP method {}.{} on channel {channel} ({size} bytes skipped)",
                 cls(payload),
                 mid(payload)
-            ));
+            );
+            out.diagnostic(msg.clone());
+            self.sides[d].note(size, msg);
             return;
         };
+        // What this side skipped since its last method goes on this one.
+        let side = &mut self.sides[d];
+        let mut diags = std::mem::take(&mut side.notes);
+        side.noted = 0;
         let (spec, capped) = (m.spec, m.capped);
         match m.rest {
             Ok(0) => {}
@@ -499,9 +532,11 @@ impl AmqpSession {
             .iter()
             .position(|a| a.msg.channel == channel && !a.header_seen)
         else {
-            out.diagnostic(format!(
+            let msg = format!(
                 "content header without a method on channel {channel} ({size} bytes skipped)"
-            ));
+            );
+            out.diagnostic(msg.clone());
+            self.sides[d].note(size, msg);
             return;
         };
         let Some(a) = self.sides[d].asm.get_mut(i) else {
@@ -590,7 +625,7 @@ impl AmqpSession {
             };
             self.sides[d].body = None;
             if end != FRAME_END {
-                out.diagnostic("AMQP body frame not terminated by 0xCE: resynchronising");
+                self.desync(d, "AMQP body frame not terminated by 0xCE".to_owned(), out);
                 if let Some(i) = self.sides[d].asm.iter().position(|a| a.msg.channel == ch) {
                     let mut a = self.sides[d].asm.remove(i);
                     a.msg.gap = true;
@@ -608,10 +643,11 @@ impl AmqpSession {
             return Step::NeedMore;
         };
         if !h.plausible(u32::MAX) {
-            out.diagnostic(format!(
-                "invalid AMQP frame (type {}, channel {}, size {}): resynchronising",
+            let why = format!(
+                "invalid AMQP frame (type {}, channel {}, size {})",
                 h.kind, h.channel, h.size
-            ));
+            );
+            self.desync(d, why, out);
             return Step::Desync;
         }
         if h.kind == FRAME_BODY {
@@ -622,20 +658,34 @@ impl AmqpSession {
                 .find(|a| a.msg.channel == h.channel && a.header_seen)
             {
                 Some(a) => a.msg.size += h.total() as u64,
-                None => out.diagnostic(format!(
-                    "body frame without a content header on channel {} ({} bytes skipped)",
-                    h.channel,
-                    h.total()
-                )),
+                None => {
+                    let msg = format!(
+                        "body frame without a content header on channel {} ({} bytes skipped)",
+                        h.channel,
+                        h.total()
+                    );
+                    out.diagnostic(msg.clone());
+                    side.note(h.total() as u64, msg);
+                }
             }
             side.body = Some((h.channel, h.size));
             return Step::Consumed(FRAME_HEADER);
         }
         if h.size > MAX_FRAME {
-            out.diagnostic(format!(
-                "AMQP frame of {} bytes exceeds {MAX_FRAME}: resynchronising",
-                h.size
-            ));
+            if h.kind == FRAME_METHOD {
+                // The method ids are readable: an answer in the skipped frame still
+                // answers its request (the next answer must not take its place).
+                let Some(ids) = rest.get(FRAME_HEADER..FRAME_HEADER + 4) else {
+                    return Step::NeedMore;
+                };
+                if let Some(spec) = wire::method_spec(cls(ids), mid(ids))
+                    && wire::is_response(spec)
+                {
+                    self.skipped_answer(dir, h.channel, spec, h.size, out);
+                }
+            }
+            let why = format!("AMQP frame of {} bytes exceeds {MAX_FRAME}", h.size);
+            self.desync(d, why, out);
             return Step::Desync;
         }
         let total = h.total();
@@ -643,7 +693,7 @@ impl AmqpSession {
             return Step::NeedMore;
         };
         if frame.last() != Some(&FRAME_END) {
-            out.diagnostic("AMQP frame not terminated by 0xCE: resynchronising");
+            self.desync(d, "AMQP frame not terminated by 0xCE".to_owned(), out);
             return Step::Desync;
         }
         let payload = frame.get(FRAME_HEADER..total - 1).unwrap_or(&[]);
@@ -654,6 +704,68 @@ impl AmqpSession {
             _ => self.sides[d].heartbeats += 1,
         }
         Step::Consumed(total)
+    }
+
+    /// Framing is lost on side `d` for `why` (said now, and with the skipped bytes later).
+    fn desync(&mut self, d: usize, why: String, out: &mut Output) {
+        out.diagnostic(format!("{why}: resynchronising"));
+        if let Some(side) = self.sides.get_mut(d) {
+            side.reason.get_or_insert(why);
+        }
+    }
+
+    /// The pending request an answer (`spec` on `channel`, from `dir`) is for: the first
+    /// one on that channel the method answers, preferring (for `Queue.Declare-Ok`) the
+    /// declare of the same queue name, so one lost answer does not shift the others.
+    fn find_request(
+        &self,
+        dir: Direction,
+        channel: u16,
+        spec: &MethodSpec,
+        name: Option<&[u8]>,
+    ) -> Option<usize> {
+        let from_client = is_client(dir);
+        let fits = |p: &Pending| {
+            p.from_client != from_client
+                && p.msg.channel == channel
+                && p.msg.spec.class == spec.class
+                && p.msg.spec.responses.contains(&spec.method)
+        };
+        if let Some(name) = name.filter(|n| !n.is_empty()) {
+            let same = self.pending.iter().position(|p| {
+                fits(p)
+                    && matches!(wire::field(p.msg.spec, &p.msg.fields(), "queue"),
+                        wire::Field::Text(q) if q == name)
+            });
+            if same.is_some() {
+                return same;
+            }
+        }
+        self.pending.iter().position(fits)
+    }
+
+    /// An answer was in a frame too large to read: its request gets no response, marked.
+    fn skipped_answer(
+        &mut self,
+        dir: Direction,
+        channel: u16,
+        spec: &'static MethodSpec,
+        size: u32,
+        out: &mut Output,
+    ) {
+        let Some(mut p) = self
+            .find_request(dir, channel, spec, None)
+            .and_then(|i| self.pending.remove(i))
+        else {
+            return;
+        };
+        p.msg.truncated = true;
+        p.msg.diags.push(format!(
+            "its answer ({}) came in an AMQP frame of {size} bytes, over the {MAX_FRAME} byte \
+             limit: skipped",
+            spec.name
+        ));
+        self.emit(p.msg, None, out);
     }
 
     /// Enters resynchronisation on `dir`: content being assembled there lost frames.
@@ -837,12 +949,20 @@ impl Session for AmqpSession {
                         break;
                     }
                     side.state = State::Sync;
+                    let reason = side.reason.take();
                     if side.skipped > 0 {
                         let n = side.skipped;
                         side.skipped = 0;
-                        out.diagnostic(format!(
-                            "{n} bytes skipped to resynchronise on a frame boundary"
-                        ));
+                        let msg = match reason {
+                            Some(r) => format!(
+                                "{r}: {n} bytes skipped to resynchronise on a frame boundary"
+                            ),
+                            None => {
+                                format!("{n} bytes skipped to resynchronise on a frame boundary")
+                            }
+                        };
+                        out.diagnostic(msg.clone());
+                        side.note(n, msg);
                     }
                 }
             }
@@ -872,8 +992,16 @@ impl Session for AmqpSession {
             return;
         }
         self.lose_sync(dir, &format!("gap of {len} bytes in the capture"), out);
-        self.sides[d].must_skip = false;
-        self.sides[d].skipped = 0;
+        let side = &mut self.sides[d];
+        side.must_skip = false;
+        if side.skipped > 0 {
+            let n = std::mem::take(&mut side.skipped);
+            let r = side
+                .reason
+                .take()
+                .unwrap_or_else(|| "AMQP framing lost".to_owned());
+            side.note(n, format!("{r}: {n} bytes skipped before a capture gap"));
+        }
     }
 
     fn on_close(&mut self, _ts: Nanos, out: &mut Output) {
@@ -881,6 +1009,40 @@ impl Session for AmqpSession {
             let asm = std::mem::take(&mut self.sides[dir.index()].asm);
             for a in asm {
                 self.finish_assembly(dir, a, out);
+            }
+        }
+        // Bytes consumed without an entry: on a request still open (one the other side
+        // owes an answer, else any), or counted as unparsed.
+        for dir in [Direction::ClientToServer, Direction::ServerToClient] {
+            let side = &mut self.sides[dir.index()];
+            if side.skipped > 0 {
+                let n = std::mem::take(&mut side.skipped);
+                let r = side
+                    .reason
+                    .take()
+                    .unwrap_or_else(|| "AMQP framing lost".to_owned());
+                let msg = format!("{r}: {n} bytes skipped to the end of the connection");
+                out.diagnostic(msg.clone());
+                side.note(n, msg);
+            }
+            let notes = std::mem::take(&mut side.notes);
+            let noted = std::mem::take(&mut side.noted);
+            if noted == 0 && notes.is_empty() {
+                continue;
+            }
+            let from_client = is_client(dir);
+            let open = self
+                .pending
+                .iter()
+                .position(|p| p.from_client != from_client)
+                .or(if self.pending.is_empty() {
+                    None
+                } else {
+                    Some(0)
+                });
+            match open.and_then(|i| self.pending.get_mut(i)) {
+                Some(p) => p.msg.diags.extend(notes),
+                None => out.skipped(noted, SKIPPED),
             }
         }
         while let Some(mut p) = self.pending.pop_front() {

@@ -777,3 +777,119 @@ proptest::proptest! {
         }
     }
 }
+
+/// A method frame header claiming 2^32-1 bytes, then `ids` (class, method) and filler.
+fn oversized_frame(ids: [u16; 2]) -> Vec<u8> {
+    let mut v = vec![1, 0, 1, 0xff, 0xff, 0xff, 0xff];
+    v.extend_from_slice(&ids[0].to_be_bytes());
+    v.extend_from_slice(&ids[1].to_be_bytes());
+    v.extend_from_slice(&[0x55; 40]);
+    v
+}
+
+/// Issue 12 item 4: a server frame of 2^32-1 bytes between two Declare-Oks. Its answer
+/// still answers the first Declare (marked truncated, with the reason), the next
+/// Declare-Ok pairs with its own Declare, and the skipped bytes are on that entry.
+#[test]
+fn oversized_server_frame_does_not_shift_declare_oks() {
+    let mut ev = handshake();
+    ev.push(c(
+        10,
+        [
+            enc::method(1, 50, 10, &queue_declare("q1")),
+            enc::method(1, 50, 10, &queue_declare("q2")),
+        ]
+        .concat(),
+    ));
+    ev.push(s(11, oversized_frame([50, 11])));
+    ev.push(s(12, enc::method(1, 50, 11, &declare_ok("q2", 7))));
+    ev.push(Event::Close(T0 + 13 * MS));
+    let r = split_run(&ev);
+    let decl: Vec<&Entry> = r
+        .entries
+        .iter()
+        .filter(|e| req(e)["method"] == "Queue.Declare")
+        .collect();
+    assert_eq!(decl.len(), 2, "{:#?}", r.entries);
+    assert_eq!(req(decl[0])["queue"], "q1");
+    assert!(decl[0].response.is_none() && decl[0].truncated);
+    assert_eq!(
+        decl[0].diagnostics,
+        [
+            "its answer (Queue.Declare-Ok) came in an AMQP frame of 4294967295 bytes, over the \
+          131072 byte limit: skipped"
+                .replace("131072", &wire::MAX_FRAME.to_string())
+        ]
+    );
+    assert_eq!(req(decl[1])["queue"], "q2");
+    assert_eq!(resp(decl[1])["queue"], "q2");
+    assert_eq!(resp(decl[1])["messageCount"], 7);
+    assert_eq!(
+        decl[1].diagnostics,
+        [format!(
+            "AMQP frame of 4294967295 bytes exceeds {}: 51 bytes skipped to resynchronise on \
+             a frame boundary",
+            wire::MAX_FRAME
+        )]
+    );
+    assert!(r.skipped.is_empty());
+}
+
+/// Same, when the skipped frame's method cannot be read: the Declare-Ok after it names
+/// its queue, so it still pairs with its own Declare (not the first one waiting).
+#[test]
+fn declare_ok_pairs_by_queue_name_after_skipped_bytes() {
+    let mut ev = handshake();
+    ev.push(c(
+        10,
+        [
+            enc::method(1, 50, 10, &queue_declare("q1")),
+            enc::method(1, 50, 10, &queue_declare("q2")),
+        ]
+        .concat(),
+    ));
+    ev.push(s(11, oversized_frame([0xdead, 0xbeef])));
+    ev.push(s(12, enc::method(1, 50, 11, &declare_ok("q2", 7))));
+    ev.push(Event::Close(T0 + 13 * MS));
+    let r = split_run(&ev);
+    let decl: Vec<&Entry> = r
+        .entries
+        .iter()
+        .filter(|e| req(e)["method"] == "Queue.Declare")
+        .collect();
+    assert_eq!(decl.len(), 2, "{:#?}", r.entries);
+    assert_eq!(req(decl[0])["queue"], "q2");
+    assert_eq!(resp(decl[0])["queue"], "q2");
+    assert_eq!(req(decl[1])["queue"], "q1");
+    assert!(decl[1].response.is_none());
+    assert!(
+        decl[1]
+            .diagnostics
+            .contains(&"no response captured".to_owned())
+    );
+}
+
+/// Issue 12 item 4: a client frame of 2^32-1 bytes after valid traffic, with no entry
+/// open to carry it: every skipped byte is reported as unparsed, with the reason.
+#[test]
+fn oversized_client_frame_is_counted_with_a_reason() {
+    let mut ev = handshake();
+    ev.push(c(10, oversized_frame([60, 40])));
+    ev.push(Event::Close(T0 + 11 * MS));
+    let r = split_run(&ev);
+    assert_eq!(r.entries.len(), 4, "{:#?}", r.entries);
+    let total: u64 = r.skipped.iter().map(|s| s.bytes).sum();
+    assert_eq!(
+        total + r.stats.unparsed_bytes,
+        51,
+        "{:?} {:?}",
+        r.skipped,
+        r.stats
+    );
+    assert!(
+        r.skipped
+            .iter()
+            .all(|s| s.reason == "amqp: unframeable or unattributable frames")
+    );
+    assert!(total > 0);
+}

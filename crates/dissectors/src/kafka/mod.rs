@@ -3,7 +3,10 @@
 //!
 //! **Detection** ([`Kafka::probe`], allocation-free): a request frame start — a 4-byte
 //! length between 10 bytes and 128 MiB, a known API key with a version in its range, and a
-//! client id of 1–255 printable ASCII bytes. The bytes then come from the client. Responses
+//! client id of 1–255 printable ASCII bytes, or empty or null (some client libraries'
+//! default; `ApiVersions v0` with an empty id is `00 00 00 0a 00 12 00 00 00 00 00 01 00 00`)
+//! for any key but Produce: a response with a correlation id below 65,536 reads as a
+//! Produce header, never as another key. The bytes then come from the client. Responses
 //! carry no API key, so they are never probed (server-side bytes are refused when the
 //! orientation is known): a connection is recognised at its next request.
 //!
@@ -12,7 +15,11 @@
 //! is not probed. Response headers v0/v1; which one follows from the request's key and
 //! version (ApiVersions responses always use v0). Frames up to `max_body + max_head` bytes
 //! are decoded whole; a larger frame is decoded from its first `max_body + max_head` bytes
-//! (`truncated`) and the rest is skipped as it arrives, never buffered.
+//! (`truncated`) and the rest is skipped as it arrives, never buffered. A frame whose
+//! length is not sane (e.g. 2^31-1) is resynchronised: the skipped bytes are named on the
+//! next entry of that side (or a request still waiting), else reported through
+//! `Output::skipped` (`kafka: malformed or oversized frames`); a response to an uncaptured
+//! request is skipped and reported the same way.
 //!
 //! **Pairing**: a bounded FIFO (`Limits::max_pending`) of requests by correlation id; a
 //! response answers the pending request with its correlation id, and older pending requests

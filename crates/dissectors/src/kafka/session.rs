@@ -37,6 +37,10 @@ struct Side {
     skipped: u64,
 }
 
+/// The reason skipped bytes that no entry shows are counted under (`Output::skipped`).
+const SKIPPED_FRAMES: &str = "kafka: malformed or oversized frames";
+const SKIPPED_UNMATCHED: &str = "kafka: responses to uncaptured requests";
+
 pub(crate) struct KafkaSession {
     ctx: SessionContext,
     client: Side,
@@ -94,12 +98,15 @@ fn be_i16(b: Option<&[u8]>) -> Option<i16> {
     Some(i16::from_be_bytes(b?.try_into().ok()?))
 }
 
-/// A plausible client id: up to 255 printable ASCII bytes, or (unless `strict`) null or
-/// empty. `None`: not enough bytes to tell.
-fn client_id_ok(data: &[u8], frame_len: usize, strict: bool) -> Option<bool> {
+/// A plausible client id: up to 255 printable ASCII bytes, or null or empty (some client
+/// libraries send an empty one by default). `strict` (the frame boundary is a guess):
+/// null or empty only for API keys other than Produce (0), because a response whose
+/// correlation id is below 65,536 reads as a Produce request header, never as another
+/// key. `None`: not enough bytes to tell.
+fn client_id_ok(data: &[u8], key: i16, frame_len: usize, strict: bool) -> Option<bool> {
     let n = be_i16(data.get(12..14))?;
     if n == -1 || n == 0 {
-        return Some(!strict);
+        return Some(!strict || key != 0);
     }
     if !(0..=255).contains(&n) || n as usize + 10 > frame_len {
         return Some(false);
@@ -109,9 +116,8 @@ fn client_id_ok(data: &[u8], frame_len: usize, strict: bool) -> Option<bool> {
 }
 
 /// Checks a request frame start at `data`: sane length, known key, version in range,
-/// plausible client id (`strict`: a non-empty one, as every common client sends; used when
-/// the frame boundary is a guess, because a response whose correlation id is below 14 also
-/// reads as a Produce request header). `None`: need more bytes.
+/// plausible client id (`strict`: the frame boundary is a guess, see [`client_id_ok`]).
+/// `None`: need more bytes.
 pub(crate) fn plausible_request(data: &[u8], strict: bool) -> Option<bool> {
     let len = be_u32(data.get(..4))? as usize;
     if !(10..=MAX_FRAME).contains(&len) {
@@ -122,7 +128,7 @@ pub(crate) fn plausible_request(data: &[u8], strict: bool) -> Option<bool> {
     if !apikeys::plausible(key, version) || apikeys::request_header_version(key, version) == 0 {
         return Some(false);
     }
-    client_id_ok(data, len, strict)
+    client_id_ok(data, key, len, strict)
 }
 
 impl KafkaSession {
@@ -154,19 +160,40 @@ impl KafkaSession {
         }
     }
 
-    fn report_skipped(&mut self, dir: Direction, out: &mut Output) {
+    /// The diagnostic for the bytes skipped on `dir` since the last frame (reset), if any.
+    /// The caller puts it on the entry of the frame found after them.
+    fn take_skipped(&mut self, dir: Direction, out: &mut Output) -> Option<String> {
         let side = self.side(dir);
-        if side.skipped > 0 {
-            let n = side.skipped;
-            side.skipped = 0;
-            let who = if dir == Direction::ClientToServer {
-                "client"
-            } else {
-                "server"
-            };
-            out.diagnostic(format!(
-                "kafka: skipped {n} {who} bytes to find the next frame"
-            ));
+        if side.skipped == 0 {
+            return None;
+        }
+        let n = std::mem::take(&mut side.skipped);
+        let who = if dir == Direction::ClientToServer {
+            "client"
+        } else {
+            "server"
+        };
+        let msg = format!(
+            "kafka: skipped {n} {who} bytes (malformed or oversized frames) to find the next frame"
+        );
+        out.diagnostic(msg.clone());
+        Some(msg)
+    }
+
+    /// Bytes skipped on `dir` with no frame after them (end of the direction): on an entry
+    /// still open (a request waiting for its response), else in the unparsed counters.
+    fn report_skipped(&mut self, dir: Direction, out: &mut Output) {
+        let n = self.side(dir).skipped;
+        let Some(msg) = self.take_skipped(dir, out) else {
+            return;
+        };
+        let open = match dir {
+            Direction::ClientToServer => self.pending.back_mut(),
+            Direction::ServerToClient => self.pending.front_mut(),
+        };
+        match open {
+            Some(p) => p.diagnostics.push(msg),
+            None => out.skipped(n, SKIPPED_FRAMES),
         }
     }
 
@@ -235,8 +262,11 @@ impl KafkaSession {
             }
             self.client.synced = true;
         }
-        self.report_skipped(Direction::ClientToServer, out);
-        let mut diagnostics = b.diagnostics;
+        let mut diagnostics: Vec<String> = self
+            .take_skipped(Direction::ClientToServer, out)
+            .into_iter()
+            .collect();
+        diagnostics.extend(b.diagnostics);
         if !complete {
             diagnostics.push(format!(
                 "request of {len} bytes exceeds the {cap} byte cap: decoded from its start"
@@ -288,6 +318,7 @@ impl KafkaSession {
                 out.diagnostic(format!(
                     "kafka: response to an uncaptured request (correlation id {cid}) skipped"
                 ));
+                out.skipped(4 + len as u64, SKIPPED_UNMATCHED);
                 self.server.skip = len.saturating_sub(4) as u64;
                 return Step::Consumed(8);
             }
@@ -305,7 +336,7 @@ impl KafkaSession {
             return Step::Wait;
         }
         self.server.synced = true;
-        self.report_skipped(Direction::ServerToClient, out);
+        let skipped_note = self.take_skipped(Direction::ServerToClient, out);
         // Requests before this one were not answered (lost to a gap, or never answered).
         for _ in 0..idx {
             if let Some(old) = self.pending.pop_front() {
@@ -315,6 +346,7 @@ impl KafkaSession {
         let Some(mut p) = self.pending.pop_front() else {
             return Step::Consumed(1);
         };
+        p.diagnostics.extend(skipped_note);
         let frame = data.get(4..4 + want).unwrap_or(&[]);
         let mut r = super::wire::Reader::new(frame);
         let _ = r.i32();

@@ -12,12 +12,17 @@
 //! **Detection** ([`wire::probe`], allocation-free): `*<digits>\r\n$<digits>\r\n` (sent by
 //! the client per the captured handshake, else per the side on port 6379, else when the first
 //! bulk is a known command name), or a known command word followed by a space / line end whose line has no
-//! `HTTP/` (inline command): client. `+text\r\n`, `-ERRWORD `, `:<int>\r\n`, `$<len>\r\n`,
+//! `HTTP/` (inline command; CRLF lines and a segment ending at a line end, or, sent to port
+//! 6379, every complete line of the segment an inline command with CRLF or bare LF, as
+//! `printf 'SET k 1\nGET k\n' | redis-cli --pipe` sends): client. `+text\r\n`, `-ERRWORD `, `:<int>\r\n`, `$<len>\r\n`,
 //! `*<n>\r\n` + type byte, RESP3 `%`, `>`, `_`, `#`, `,`: server. Port 6379 is a hint only.
 //!
 //! **Framing**: client messages are RESP arrays (of bulk strings) or inline commands (a
 //! line split like Redis' `sdssplitargs`, quotes and `\xHH` escapes included; empty lines
-//! ignored). Server messages are any RESP2/RESP3 value: simple string, error, integer,
+//! ignored). As in Redis, every client line not starting with `*` is an inline command,
+//! known word or not (unbalanced quotes: split on spaces, with a diagnostic), once a first
+//! request was recognised (before it, and after a resynchronisation, a known command name
+//! is required: the capture may have begun inside a value). Server messages are any RESP2/RESP3 value: simple string, error, integer,
 //! bulk string, null, boolean, double, big number, bulk error, verbatim string, array, map,
 //! set, push, and attributes (`|`, reported in `response.attributes`, not as a value).
 //!
@@ -28,7 +33,10 @@
 //! ([`resp::Parser::whole_command`]) and goes to its JSON without building values.
 //!
 //! **Pairing**: replies answer requests in order (pipelining: N commands then N replies),
-//! through a FIFO bounded by `Limits::max_pending`. `SUBSCRIBE a b` (and the other
+//! through a FIFO bounded by bytes (`Limits::max_pending_bytes`, 16 MiB: a 20,000-command
+//! MULTI pairs whole). Past the bound the oldest request is emitted without its reply, the
+//! replies still owed to it are emitted on their own when they come (so the requests still
+//! waiting keep their own replies), and one diagnostic at the end gives the counts. `SUBSCRIBE a b` (and the other
 //! (un)subscribe commands) collect one confirmation per channel into one entry. Pub/sub
 //! messages (`message`/`pmessage`/`smessage` arrays in RESP2 subscribed mode, or RESP3 `>`
 //! pushes) and other pushes are **one-way entries**: `request` is `null`, `response` has
@@ -43,18 +51,22 @@
 //! **Limits**: at most `Limits::max_body` bytes of string content (and 16 bytes per kept
 //! element) are kept per message, the rest is counted (`truncated`, sizes exact); nesting
 //! deeper than [`resp::MAX_DEPTH`] is invalid; at most 2×[`resp::MAX_ITEMS`] elements are
-//! kept per aggregate (`request.argCount` then gives the real argument count). Lines
+//! kept per aggregate (`request.argCount` then gives the real argument count). Declared
+//! counts beyond what is left of the element cap (client [`wire::MAX_ARGS`], server
+//! [`resp::MAX_COUNT`], counting what open aggregates still expect) are corrupt:
+//! `*2147483647` is resynchronised, not a header that swallows the next commands. Lines
 //! (simple strings, inline commands) longer than `Limits::max_head` are invalid.
 //!
 //! **Gaps and garbage**: a gap ends the message being parsed (what was parsed is emitted
 //! with `gap`/`truncated`: a SET whose value lost bytes still pairs with its `+OK`), and the
 //! side resynchronises: the client on `*N\r\n$M\r\n` or a known inline command at a line
 //! start, the server on a plausible reply at a line start. Invalid RESP resynchronises the
-//! same way; skipped bytes are reported in diagnostics.
+//! same way; skipped bytes are reported in the diagnostics of the next message (identical
+//! ones collapsed into one with a count), or of a request still waiting at the end, else
+//! through `Output::skipped`.
 //!
 //! **Known limitations**: a gap that swallows whole requests or replies shifts the pairing
-//! of later messages (flagged on the next message with a diagnostic). Inline commands must
-//! start with a known command name (unknown words are treated as garbage). Streamed RESP3
+//! of later messages (flagged on the next message with a diagnostic). Streamed RESP3
 //! strings/aggregates (`$?`) are not supported (Redis never sends them). `UNSUBSCRIBE`
 //! without arguments pairs with its first confirmation; further confirmations become
 //! one-way entries. `CLIENT REPLY OFF/SKIP` and `MONITOR` output break pairing.
@@ -126,7 +138,11 @@ impl Dissector for Redis {
         }
         let (method, summary) = match &entry.request {
             Payload::Json(_) | Payload::Raw(_) => texts(&entry.request, "command", "key"),
-            _ => texts(&entry.response, "kind", "channel"),
+            _ => match texts(&entry.response, "kind", "channel") {
+                // A reply whose request was not captured: its type (`string`, `error`…).
+                (None, None) => (None, texts(&entry.response, "type", "").0),
+                other => other,
+            },
         };
         Some(Summary {
             method: method.unwrap_or_default(),

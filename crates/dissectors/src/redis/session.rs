@@ -52,6 +52,9 @@ struct Side {
     /// The byte before the current position was a line feed (or the stream start).
     at_line_start: bool,
     skipped: u64,
+    /// Bytes of partial messages dropped as invalid since the last message (their
+    /// diagnostic says so), for the unparsed accounting.
+    dropped: u64,
     reason: Option<String>,
     /// The next message follows a gap or skipped bytes: its diagnostics.
     notes: Notes,
@@ -78,6 +81,7 @@ impl Side {
             resync: false,
             at_line_start: true,
             skipped: 0,
+            dropped: 0,
             reason: None,
             notes: Notes::default(),
             gap: false,
@@ -101,6 +105,7 @@ impl Side {
         self.resync = false;
         self.unsure = true;
         let skipped = std::mem::take(&mut self.skipped);
+        let dropped = std::mem::take(&mut self.dropped);
         let reason = self.reason.take();
         if skipped == 0 && reason.is_none() {
             return;
@@ -109,7 +114,7 @@ impl Side {
             Some(r) => format!("{r}: skipped {skipped} bytes of {name} data to the next message"),
             None => format!("skipped {skipped} bytes of {name} data to the next message"),
         };
-        if let Some(first) = self.notes.push(msg) {
+        if let Some(first) = self.notes.push(msg, skipped + dropped) {
             out.diagnostic(first);
         }
     }
@@ -123,6 +128,8 @@ struct Notes {
     list: Vec<(String, u64)>,
     /// Distinct diagnostics beyond `MAX`, counted only.
     more: u64,
+    /// Bytes the diagnostics describe (consumed, shown in no entry yet).
+    bytes: u64,
 }
 
 impl Notes {
@@ -130,7 +137,8 @@ impl Notes {
 
     /// Adds `msg`; returns it when it is new (not a repeat), for the connection-level
     /// diagnostics.
-    fn push(&mut self, msg: String) -> Option<String> {
+    fn push(&mut self, msg: String, bytes: u64) -> Option<String> {
+        self.bytes += bytes;
         if let Some((_, n)) = self.list.iter_mut().find(|(t, _)| *t == msg) {
             *n += 1;
             return None;
@@ -145,6 +153,7 @@ impl Notes {
 
     /// The diagnostics, repeats written once with their count; empties the list.
     fn take(&mut self) -> Vec<String> {
+        self.bytes = 0;
         let more = std::mem::take(&mut self.more);
         let mut v: Vec<String> = self.list.drain(..).map(|(t, n)| repeated(t, n)).collect();
         if more > 0 {
@@ -413,6 +422,7 @@ impl RedisSession {
             }
             Step::Invalid(why) => {
                 let lost = side.parser.reset();
+                side.dropped += lost;
                 side.ts = None;
                 let what = if lost > 0 {
                     format!("{why} (a {lost}-byte partial message dropped)")
@@ -842,6 +852,9 @@ impl RedisSession {
         }
     }
 
+    /// At the end: bytes skipped with no message after them go on a request still waiting
+    /// (the last one for client bytes, the first for server bytes), else into the
+    /// unparsed counters with the reason.
     fn report_skipped(&mut self, dir: Direction, out: &mut Output) {
         let side = self.side(dir);
         if side.skipped > 0 {
@@ -850,8 +863,22 @@ impl RedisSession {
                 side.skipped,
                 side_name(dir)
             );
-            side.skipped = 0;
-            out.diagnostic(msg);
+            let n = std::mem::take(&mut side.skipped) + std::mem::take(&mut side.dropped);
+            out.diagnostic(msg.clone());
+            side.notes.push(msg, n);
+        }
+        let bytes = side.notes.bytes;
+        if bytes == 0 && side.notes.list.is_empty() {
+            return;
+        }
+        let notes = side.notes.take();
+        let open = match dir {
+            Direction::ClientToServer => self.pending.back_mut(),
+            Direction::ServerToClient => self.pending.front_mut(),
+        };
+        match open {
+            Some(r) => r.diagnostics.extend(notes),
+            None => out.skipped(bytes, "redis: data that was not RESP"),
         }
     }
 }

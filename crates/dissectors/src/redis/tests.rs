@@ -676,3 +676,41 @@ fn repeated_diagnostics_collapse_with_a_count() {
     assert!(r.diagnostics.len() <= 3, "{:?}", r.diagnostics);
     assert!(d.iter().map(String::len).sum::<usize>() < 1000);
 }
+
+/// Issue 12 item 4 for Redis: server bytes that are not RESP, with no message after them
+/// and no request waiting, are counted as unparsed with the reason; with a request
+/// waiting they are on its entry.
+#[test]
+fn skipped_bytes_show_on_an_entry_or_in_the_counters() {
+    let r = split_run(&[
+        c(0, &cmd(&["SET", "k", "v"])),
+        s(1, b"+OK\r\n\x00\x01garbage that is not RESP\r\n"),
+        close(2),
+    ]);
+    assert_eq!(r.entries.len(), 1);
+    assert!(r.entries[0].diagnostics.is_empty());
+    assert_eq!(
+        r.skipped,
+        [mizu_dissect::Skipped {
+            bytes: 28,
+            reason: "redis: data that was not RESP"
+        }]
+    );
+    assert_eq!(r.stats.unparsed_bytes, 0);
+    let r = split_run(&[
+        c(0, &cmd(&["GET", "k"])),
+        s(1, b"\x00\x01garbage that is not RESP\r\n"),
+        close(2),
+    ]);
+    assert_eq!(r.entries.len(), 1);
+    assert!(r.skipped.is_empty());
+    assert_eq!(r.stats.unparsed_bytes, 0);
+    assert!(
+        r.entries[0]
+            .diagnostics
+            .iter()
+            .any(|d| d.contains("skipped 28 bytes of server data")),
+        "{:?}",
+        r.entries[0].diagnostics
+    );
+}
