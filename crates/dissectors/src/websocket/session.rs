@@ -12,6 +12,12 @@ use super::INFO;
 use super::deflate::{Inflater, Params, Sink, Stop};
 use super::frame::{self, CLOSE, CONTINUATION, FrameHeader, PING, PONG, Parsed, TEXT};
 
+/// A frame header found while resynchronising is only believed up to this length.
+const RESYNC_MAX_FRAME: u64 = 16 << 20;
+
+/// Payload bytes kept of one control frame.
+const CONTROL_KEEP: usize = 4096;
+
 /// What the session knows from the handshake.
 #[derive(Clone, Debug, Default)]
 pub struct Config {
@@ -178,7 +184,9 @@ impl WsSession {
             fin: h.fin,
         };
         if h.is_control() {
-            let mut m = Msg::new(&h, ts, cap);
+            // Control payloads are at most 125 bytes; longer ones (flagged) keep 4 KiB, so
+            // `max_pending` waiting pings stay small.
+            let mut m = Msg::new(&h, ts, cap.min(CONTROL_KEEP));
             m.diags.append(&mut side.next_notes);
             for p in problems {
                 m.note(p);
@@ -336,6 +344,12 @@ impl WsSession {
         if m.sink.full() {
             m.truncated = true;
         }
+        if m.opcode == TEXT
+            && let Err(e) = std::str::from_utf8(&m.sink.kept)
+            && e.error_len().is_some()
+        {
+            m.note("text message is not valid UTF-8 (shown as base64)");
+        }
         self.emit(dir, m, None, out);
     }
 
@@ -343,6 +357,9 @@ impl WsSession {
     fn finish_control(&mut self, dir: Direction, mut m: Msg, out: &mut Output) {
         if m.sink.full() {
             m.truncated = true;
+        }
+        if m.opcode == CLOSE && m.payload == 1 {
+            m.note("close payload of 1 byte (a status code takes 2)");
         }
         let other = dir.reverse();
         match m.opcode {
@@ -530,6 +547,10 @@ impl WsSession {
             if !frame::plausible(&h, from_client, deflate) {
                 continue;
             }
+            if h.len > RESYNC_MAX_FRAME {
+                // Implausibly long for a frame found by scanning: more likely noise.
+                continue;
+            }
             if h.len > max_head {
                 // Too long to wait for the header after it: the header alone decides.
                 return Ok(i);
@@ -685,9 +706,6 @@ impl Session for WsSession {
         self.report_notes(out);
         let side = &mut self.sides[dir.index()];
         let waiting = std::mem::take(&mut side.waiting) as u64;
-        if let Some(inf) = side.inflater.as_mut() {
-            inf.on_gap();
-        }
         match side.state {
             State::Payload {
                 remaining,
@@ -714,12 +732,20 @@ impl Session for WsSession {
                     m.note(format!("{len} payload bytes were not captured"));
                     // Never splice: keep nothing after the hole.
                     m.sink.cap = m.sink.kept.len();
-                    if m.compressed {
+                    if m.compressed && !control {
+                        // Compressed bytes were lost: the shared context is gone.
                         m.incomplete = true;
+                        if let Some(inf) = side.inflater.as_mut() {
+                            inf.on_gap();
+                        }
                     }
                 }
             }
             _ => {
+                // Anything may have been in the lost bytes, compressed messages included.
+                if let Some(inf) = side.inflater.as_mut() {
+                    inf.on_gap();
+                }
                 self.cut_messages(dir, "message cut by a capture gap", out);
                 self.lose_sync(dir, "after a capture gap");
             }

@@ -478,6 +478,51 @@ fn gap_across_frames_resyncs_and_cuts_the_message() {
 }
 
 #[test]
+fn invalid_utf8_text_and_one_byte_close_are_flagged() {
+    let r = split(
+        &PLAIN,
+        &[
+            s(0, &sf(TEXT, &[b'a', 0xff, b'b'])),
+            s(1, &sf(CLOSE, &[3])),
+            close(2),
+        ],
+    );
+    assert_eq!(r.entries.len(), 2);
+    assert_eq!(req(&r.entries[0])["encoding"], "base64");
+    assert!(r.entries[0].diagnostics[0].contains("not valid UTF-8"));
+    assert!(
+        r.entries[1]
+            .diagnostics
+            .iter()
+            .any(|d| d.contains("1 byte"))
+    );
+}
+
+#[test]
+fn gap_in_an_uncompressed_frame_keeps_the_deflate_context() {
+    let mut z = compressor();
+    let a = deflate(&mut z, b"context context context");
+    let b = deflate(&mut z, b"context context context");
+    let plain = sf(BINARY, &[9u8; 60]);
+    let r = testing::run_detailed(
+        &DEFLATE,
+        ctx(),
+        &[
+            s(0, &frame(true, 0b100, TEXT, None, &a)),
+            s(1, &plain[..20]),
+            Event::Gap(S, T0 + 2 * MS, 10),
+            s(3, &plain[30..]),
+            s(4, &frame(true, 0b100, TEXT, None, &b)),
+            close(5),
+        ],
+    );
+    assert_eq!(r.entries.len(), 3);
+    assert!(r.entries[1].gap);
+    assert!(!r.entries[2].gap, "{:?}", r.entries[2].diagnostics);
+    assert_eq!(req(&r.entries[2])["text"], "context context context");
+}
+
+#[test]
 fn continuation_without_its_first_frame() {
     let r = split(
         &PLAIN,
