@@ -856,7 +856,7 @@ proptest! {
     ) {
         let r = testing::run_detailed(
             &DEFLATE,
-            ctx_with(Limits { max_body: 64, max_head: 256, max_pending: 4 }),
+            ctx_with(Limits { max_body: 64, max_head: 256, max_pending: 4, ..Limits::default() }),
             &[c(0, &c_bytes), s(1, &s_bytes), close(2)],
         );
         let sizes: u64 = r.entries.iter().map(|e| e.request_size + e.response_size).sum();
