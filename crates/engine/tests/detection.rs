@@ -84,6 +84,8 @@ fn allowed(dir: &str) -> &'static [&'static str] {
         // take the connection over after the 101).
         "http1" => &["http", "websocket"],
         "http2" => &["http"],
+        // The upgrade request is HTTP; every message after the 101 is a WebSocket entry.
+        "websocket" => &["http", "websocket"],
         "amqp" => &["amqp"],
         "kafka" => &["kafka"],
         "redis" => &["redis"],

@@ -268,7 +268,7 @@ impl Rng {
 /// protocols and HTTP/2 frame headers) exchanged on the usual ports of every protocol
 /// never produce an entry: only unparsed counters and diagnostics.
 #[test]
-fn random_bytes_on_common_ports_produce_no_entries() {
+fn random_and_zero_heavy_bytes_never_confirm_an_http2_guess() {
     let ports = [80u16, 8080, 3000, 8083, 50051, 9092, 6379, 5672];
     let mut guessed = std::collections::BTreeMap::<String, u64>::new();
     for (k, &port) in ports.iter().enumerate() {
