@@ -120,6 +120,9 @@ pub struct AgentStatus {
     pub packets: u64,
     pub drops: u64,
     pub entries: u64,
+    /// The agent's last `status` message in full (`mizu_proto::StatusReport`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub report: Option<mizu_proto::StatusReport>,
     /// Counted by the hub.
     pub batches: u64,
     pub ingested: u64,
@@ -151,6 +154,8 @@ pub(crate) struct Inner {
     pub started_ms: i64,
     pub ws_slots: Arc<Semaphore>,
     pub agent_slots: Arc<Semaphore>,
+    /// Target lists per node, pushed to that node's agents (see [`Hub::set_targets`]).
+    pub targets: watch::Sender<BTreeMap<String, mizu_proto::TargetList>>,
     /// Keeps append + broadcast in id order across concurrent agents.
     ingest_lock: Mutex<()>,
     pub shutdown: watch::Sender<bool>,
@@ -193,6 +198,7 @@ impl Hub {
                 ws_slots: Arc::new(Semaphore::new(config.limits.max_ws_clients)),
                 agent_slots: Arc::new(Semaphore::new(config.limits.max_agents)),
                 ingest_lock: Mutex::new(()),
+                targets: watch::channel(BTreeMap::new()).0,
                 shutdown,
                 config,
             }),
