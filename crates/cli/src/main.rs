@@ -7,6 +7,7 @@
 //! - 4: an input was truncated or corrupt part-way: everything decodable was printed;
 //! - 5: output could not be written (other than a closed pipe, which ends quietly).
 
+mod agent;
 mod output;
 mod proto;
 mod read;
@@ -39,6 +40,8 @@ enum Command {
     Read(read::ReadArgs),
     /// Run the hub: store entries from agents, serve the REST/WebSocket API (docs/api.md).
     Hub(serve::HubArgs),
+    /// Ship entries to a hub's /agents/ws (buffered, acknowledged, resent after a reconnect).
+    Agent(agent::AgentArgs),
 }
 
 fn main() -> ExitCode {
@@ -46,5 +49,6 @@ fn main() -> ExitCode {
     match cli.command {
         Command::Read(args) => read::run(args),
         Command::Hub(args) => serve::run_hub(args),
+        Command::Agent(args) => agent::run(args),
     }
 }

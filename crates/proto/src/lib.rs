@@ -86,7 +86,8 @@ pub struct StatusReport {
     pub flows: u64,
     /// Entries produced by the engine.
     pub entries: u64,
-    /// Entries per protocol abbreviation (`HTTP`, `HTTP/2`, `gRPC`, `REDIS`, …).
+    /// Entries per dissector (`http1`, `http2`, `redis`, `amqp`, `kafka`), as in
+    /// `mizu read --stats`.
     #[serde(skip_serializing_if = "BTreeMap::is_empty")]
     pub entries_by_protocol: BTreeMap<String, u64>,
     /// Bytes or messages the dissectors could not parse (engine drop counters).
