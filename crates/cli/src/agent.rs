@@ -22,9 +22,9 @@ Examples:\n  MIZU_HUB_TOKEN=s3cret mizu agent --hub ws://hub:8899 --node node-a 
 tcpdump -i any -w - | MIZU_HUB_TOKEN=s3cret mizu agent --hub 10.0.0.5:8899 --read -"
 )]
 pub struct AgentArgs {
-    /// The hub: ws://HOST:PORT (http:// and HOST:PORT work too).
+    /// The hub: ws://HOST:PORT (http:// and HOST:PORT work too). Config: agent.hub.
     #[arg(long, value_name = "URL")]
-    pub hub: String,
+    pub hub: Option<String>,
 
     /// Node name entries are tagged with (`node.name`). Default: the host name.
     #[arg(long, value_name = "NAME")]
@@ -84,8 +84,8 @@ fn secs(v: f64, what: &str) -> Result<Duration, String> {
         .map_err(|_| format!("--{what} {v}: give a number of seconds >= 0"))
 }
 
-pub fn run(args: AgentArgs) -> ExitCode {
-    let cfg = match config(&args) {
+pub fn run(args: AgentArgs, file: &crate::config::MizuConfig) -> ExitCode {
+    let cfg = match config(&args, file) {
         Ok(c) => c,
         Err(e) => {
             eprintln!("mizu agent: {e}");
@@ -99,6 +99,7 @@ pub fn run(args: AgentArgs) -> ExitCode {
         );
         return ExitCode::from(2);
     }
+    let max_body = crate::read::parse_size(&file.tap.max_body).unwrap_or(args.max_body);
     let drain = secs(args.drain_timeout, "drain-timeout").unwrap_or(Duration::from_secs(60));
     let agent = match Agent::start(cfg) {
         Ok(a) => a,
@@ -109,7 +110,7 @@ pub fn run(args: AgentArgs) -> ExitCode {
     };
     let engine = EngineConfig {
         limits: Limits {
-            max_body: args.max_body,
+            max_body,
             ..Limits::default()
         },
         ..EngineConfig::default()
@@ -142,13 +143,34 @@ pub fn run(args: AgentArgs) -> ExitCode {
     }
 }
 
-fn config(a: &AgentArgs) -> Result<AgentConfig, String> {
+/// Flags that are config keys (`agent.*`, `tap.max-body`) come from `c`, where they
+/// were folded in with the file and `--set`.
+fn config(a: &AgentArgs, c: &crate::config::MizuConfig) -> Result<AgentConfig, String> {
+    let a = &AgentArgs {
+        hub: Some(c.agent.hub.clone()),
+        node: Some(c.agent.node.clone()).filter(|n| !n.is_empty()),
+        buffer_entries: usize::try_from(c.agent.buffer_entries)
+            .map_err(|_| "agent.buffer-entries must be >= 0".to_owned())?,
+        buffer_size: mizu_store::parse_size(&c.agent.buffer_size)
+            .map_err(|e| format!("agent.buffer-size: {e}"))?,
+        batch_entries: usize::try_from(c.agent.batch_entries)
+            .map_err(|_| "agent.batch-entries must be >= 0".to_owned())?,
+        status_interval: c.agent.status_interval,
+        max_body: crate::read::parse_size(&c.tap.max_body)
+            .map_err(|e| format!("tap.max-body: {e}"))?,
+        node_ip: a.node_ip.clone(),
+        name: a.name.clone(),
+        read: Vec::new(),
+        backoff_min: a.backoff_min,
+        backoff_max: a.backoff_max,
+        drain_timeout: a.drain_timeout,
+    };
     let token = std::env::var("MIZU_HUB_TOKEN").unwrap_or_default();
     if token.is_empty() {
         eprintln!("mizu agent: MIZU_HUB_TOKEN is not set: the hub will refuse the connection");
     }
     Ok(AgentConfig {
-        hub: a.hub.clone(),
+        hub: a.hub.clone().unwrap_or_default(),
         token,
         agent: a.name.clone().unwrap_or_default(),
         node: a.node.clone().unwrap_or_default(),

@@ -8,6 +8,7 @@
 //! - 5: output could not be written (other than a closed pipe, which ends quietly).
 
 mod agent;
+pub mod config;
 mod output;
 mod proto;
 mod read;
@@ -18,7 +19,7 @@ mod serve;
 #[global_allocator]
 static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
-use clap::{Parser, Subcommand};
+use clap::{CommandFactory, FromArgMatches, Parser, Subcommand};
 use std::process::ExitCode;
 
 #[derive(Parser)]
@@ -32,6 +33,9 @@ use std::process::ExitCode;
 struct Cli {
     #[command(subcommand)]
     command: Command,
+
+    #[command(flatten)]
+    global: config::GlobalArgs,
 }
 
 #[derive(Subcommand)]
@@ -42,13 +46,44 @@ enum Command {
     Hub(serve::HubArgs),
     /// Ship entries to a hub's /agents/ws (buffered, acknowledged, resent after a reconnect).
     Agent(agent::AgentArgs),
+    /// Print the default configuration (~/.mizu/config.yaml) with a comment per key;
+    /// -r writes it.
+    Config(config::ConfigArgs),
 }
 
 fn main() -> ExitCode {
-    let cli = Cli::parse();
+    let matches = Cli::command().get_matches();
+    let cli = match Cli::from_arg_matches(&matches) {
+        Ok(c) => c,
+        Err(e) => e.exit(),
+    };
+    // The command's own flags, for the config precedence (flags beat the file).
+    let sub = matches.subcommand();
+    let resolved = |name: &str| -> Result<config::MizuConfig, ExitCode> {
+        let m = sub.filter(|(n, _)| *n == name);
+        match config::resolve(&cli.global, m) {
+            Ok(r) => {
+                for w in &r.warnings {
+                    eprintln!("mizu: warning: {w}");
+                }
+                Ok(r.config)
+            }
+            Err(e) => {
+                eprintln!("mizu: {e}");
+                Err(ExitCode::from(2))
+            }
+        }
+    };
     match cli.command {
         Command::Read(args) => read::run(args),
-        Command::Hub(args) => serve::run_hub(args),
-        Command::Agent(args) => agent::run(args),
+        Command::Hub(args) => match resolved("hub") {
+            Ok(c) => serve::run_hub(args, &c),
+            Err(code) => code,
+        },
+        Command::Agent(args) => match resolved("agent") {
+            Ok(c) => agent::run(args, &c),
+            Err(code) => code,
+        },
+        Command::Config(args) => config::run(&args, &cli.global),
     }
 }

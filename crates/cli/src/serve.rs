@@ -5,7 +5,7 @@
 
 use clap::Args;
 use mizu_hub::filter::Filter;
-use mizu_hub::{Hub, HubConfig, Limits};
+use mizu_hub::{Hub, HubConfig};
 use mizu_model::Entry;
 use mizu_store::redact::RedactPatterns;
 use mizu_store::{StoreConfig, parse_size};
@@ -199,35 +199,26 @@ fn url(listener: &tokio::net::TcpListener, host: &str, port: u16) -> String {
     }
 }
 
-/// `mizu hub`: runs until Ctrl-C or SIGTERM.
-pub fn run_hub(args: HubArgs) -> ExitCode {
-    let patterns = match patterns(&args.ingest.redact_pattern) {
-        Ok(p) => p,
+/// `mizu hub`: runs until Ctrl-C or SIGTERM. Settings come from `cfg` (defaults <
+/// config file < these flags < `--set`, see `config.rs`); the flags were folded in there.
+pub fn run_hub(args: HubArgs, cfg: &crate::config::MizuConfig) -> ExitCode {
+    // Validate --redact-pattern syntax (its values reached `cfg` already).
+    if let Err(e) = patterns(&args.ingest.redact_pattern) {
+        eprintln!("mizu: {e}");
+        return ExitCode::from(EXIT_USAGE);
+    }
+    let token = args
+        .token
+        .or_else(|| std::env::var("MIZU_HUB_TOKEN").ok())
+        .filter(|t| !t.is_empty());
+    let config = match cfg.hub_config(token) {
+        Ok(c) => c,
         Err(e) => {
             eprintln!("mizu: {e}");
             return ExitCode::from(EXIT_USAGE);
         }
     };
-    let token = args
-        .token
-        .or_else(|| std::env::var("MIZU_HUB_TOKEN").ok())
-        .filter(|t| !t.is_empty());
-    let config = HubConfig {
-        store: StoreConfig {
-            max_bytes: args.max_entries_db_size,
-            data_dir: args.data_dir,
-            ..StoreConfig::default()
-        },
-        token,
-        redact: args.ingest.redact,
-        redact_patterns: patterns,
-        ignored_user_agents: args.ingest.ignored_user_agents,
-        insertion_filter: args.ingest.insertion_filter,
-        limits: Limits {
-            max_message_bytes: usize::try_from(args.max_message_size).unwrap_or(usize::MAX),
-            ..Limits::default()
-        },
-    };
+    let (host, port) = (cfg.hub.host.clone(), cfg.hub_port());
     let hub = match Hub::new(config) {
         Ok(h) => h,
         Err(e @ mizu_hub::HubError::InsertionFilter(_)) => {
@@ -246,7 +237,7 @@ pub fn run_hub(args: HubArgs) -> ExitCode {
             return ExitCode::from(EXIT_START);
         }
     };
-    let listener = match bind(&rt, &args.listen.host, args.listen.port) {
+    let listener = match bind(&rt, &host, port) {
         Ok(l) => l,
         Err(code) => return code,
     };
@@ -263,7 +254,7 @@ pub fn run_hub(args: HubArgs) -> ExitCode {
         .unwrap_or_default();
     eprintln!(
         "mizu hub: listening on {} (store {} entries, budget {}{recovered}; agent ingest {}) — Ctrl-C to stop",
-        url(&listener, &args.listen.host, args.listen.port),
+        url(&listener, &host, port),
         st.entries,
         mizu_store::format_size(st.budget),
         if hub.store().stats().persistent {
