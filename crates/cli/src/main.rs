@@ -7,10 +7,12 @@
 //! - 4: an input was truncated or corrupt part-way: everything decodable was printed;
 //! - 5: output could not be written (other than a closed pipe, which ends quietly).
 
+mod names;
 mod output;
 mod proto;
 mod read;
 mod serve;
+mod tap;
 
 /// mimalloc: entries are many small strings; it cut allocation cost about in half in
 /// profiles of `mizu read` (glibc malloc/free were ~20% of the time).
@@ -39,6 +41,9 @@ enum Command {
     Read(read::ReadArgs),
     /// Run the hub: store entries from agents, serve the REST/WebSocket API (docs/api.md).
     Hub(serve::HubArgs),
+    /// Capture live traffic on this machine (or its network namespaces) and serve the
+    /// UI/API at http://127.0.0.1:8899 (needs root or CAP_NET_RAW).
+    Tap(tap::TapArgs),
 }
 
 fn main() -> ExitCode {
@@ -46,5 +51,6 @@ fn main() -> ExitCode {
     match cli.command {
         Command::Read(args) => read::run(args),
         Command::Hub(args) => serve::run_hub(args),
+        Command::Tap(args) => tap::run(args),
     }
 }

@@ -42,6 +42,12 @@ pub trait PacketSource {
     fn capture_kind(&self) -> &'static str {
         "pcap"
     }
+    /// The live source behind this one, so a pipeline's sink can add or remove
+    /// namespaces and interfaces while it runs.
+    #[cfg(target_os = "linux")]
+    fn as_live(&mut self) -> Option<&mut live::LiveSource> {
+        None
+    }
 }
 
 /// What [`PacketSource::poll_packet`] found.

@@ -478,6 +478,10 @@ impl PacketSource for LiveSource {
     fn capture_kind(&self) -> &'static str {
         "af_packet"
     }
+
+    fn as_live(&mut self) -> Option<&mut LiveSource> {
+        Some(self)
+    }
 }
 
 enum Step {
