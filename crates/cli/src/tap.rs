@@ -101,6 +101,10 @@ pub struct TapArgs {
     #[arg(long, default_value = "1M", value_parser = crate::read::parse_size)]
     max_body: usize,
 
+    /// Seconds between status lines (default: 1 on a terminal, 10 in a log).
+    #[arg(long, value_name = "SECONDS")]
+    status_every: Option<u64>,
+
     /// Stop after this many seconds (scripts, benchmarks). Default: until Ctrl-C.
     #[arg(long, value_name = "SECONDS")]
     duration: Option<u64>,
@@ -356,6 +360,7 @@ pub fn run(args: TapArgs) -> ExitCode {
         pcap_error: false,
         targets,
         tty: std::io::stderr().is_terminal(),
+        status_every: args.status_every,
         started: Instant::now(),
         last_status: Instant::now(),
         last_entries: 0,
@@ -473,6 +478,7 @@ struct TapSink {
     pcap_error: bool,
     targets: Targets,
     tty: bool,
+    status_every: Option<u64>,
     started: Instant,
     last_status: Instant,
     last_entries: u64,
@@ -494,7 +500,11 @@ impl TapSink {
         }
     }
 
-    fn status(&mut self, p: &Progress<'_>) {
+    fn status(&mut self, p: &mut Progress<'_>) {
+        // Reads the kernel's drop counters now.
+        if let Some(live) = p.source.as_live() {
+            live.live_stats();
+        }
         let secs = self.last_status.elapsed().as_secs_f64().max(0.001);
         let rate = (self.entries - self.last_entries) as f64 / secs;
         self.last_entries = self.entries;
@@ -551,7 +561,10 @@ impl Sink for TapSink {
                 }
             }
         }
-        let every = if self.tty { 1 } else { 10 };
+        let every = self
+            .status_every
+            .unwrap_or(if self.tty { 1 } else { 10 })
+            .max(1);
         if self.ticks.is_multiple_of(every) {
             self.status(p);
         }
