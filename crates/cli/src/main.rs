@@ -9,10 +9,12 @@
 
 mod agent;
 pub mod config;
+mod names;
 mod output;
 mod proto;
 mod read;
 mod serve;
+mod tap;
 
 /// mimalloc: entries are many small strings; it cut allocation cost about in half in
 /// profiles of `mizu read` (glibc malloc/free were ~20% of the time).
@@ -44,6 +46,9 @@ enum Command {
     Read(read::ReadArgs),
     /// Run the hub: store entries from agents, serve the REST/WebSocket API (docs/api.md).
     Hub(serve::HubArgs),
+    /// Capture live traffic on this machine (or its network namespaces) and serve the
+    /// UI/API at http://127.0.0.1:8899 (needs root or CAP_NET_RAW).
+    Tap(tap::TapArgs),
     /// Ship entries to a hub's /agents/ws (buffered, acknowledged, resent after a reconnect).
     Agent(agent::AgentArgs),
     /// Print the default configuration (~/.mizu/config.yaml) with a comment per key;
@@ -80,6 +85,9 @@ fn main() -> ExitCode {
             Ok(c) => serve::run_hub(args, &c),
             Err(code) => code,
         },
+        // The lead wires the config file into tap: `resolved("tap")` and the keys of
+        // `config::TapConfig` (flags are already named like the keys).
+        Command::Tap(args) => tap::run(args),
         Command::Agent(args) => match resolved("agent") {
             Ok(c) => agent::run(args, &c),
             Err(code) => code,

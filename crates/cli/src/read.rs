@@ -8,6 +8,7 @@ use crate::output::{Format, Writer};
 use clap::Args;
 use mizu_dissect::Limits;
 use mizu_engine::{Engine, EngineConfig, EngineStats};
+use mizu_pipeline::{End, Options, Sink};
 use mizu_source::{FileSource, PacketSource, SourceError, SourceErrorKind, SourceStats};
 use std::io::IsTerminal;
 use std::path::{Path, PathBuf};
@@ -118,7 +119,8 @@ pub fn run(args: ReadArgs) -> ExitCode {
     let immediate = args.files.iter().any(|f| f.as_os_str() == "-");
     // Files: decode on this thread, filter and print on another (the two cores of a
     // laptop or node each do half). A pipe or a hub being filled: all on this thread.
-    let out = if immediate || serving.is_some() || (format == Format::None && filter.is_none()) {
+    let mut out = if immediate || serving.is_some() || (format == Format::None && filter.is_none())
+    {
         let mut writer = Writer::new(
             format,
             std::io::BufWriter::with_capacity(1 << 16, stdout.lock()),
@@ -135,24 +137,10 @@ pub fn run(args: ReadArgs) -> ExitCode {
     let mut status = 0u8;
     let mut totals = SourceStats::default();
 
-    // Shared with the sink closure, which the packet loop must be able to check.
-    let out = std::cell::RefCell::new(out);
-    let mut sink = |e: mizu_model::Entry| {
-        let mut out = out.borrow_mut();
-        if let Some(s) = serving.as_mut() {
-            if let Output::Inline {
-                filter: Some(f), ..
-            } = &mut *out
-                && !f.keep(&e)
-            {
-                return;
-            }
-            s.push(e);
-            return;
-        }
-        out.push(e);
+    let mut sink = ReadSink {
+        out: &mut out,
+        serving: &mut serving,
     };
-
     'files: for path in &args.files {
         let mut source = match open(path) {
             Ok(s) => s,
@@ -162,42 +150,27 @@ pub fn run(args: ReadArgs) -> ExitCode {
                 continue;
             }
         };
-        loop {
-            match source.next_packet() {
-                Ok(Some(pkt)) => {
-                    // Threaded: entries land straight in the batch (no per-entry call).
-                    let mut o = out.borrow_mut();
-                    if let Some(batch) = o.batch() {
-                        engine.push_into(&pkt, batch);
-                        o.batch_grew();
-                    } else {
-                        drop(o);
-                        engine.push(&pkt, &mut sink);
-                    }
-                }
-                Ok(None) => break,
-                Err(e) => {
-                    eprintln!("mizu: {e}");
-                    status = status.max(match e.kind() {
-                        SourceErrorKind::Truncated | SourceErrorKind::Corrupt => EXIT_TRUNCATED,
-                        SourceErrorKind::NotACapture
-                        | SourceErrorKind::Empty
-                        | SourceErrorKind::Io => EXIT_UNREADABLE,
-                    });
-                    break;
-                }
-            }
-            if out.borrow().failed() {
-                break 'files;
-            }
-        }
+        let end = mizu_pipeline::run(&mut source, &mut engine, &mut sink, &Options::default());
         let s = source.stats();
         totals.packets += s.packets;
         totals.bytes += s.bytes;
         totals.dropped += s.dropped;
+        match end {
+            Ok(End::Exhausted) => {}
+            Ok(End::Stopped) => break 'files,
+            Err(e) => {
+                eprintln!("mizu: {e}");
+                status = status.max(match e.kind() {
+                    SourceErrorKind::Truncated | SourceErrorKind::Corrupt => EXIT_TRUNCATED,
+                    SourceErrorKind::NotACapture | SourceErrorKind::Empty | SourceErrorKind::Io => {
+                        EXIT_UNREADABLE
+                    }
+                });
+            }
+        }
     }
-    engine.finish(&mut sink);
-    let (write_error, skipped) = out.into_inner().finish();
+    engine.finish(&mut |e| sink.push(e));
+    let (write_error, skipped) = out.finish();
     if let Some(e) = write_error
         && e.kind() != std::io::ErrorKind::BrokenPipe
     {
@@ -215,6 +188,45 @@ pub fn run(args: ReadArgs) -> ExitCode {
         return code;
     }
     ExitCode::from(status)
+}
+
+/// The pipeline's sink for `read`: the in-process hub (`--serve`) or the output.
+struct ReadSink<'a> {
+    out: &'a mut Output,
+    serving: &'a mut Option<crate::serve::Serving>,
+}
+
+impl Sink for ReadSink<'_> {
+    fn push(&mut self, e: mizu_model::Entry) {
+        if let Some(s) = self.serving.as_mut() {
+            if let Output::Inline {
+                filter: Some(f), ..
+            } = &mut *self.out
+                && !f.keep(&e)
+            {
+                return;
+            }
+            s.push(e);
+            return;
+        }
+        self.out.push(e);
+    }
+
+    /// Threaded printing: entries land straight in the batch (no per-entry call).
+    fn batch(&mut self) -> Option<&mut Vec<mizu_model::Entry>> {
+        if self.serving.is_some() {
+            return None;
+        }
+        self.out.batch()
+    }
+
+    fn batch_grew(&mut self) {
+        self.out.batch_grew();
+    }
+
+    fn stopped(&self) -> bool {
+        self.out.failed()
+    }
 }
 
 /// Entries handed to the printing thread at a time, and the estimated bytes that also

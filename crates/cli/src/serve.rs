@@ -16,7 +16,7 @@ use std::process::ExitCode;
 const EXIT_USAGE: u8 = 2;
 const EXIT_START: u8 = 3;
 
-fn size(s: &str) -> Result<u64, String> {
+pub(crate) fn size(s: &str) -> Result<u64, String> {
     parse_size(s)
 }
 
@@ -71,25 +71,25 @@ struct Listen {
 
 /// What is done to entries before they are stored (hub and `read --serve`).
 #[derive(Args)]
-struct IngestOptions {
+pub(crate) struct IngestOptions {
     /// Mask sensitive values (authorization, cookie, token, password, secret, api-key, …
     /// in headers, query strings and JSON/XML/form bodies) as "[REDACTED]".
     #[arg(long)]
-    redact: bool,
+    pub(crate) redact: bool,
 
     /// Also mask these names: PART=NAME[,NAME…], PART one of request-headers,
     /// response-headers, request-body, response-body, request-query-params (Mizu's
     /// redact-patterns keys). Repeatable.
     #[arg(long, value_name = "PART=NAMES")]
-    redact_pattern: Vec<String>,
+    pub(crate) redact_pattern: Vec<String>,
 
     /// Drop HTTP entries whose User-Agent contains one of these (case-insensitive).
     #[arg(long, value_delimiter = ',', value_name = "AGENT,…")]
-    ignored_user_agents: Vec<String>,
+    pub(crate) ignored_user_agents: Vec<String>,
 
     /// Store only entries matching this filter (its redact(...) paths are masked).
     #[arg(long, value_name = "EXPR")]
-    insertion_filter: Option<String>,
+    pub(crate) insertion_filter: Option<String>,
 }
 
 /// `mizu read` options for the hub and filtering (flattened into `ReadArgs`).
@@ -118,7 +118,7 @@ pub struct ReadHubArgs {
     max_entries_db_size: u64,
 }
 
-fn patterns(list: &[String]) -> Result<RedactPatterns, String> {
+pub(crate) fn patterns(list: &[String]) -> Result<RedactPatterns, String> {
     let mut p = RedactPatterns::default();
     for item in list {
         let Some((part, names)) = item.split_once('=') else {
@@ -149,14 +149,14 @@ fn patterns(list: &[String]) -> Result<RedactPatterns, String> {
     Ok(p)
 }
 
-fn runtime() -> std::io::Result<tokio::runtime::Runtime> {
+pub(crate) fn runtime() -> std::io::Result<tokio::runtime::Runtime> {
     tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
         .enable_all()
         .build()
 }
 
-async fn shutdown_signal() {
+pub(crate) async fn shutdown_signal() {
     let ctrl_c = async {
         let _ = tokio::signal::ctrl_c().await;
     };
@@ -177,7 +177,7 @@ async fn shutdown_signal() {
     }
 }
 
-fn bind(
+pub(crate) fn bind(
     rt: &tokio::runtime::Runtime,
     host: &str,
     port: u16,
@@ -190,7 +190,7 @@ fn bind(
         })
 }
 
-fn url(listener: &tokio::net::TcpListener, host: &str, port: u16) -> String {
+pub(crate) fn url(listener: &tokio::net::TcpListener, host: &str, port: u16) -> String {
     let a: Option<SocketAddr> = listener.local_addr().ok();
     match a {
         Some(a) if a.ip().is_ipv6() => format!("http://[{}]:{}", a.ip(), a.port()),
