@@ -83,7 +83,7 @@ pub struct AgentSection {
 impl Default for TapConfig {
     fn default() -> Self {
         TapConfig {
-            regex: ".*".into(),
+            regex: String::new(),
             gui_port: i64::from(mizu_hub::DEFAULT_PORT),
             proxy_host: "127.0.0.1".into(),
             namespaces: Vec::new(),
@@ -130,7 +130,7 @@ pub const KEYS: &[(&str, &str)] = &[
     ("tap", "mizu tap: what to capture and how to show it."),
     (
         "tap.regex",
-        "Capture network namespaces whose name matches (pods in a cluster); .* = all.",
+        "Capture the network namespaces whose name matches (pods in a cluster; .* = all); empty = the host.",
     ),
     (
         "tap.gui-port",
@@ -230,6 +230,7 @@ pub const FLAG_KEYS: &[(&str, &str, &str)] = &[
     ("hub", "ignored_user_agents", "tap.ignored-user-agents"),
     ("hub", "insertion_filter", "tap.insertion-filter"),
     ("agent", "max_body", "tap.max-body"),
+    ("tap", "netns", "tap.namespaces"),
 ];
 
 /// `--config-path` and `--set`, global to every command.
@@ -729,7 +730,7 @@ mod tests {
         assert_eq!(c.tap.gui_port, 8899);
         assert_eq!(c.tap.proxy_host, "127.0.0.1");
         assert_eq!(c.tap.max_entries_db_size, "200MB");
-        assert_eq!(c.tap.regex, ".*");
+        assert_eq!(c.tap.regex, "", "empty: the host, what `mizu tap` without REGEX does");
         assert!(!c.headless && !c.tap.redact);
         assert_eq!(c, MizuConfig::default());
     }

@@ -96,7 +96,7 @@ fn config_prints_and_regenerate_round_trips() {
         "  gui-port: 8899",
         "  proxy-host: \"127.0.0.1\"",
         "  max-entries-db-size: \"200MB\"",
-        "  regex: \".*\"",
+        "  regex: \"\"",
         "headless: false",
         "    request-headers: []",
     ] {
