@@ -17,10 +17,12 @@ use std::time::Duration;
 Entries wait in a bounded buffer until the hub acknowledges them; after a disconnect the \
 unacknowledged ones are sent again. When the buffer is full, new entries are dropped and \
 counted (status `bufferDrops`, and the totals printed at exit).\n\n\
-Exit status: 0 done; 2 bad usage; 3 an input could not be read; 6 entries were dropped \
-or left unsent.\n\n\
-Examples:\n  MIZU_HUB_TOKEN=s3cret mizu agent --hub ws://hub:8899 --node node-a --read capture.pcap\n  \
-tcpdump -i any -w - | MIZU_HUB_TOKEN=s3cret mizu agent --hub 10.0.0.5:8899 --read -"
+Exit status: 0 done; 2 bad usage; 3 an input could not be read or capture could not start; \
+6 entries were dropped or left unsent.\n\n\
+Live capture needs root, or once: sudo setcap cap_net_raw,cap_net_admin,cap_sys_admin+ep $(which mizu)\n\n\
+Examples:\n  sudo MIZU_HUB_TOKEN=s3cret mizu agent --hub ws://hub:8899 --node node-a\n  \
+sudo MIZU_HUB_TOKEN=s3cret mizu agent --hub hub:8899 --netns web --netns db\n  \
+MIZU_HUB_TOKEN=s3cret mizu agent --hub ws://hub:8899 --node node-a --read capture.pcap"
 )]
 pub struct AgentArgs {
     /// The hub: ws://HOST:PORT (http:// and HOST:PORT work too). Config: agent.hub.

@@ -730,7 +730,10 @@ mod tests {
         assert_eq!(c.tap.gui_port, 8899);
         assert_eq!(c.tap.proxy_host, "127.0.0.1");
         assert_eq!(c.tap.max_entries_db_size, "200MB");
-        assert_eq!(c.tap.regex, "", "empty: the host, what `mizu tap` without REGEX does");
+        assert_eq!(
+            c.tap.regex, "",
+            "empty: the host, what `mizu tap` without REGEX does"
+        );
         assert!(!c.headless && !c.tap.redact);
         assert_eq!(c, MizuConfig::default());
     }
