@@ -660,6 +660,7 @@ impl MizuConfig {
                 .unwrap_or(usize::MAX),
                 ..Limits::default()
             },
+            ..HubConfig::default()
         })
     }
 

@@ -21,8 +21,11 @@ const EXIT_OUTPUT: u8 = 5;
 #[derive(Args)]
 #[command(
     after_help = "Exit status: 0 ok; 2 bad usage; 3 an input could not be read \
-(missing, not a capture, empty); 4 an input was truncated or corrupt part-way (what could \
-be decoded was printed); 5 output could not be written.\n\n\
+(missing, not a capture, empty) or nothing in the inputs could be decoded (every packet of \
+an unsupported link type); 4 an input was truncated or corrupt part-way (what could be \
+decoded was printed); 5 output could not be written.\n\n\
+Sizes: K, KiB, M, MiB, G, GiB are powers of two (1M = 1048576 bytes); KB, MB, GB powers \
+of ten (1MB = 1000000 bytes).\n\n\
 Examples:\n  mizu read capture.pcap\n  mizu read --format har capture.pcap > calls.har\n  \
 tcpdump -w - -i any port 80 | mizu read -"
 )]
@@ -44,7 +47,8 @@ pub struct ReadArgs {
     stats_json: bool,
 
     /// Body bytes kept per message after decompression (bigger bodies are cut and marked
-    /// `truncated`). Accepts K/M/G suffixes (KiB, MiB, GiB).
+    /// `truncated`). Accepts K/M/G (KiB, MiB, GiB: powers of two) and KB/MB/GB (powers
+    /// of ten).
     #[arg(long, default_value = "1M", value_parser = parse_size)]
     max_body: usize,
 
@@ -57,27 +61,11 @@ pub struct ReadArgs {
     hub: crate::serve::ReadHubArgs,
 }
 
-/// Parses `1048576`, `64K`, `1M`, `2G`, `1MiB`, `512KB` (binary multiples).
+/// Parses a size with the one meaning used everywhere ([`mizu_store::parse_size`]):
+/// `64K`, `1M`, `1MiB` are powers of two, `512KB`, `1MB` powers of ten.
 pub fn parse_size(s: &str) -> Result<usize, String> {
-    let t = s.trim();
-    let digits_end = t.find(|c: char| !c.is_ascii_digit()).unwrap_or(t.len());
-    let (num, unit) = t.split_at(digits_end);
-    let n: usize = num.parse().map_err(|_| {
-        format!("`{s}` is not a size: use a number with an optional K, M or G suffix, e.g. 1M")
-    })?;
-    let mult: usize = match unit.trim().to_ascii_uppercase().as_str() {
-        "" | "B" => 1,
-        "K" | "KB" | "KIB" => 1 << 10,
-        "M" | "MB" | "MIB" => 1 << 20,
-        "G" | "GB" | "GIB" => 1 << 30,
-        other => {
-            return Err(format!(
-                "unknown size unit `{other}` in `{s}`: use K, M or G, e.g. 1M"
-            ));
-        }
-    };
-    n.checked_mul(mult)
-        .ok_or_else(|| format!("`{s}` is too large"))
+    mizu_store::parse_size(s)
+        .and_then(|n| usize::try_from(n).map_err(|_| format!("`{s}` is too large")))
 }
 
 fn open(path: &Path) -> Result<FileSource, SourceError> {
@@ -140,8 +128,13 @@ pub fn run(args: ReadArgs) -> ExitCode {
     let mut sink = ReadSink {
         out: &mut out,
         serving: &mut serving,
+        links: std::collections::BTreeSet::new(),
     };
+
+    // Link types met that mizu cannot decode, per file.
+    let mut unsupported: Vec<(&Path, std::collections::BTreeSet<u32>, u64)> = Vec::new();
     'files: for path in &args.files {
+        let unsupported_before = engine.stats().decode.unsupported_link;
         let mut source = match open(path) {
             Ok(s) => s,
             Err(e) => {
@@ -150,7 +143,13 @@ pub fn run(args: ReadArgs) -> ExitCode {
                 continue;
             }
         };
+        sink.links.clear();
         let end = mizu_pipeline::run(&mut source, &mut engine, &mut sink, &Options::default());
+        let links = std::mem::take(&mut sink.links);
+        let n = engine.stats().decode.unsupported_link - unsupported_before;
+        if n > 0 {
+            unsupported.push((path.as_path(), links, n));
+        }
         let s = source.stats();
         totals.packets += s.packets;
         totals.bytes += s.bytes;
@@ -170,7 +169,20 @@ pub fn run(args: ReadArgs) -> ExitCode {
         }
     }
     engine.finish(&mut |e| sink.push(e));
+    drop(sink);
     let (write_error, skipped) = out.finish();
+    let est = engine.stats();
+    for (path, links, n) in &unsupported {
+        let list: Vec<String> = links.iter().map(u32::to_string).collect();
+        eprintln!(
+            "mizu: {}: {n} packets of link type {} (LINKTYPE numbers) that mizu cannot decode: nothing in them was decoded. Supported: Ethernet (1), Linux cooked (113, 276), raw IP (101, 228, 229), loopback (0, 108); capture with `tcpdump -i any` or on an Ethernet interface.",
+            path.display(),
+            list.join(", ")
+        );
+    }
+    if est.decode.packets > 0 && est.decode.unsupported_link == est.decode.packets {
+        status = status.max(EXIT_UNREADABLE);
+    }
     if let Some(e) = write_error
         && e.kind() != std::io::ErrorKind::BrokenPipe
     {
@@ -178,7 +190,7 @@ pub fn run(args: ReadArgs) -> ExitCode {
         status = status.max(EXIT_OUTPUT);
     }
     if args.stats || args.stats_json {
-        print_stats(&totals, &engine.stats(), skipped, args.stats_json);
+        print_stats(&totals, &est, skipped, args.stats_json);
     }
     if let Some(s) = serving {
         let code = s.finish();
@@ -194,6 +206,8 @@ pub fn run(args: ReadArgs) -> ExitCode {
 struct ReadSink<'a> {
     out: &'a mut Output,
     serving: &'a mut Option<crate::serve::Serving>,
+    /// Link types of the current file that mizu cannot decode.
+    links: std::collections::BTreeSet<u32>,
 }
 
 impl Sink for ReadSink<'_> {
@@ -222,6 +236,12 @@ impl Sink for ReadSink<'_> {
 
     fn batch_grew(&mut self) {
         self.out.batch_grew();
+    }
+
+    fn packet(&mut self, pkt: &mizu_wire::RawPacket<'_>) {
+        if let mizu_source::LinkType::Unknown(n) = pkt.link {
+            self.links.insert(n);
+        }
     }
 
     fn stopped(&self) -> bool {
@@ -513,7 +533,10 @@ mod tests {
         assert_eq!(parse_size("64K"), Ok(64 << 10));
         assert_eq!(parse_size("1M"), Ok(1 << 20));
         assert_eq!(parse_size("1MiB"), Ok(1 << 20));
-        assert_eq!(parse_size("2gb"), Ok(2 << 30));
+        assert_eq!(parse_size("1KiB"), Ok(1024));
+        // One meaning everywhere: decimal units are powers of ten.
+        assert_eq!(parse_size("512KB"), Ok(512_000));
+        assert_eq!(parse_size("2gb"), Ok(2_000_000_000));
         assert!(parse_size("12Q").is_err_and(|e| e.contains("unknown size unit")));
         assert!(parse_size("lots").is_err());
     }

@@ -49,6 +49,13 @@ pub struct HubArgs {
     #[arg(long, value_name = "TOKEN")]
     token: Option<String>,
 
+    /// Secret the web UI and API clients must present, for a hub reachable beyond
+    /// loopback: open http://HOST:PORT/?token=TOKEN once in the browser (a cookie keeps
+    /// it), or send `Authorization: Bearer TOKEN`. Default: env MIZU_UI_TOKEN; none means
+    /// the UI and API are open to whoever reaches the port.
+    #[arg(long, value_name = "TOKEN")]
+    ui_token: Option<String>,
+
     #[command(flatten)]
     ingest: IngestOptions,
 
@@ -219,6 +226,12 @@ pub fn run_hub(args: HubArgs, cfg: &crate::config::MizuConfig) -> ExitCode {
         }
     };
     let (host, port) = (cfg.hub.host.clone(), cfg.hub_port());
+    let ui_token = args
+        .ui_token
+        .or_else(|| std::env::var("MIZU_UI_TOKEN").ok())
+        .filter(|t| !t.is_empty());
+    let ui_token_set = ui_token.is_some();
+    let config = HubConfig { ui_token, ..config };
     let hub = match Hub::new(config) {
         Ok(h) => h,
         Err(e @ mizu_hub::HubError::InsertionFilter(_)) => {
@@ -246,12 +259,23 @@ pub fn run_hub(args: HubArgs, cfg: &crate::config::MizuConfig) -> ExitCode {
         .recovery
         .as_ref()
         .map(|r| {
-            format!(
+            let mut s = format!(
                 ", {} entries recovered from {} segments",
                 r.records, r.segments
-            )
+            );
+            if r.damaged_files > 0 {
+                s.push_str(&format!(
+                    ", {} damaged: {} bytes skipped, {} records lost, {} bytes cut off the end",
+                    r.damaged_files, r.skipped_bytes, r.lost_records, r.truncated_bytes
+                ));
+            }
+            s
         })
         .unwrap_or_default();
+    // Exactly what recovery skipped, file by file.
+    for line in st.recovery.iter().flat_map(|r| r.messages()) {
+        eprintln!("mizu hub: {line}");
+    }
     eprintln!(
         "mizu hub: listening on {} (store {} entries, budget {}{recovered}; agent ingest {}) — Ctrl-C to stop",
         url(&listener, &host, port),
@@ -263,6 +287,12 @@ pub fn run_hub(args: HubArgs, cfg: &crate::config::MizuConfig) -> ExitCode {
             "in memory"
         },
     );
+    let loopback = listener.local_addr().is_ok_and(|a| a.ip().is_loopback());
+    if !loopback && !ui_token_set {
+        eprintln!(
+            "mizu hub: warning: listening beyond loopback without --ui-token: anyone who reaches the port can read the captured traffic"
+        );
+    }
     match rt.block_on(hub.serve(listener, shutdown_signal())) {
         Ok(()) => {
             eprintln!("mizu hub: stopped");

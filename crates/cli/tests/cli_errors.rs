@@ -143,3 +143,35 @@ fn filter_on_the_printing_thread_keeps_order() {
     assert!(!want.is_empty(), "fixture has 200 responses");
     assert_eq!(got, want);
 }
+
+#[test]
+fn unsupported_link_type_is_named_and_nothing_decoded_exits_3() {
+    let good = repo_root().join("testdata/http1/01-keepalive-bridge.pcap");
+    let mut bytes = std::fs::read(&good).expect("fixture");
+    // The pcap header's link type (bytes 20..24, little-endian here): 30.
+    assert_eq!(&bytes[..4], &[0xd4, 0xc3, 0xb2, 0xa1]);
+    bytes[20..24].copy_from_slice(&30u32.to_le_bytes());
+    let p = scratch("linktype").join("link30.pcap");
+    std::fs::write(&p, &bytes).expect("write");
+    let packets = split_pcap(&bytes).1.len();
+    let path = p.to_str().expect("utf-8");
+    let o = mizu(&["read", "--format", "jsonl", path]);
+    assert_eq!(o.status.code(), Some(3), "{}", stderr(&o));
+    assert!(o.stdout.is_empty());
+    let want = format!(
+        "mizu: {path}: {packets} packets of link type 30 (LINKTYPE numbers) that mizu cannot decode: nothing in them was decoded."
+    );
+    assert!(stderr(&o).contains(&want), "{want}\n{}", stderr(&o));
+    // With a decodable capture next to it: its entries print, the other file is still
+    // named, and the exit status is 0 (something was decoded).
+    let o = mizu(&[
+        "read",
+        "--format",
+        "jsonl",
+        good.to_str().expect("utf-8"),
+        path,
+    ]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    assert_eq!(String::from_utf8_lossy(&o.stdout).lines().count(), 4);
+    assert!(stderr(&o).contains(&want), "{}", stderr(&o));
+}

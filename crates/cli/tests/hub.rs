@@ -16,6 +16,12 @@ use tungstenite::{Message, WebSocket};
 /// Starts `mizu ARGS` and waits for the stderr line containing `ready`; returns the
 /// child and the URL's address printed on that line.
 fn spawn(args: &[&str], ready: &str) -> (Child, SocketAddr) {
+    let (child, addr, _) = spawn_seen(args, ready);
+    (child, addr)
+}
+
+/// [`spawn`], also returning the stderr lines seen up to `ready`.
+fn spawn_seen(args: &[&str], ready: &str) -> (Child, SocketAddr, String) {
     let mut child = Command::new(env!("CARGO_BIN_EXE_mizu"))
         .args(args)
         .env_remove("MIZU_HUB_TOKEN")
@@ -48,7 +54,7 @@ fn spawn(args: &[&str], ready: &str) -> (Child, SocketAddr) {
         let mut sink = Vec::new();
         let _ = err.read_to_end(&mut sink);
     });
-    (child, addr.expect("address on stderr"))
+    (child, addr.expect("address on stderr"), seen)
 }
 
 fn get(addr: SocketAddr, path: &str) -> (u16, Value) {
@@ -231,4 +237,54 @@ fn read_filter_and_serve() {
         .args(["-INT", &child.id().to_string()])
         .status();
     assert!(child.wait().expect("wait").success());
+}
+
+#[test]
+fn damaged_segment_is_reported_at_startup_and_intact_entries_kept() {
+    let dir = std::env::temp_dir().join(format!("mizu-hub-damaged-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    let d = dir.to_str().expect("utf-8 dir");
+    let args = ["hub", "--port", "0", "--data-dir", d, "--token", "t0k"];
+    let (mut child, addr) = spawn(&args, "listening on");
+    let mut ws = agent(addr, "t0k");
+    let sample = sample_entries();
+    for seq in 0..4 {
+        let entries: Vec<Value> = (0..25).map(|i| sample[i % sample.len()].clone()).collect();
+        ws.send(Message::text(
+            json!({"type": "entries", "seq": seq, "entries": entries}).to_string(),
+        ))
+        .expect("send");
+        assert_eq!(read_json(&mut ws)["type"], "ack");
+    }
+    drop(ws);
+    let _ = Command::new("kill")
+        .args(["-INT", &child.id().to_string()])
+        .status();
+    let _ = child.wait();
+    // Flip one byte inside record 50 (of 100).
+    let seg = dir.join(format!("seg-{:020}.log", 1));
+    let mut b = std::fs::read(&seg).expect("segment");
+    let mut pos = 8;
+    for _ in 0..49 {
+        pos += 8 + u32::from_le_bytes(b[pos..pos + 4].try_into().expect("len")) as usize;
+    }
+    let len = 8 + u32::from_le_bytes(b[pos..pos + 4].try_into().expect("len")) as usize;
+    b[pos + len / 2] ^= 0x20;
+    std::fs::write(&seg, &b).expect("write");
+    let (mut child, addr, seen) = spawn_seen(&args, "listening on");
+    let want = format!(
+        "mizu hub: recovery: seg-00000000000000000001.log: skipped 1 damaged region ({len} bytes, 1 record lost); kept 99 intact records; the original file was moved to {}.damaged",
+        seg.display()
+    );
+    assert!(seen.contains(&want), "{want}\nnot in:\n{seen}");
+    assert!(
+        seen.contains("99 entries recovered from 1 segments, 1 damaged: "),
+        "{seen}"
+    );
+    let ids = ids_in_store(addr);
+    let expect: Vec<u64> = (1..=100).filter(|&i| i != 50).collect();
+    assert_eq!(ids, expect);
+    let _ = child.kill();
+    let _ = child.wait();
+    let _ = std::fs::remove_dir_all(&dir);
 }

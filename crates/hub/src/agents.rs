@@ -17,11 +17,15 @@
 //! "message":…}` and the connection stays open. A message over `max_message_bytes` closes
 //! the connection with code 1009 (message too big).
 
-use crate::{AgentStatus, Hub, api::ApiError, filter, metrics};
+use crate::auth::constant_time_eq;
+use crate::error::ApiError;
+use crate::{AgentStatus, Hub, filter, metrics};
+use axum::Router;
 use axum::extract::ws::{CloseFrame, Message, Utf8Bytes, WebSocket, WebSocketUpgrade};
 use axum::extract::{ConnectInfo, Query, State};
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Response};
+use axum::routing::get;
 use mizu_model::{Entry, Node};
 use mizu_proto::{
     Ack, AckError, AgentMessage, DecodeError, ErrorReply, HubMessage, RawValue, TargetList, VERSION,
@@ -30,15 +34,9 @@ use serde::Deserialize;
 use serde_json::Value;
 use std::net::SocketAddr;
 
-/// Compares without an early exit, so the time taken does not tell how much matched.
-fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
-    let mut diff = (a.len() ^ b.len()) as u64;
-    for i in 0..a.len().max(b.len()) {
-        let x = a.get(i).copied().unwrap_or(0);
-        let y = b.get(i).copied().unwrap_or(0);
-        diff |= u64::from(x ^ y);
-    }
-    std::hint::black_box(diff) == 0
+/// The agent ingest route (state: the hub).
+pub(crate) fn routes() -> Router<Hub> {
+    Router::new().route("/agents/ws", get(handler))
 }
 
 #[derive(Deserialize, Default)]
@@ -101,8 +99,8 @@ pub(crate) async fn handler(
         .into_response();
     };
     let p = params.map(|q| q.0).unwrap_or_default();
-    let agent = p.agent.unwrap_or_else(|| remote.to_string());
-    let node = p.node.unwrap_or_default();
+    let agent = crate::roster::bounded_name(p.agent.unwrap_or_else(|| remote.to_string()));
+    let node = crate::roster::bounded_name(p.node.unwrap_or_default());
     let max = inner.config.limits.max_message_bytes;
     // tungstenite's own cap is a backstop; our check below answers 1009 politely.
     ws.max_message_size(max.saturating_mul(2))
@@ -179,25 +177,28 @@ async fn agent_loop(
 ) {
     let inner = &hub.inner;
     let now = filter::now_ms();
-    inner
-        .agents
-        .lock()
-        .unwrap_or_else(|e| e.into_inner())
-        .entry(agent.clone())
-        .and_modify(|a| {
-            a.connected = true;
-            a.connected_at = now;
-            a.remote = remote.to_string();
-        })
-        .or_insert_with(|| AgentStatus {
-            agent: agent.clone(),
-            node: node.clone(),
-            remote: remote.to_string(),
-            connected: true,
-            connected_at: now,
-            last_seen: now,
-            ..AgentStatus::default()
-        });
+    {
+        let mut agents = inner.agents.lock().unwrap_or_else(|e| e.into_inner());
+        let room = usize::from(!agents.contains_key(&agent));
+        let expired = crate::roster::prune(&mut agents, now, &inner.config.limits, room);
+        metrics::add(&inner.metrics.agents_expired, expired);
+        agents
+            .entry(agent.clone())
+            .and_modify(|a| {
+                a.connected = true;
+                a.connected_at = now;
+                a.remote = remote.to_string();
+            })
+            .or_insert_with(|| AgentStatus {
+                agent: agent.clone(),
+                node: node.clone(),
+                remote: remote.to_string(),
+                connected: true,
+                connected_at: now,
+                last_seen: now,
+                ..AgentStatus::default()
+            });
+    }
     let limits = inner.config.limits.clone();
     let mut shutdown = inner.shutdown.subscribe();
     let mut targets = inner.targets.subscribe();
@@ -275,7 +276,7 @@ async fn agent_loop(
             }
             Ok(AgentMessage::Hello(h)) => {
                 if !h.node.is_empty() {
-                    node = h.node.clone();
+                    node = crate::roster::bounded_name(h.node.clone());
                 }
                 let n = node.clone();
                 update(hub, &agent, |a| a.node = n);
@@ -286,7 +287,7 @@ async fn agent_loop(
             }
             Ok(AgentMessage::Status(st)) => {
                 if let Some(n) = st.node.as_ref().filter(|n| !n.is_empty()) {
-                    node = n.clone();
+                    node = crate::roster::bounded_name(n.clone());
                 }
                 let n = node.clone();
                 update(hub, &agent, |a| {
@@ -392,17 +393,5 @@ async fn ingest_batch(
             error(seq, true, format!("not stored, retry: {e}"))
         }
         Err(_) => error(seq, true, "not stored, retry: internal error".to_owned()),
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    #[test]
-    fn constant_time_compare() {
-        assert!(super::constant_time_eq(b"secret", b"secret"));
-        assert!(!super::constant_time_eq(b"secret", b"secreT"));
-        assert!(!super::constant_time_eq(b"secret", b"secret2"));
-        assert!(!super::constant_time_eq(b"", b"x"));
-        assert!(super::constant_time_eq(b"", b""));
     }
 }

@@ -2,56 +2,20 @@
 //! detail, query validation, status, version, metrics. Errors are JSON
 //! `{"error": "...", …}` with a 4xx status; nothing a client sends can stop the hub.
 
-use crate::filter::{self, Filter, FilterError};
-use crate::{Hub, agents, metrics, ws};
+use crate::error::ApiError;
+use crate::filter;
+use crate::resolve::{self, Params};
+use crate::{Hub, metrics};
 use axum::Router;
 use axum::body::{Body, Bytes};
-use axum::extract::{DefaultBodyLimit, Path, Query, State};
+use axum::extract::rejection::BytesRejection;
+use axum::extract::{Path, Query, State};
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
-use mizu_store::{Deadline, Direction, Lookup, Position, QuerySpec};
+use mizu_store::{Deadline, Direction, Lookup, QuerySpec};
 use serde::Deserialize;
 use serde_json::{Value, json};
-use std::time::Duration;
-
-/// A JSON error response.
-pub(crate) struct ApiError {
-    status: StatusCode,
-    body: Value,
-}
-
-impl ApiError {
-    pub(crate) fn new(status: StatusCode, message: impl Into<String>) -> ApiError {
-        ApiError {
-            status,
-            body: json!({ "error": message.into() }),
-        }
-    }
-
-    fn bad(message: impl Into<String>) -> ApiError {
-        ApiError::new(StatusCode::BAD_REQUEST, message)
-    }
-
-    fn query(e: &FilterError) -> ApiError {
-        ApiError {
-            status: StatusCode::BAD_REQUEST,
-            body: json!({
-                "error": format!("invalid query: {e}"),
-                "message": e.message,
-                "offset": e.offset,
-                "line": e.line,
-                "column": e.column,
-            }),
-        }
-    }
-}
-
-impl IntoResponse for ApiError {
-    fn into_response(self) -> Response {
-        (self.status, axum::Json(self.body)).into_response()
-    }
-}
 
 fn json_bytes(status: StatusCode, body: Vec<u8>) -> Response {
     let mut r = Response::new(Body::from(body));
@@ -63,8 +27,8 @@ fn json_bytes(status: StatusCode, body: Vec<u8>) -> Response {
     r
 }
 
-pub(crate) fn router(hub: Hub) -> Router {
-    let max = hub.inner.config.limits.max_message_bytes;
+/// The REST routes (state: the hub).
+pub(crate) fn routes() -> Router<Hub> {
     Router::new()
         .route("/entries", get(list))
         .route("/entries/", get(list))
@@ -75,21 +39,6 @@ pub(crate) fn router(hub: Hub) -> Router {
         .route("/metadata/version", get(version))
         .route("/echo", get(|| async { "Here is Mizu agent" }))
         .route("/metrics", get(prometheus))
-        .route("/ws", get(ws::handler))
-        .route("/agents/ws", get(agents::handler))
-        .fallback(|| async {
-            ApiError::new(
-                StatusCode::NOT_FOUND,
-                "no such route: see docs/api.md (GET /entries, /entries/{id}, /status, /version, /metrics; POST /query/validate; WebSocket /ws, /agents/ws)",
-            )
-        })
-        .layer(DefaultBodyLimit::max(max))
-        .layer(tower_http::catch_panic::CatchPanicLayer::custom(
-            |_: Box<dyn std::any::Any + Send>| {
-                ApiError::new(StatusCode::INTERNAL_SERVER_ERROR, "internal error").into_response()
-            },
-        ))
-        .with_state(hub)
 }
 
 /// Query string of `GET /entries` (all optional; strings so errors are ours).
@@ -116,44 +65,29 @@ pub(crate) fn parse_num<T: std::str::FromStr>(
     }
 }
 
-pub(crate) fn compile(hub: &Hub, src: &str) -> Result<Option<Filter>, ApiError> {
-    metrics::inc(&hub.inner.metrics.queries);
-    if src.trim().is_empty() {
-        return Ok(None);
-    }
-    Filter::compile(src).map(Some).map_err(|e| {
-        metrics::inc(&hub.inner.metrics.query_errors);
-        ApiError::query(&e)
-    })
-}
-
 async fn list(
     State(hub): State<Hub>,
     params: Result<Query<ListParams>, axum::extract::rejection::QueryRejection>,
 ) -> Result<Response, ApiError> {
     let Query(p) = params.map_err(|e| ApiError::bad(format!("bad query string: {e}")))?;
-    let limits = &hub.inner.config.limits;
-    let left_off = Position::parse(p.left_off.as_deref().unwrap_or(""))
-        .ok_or_else(|| ApiError::bad("`leftOff` must be an entry id or `latest`"))?;
-    let direction = match parse_num::<i64>(p.direction.as_deref(), "direction")? {
-        None => Direction::Older,
-        Some(d) => Direction::from_mizu(d)
-            .ok_or_else(|| ApiError::bad("`direction` must be 1 (newer) or -1 (older)"))?,
-    };
-    let filter = compile(&hub, p.query.as_deref().unwrap_or(""))?;
-    let mut limit = parse_num::<usize>(p.limit.as_deref(), "limit")?.unwrap_or(100);
-    if let Some(l) = filter.as_ref().and_then(Filter::limit) {
-        limit = limit.min(l);
-    }
-    let limit = limit.clamp(1, limits.max_query_limit);
-    let timeout = parse_num::<u64>(p.timeout_ms.as_deref(), "timeoutMs")?
-        .unwrap_or(limits.default_timeout_ms)
-        .min(limits.max_timeout_ms);
+    let r = resolve::resolve(
+        &hub,
+        &Params {
+            left_off: p.left_off.as_deref(),
+            direction: parse_num::<i64>(p.direction.as_deref(), "direction")?,
+            query: p.query.as_deref().unwrap_or(""),
+            limit: parse_num::<usize>(p.limit.as_deref(), "limit")?,
+            timeout_ms: parse_num::<u64>(p.timeout_ms.as_deref(), "timeoutMs")?,
+        },
+        1,
+    )?;
+    let direction = r.direction;
+    let filter = r.filter;
     let spec = QuerySpec {
-        left_off,
+        left_off: r.left_off,
         direction,
-        limit,
-        deadline: Some(Deadline::after(Duration::from_millis(timeout))),
+        limit: r.limit,
+        deadline: Some(Deadline::after(r.timeout)),
     };
     let h = hub.clone();
     let result =
@@ -205,13 +139,11 @@ async fn entry(
         Lookup::Found(r) => r,
         Lookup::Evicted => {
             let t = hub.inner.store.truncated_timestamp().unwrap_or(0);
-            return Err(ApiError {
-                status: StatusCode::GONE,
-                body: json!({
-                    "error": format!("entry {id} was evicted to keep the store within max-entries-db-size; entries before {t} (ms) are gone"),
-                    "truncatedTimestamp": t,
-                }),
-            });
+            return Err(ApiError::new(
+                StatusCode::GONE,
+                format!("entry {id} was evicted to keep the store within max-entries-db-size; entries before {t} (ms) are gone"),
+            )
+            .with(json!({ "truncatedTimestamp": t })));
         }
         Lookup::NotFound => {
             return Err(ApiError::new(
@@ -220,7 +152,8 @@ async fn entry(
             ));
         }
     };
-    let filter = compile(&hub, p.query.as_deref().unwrap_or(""))?;
+    let filter = resolve::compile(&hub, p.query.as_deref().unwrap_or(""))
+        .map_err(|e| ApiError::from(resolve::Refused::Filter(e)))?;
     match filter.filter(|f| !f.redactions().is_empty()) {
         None => {
             let mut body = Vec::with_capacity(rec.entry_json().len() + rec.base_json().len() + 32);
@@ -245,7 +178,19 @@ async fn entry(
     }
 }
 
-async fn validate(State(hub): State<Hub>, body: Bytes) -> Result<Response, ApiError> {
+async fn validate(
+    State(hub): State<Hub>,
+    body: Result<Bytes, BytesRejection>,
+) -> Result<Response, ApiError> {
+    let body = body.map_err(|e| {
+        let status = e.status();
+        let detail = if status == StatusCode::PAYLOAD_TOO_LARGE {
+            format!("over {} bytes", hub.inner.config.limits.max_message_bytes)
+        } else {
+            e.body_text()
+        };
+        ApiError::new(status, crate::error::message_for(status, &detail))
+    })?;
     #[derive(Deserialize)]
     struct Req {
         query: String,
@@ -274,15 +219,14 @@ async fn validate(State(hub): State<Hub>, body: Bytes) -> Result<Response, ApiEr
 
 async fn status(State(hub): State<Hub>) -> Response {
     let inner = &hub.inner;
-    let agents: Vec<crate::AgentStatus> = inner
-        .agents
-        .lock()
-        .unwrap_or_else(|e| e.into_inner())
-        .values()
-        .cloned()
-        .collect();
-    let connected = agents.iter().filter(|a| a.connected).count();
     let now = filter::now_ms();
+    let agents: Vec<crate::AgentStatus> = {
+        let mut map = inner.agents.lock().unwrap_or_else(|e| e.into_inner());
+        let n = crate::roster::prune(&mut map, now, &inner.config.limits, 0);
+        metrics::add(&inner.metrics.agents_expired, n);
+        map.values().cloned().collect()
+    };
+    let connected = agents.iter().filter(|a| a.connected).count();
     let c = &inner.config;
     axum::Json(json!({
         "version": env!("CARGO_PKG_VERSION"),
@@ -290,8 +234,10 @@ async fn status(State(hub): State<Hub>) -> Response {
         "uptimeMs": now - inner.started_ms,
         "agentsConnected": connected,
         "agents": agents,
+        "agentsExpired": inner.metrics.agents_expired.load(std::sync::atomic::Ordering::Relaxed),
         "store": inner.store.stats(),
         "wsClients": hub.ws_clients(),
+        "uiTokenConfigured": c.ui_token.is_some(),
         "ingest": {
             "tokenConfigured": c.token.is_some(),
             "redact": c.redact,

@@ -8,17 +8,32 @@
 //! summary + BaseEntry computed once → [`mizu_store::Store::append`] (durable with a data
 //! dir) → acknowledgement to the agent → live broadcast to WebSocket clients.
 //!
-//! Everything is bounded: message size, batch size, WebSocket clients, agents, per-client
-//! live queue (a slow client loses entries, counted and told with a `toast`, instead of
-//! growing memory), query limits and timeouts.
+//! Everything is bounded: message size, batch size, WebSocket clients (total, per
+//! address, idle ones time out or make room), agents and the agent list in `/status`,
+//! per-client live queue (a slow client loses entries, counted and told with a `toast`,
+//! instead of growing memory), query limits and timeouts. Every error is JSON.
+//!
+//! Modules: each route group exposes `routes()` (`api`: REST, `ws`: browser WebSocket,
+//! `agents`: agent ingest); [`Hub::router`] merges them behind the shared layers (UI
+//! token, JSON errors, panic catcher). `error` holds `ApiError`, `resolve` the query
+//! parameters REST and WebSocket share, `conn` the listener that turns hyper's own
+//! parse-error answers into JSON, `auth` the UI token, `roster` the agent list bounds.
 
 mod agents;
 mod api;
+mod auth;
 pub mod base;
+mod conn;
+mod error;
 pub mod filter;
 pub mod metrics;
+mod resolve;
+mod roster;
 mod ws;
 
+pub use auth::UI_COOKIE;
+
+use axum::response::IntoResponse;
 use filter::Filter;
 use metrics::Metrics;
 use mizu_model::Entry;
@@ -29,6 +44,7 @@ use std::collections::BTreeMap;
 use std::future::Future;
 use std::sync::atomic::Ordering;
 use std::sync::{Arc, Mutex};
+use std::time::Duration;
 use tokio::sync::{Semaphore, broadcast, watch};
 
 /// Mizu's UI/API port; `mizu hub` and `mizu read --serve` default to it.
@@ -43,8 +59,17 @@ pub struct Limits {
     pub max_batch_entries: usize,
     /// Concurrent browser WebSocket clients (default 256).
     pub max_ws_clients: usize,
+    /// Concurrent browser WebSocket clients from one IP address (default 32).
+    pub max_ws_per_address: usize,
+    /// A browser WebSocket that sent no query within this is closed (default 30 s).
+    pub ws_idle_timeout: Duration,
     /// Concurrent agent connections (default 256).
     pub max_agents: usize,
+    /// Agents listed in `/status`, connected or not (default 1024; connected agents are
+    /// always listed).
+    pub max_agent_records: usize,
+    /// A disconnected agent leaves `/status` after this (default 1 hour).
+    pub agent_expiry: Duration,
     /// Live entries buffered per WebSocket client before it starts losing them (4096).
     pub live_queue: usize,
     /// Largest `limit` of one query (default 10 000).
@@ -60,7 +85,11 @@ impl Default for Limits {
             max_message_bytes: 16 << 20,
             max_batch_entries: 10_000,
             max_ws_clients: 256,
+            max_ws_per_address: 32,
+            ws_idle_timeout: Duration::from_secs(30),
             max_agents: 256,
+            max_agent_records: 1024,
+            agent_expiry: Duration::from_secs(3600),
             live_queue: 4096,
             max_query_limit: 10_000,
             default_timeout_ms: 3_000,
@@ -76,6 +105,10 @@ pub struct HubConfig {
     /// Shared secret agents present as `Authorization: Bearer <token>`. Without one, agent
     /// ingest is refused (in-process ingest, as `mizu read --serve` uses, needs none).
     pub token: Option<String>,
+    /// Secret browsers and API clients must present (bearer header, `?token=` or the
+    /// `mizu_ui_token` cookie) for every route but agent ingest, version and metrics.
+    /// `None`: open (fine on loopback, the default listen address).
+    pub ui_token: Option<String>,
     /// Mask the default list of sensitive names (`--redact`).
     pub redact: bool,
     /// User redaction patterns (Mizu's `redact-patterns.*`).
@@ -152,7 +185,7 @@ pub(crate) struct Inner {
     pub metrics: Metrics,
     pub agents: Mutex<BTreeMap<String, AgentStatus>>,
     pub started_ms: i64,
-    pub ws_slots: Arc<Semaphore>,
+    pub ws_slots: Arc<ws::Slots>,
     pub agent_slots: Arc<Semaphore>,
     /// Target lists per node, pushed to that node's agents (see [`Hub::set_targets`]).
     pub targets: watch::Sender<BTreeMap<String, mizu_proto::TargetList>>,
@@ -195,7 +228,10 @@ impl Hub {
                 metrics: Metrics::default(),
                 agents: Mutex::new(BTreeMap::new()),
                 started_ms: filter::now_ms(),
-                ws_slots: Arc::new(Semaphore::new(config.limits.max_ws_clients)),
+                ws_slots: Arc::new(ws::Slots::new(
+                    config.limits.max_ws_clients,
+                    config.limits.max_ws_per_address,
+                )),
                 agent_slots: Arc::new(Semaphore::new(config.limits.max_agents)),
                 ingest_lock: Mutex::new(()),
                 targets: watch::channel(BTreeMap::new()).0,
@@ -299,9 +335,49 @@ impl Hub {
         })
     }
 
-    /// The axum router with every route (REST, `/ws`, `/agents/ws`, `/metrics`).
+    /// The axum router with every route (REST, `/ws`, `/agents/ws`, `/metrics`) and a
+    /// JSON 404 for anything else.
     pub fn router(&self) -> axum::Router {
-        api::router(self.clone())
+        self.router_with_fallback(axum::Router::new().fallback(|| async {
+            error::ApiError::new(
+                axum::http::StatusCode::NOT_FOUND,
+                "no such route: see docs/api.md (GET /entries, /entries/{id}, /status, /version, /metrics; POST /query/validate; WebSocket /ws, /agents/ws)",
+            )
+        }))
+    }
+
+    /// The same routes with `fallback` serving every other path (the web UI mounts
+    /// itself here). The hub's layers (UI token, JSON errors, panic catcher) wrap it too:
+    /// its error responses that are not JSON become JSON.
+    pub fn router_with_fallback(&self, fallback: axum::Router) -> axum::Router {
+        let max = self.inner.config.limits.max_message_bytes;
+        axum::Router::new()
+            .merge(api::routes())
+            .merge(ws::routes())
+            .merge(agents::routes())
+            .fallback_service(fallback)
+            .method_not_allowed_fallback(|| async {
+                error::ApiError::new(
+                    axum::http::StatusCode::METHOD_NOT_ALLOWED,
+                    error::message_for(axum::http::StatusCode::METHOD_NOT_ALLOWED, ""),
+                )
+            })
+            .layer(axum::extract::DefaultBodyLimit::max(max))
+            .layer(axum::middleware::from_fn_with_state(
+                self.clone(),
+                auth::ui_token,
+            ))
+            .layer(axum::middleware::map_response(error::json_errors))
+            .layer(tower_http::catch_panic::CatchPanicLayer::custom(
+                |_: Box<dyn std::any::Any + Send>| {
+                    error::ApiError::new(
+                        axum::http::StatusCode::INTERNAL_SERVER_ERROR,
+                        "internal error",
+                    )
+                    .into_response()
+                },
+            ))
+            .with_state(self.clone())
     }
 
     /// Serves until `shutdown` resolves, then closes WebSockets (code 1001) and returns
@@ -311,10 +387,23 @@ impl Hub {
         listener: tokio::net::TcpListener,
         shutdown: impl Future<Output = ()> + Send + 'static,
     ) -> std::io::Result<()> {
+        self.serve_router(listener, self.router(), shutdown).await
+    }
+
+    /// [`Hub::serve`] with a router of the caller's (e.g. [`Hub::router_with_fallback`]).
+    /// Connections go through the hub's listener, which also answers requests hyper
+    /// cannot parse (raw 0xFF in the URL, URL or head too long) with JSON.
+    pub async fn serve_router(
+        &self,
+        listener: tokio::net::TcpListener,
+        router: axum::Router,
+        shutdown: impl Future<Output = ()> + Send + 'static,
+    ) -> std::io::Result<()> {
+        use axum::serve::ListenerExt;
         let hub = self.clone();
-        let app = self
-            .router()
-            .into_make_service_with_connect_info::<std::net::SocketAddr>();
+        let app = router.into_make_service_with_connect_info::<std::net::SocketAddr>();
+        // `tap_io` only so axum hands handlers the peer address (`ConnectInfo`).
+        let listener = conn::HubListener(listener).tap_io(|_| {});
         axum::serve(listener, app)
             .with_graceful_shutdown(async move {
                 shutdown.await;
@@ -326,5 +415,10 @@ impl Hub {
     /// Live WebSocket clients.
     pub fn ws_clients(&self) -> u64 {
         self.inner.metrics.ws_clients.load(Ordering::Relaxed)
+    }
+
+    /// Browser WebSocket slots in use (idle sockets included).
+    pub fn ws_slots_used(&self) -> usize {
+        self.inner.ws_slots.used()
     }
 }

@@ -25,6 +25,16 @@ pub struct Metrics {
     pub agent_messages: AtomicU64,
     pub agent_errors: AtomicU64,
     pub auth_failures: AtomicU64,
+    /// Browser WebSockets closed for sending no query (idle timeout, or displaced to make
+    /// room for a new client).
+    pub ws_idle_closed: AtomicU64,
+    /// Browser WebSocket upgrades refused (all slots held by active clients, or too many
+    /// from one address).
+    pub ws_rejected: AtomicU64,
+    /// UI/API requests refused for a missing or wrong `--ui-token`.
+    pub ui_auth_failures: AtomicU64,
+    /// Disconnected agents dropped from `/status` (expired, or over the list's bound).
+    pub agents_expired: AtomicU64,
 }
 
 pub(crate) fn inc(c: &AtomicU64) {
@@ -200,6 +210,34 @@ impl Metrics {
             "counter",
             "Ingest connections refused for a missing or wrong token.",
             &[("", get(&self.auth_failures))],
+        );
+        metric(
+            &mut o,
+            "mizu_hub_ui_auth_failures_total",
+            "counter",
+            "UI/API requests refused for a missing or wrong UI token.",
+            &[("", get(&self.ui_auth_failures))],
+        );
+        metric(
+            &mut o,
+            "mizu_hub_ws_idle_closed_total",
+            "counter",
+            "Browser WebSockets closed because they sent no query (timed out or displaced by a new client).",
+            &[("", get(&self.ws_idle_closed))],
+        );
+        metric(
+            &mut o,
+            "mizu_hub_ws_rejected_total",
+            "counter",
+            "Browser WebSocket connections refused (slots full of active clients, or per-address limit).",
+            &[("", get(&self.ws_rejected))],
+        );
+        metric(
+            &mut o,
+            "mizu_hub_agents_expired_total",
+            "counter",
+            "Disconnected agents dropped from the /status list.",
+            &[("", get(&self.agents_expired))],
         );
         o
     }

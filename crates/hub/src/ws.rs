@@ -6,36 +6,215 @@
 //! `{"messageType": "entry"|"fullEntry"|"queryMetadata"|"toast"|"status"|"startTime",
 //! "data": …}`.
 //!
-//! Bounds: at most `max_ws_clients` sockets (503 beyond); client messages up to 1 MiB;
-//! each client has a bounded live queue — when it falls behind, entries are skipped,
-//! counted, and the client gets a `toast`; a send that takes over 10 s closes it.
+//! Bounds: client messages up to 1 MiB; each client has a bounded live queue — when it
+//! falls behind, entries are skipped, counted, and the client gets a `toast`; a send that
+//! takes over 10 s closes it.
+//!
+//! Nobody can lock `/ws` for everyone ([`Slots`]): at most `max_ws_clients` sockets and
+//! `max_ws_per_address` from one client address. A socket that has not started a valid
+//! query yet is *idle*: it is closed (code 1008) after `ws_idle_timeout`, and when the slots (or its
+//! address's share) are full, a new client takes the slot of the oldest idle socket
+//! instead of being refused. Only when every slot is held by a client that did send a
+//! query is a new one refused: 503 (all slots) or 429 (its address's share), JSON.
 
+use crate::error::ApiError;
 use crate::filter::{self, Filter};
-use crate::{Hub, api, metrics};
-use axum::extract::State;
+use crate::resolve::{self, Params, Refused};
+use crate::{Hub, metrics};
+use axum::Router;
 use axum::extract::ws::{CloseFrame, Message, Utf8Bytes, WebSocket, WebSocketUpgrade};
+use axum::extract::{ConnectInfo, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
+use axum::routing::get;
 use mizu_store::{Deadline, Direction, Position, QuerySpec, Record};
 use serde::Deserialize;
 use serde_json::{Value, json};
-use std::sync::Arc;
+use std::collections::{BTreeMap, HashMap};
+use std::net::{IpAddr, SocketAddr};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
+use tokio::sync::Notify;
 use tokio::sync::broadcast::{self, error::RecvError};
 
 const SEND_TIMEOUT: Duration = Duration::from_secs(10);
 const MAX_CLIENT_MESSAGE: usize = 1 << 20;
 
-pub(crate) async fn handler(State(hub): State<Hub>, ws: WebSocketUpgrade) -> Response {
-    let Ok(permit) = hub.inner.ws_slots.clone().try_acquire_owned() else {
-        return api::ApiError::new(
-            StatusCode::SERVICE_UNAVAILABLE,
-            format!(
-                "too many WebSocket clients (max {})",
-                hub.inner.config.limits.max_ws_clients
-            ),
-        )
-        .into_response();
+/// The browser WebSocket route (state: the hub).
+pub(crate) fn routes() -> Router<Hub> {
+    Router::new().route("/ws", get(handler))
+}
+
+/// The browser WebSocket slots: a total, a per-address share, and the idle sockets (no
+/// query yet) oldest first, which a new client may displace.
+pub(crate) struct Slots {
+    max: usize,
+    per_address: usize,
+    state: Mutex<SlotState>,
+}
+
+#[derive(Default)]
+struct SlotState {
+    total: usize,
+    by_address: HashMap<IpAddr, usize>,
+    /// Idle sockets by arrival order.
+    idle: BTreeMap<u64, (IpAddr, Arc<SlotShared>)>,
+    next: u64,
+}
+
+#[derive(Default)]
+struct SlotShared {
+    /// Set once the slot was given back (by its socket ending, or by displacement).
+    released: AtomicBool,
+    displaced: Notify,
+}
+
+/// One socket's slot; gives it back when dropped.
+pub(crate) struct Slot {
+    slots: Arc<Slots>,
+    id: u64,
+    address: IpAddr,
+    shared: Arc<SlotShared>,
+}
+
+impl SlotState {
+    fn release(&mut self, address: IpAddr, shared: &SlotShared) {
+        if shared.released.swap(true, Ordering::AcqRel) {
+            return;
+        }
+        self.total = self.total.saturating_sub(1);
+        if let Some(n) = self.by_address.get_mut(&address) {
+            *n = n.saturating_sub(1);
+            if *n == 0 {
+                self.by_address.remove(&address);
+            }
+        }
+    }
+
+    /// Closes the oldest idle socket (from `address` if given); false if there is none.
+    fn displace(&mut self, address: Option<IpAddr>) -> bool {
+        let victim = self
+            .idle
+            .iter()
+            .find(|(_, (a, _))| address.is_none_or(|x| x == *a))
+            .map(|(id, _)| *id);
+        let Some((a, shared)) = victim.and_then(|id| self.idle.remove(&id)) else {
+            return false;
+        };
+        self.release(a, &shared);
+        shared.displaced.notify_one();
+        true
+    }
+}
+
+impl Slots {
+    pub(crate) fn new(max: usize, per_address: usize) -> Slots {
+        Slots {
+            max: max.max(1),
+            per_address: per_address.max(1),
+            state: Mutex::new(SlotState::default()),
+        }
+    }
+
+    fn lock(&self) -> std::sync::MutexGuard<'_, SlotState> {
+        self.state.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// A slot for a new socket from `address`, displacing idle sockets if needed.
+    /// Returns how many were displaced, or the refusal.
+    pub(crate) fn acquire(self: &Arc<Self>, address: IpAddr) -> Result<(Slot, u64), ApiError> {
+        let mut st = self.lock();
+        let mut displaced = 0;
+        if st.by_address.get(&address).copied().unwrap_or(0) >= self.per_address {
+            if !st.displace(Some(address)) {
+                return Err(ApiError::new(
+                    StatusCode::TOO_MANY_REQUESTS,
+                    format!(
+                        "too many WebSocket clients from {address} (max {} per address): close some tabs",
+                        self.per_address
+                    ),
+                ));
+            }
+            displaced += 1;
+        }
+        if st.total >= self.max {
+            if !st.displace(None) {
+                return Err(ApiError::new(
+                    StatusCode::SERVICE_UNAVAILABLE,
+                    format!(
+                        "too many WebSocket clients (max {}): try again later",
+                        self.max
+                    ),
+                ));
+            }
+            displaced += 1;
+        }
+        st.total += 1;
+        *st.by_address.entry(address).or_insert(0) += 1;
+        st.next += 1;
+        let id = st.next;
+        let shared = Arc::new(SlotShared::default());
+        st.idle.insert(id, (address, shared.clone()));
+        Ok((
+            Slot {
+                slots: self.clone(),
+                id,
+                address,
+                shared,
+            },
+            displaced,
+        ))
+    }
+
+    /// Sockets holding a slot.
+    pub(crate) fn used(&self) -> usize {
+        self.lock().total
+    }
+}
+
+impl Slot {
+    /// The socket sent a query: it can no longer be displaced.
+    fn activate(&self) {
+        self.slots.lock().idle.remove(&self.id);
+    }
+
+    /// Resolves when a new client took this (idle) socket's slot.
+    async fn displaced(&self) {
+        self.shared.displaced.notified().await;
+    }
+}
+
+impl Drop for Slot {
+    fn drop(&mut self) {
+        let mut st = self.slots.lock();
+        st.idle.remove(&self.id);
+        st.release(self.address, &self.shared);
+    }
+}
+
+pub(crate) async fn handler(
+    State(hub): State<Hub>,
+    ConnectInfo(remote): ConnectInfo<SocketAddr>,
+    ws: Result<WebSocketUpgrade, axum::extract::ws::rejection::WebSocketUpgradeRejection>,
+) -> Response {
+    let ws = match ws {
+        Ok(ws) => ws,
+        Err(e) => {
+            return ApiError::bad(format!("/ws is a WebSocket endpoint: {}", e.body_text()))
+                .into_response();
+        }
+    };
+    let m = &hub.inner.metrics;
+    let slot = match hub.inner.ws_slots.acquire(remote.ip()) {
+        Ok((slot, displaced)) => {
+            metrics::add(&m.ws_idle_closed, displaced);
+            slot
+        }
+        Err(e) => {
+            metrics::inc(&m.ws_rejected);
+            return e.into_response();
+        }
     };
     ws.max_message_size(MAX_CLIENT_MESSAGE)
         .max_frame_size(MAX_CLIENT_MESSAGE)
@@ -43,9 +222,9 @@ pub(crate) async fn handler(State(hub): State<Hub>, ws: WebSocketUpgrade) -> Res
             let m = &hub.inner.metrics;
             metrics::inc(&m.ws_clients);
             metrics::inc(&m.ws_connections);
-            client(&hub, socket).await;
+            client(&hub, socket, &slot).await;
             metrics::dec(&hub.inner.metrics.ws_clients);
-            drop(permit);
+            drop(slot);
         })
 }
 
@@ -115,7 +294,18 @@ fn entry_message(rec: &Record, a: &Active) -> Message {
     }
 }
 
-async fn client(hub: &Hub, mut socket: WebSocket) {
+async fn close(socket: &mut WebSocket, code: u16, reason: &'static str) {
+    let _ = tokio::time::timeout(
+        SEND_TIMEOUT,
+        socket.send(Message::Close(Some(CloseFrame {
+            code,
+            reason: Utf8Bytes::from_static(reason),
+        }))),
+    )
+    .await;
+}
+
+async fn client(hub: &Hub, mut socket: WebSocket, slot: &Slot) {
     let inner = &hub.inner;
     let mut shutdown = inner.shutdown.subscribe();
     if !send(
@@ -134,8 +324,21 @@ async fn client(hub: &Hub, mut socket: WebSocket) {
     }
     let mut live: Option<broadcast::Receiver<Arc<Record>>> = None;
     let mut active: Option<Active> = None;
+    // Until the first query: closed after the idle timeout, or when displaced.
+    let mut idle = true;
+    let idle_timeout = tokio::time::sleep(inner.config.limits.ws_idle_timeout);
+    tokio::pin!(idle_timeout);
     loop {
         tokio::select! {
+            () = &mut idle_timeout, if idle => {
+                metrics::inc(&inner.metrics.ws_idle_closed);
+                close(&mut socket, 1008, "no query received in time: send {\"leftOff\":\"latest\",\"query\":\"\"} after connecting").await;
+                break;
+            }
+            () = slot.displaced(), if idle => {
+                close(&mut socket, 1008, "closed to make room for a new client: this socket sent no query").await;
+                break;
+            }
             msg = socket.recv() => {
                 let text = match msg {
                     None | Some(Err(_)) => break,
@@ -150,6 +353,11 @@ async fn client(hub: &Hub, mut socket: WebSocket) {
                     Ok(Some((a, rx))) => {
                         active = Some(a);
                         live = Some(rx);
+                        // A valid query: no longer idle (garbage does not count).
+                        if idle {
+                            idle = false;
+                            slot.activate();
+                        }
                     }
                     Ok(None) => {}
                     Err(()) => break,
@@ -184,10 +392,7 @@ async fn client(hub: &Hub, mut socket: WebSocket) {
                 }
             }
             _ = shutdown.changed() => {
-                let _ = socket.send(Message::Close(Some(CloseFrame {
-                    code: 1001,
-                    reason: Utf8Bytes::from_static("hub shutting down"),
-                }))).await;
+                close(&mut socket, 1001, "hub shutting down").await;
                 break;
             }
         }
@@ -202,7 +407,6 @@ async fn start_query(
     text: &str,
 ) -> Result<Option<(Active, broadcast::Receiver<Arc<Record>>)>, ()> {
     let inner = &hub.inner;
-    let limits = &inner.config.limits;
     let msg: QueryMsg = match serde_json::from_str(text) {
         Ok(m) => m,
         Err(e) => {
@@ -216,49 +420,43 @@ async fn start_query(
             };
         }
     };
-    metrics::inc(&inner.metrics.queries);
-    let filter = if msg.query.trim().is_empty() {
-        None
-    } else {
-        match Filter::compile(&msg.query) {
-            Ok(f) => Some(f),
-            Err(e) => {
-                metrics::inc(&inner.metrics.query_errors);
-                let meta = json!({ "query": msg.query, "error": e.to_string(), "offset": e.offset,
-                    "line": e.line, "column": e.column });
-                let ok = send(socket, toast("error", &format!("invalid query: {e}"))).await
-                    && send(socket, envelope_value("queryMetadata", &meta)).await;
-                return if ok { Ok(None) } else { Err(()) };
-            }
+    let left_off = match &msg.left_off {
+        None | Some(Value::Null) => Ok(String::new()),
+        Some(Value::String(s)) => Ok(s.clone()),
+        Some(Value::Number(n)) => Ok(n.to_string()),
+        Some(_) => Err(()),
+    };
+    let resolved = match left_off {
+        Err(()) => Err(Refused::Bad(
+            "`leftOff` must be an entry id or `latest`".into(),
+        )),
+        Ok(l) => resolve::resolve(
+            hub,
+            &Params {
+                left_off: Some(&l),
+                direction: msg.direction,
+                query: &msg.query,
+                limit: msg.limit.or(msg.fetch),
+                timeout_ms: msg.timeout_ms,
+            },
+            0,
+        ),
+    };
+    let r = match resolved {
+        Ok(r) => r,
+        Err(Refused::Bad(m)) => {
+            let ok = send(socket, toast("error", &m)).await;
+            return if ok { Ok(None) } else { Err(()) };
+        }
+        Err(Refused::Filter(e)) => {
+            let meta = json!({ "query": msg.query, "error": e.to_string(), "offset": e.offset,
+                "line": e.line, "column": e.column });
+            let ok = send(socket, toast("error", &format!("invalid query: {e}"))).await
+                && send(socket, envelope_value("queryMetadata", &meta)).await;
+            return if ok { Ok(None) } else { Err(()) };
         }
     };
-    let left_off = match &msg.left_off {
-        None | Some(Value::Null) => Some(Position::Latest),
-        Some(Value::String(s)) => Position::parse(s),
-        Some(Value::Number(n)) => n.as_u64().map(Position::Id),
-        Some(_) => None,
-    };
-    let Some(left_off) = left_off else {
-        let ok = send(
-            socket,
-            toast("error", "`leftOff` must be an entry id or \"latest\""),
-        )
-        .await;
-        return if ok { Ok(None) } else { Err(()) };
-    };
-    let direction = msg
-        .direction
-        .and_then(Direction::from_mizu)
-        .unwrap_or(Direction::Older);
-    let mut limit = msg.limit.or(msg.fetch).unwrap_or(100);
-    if let Some(l) = filter.as_ref().and_then(Filter::limit) {
-        limit = limit.min(l);
-    }
-    let limit = limit.min(limits.max_query_limit);
-    let timeout = msg
-        .timeout_ms
-        .unwrap_or(limits.default_timeout_ms)
-        .min(limits.max_timeout_ms);
+    let (filter, left_off, direction, limit) = (r.filter, r.left_off, r.direction, r.limit);
     // Subscribe before reading the newest id: nothing falls between history and live.
     let rx = inner.live.subscribe();
     let newest = inner.store.last_id();
@@ -270,7 +468,7 @@ async fn start_query(
         left_off,
         direction,
         limit,
-        deadline: Some(Deadline::after(Duration::from_millis(timeout))),
+        deadline: Some(Deadline::after(r.timeout)),
     };
     let mut active = Active {
         filter,
