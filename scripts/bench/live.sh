@@ -87,7 +87,7 @@ sleep 2
 
 appended() { curl -fsS "http://127.0.0.1:$PORT/status" | python3 -c 'import json,sys; print(json.load(sys.stdin)["store"]["appended"])'; }
 cpu_s() { awk -v hz="$(getconf CLK_TCK)" '{ printf "%.3f", ($14 + $15) / hz }' "/proc/$TAP/stat"; }
-drops() { grep -o '[0-9]* kernel drops' "$TAPLOG" | tail -1 | cut -d' ' -f1; }
+drops() { { grep -o '[0-9]* kernel drops' "$TAPLOG" || echo 0; } | tail -1 | cut -d' ' -f1; }
 rss_mib() { awk '/VmHWM/ { printf "%.0f", $2 / 1024 }' "/proc/$TAP/status"; }
 
 {
@@ -99,7 +99,7 @@ for c in "${CONC[@]}"; do
     sleep 2
     a0=$(appended); c0=$(cpu_s); d0=$(drops); t0=$(date +%s.%N)
     if [[ $LOADGEN == wrk ]]; then
-        out=$(mz_in mzb-cli wrk -t "$THREADS" -c "$c" -d "${DURATION}s" "http://$MZ_NET.11:8080/" 2>&1)
+        out=$(mz_in mzb-cli wrk -t "$((THREADS < c ? THREADS : c))" -c "$c" -d "${DURATION}s" "http://$MZ_NET.11:8080/" 2>&1)
         sent=$(awk '/requests in/ { print $1 }' <<<"$out")
     else
         out=$(mz_in mzb-cli ab -k -q -c "$c" -t "$DURATION" -n 100000000 "http://$MZ_NET.11:8080/" 2>&1)
