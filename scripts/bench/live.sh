@@ -20,7 +20,8 @@
 #   cores     mizu CPU seconds / wall seconds
 #   rss       mizu peak RSS so far (VmHWM), MiB
 # Targets (issue 15): 0 lost at >= 20k req/s, <= 1 core, <= 256 MiB, <= 10 us/request.
-# Env: MIZU, CONC (default "1 4 16 64"), DURATION (default 10), THREADS (wrk -t, 2),
+# MODE=bridge captures the bridge instead (`tap -i mzb-br0`: one socket, each packet once).
+# Env: MIZU, CONC (default "1 4 16 64"), DURATION (default 10), THREADS (wrk -t, 2), MODE,
 # BENCH_OUT (table saved to $BENCH_OUT/last-run-live.txt).
 set -euo pipefail
 HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
@@ -67,30 +68,38 @@ mz_bg_in "$MZ_TMP/nginx.log" mzb-srv nginx -c "$n/nginx.conf" -p "$n"
 mz_wait_listen mzb-srv 8080
 
 TAPLOG=$MZ_TMP/tap.log
-mz_bg "$TAPLOG" "$MIZU" tap '^mzb-' --local --headless --gui-port "$PORT" --status-every 1 \
+MODE=${MODE:-netns}
+if [[ $MODE == bridge ]]; then
+    what=(-i "$MZ_BRIDGE")
+else
+    what=('^mzb-')
+fi
+mz_bg "$TAPLOG" "$MIZU" tap "${what[@]}" --local --headless --gui-port "$PORT" --status-every 1 \
     --max-entries-db-size 64MB
 TAP=$MZ_LAST_PID
 for _ in $(seq 100); do
     grep -q "capturing namespace mzb-cli" "$TAPLOG" && grep -q "capturing namespace mzb-srv" "$TAPLOG" && break
+    [[ $MODE == bridge ]] && grep -q "capturing host" "$TAPLOG" && break
     sleep 0.1
 done
-grep -q "capturing namespace mzb-srv" "$TAPLOG" || { cat "$TAPLOG" >&2; mz_die "mizu did not start"; }
+curl -fsS "http://127.0.0.1:$PORT/status" >/dev/null || { cat "$TAPLOG" >&2; mz_die "mizu did not start"; }
+sleep 2
 
 appended() { curl -fsS "http://127.0.0.1:$PORT/status" | python3 -c 'import json,sys; print(json.load(sys.stdin)["store"]["appended"])'; }
 cpu_s() { awk -v hz="$(getconf CLK_TCK)" '{ printf "%.3f", ($14 + $15) / hz }' "/proc/$TAP/stat"; }
-drops() { grep -o '[0-9]* kernel drops' "$TAPLOG" | tail -1 | cut -d' ' -f1; }
+drops() { { grep -o '[0-9]* kernel drops' "$TAPLOG" || echo 0; } | tail -1 | cut -d' ' -f1; }
 rss_mib() { awk '/VmHWM/ { printf "%.0f", $2 / 1024 }' "/proc/$TAP/status"; }
 
 {
-printf '# mizu tap live benchmark: %s, nginx + %s (%ss per step), load %s\n' \
-    "$(date -u +%FT%TZ)" "$LOADGEN" "$DURATION" "$(cut -d' ' -f1-3 /proc/loadavg)"
+printf '# mizu tap live benchmark (%s mode): %s, nginx + %s (%ss per step), load %s\n' \
+    "$MODE" "$(date -u +%FT%TZ)" "$LOADGEN" "$DURATION" "$(cut -d' ' -f1-3 /proc/loadavg)"
 printf '%5s %9s %9s %9s %8s %7s %8s %7s %6s %7s\n' conc sent seen seen/sent req/s drops cpu/1k us/req cores rssMiB
 } | tee "$OUTDIR/last-run-live.txt"
 for c in "${CONC[@]}"; do
     sleep 2
     a0=$(appended); c0=$(cpu_s); d0=$(drops); t0=$(date +%s.%N)
     if [[ $LOADGEN == wrk ]]; then
-        out=$(mz_in mzb-cli wrk -t "$THREADS" -c "$c" -d "${DURATION}s" "http://$MZ_NET.11:8080/" 2>&1)
+        out=$(mz_in mzb-cli wrk -t "$((THREADS < c ? THREADS : c))" -c "$c" -d "${DURATION}s" "http://$MZ_NET.11:8080/" 2>&1)
         sent=$(awk '/requests in/ { print $1 }' <<<"$out")
     else
         out=$(mz_in mzb-cli ab -k -q -c "$c" -t "$DURATION" -n 100000000 "http://$MZ_NET.11:8080/" 2>&1)

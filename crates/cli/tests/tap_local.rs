@@ -37,5 +37,9 @@ fn tap_local_sees_every_request_with_names_and_pcap_out_matches() {
         stdout.contains("identical to the live ones"),
         "{stdout}\n{stderr}"
     );
+    assert!(
+        stdout.contains("host mode: bridge 10/10 = 100%, names ok"),
+        "{stdout}\n{stderr}"
+    );
     assert!(stderr.contains("[e2e-tap] PASS"), "{stderr}");
 }

@@ -16,6 +16,7 @@
 
 mod dispatch;
 mod stats;
+pub mod testing;
 
 pub use dispatch::Dispatcher;
 

@@ -96,3 +96,44 @@ fn capture_kind_comes_from_the_config() {
     assert_eq!(out.len(), 1);
     assert_eq!(out[0].capture, "af_packet");
 }
+
+#[test]
+fn websocket_upgrade_goes_through_detection_under_any_cutting() {
+    use mizu_dissect::testing::Event;
+    let c2s = Direction::ClientToServer;
+    let s2c = Direction::ServerToClient;
+    let events = vec![
+        Event::Data(
+            c2s,
+            10,
+            b"GET /chat HTTP/1.1\r\nHost: h\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n\
+Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n"
+                .to_vec(),
+        ),
+        Event::Data(
+            s2c,
+            20,
+            b"HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n\
+Sec-WebSocket-Accept: s3pPLMBiTxaQ9kYGzzhZRbK+xOo=\r\n\r\n"
+                .to_vec(),
+        ),
+        // A masked client text frame "hi", then the server's unmasked "ok".
+        Event::Data(c2s, 30, vec![0x81, 0x82, 1, 2, 3, 4, b'h' ^ 1, b'i' ^ 2]),
+        Event::Data(s2c, 40, vec![0x81, 0x02, b'o', b'k']),
+        Event::Fin(c2s, 50),
+        Event::Fin(s2c, 51),
+        Event::Close(52),
+    ];
+    let c = "10.0.0.1:40000".parse().expect("addr");
+    let s = "10.0.0.2:8080".parse().expect("addr");
+    let entries = mizu_engine::testing::assert_split_invariant(
+        mizu_dissectors::registry::all(),
+        c,
+        s,
+        &events,
+    );
+    assert!(!entries.is_empty());
+    let first: serde_json::Value = serde_json::to_value(&entries[0]).expect("json");
+    assert_eq!(first["request"]["path"], "/chat");
+    assert_eq!(first["response"]["status"], 101);
+}

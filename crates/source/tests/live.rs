@@ -23,7 +23,10 @@ impl Drop for Ns {
 }
 
 fn ns(name: &'static str) -> Ns {
-    let _ = Command::new("ip").args(["netns", "del", name]).status();
+    let _ = Command::new("ip")
+        .args(["netns", "del", name])
+        .stderr(std::process::Stdio::null())
+        .status();
     let ok = Command::new("ip")
         .args(["netns", "add", name])
         .status()
@@ -152,5 +155,63 @@ fn a_missing_namespace_is_a_clear_error() {
     assert!(
         msg.contains("mzl-does-not-exist") && msg.contains("ip netns list"),
         "{msg}"
+    );
+}
+
+#[test]
+fn fanout_splits_packets_between_sockets_and_keeps_a_flow_on_one() {
+    if !root() {
+        eprintln!("skipped: needs root (CI runs as root)");
+        return;
+    }
+    let _ns = ns("mzl-src-fanout");
+    let config = LiveConfig {
+        ring: mizu_source::live::RingConfig {
+            fanout: Some(4711),
+            ..mizu_source::live::RingConfig::default()
+        },
+        ..LiveConfig::default()
+    };
+    let mut a = LiveSource::new(config.clone());
+    let mut b = LiveSource::new(config);
+    a.open(&Target::netns("mzl-src-fanout")).expect("open a");
+    b.open(&Target::netns("mzl-src-fanout")).expect("open b");
+    traffic("mzl-src-fanout", 7003, "fan");
+    // Which server port each source saw packets of (the two connections are two flows).
+    let mut ports = [
+        std::collections::BTreeSet::new(),
+        std::collections::BTreeSet::new(),
+    ];
+    let mut counts = [0usize; 2];
+    let deadline = Instant::now() + Duration::from_secs(3);
+    while Instant::now() < deadline {
+        let mut idle = 0;
+        for (i, src) in [&mut a, &mut b].into_iter().enumerate() {
+            match src.poll_packet(20).expect("poll") {
+                Next::Packet(p) => {
+                    counts[i] += 1;
+                    // Ethernet (lo) + IPv4 + TCP: the two ports at 34..38.
+                    if p.data.len() >= 38 {
+                        let sp = u16::from_be_bytes([p.data[34], p.data[35]]);
+                        let dp = u16::from_be_bytes([p.data[36], p.data[37]]);
+                        let server = if sp == 7003 || dp == 7003 { 7003 } else { 8899 };
+                        ports[i].insert(server);
+                    }
+                }
+                _ => idle += 1,
+            }
+        }
+        if idle == 2 && counts[0] + counts[1] >= 14 {
+            break;
+        }
+    }
+    assert!(
+        counts[0] + counts[1] >= 14,
+        "both connections captured: {counts:?}"
+    );
+    // Each flow's packets all went to one socket.
+    assert!(
+        ports[0].is_disjoint(&ports[1]),
+        "a flow was split across fanout sockets: {ports:?}"
     );
 }

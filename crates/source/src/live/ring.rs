@@ -215,12 +215,7 @@ impl Ring {
                 &mreq,
             )?;
         }
-        if let Some(group) = cfg.fanout {
-            let arg: u32 =
-                u32::from(group) | ((PACKET_FANOUT_HASH | PACKET_FANOUT_FLAG_DEFRAG) << 16);
-            setsockopt(ring.fd.as_raw_fd(), libc::SOL_PACKET, PACKET_FANOUT, &arg)?;
-        }
-        // Bind last, so no packet lands before the ring exists.
+        // Bind after the ring exists, so no packet lands outside it.
         // SAFETY: sockaddr_ll is plain old data; all-zero is a valid value.
         let mut sll: libc::sockaddr_ll = unsafe { std::mem::zeroed() };
         sll.sll_family = libc::AF_PACKET as u16;
@@ -234,6 +229,12 @@ impl Ring {
                 std::mem::size_of::<libc::sockaddr_ll>() as libc::socklen_t,
             )
         })?;
+        // The kernel accepts a fanout group only on a bound socket.
+        if let Some(group) = cfg.fanout {
+            let arg: u32 =
+                u32::from(group) | ((PACKET_FANOUT_HASH | PACKET_FANOUT_FLAG_DEFRAG) << 16);
+            setsockopt(ring.fd.as_raw_fd(), libc::SOL_PACKET, PACKET_FANOUT, &arg)?;
+        }
         Ok(ring)
     }
 
