@@ -216,7 +216,7 @@ async fn session(sh: &Shared, ws: Ws) -> Result<(), String> {
         node: sh.cfg.node.clone(),
         node_ip: sh.cfg.node_ip.clone(),
         software: format!("mizu {}", env!("CARGO_PKG_VERSION")),
-        captures: vec!["pcap".into()],
+        captures: vec!["pcap".into(), "af_packet".into()],
     });
     send(&mut tx, text(&hello), send_timeout).await?;
     let mut status = tokio::time::interval(sh.cfg.status_interval);
