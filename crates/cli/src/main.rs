@@ -7,17 +7,21 @@
 //! - 4: an input was truncated or corrupt part-way: everything decodable was printed;
 //! - 5: output could not be written (other than a closed pipe, which ends quietly).
 
+mod agent;
+pub mod config;
+mod names;
 mod output;
 mod proto;
 mod read;
 mod serve;
+mod tap;
 
 /// mimalloc: entries are many small strings; it cut allocation cost about in half in
 /// profiles of `mizu read` (glibc malloc/free were ~20% of the time).
 #[global_allocator]
 static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
-use clap::{Parser, Subcommand};
+use clap::{CommandFactory, FromArgMatches, Parser, Subcommand};
 use std::process::ExitCode;
 
 #[derive(Parser)]
@@ -31,6 +35,9 @@ use std::process::ExitCode;
 struct Cli {
     #[command(subcommand)]
     command: Command,
+
+    #[command(flatten)]
+    global: config::GlobalArgs,
 }
 
 #[derive(Subcommand)]
@@ -39,12 +46,52 @@ enum Command {
     Read(read::ReadArgs),
     /// Run the hub: store entries from agents, serve the REST/WebSocket API (docs/api.md).
     Hub(serve::HubArgs),
+    /// Capture live traffic on this machine (or its network namespaces) and serve the
+    /// UI/API at http://127.0.0.1:8899 (needs root or CAP_NET_RAW).
+    Tap(tap::TapArgs),
+    /// Ship entries to a hub's /agents/ws (buffered, acknowledged, resent after a reconnect).
+    Agent(agent::AgentArgs),
+    /// Print the default configuration (~/.mizu/config.yaml) with a comment per key;
+    /// -r writes it.
+    Config(config::ConfigArgs),
 }
 
 fn main() -> ExitCode {
-    let cli = Cli::parse();
+    let matches = Cli::command().get_matches();
+    let cli = match Cli::from_arg_matches(&matches) {
+        Ok(c) => c,
+        Err(e) => e.exit(),
+    };
+    // The command's own flags, for the config precedence (flags beat the file).
+    let sub = matches.subcommand();
+    let resolved = |name: &str| -> Result<config::MizuConfig, ExitCode> {
+        let m = sub.filter(|(n, _)| *n == name);
+        match config::resolve(&cli.global, m) {
+            Ok(r) => {
+                for w in &r.warnings {
+                    eprintln!("mizu: warning: {w}");
+                }
+                Ok(r.config)
+            }
+            Err(e) => {
+                eprintln!("mizu: {e}");
+                Err(ExitCode::from(2))
+            }
+        }
+    };
     match cli.command {
         Command::Read(args) => read::run(args),
-        Command::Hub(args) => serve::run_hub(args),
+        Command::Hub(args) => match resolved("hub") {
+            Ok(c) => serve::run_hub(args, &c),
+            Err(code) => code,
+        },
+        // The lead wires the config file into tap: `resolved("tap")` and the keys of
+        // `config::TapConfig` (flags are already named like the keys).
+        Command::Tap(args) => tap::run(args),
+        Command::Agent(args) => match resolved("agent") {
+            Ok(c) => agent::run(args, &c),
+            Err(code) => code,
+        },
+        Command::Config(args) => config::run(&args, &cli.global),
     }
 }

@@ -8,6 +8,7 @@ use crate::output::{Format, Writer};
 use clap::Args;
 use mizu_dissect::Limits;
 use mizu_engine::{Engine, EngineConfig, EngineStats};
+use mizu_pipeline::{End, Options, Sink};
 use mizu_source::{FileSource, PacketSource, SourceError, SourceErrorKind, SourceStats};
 use std::io::IsTerminal;
 use std::path::{Path, PathBuf};
@@ -114,7 +115,8 @@ pub fn run(args: ReadArgs) -> ExitCode {
     let immediate = args.files.iter().any(|f| f.as_os_str() == "-");
     // Files: decode on this thread, filter and print on another (the two cores of a
     // laptop or node each do half). A pipe or a hub being filled: all on this thread.
-    let out = if immediate || serving.is_some() || (format == Format::None && filter.is_none()) {
+    let mut out = if immediate || serving.is_some() || (format == Format::None && filter.is_none())
+    {
         let mut writer = Writer::new(
             format,
             std::io::BufWriter::with_capacity(1 << 16, stdout.lock()),
@@ -131,29 +133,16 @@ pub fn run(args: ReadArgs) -> ExitCode {
     let mut status = 0u8;
     let mut totals = SourceStats::default();
 
-    // Shared with the sink closure, which the packet loop must be able to check.
-    let out = std::cell::RefCell::new(out);
-    let mut sink = |e: mizu_model::Entry| {
-        let mut out = out.borrow_mut();
-        if let Some(s) = serving.as_mut() {
-            if let Output::Inline {
-                filter: Some(f), ..
-            } = &mut *out
-                && !f.keep(&e)
-            {
-                return;
-            }
-            s.push(e);
-            return;
-        }
-        out.push(e);
+    let mut sink = ReadSink {
+        out: &mut out,
+        serving: &mut serving,
+        links: std::collections::BTreeSet::new(),
     };
 
     // Link types met that mizu cannot decode, per file.
     let mut unsupported: Vec<(&Path, std::collections::BTreeSet<u32>, u64)> = Vec::new();
     'files: for path in &args.files {
         let unsupported_before = engine.stats().decode.unsupported_link;
-        let mut links = std::collections::BTreeSet::new();
         let mut source = match open(path) {
             Ok(s) => s,
             Err(e) => {
@@ -162,38 +151,9 @@ pub fn run(args: ReadArgs) -> ExitCode {
                 continue;
             }
         };
-        loop {
-            match source.next_packet() {
-                Ok(Some(pkt)) => {
-                    if let mizu_source::LinkType::Unknown(n) = pkt.link {
-                        links.insert(n);
-                    }
-                    // Threaded: entries land straight in the batch (no per-entry call).
-                    let mut o = out.borrow_mut();
-                    if let Some(batch) = o.batch() {
-                        engine.push_into(&pkt, batch);
-                        o.batch_grew();
-                    } else {
-                        drop(o);
-                        engine.push(&pkt, &mut sink);
-                    }
-                }
-                Ok(None) => break,
-                Err(e) => {
-                    eprintln!("mizu: {e}");
-                    status = status.max(match e.kind() {
-                        SourceErrorKind::Truncated | SourceErrorKind::Corrupt => EXIT_TRUNCATED,
-                        SourceErrorKind::NotACapture
-                        | SourceErrorKind::Empty
-                        | SourceErrorKind::Io => EXIT_UNREADABLE,
-                    });
-                    break;
-                }
-            }
-            if out.borrow().failed() {
-                break 'files;
-            }
-        }
+        sink.links.clear();
+        let end = mizu_pipeline::run(&mut source, &mut engine, &mut sink, &Options::default());
+        let links = std::mem::take(&mut sink.links);
         let n = engine.stats().decode.unsupported_link - unsupported_before;
         if n > 0 {
             unsupported.push((path.as_path(), links, n));
@@ -202,9 +162,23 @@ pub fn run(args: ReadArgs) -> ExitCode {
         totals.packets += s.packets;
         totals.bytes += s.bytes;
         totals.dropped += s.dropped;
+        match end {
+            Ok(End::Exhausted) => {}
+            Ok(End::Stopped) => break 'files,
+            Err(e) => {
+                eprintln!("mizu: {e}");
+                status = status.max(match e.kind() {
+                    SourceErrorKind::Truncated | SourceErrorKind::Corrupt => EXIT_TRUNCATED,
+                    SourceErrorKind::NotACapture | SourceErrorKind::Empty | SourceErrorKind::Io => {
+                        EXIT_UNREADABLE
+                    }
+                });
+            }
+        }
     }
-    engine.finish(&mut sink);
-    let (write_error, skipped) = out.into_inner().finish();
+    engine.finish(&mut |e| sink.push(e));
+    drop(sink);
+    let (write_error, skipped) = out.finish();
     let est = engine.stats();
     for (path, links, n) in &unsupported {
         let list: Vec<String> = links.iter().map(u32::to_string).collect();
@@ -234,6 +208,53 @@ pub fn run(args: ReadArgs) -> ExitCode {
         return code;
     }
     ExitCode::from(status)
+}
+
+/// The pipeline's sink for `read`: the in-process hub (`--serve`) or the output.
+struct ReadSink<'a> {
+    out: &'a mut Output,
+    serving: &'a mut Option<crate::serve::Serving>,
+    /// Link types of the current file that mizu cannot decode.
+    links: std::collections::BTreeSet<u32>,
+}
+
+impl Sink for ReadSink<'_> {
+    fn push(&mut self, e: mizu_model::Entry) {
+        if let Some(s) = self.serving.as_mut() {
+            if let Output::Inline {
+                filter: Some(f), ..
+            } = &mut *self.out
+                && !f.keep(&e)
+            {
+                return;
+            }
+            s.push(e);
+            return;
+        }
+        self.out.push(e);
+    }
+
+    /// Threaded printing: entries land straight in the batch (no per-entry call).
+    fn batch(&mut self) -> Option<&mut Vec<mizu_model::Entry>> {
+        if self.serving.is_some() {
+            return None;
+        }
+        self.out.batch()
+    }
+
+    fn batch_grew(&mut self) {
+        self.out.batch_grew();
+    }
+
+    fn packet(&mut self, pkt: &mizu_wire::RawPacket<'_>) {
+        if let mizu_source::LinkType::Unknown(n) = pkt.link {
+            self.links.insert(n);
+        }
+    }
+
+    fn stopped(&self) -> bool {
+        self.out.failed()
+    }
 }
 
 /// Entries handed to the printing thread at a time, and the estimated bytes that also

@@ -5,7 +5,7 @@
 
 use clap::Args;
 use mizu_hub::filter::Filter;
-use mizu_hub::{Hub, HubConfig, Limits};
+use mizu_hub::{Hub, HubConfig};
 use mizu_model::Entry;
 use mizu_store::redact::RedactPatterns;
 use mizu_store::{StoreConfig, parse_size};
@@ -16,7 +16,7 @@ use std::process::ExitCode;
 const EXIT_USAGE: u8 = 2;
 const EXIT_START: u8 = 3;
 
-fn size(s: &str) -> Result<u64, String> {
+pub(crate) fn size(s: &str) -> Result<u64, String> {
     parse_size(s)
 }
 
@@ -78,25 +78,25 @@ struct Listen {
 
 /// What is done to entries before they are stored (hub and `read --serve`).
 #[derive(Args)]
-struct IngestOptions {
+pub(crate) struct IngestOptions {
     /// Mask sensitive values (authorization, cookie, token, password, secret, api-key, …
     /// in headers, query strings and JSON/XML/form bodies) as "[REDACTED]".
     #[arg(long)]
-    redact: bool,
+    pub(crate) redact: bool,
 
     /// Also mask these names: PART=NAME[,NAME…], PART one of request-headers,
     /// response-headers, request-body, response-body, request-query-params (Mizu's
     /// redact-patterns keys). Repeatable.
     #[arg(long, value_name = "PART=NAMES")]
-    redact_pattern: Vec<String>,
+    pub(crate) redact_pattern: Vec<String>,
 
     /// Drop HTTP entries whose User-Agent contains one of these (case-insensitive).
     #[arg(long, value_delimiter = ',', value_name = "AGENT,…")]
-    ignored_user_agents: Vec<String>,
+    pub(crate) ignored_user_agents: Vec<String>,
 
     /// Store only entries matching this filter (its redact(...) paths are masked).
     #[arg(long, value_name = "EXPR")]
-    insertion_filter: Option<String>,
+    pub(crate) insertion_filter: Option<String>,
 }
 
 /// `mizu read` options for the hub and filtering (flattened into `ReadArgs`).
@@ -125,7 +125,7 @@ pub struct ReadHubArgs {
     max_entries_db_size: u64,
 }
 
-fn patterns(list: &[String]) -> Result<RedactPatterns, String> {
+pub(crate) fn patterns(list: &[String]) -> Result<RedactPatterns, String> {
     let mut p = RedactPatterns::default();
     for item in list {
         let Some((part, names)) = item.split_once('=') else {
@@ -156,14 +156,14 @@ fn patterns(list: &[String]) -> Result<RedactPatterns, String> {
     Ok(p)
 }
 
-fn runtime() -> std::io::Result<tokio::runtime::Runtime> {
+pub(crate) fn runtime() -> std::io::Result<tokio::runtime::Runtime> {
     tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
         .enable_all()
         .build()
 }
 
-async fn shutdown_signal() {
+pub(crate) async fn shutdown_signal() {
     let ctrl_c = async {
         let _ = tokio::signal::ctrl_c().await;
     };
@@ -184,7 +184,7 @@ async fn shutdown_signal() {
     }
 }
 
-fn bind(
+pub(crate) fn bind(
     rt: &tokio::runtime::Runtime,
     host: &str,
     port: u16,
@@ -197,7 +197,7 @@ fn bind(
         })
 }
 
-fn url(listener: &tokio::net::TcpListener, host: &str, port: u16) -> String {
+pub(crate) fn url(listener: &tokio::net::TcpListener, host: &str, port: u16) -> String {
     let a: Option<SocketAddr> = listener.local_addr().ok();
     match a {
         Some(a) if a.ip().is_ipv6() => format!("http://[{}]:{}", a.ip(), a.port()),
@@ -206,41 +206,32 @@ fn url(listener: &tokio::net::TcpListener, host: &str, port: u16) -> String {
     }
 }
 
-/// `mizu hub`: runs until Ctrl-C or SIGTERM.
-pub fn run_hub(args: HubArgs) -> ExitCode {
-    let patterns = match patterns(&args.ingest.redact_pattern) {
-        Ok(p) => p,
+/// `mizu hub`: runs until Ctrl-C or SIGTERM. Settings come from `cfg` (defaults <
+/// config file < these flags < `--set`, see `config.rs`); the flags were folded in there.
+pub fn run_hub(args: HubArgs, cfg: &crate::config::MizuConfig) -> ExitCode {
+    // Validate --redact-pattern syntax (its values reached `cfg` already).
+    if let Err(e) = patterns(&args.ingest.redact_pattern) {
+        eprintln!("mizu: {e}");
+        return ExitCode::from(EXIT_USAGE);
+    }
+    let token = args
+        .token
+        .or_else(|| std::env::var("MIZU_HUB_TOKEN").ok())
+        .filter(|t| !t.is_empty());
+    let config = match cfg.hub_config(token) {
+        Ok(c) => c,
         Err(e) => {
             eprintln!("mizu: {e}");
             return ExitCode::from(EXIT_USAGE);
         }
     };
-    let token = args
-        .token
-        .or_else(|| std::env::var("MIZU_HUB_TOKEN").ok())
-        .filter(|t| !t.is_empty());
+    let (host, port) = (cfg.hub.host.clone(), cfg.hub_port());
     let ui_token = args
         .ui_token
         .or_else(|| std::env::var("MIZU_UI_TOKEN").ok())
         .filter(|t| !t.is_empty());
     let ui_token_set = ui_token.is_some();
-    let config = HubConfig {
-        store: StoreConfig {
-            max_bytes: args.max_entries_db_size,
-            data_dir: args.data_dir,
-            ..StoreConfig::default()
-        },
-        token,
-        ui_token,
-        redact: args.ingest.redact,
-        redact_patterns: patterns,
-        ignored_user_agents: args.ingest.ignored_user_agents,
-        insertion_filter: args.ingest.insertion_filter,
-        limits: Limits {
-            max_message_bytes: usize::try_from(args.max_message_size).unwrap_or(usize::MAX),
-            ..Limits::default()
-        },
-    };
+    let config = HubConfig { ui_token, ..config };
     let hub = match Hub::new(config) {
         Ok(h) => h,
         Err(e @ mizu_hub::HubError::InsertionFilter(_)) => {
@@ -259,7 +250,7 @@ pub fn run_hub(args: HubArgs) -> ExitCode {
             return ExitCode::from(EXIT_START);
         }
     };
-    let listener = match bind(&rt, &args.listen.host, args.listen.port) {
+    let listener = match bind(&rt, &host, port) {
         Ok(l) => l,
         Err(code) => return code,
     };
@@ -287,7 +278,7 @@ pub fn run_hub(args: HubArgs) -> ExitCode {
     }
     eprintln!(
         "mizu hub: listening on {} (store {} entries, budget {}{recovered}; agent ingest {}) — Ctrl-C to stop",
-        url(&listener, &args.listen.host, args.listen.port),
+        url(&listener, &host, port),
         st.entries,
         mizu_store::format_size(st.budget),
         if hub.store().stats().persistent {

@@ -143,6 +143,7 @@ impl SessionContext {
             gap: false,
             diagnostics: Vec::new(),
             flow: self.flow,
+            node: None,
         }
     }
 }

@@ -14,7 +14,11 @@
 //! priority. A probe also says which side is the client, which fixes connections whose
 //! handshake was not captured.
 
+mod dispatch;
 mod stats;
+pub mod testing;
+
+pub use dispatch::Dispatcher;
 
 pub use stats::{EngineStats, ProtocolStats};
 
@@ -43,6 +47,10 @@ pub struct EngineConfig {
     pub max_session_buffer: usize,
     /// Bytes per connection examined before its protocol is declared unknown.
     pub max_probe_bytes: usize,
+    /// How the packets were captured, written to every entry's `capture` field. It comes
+    /// from the packet source (`PacketSource::capture_kind`: `pcap` for files,
+    /// `af_packet` for the live ring, later `ebpf`), not from a constant.
+    pub capture: &'static str,
 }
 
 impl Default for EngineConfig {
@@ -53,6 +61,7 @@ impl Default for EngineConfig {
             limits: Limits::default(),
             max_session_buffer: 4 << 20,
             max_probe_bytes: 64 << 10,
+            capture: "pcap",
         }
     }
 }
@@ -110,21 +119,10 @@ pub struct Engine {
 impl Engine {
     /// An engine using `dissectors` (normally `mizu_dissectors::registry::all()`).
     pub fn new(config: EngineConfig, dissectors: &'static [&'static dyn Dissector]) -> Engine {
-        let mut stats = EngineStats::default();
-        for d in dissectors {
-            stats.protocols.entry(d.info().id.to_owned()).or_default();
-        }
         Engine {
             decoder: Decoder::new(config.decoder.clone()),
             reassembler: TcpReassembler::new(config.reassembly.clone()),
-            handler: Handler {
-                dissectors,
-                config,
-                endpoint_cache: HashMap::new(),
-                out: Output::default(),
-                ready: Vec::new(),
-                stats,
-            },
+            handler: Handler::new(config, dissectors),
             last_tick: 0,
         }
     }
@@ -161,6 +159,19 @@ impl Engine {
         std::mem::swap(&mut self.handler.ready, out);
     }
 
+    /// Expires idle flows and stale holes as of `now` (capture-clock nanoseconds) and
+    /// passes the entries this completes to `sink`. Packets already tick the engine by
+    /// their own timestamps; a live capture also calls this about once a second from
+    /// its wall clock, so a quiet connection's last exchange still comes out. The engine
+    /// reads no clock itself: `now` is the caller's.
+    pub fn tick(&mut self, now: Nanos, sink: &mut dyn FnMut(Entry)) {
+        if now > self.last_tick {
+            self.reassembler.tick(now, &mut self.handler);
+            self.last_tick = now;
+        }
+        self.handler.drain(sink);
+    }
+
     /// End of input: flushes every connection (pending requests become entries).
     pub fn finish(&mut self, sink: &mut dyn FnMut(Entry)) {
         self.reassembler.finish(&mut self.handler);
@@ -178,6 +189,21 @@ impl Engine {
 }
 
 impl Handler {
+    fn new(config: EngineConfig, dissectors: &'static [&'static dyn Dissector]) -> Handler {
+        let mut stats = EngineStats::default();
+        for d in dissectors {
+            stats.protocols.entry(d.info().id.to_owned()).or_default();
+        }
+        Handler {
+            dissectors,
+            config,
+            endpoint_cache: HashMap::new(),
+            out: Output::default(),
+            ready: Vec::new(),
+            stats,
+        }
+    }
+
     fn drain(&mut self, sink: &mut dyn FnMut(Entry)) {
         for e in self.ready.drain(..) {
             sink(e);
@@ -196,6 +222,11 @@ impl Handler {
         let skipped = std::mem::take(&mut self.out.skipped);
         for sk in skipped {
             self.unparsed(sk.reason, sk.bytes);
+        }
+        if self.config.capture != "pcap" {
+            for e in &mut self.out.entries {
+                e.capture = std::borrow::Cow::Borrowed(self.config.capture);
+            }
         }
         self.ready.append(&mut self.out.entries);
     }

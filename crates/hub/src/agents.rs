@@ -26,9 +26,12 @@ use axum::extract::{ConnectInfo, Query, State};
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
-use mizu_model::Entry;
+use mizu_model::{Entry, Node};
+use mizu_proto::{
+    Ack, AckError, AgentMessage, DecodeError, ErrorReply, HubMessage, RawValue, TargetList, VERSION,
+};
 use serde::Deserialize;
-use serde_json::{Value, json};
+use serde_json::Value;
 use std::net::SocketAddr;
 
 /// The agent ingest route (state: the hub).
@@ -118,28 +121,37 @@ fn update(hub: &Hub, agent: &str, f: impl FnOnce(&mut AgentStatus)) {
     }
 }
 
-#[derive(Deserialize)]
-#[serde(tag = "type", rename_all = "camelCase")]
-enum AgentMessage {
-    Entries {
-        #[serde(default)]
-        seq: Option<u64>,
-        entries: Vec<Value>,
-    },
-    Status {
-        #[serde(default)]
-        node: Option<String>,
-        #[serde(default)]
-        packets: u64,
-        #[serde(default)]
-        drops: u64,
-        #[serde(default)]
-        entries: u64,
-    },
+fn text(m: &HubMessage) -> Message {
+    Message::Text(Utf8Bytes::from(
+        String::from_utf8(m.to_vec()).unwrap_or_default(),
+    ))
 }
 
-fn text(v: Value) -> Message {
-    Message::Text(Utf8Bytes::from(v.to_string()))
+fn error(seq: Option<u64>, retry: bool, message: String) -> HubMessage {
+    HubMessage::Error(ErrorReply {
+        v: VERSION,
+        seq,
+        message,
+        retry,
+    })
+}
+
+impl Hub {
+    /// Replaces the target list of `list.node` (an empty node name: every node without
+    /// a list of its own) and pushes it to the agents of that node now connected; agents
+    /// connecting later get it on connect.
+    pub fn set_targets(&self, mut list: TargetList) {
+        list.v = VERSION;
+        self.inner.targets.send_modify(|m| {
+            m.insert(list.node.clone(), list);
+        });
+    }
+
+    /// The target list agents of `node` get.
+    pub fn targets_for(&self, node: &str) -> Option<TargetList> {
+        let m = self.inner.targets.borrow();
+        m.get(node).or_else(|| m.get("")).cloned()
+    }
 }
 
 async fn close(socket: &mut WebSocket, code: u16, reason: &str) {
@@ -189,12 +201,34 @@ async fn agent_loop(
     }
     let limits = inner.config.limits.clone();
     let mut shutdown = inner.shutdown.subscribe();
+    let mut targets = inner.targets.subscribe();
+    // The node entries are tagged with: `?node=`, a `hello`, or a `status` naming one;
+    // the agent's name when none did.
+    let mut node = node;
+    let mut sent_targets: Option<TargetList> = None;
+    targets.mark_changed();
     loop {
         let msg = tokio::select! {
             m = socket.recv() => m,
             _ = shutdown.changed() => {
                 close(&mut socket, 1001, "hub shutting down").await;
                 break;
+            }
+            r = targets.changed() => {
+                if r.is_err() {
+                    continue;
+                }
+                let name = if node.is_empty() { &agent } else { &node };
+                let list = hub.targets_for(name);
+                if list.is_some() && list != sent_targets {
+                    if let Some(l) = &list
+                        && socket.send(text(&HubMessage::Targets(l.clone()))).await.is_err()
+                    {
+                        break;
+                    }
+                    sent_targets = list;
+                }
+                continue;
             }
         };
         let data: Vec<u8> = match msg {
@@ -227,40 +261,54 @@ async fn agent_loop(
             close(&mut socket, 1009, &reason).await;
             break;
         }
-        let reply = match serde_json::from_slice::<AgentMessage>(&data) {
+        let reply = match AgentMessage::from_slice(&data) {
             Err(e) => {
                 metrics::inc(&inner.metrics.agent_errors);
                 update(hub, &agent, |a| a.errors += 1);
                 let seq = serde_json::from_slice::<Value>(&data)
                     .ok()
-                    .and_then(|v| v.get("seq").cloned())
-                    .unwrap_or(Value::Null);
-                Some(json!({ "type": "error", "seq": seq, "message": format!(
-                    "bad message ({e}): expected {{\"type\":\"entries\",\"seq\":N,\"entries\":[…]}} or {{\"type\":\"status\",…}}"
-                ) }))
+                    .and_then(|v| v.get("seq").and_then(Value::as_u64));
+                let hint = match e {
+                    DecodeError::Version(_) => String::new(),
+                    _ => ": expected {\"type\":\"entries\",\"seq\":N,\"entries\":[…]}, {\"type\":\"status\",…} or {\"type\":\"hello\",…}".to_owned(),
+                };
+                Some(error(seq, false, format!("bad message ({e}){hint}")))
             }
-            Ok(AgentMessage::Status {
-                node: n,
-                packets,
-                drops,
-                entries,
-            }) => {
+            Ok(AgentMessage::Hello(h)) => {
+                if !h.node.is_empty() {
+                    node = crate::roster::bounded_name(h.node.clone());
+                }
+                let n = node.clone();
+                update(hub, &agent, |a| a.node = n);
+                // Re-send the targets for the (possibly new) node name.
+                sent_targets = None;
+                targets.mark_changed();
+                None
+            }
+            Ok(AgentMessage::Status(st)) => {
+                if let Some(n) = st.node.as_ref().filter(|n| !n.is_empty()) {
+                    node = crate::roster::bounded_name(n.clone());
+                }
+                let n = node.clone();
                 update(hub, &agent, |a| {
-                    a.packets = packets;
-                    a.drops = drops;
-                    a.entries = entries;
-                    if let Some(n) = n {
-                        a.node = crate::roster::bounded_name(n);
-                    }
+                    a.packets = st.packets;
+                    a.drops = st.drops;
+                    a.entries = st.entries;
+                    a.node = n;
+                    a.report = Some(st);
                 });
                 None
             }
-            Ok(AgentMessage::Entries { seq, entries }) => {
-                Some(ingest_batch(hub, &agent, seq, entries, limits.max_batch_entries).await)
+            Ok(AgentMessage::Entries(b)) => {
+                let tag = if node.is_empty() { &agent } else { &node };
+                Some(
+                    ingest_batch(hub, &agent, tag, b.seq, b.entries, limits.max_batch_entries)
+                        .await,
+                )
             }
         };
         if let Some(r) = reply
-            && socket.send(text(r)).await.is_err()
+            && socket.send(text(&r)).await.is_err()
         {
             break;
         }
@@ -271,27 +319,47 @@ async fn agent_loop(
 async fn ingest_batch(
     hub: &Hub,
     agent: &str,
+    node: &str,
     seq: Option<u64>,
-    entries: Vec<Value>,
+    entries: Vec<Box<RawValue>>,
     max_batch: usize,
-) -> Value {
+) -> HubMessage {
     let inner = &hub.inner;
     if entries.len() > max_batch {
         metrics::inc(&inner.metrics.agent_errors);
         update(hub, agent, |a| a.errors += 1);
-        return json!({ "type": "error", "seq": seq, "message": format!(
-            "batch of {} entries is over the limit of {max_batch}: split it", entries.len()) });
+        return error(
+            seq,
+            false,
+            format!(
+                "batch of {} entries is over the limit of {max_batch}: split it",
+                entries.len()
+            ),
+        );
     }
     let mut valid = Vec::with_capacity(entries.len());
     let mut errors = Vec::new();
     let mut invalid = 0u64;
     for (i, v) in entries.into_iter().enumerate() {
-        match serde_json::from_value::<Entry>(v) {
-            Ok(e) => valid.push(e),
+        match serde_json::from_str::<Entry>(v.get()) {
+            Ok(mut e) => {
+                // Tag with the node the agent runs on, so entries of several agents
+                // stay apart in the merged view (`node.name` + `flow` is unique).
+                if e.node.as_ref().is_none_or(|n| n.name.is_empty()) {
+                    e.node = Some(Node {
+                        name: node.into(),
+                        ip: e.node.take().map(|n| n.ip).unwrap_or_default(),
+                    });
+                }
+                valid.push(e);
+            }
             Err(e) => {
                 invalid += 1;
                 if errors.len() < 10 {
-                    errors.push(json!({ "index": i, "message": format!("not an entry: {e}") }));
+                    errors.push(AckError {
+                        index: i,
+                        message: format!("not an entry: {e}"),
+                    });
                 }
             }
         }
@@ -307,17 +375,23 @@ async fn ingest_batch(
                 a.dropped += r.filtered + r.too_large + invalid;
                 a.errors += invalid;
             });
-            json!({ "type": "ack", "seq": seq, "stored": r.stored, "filtered": r.filtered,
-                "tooLarge": r.too_large, "invalid": invalid, "firstId": r.first_id,
-                "lastId": r.last_id, "errors": errors })
+            HubMessage::Ack(Ack {
+                v: VERSION,
+                seq,
+                stored: r.stored,
+                filtered: r.filtered,
+                too_large: r.too_large,
+                invalid,
+                first_id: r.first_id,
+                last_id: r.last_id,
+                errors,
+            })
         }
         Ok(Err(e)) => {
             metrics::inc(&inner.metrics.agent_errors);
             update(hub, agent, |a| a.errors += 1);
-            json!({ "type": "error", "seq": seq, "message": format!("not stored, retry: {e}") })
+            error(seq, true, format!("not stored, retry: {e}"))
         }
-        Err(_) => {
-            json!({ "type": "error", "seq": seq, "message": "not stored, retry: internal error" })
-        }
+        Err(_) => error(seq, true, "not stored, retry: internal error".to_owned()),
     }
 }

@@ -48,6 +48,9 @@ struct Base<'a> {
     truncated: bool,
     #[serde(skip_serializing_if = "std::ops::Not::not")]
     gap: bool,
+    /// The capturing node (agent), when the entry came from one.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    node: Option<&'a mizu_model::Node>,
 }
 
 fn quoted(s: &str) -> String {
@@ -111,6 +114,7 @@ pub fn base_entry_json(entry: &Entry, s: &Summary) -> Vec<u8> {
         response_size: entry.response_size,
         truncated: entry.truncated,
         gap: entry.gap,
+        node: entry.node.as_ref(),
     };
     let mut out = Vec::with_capacity(512);
     match mizu_model::json::write_json(&mut out, &b) {

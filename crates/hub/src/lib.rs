@@ -153,6 +153,9 @@ pub struct AgentStatus {
     pub packets: u64,
     pub drops: u64,
     pub entries: u64,
+    /// The agent's last `status` message in full (`mizu_proto::StatusReport`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub report: Option<mizu_proto::StatusReport>,
     /// Counted by the hub.
     pub batches: u64,
     pub ingested: u64,
@@ -184,6 +187,8 @@ pub(crate) struct Inner {
     pub started_ms: i64,
     pub ws_slots: Arc<ws::Slots>,
     pub agent_slots: Arc<Semaphore>,
+    /// Target lists per node, pushed to that node's agents (see [`Hub::set_targets`]).
+    pub targets: watch::Sender<BTreeMap<String, mizu_proto::TargetList>>,
     /// Keeps append + broadcast in id order across concurrent agents.
     ingest_lock: Mutex<()>,
     pub shutdown: watch::Sender<bool>,
@@ -229,6 +234,7 @@ impl Hub {
                 )),
                 agent_slots: Arc::new(Semaphore::new(config.limits.max_agents)),
                 ingest_lock: Mutex::new(()),
+                targets: watch::channel(BTreeMap::new()).0,
                 shutdown,
                 config,
             }),

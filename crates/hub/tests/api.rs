@@ -421,6 +421,17 @@ fn agent_batches_status_and_bad_input() {
     assert_eq!(ack["stored"], 10);
     assert_eq!(ack["firstId"], format!("{:024}", 1));
     assert_eq!(ack["lastId"], format!("{:024}", 10));
+    // Every entry is tagged with the agent's node; filters and the list see it.
+    let (_, page) = get_json(
+        addr,
+        "/entries?query=node.name%20%3D%3D%20%22n1%22&limit=100",
+    );
+    assert_eq!(page["data"].as_array().map(Vec::len), Some(10), "{page}");
+    assert_eq!(page["data"][0]["node"]["name"], "n1");
+    let (_, none) = get_json(addr, "/entries?query=node.name%20%3D%3D%20%22n2%22");
+    assert_eq!(none["data"].as_array().map(Vec::len), Some(0));
+    let (_, one) = get_json(addr, &format!("/entries/{:024}", 1));
+    assert_eq!(one["data"]["node"]["name"], "n1");
     // Status message: no answer, shows in /status.
     send(
         &mut s,

@@ -199,8 +199,21 @@ pub struct Entry {
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub diagnostics: Vec<String>,
     /// Capture-time flow id (one TCP connection), to group entries by connection.
+    /// Unique per capturing agent: in a hub fed by several agents, `node.name` + `flow`.
     #[serde(default)]
     pub flow: u64,
+    /// The node (agent) that captured the entry, set by the hub from the agent's
+    /// connection when the agent did not; absent for `mizu read`. Kubeshark's `node`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub node: Option<Node>,
+}
+
+/// Where an entry was captured: `{"name": "node-a", "ip": "10.0.0.1"}` (ip may be empty).
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Node {
+    pub name: Short,
+    #[serde(default)]
+    pub ip: Short,
 }
 
 impl Entry {
@@ -291,6 +304,13 @@ impl Entry {
         }
         out.extend_from_slice(b",\"flow\":");
         crate::json::push_u64(out, self.flow);
+        if let Some(n) = &self.node {
+            out.extend_from_slice(b",\"node\":{\"name\":");
+            s(out, &n.name);
+            out.extend_from_slice(b",\"ip\":");
+            s(out, &n.ip);
+            out.push(b'}');
+        }
         out.push(b'}');
         Ok(())
     }

@@ -9,7 +9,7 @@ mod http;
 pub mod json;
 mod raw;
 
-pub use entry::{Endpoint, Entry, Payload, Protocol, Short, StartTimes, Text};
+pub use entry::{Endpoint, Entry, Node, Payload, Protocol, Short, StartTimes, Text};
 pub use http::{
     Content, FormParam, Grpc, GrpcMessage, Header, HttpRequest, HttpResponse, PostData,
 };

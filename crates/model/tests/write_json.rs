@@ -125,6 +125,9 @@ proptest! {
         e.diagnostics = diags;
         e.request = payload(payloads.0, &strs[1]);
         e.response = payload(payloads.1, &strs[2]);
+        if payloads.0 % 3 == 0 {
+            e.node = Some(mizu_model::Node { name: strs[7].as_str().into(), ip: strs[5].as_str().into() });
+        }
         let (got, want) = (ours(&e), serde_json::to_vec(&e).expect("serde_json"));
         prop_assert_eq!(String::from_utf8_lossy(&got), String::from_utf8_lossy(&want));
     }

@@ -62,6 +62,18 @@ pub enum SourceError {
         /// The underlying error.
         source: io::Error,
     },
+    /// A live capture could not be set up or read (socket, ring, namespace).
+    #[error("{name}: {action}: {source}{hint}")]
+    Live {
+        /// Interface or namespace.
+        name: String,
+        /// What was being done, e.g. "cannot open an AF_PACKET socket".
+        action: &'static str,
+        /// The underlying error.
+        source: io::Error,
+        /// The next step, starting with "; " (or empty).
+        hint: String,
+    },
     /// A structural error inside a capture file.
     #[error(
         "{name}: corrupt capture after packet {packets}: {reason}; the packets before it were read"
@@ -83,7 +95,7 @@ impl SourceError {
             SourceError::NotACapture { .. } => SourceErrorKind::NotACapture,
             SourceError::Empty { .. } => SourceErrorKind::Empty,
             SourceError::Truncated { .. } => SourceErrorKind::Truncated,
-            SourceError::Io { .. } => SourceErrorKind::Io,
+            SourceError::Io { .. } | SourceError::Live { .. } => SourceErrorKind::Io,
             SourceError::Corrupt { .. } => SourceErrorKind::Corrupt,
         }
     }

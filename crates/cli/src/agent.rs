@@ -1,0 +1,413 @@
+//! `mizu agent --hub URL`: entries to a hub's `/agents/ws` (crate `mizu-agent`).
+//! Live capture (AF_PACKET, the host's interfaces or `--netns` namespaces, plus the
+//! namespaces the hub's target list names) through the shared pipeline, or a replay
+//! of capture files with `--read FILE…` (`-` reads a pcap stream from stdin).
+
+use clap::Args;
+use mizu_agent::{Agent, AgentConfig};
+use mizu_dissect::Limits;
+use mizu_engine::EngineConfig;
+use std::path::PathBuf;
+use std::process::ExitCode;
+use std::time::Duration;
+
+#[derive(Args)]
+#[command(
+    after_help = "The token comes from MIZU_HUB_TOKEN (the hub's --token).\n\n\
+Entries wait in a bounded buffer until the hub acknowledges them; after a disconnect the \
+unacknowledged ones are sent again. When the buffer is full, new entries are dropped and \
+counted (status `bufferDrops`, and the totals printed at exit).\n\n\
+Exit status: 0 done; 2 bad usage; 3 an input could not be read or capture could not start; \
+6 entries were dropped or left unsent.\n\n\
+Live capture needs root, or once: sudo setcap cap_net_raw,cap_net_admin,cap_sys_admin+ep $(which mizu)\n\n\
+Examples:\n  sudo MIZU_HUB_TOKEN=s3cret mizu agent --hub ws://hub:8899 --node node-a\n  \
+sudo MIZU_HUB_TOKEN=s3cret mizu agent --hub hub:8899 --netns web --netns db\n  \
+MIZU_HUB_TOKEN=s3cret mizu agent --hub ws://hub:8899 --node node-a --read capture.pcap"
+)]
+pub struct AgentArgs {
+    /// The hub: ws://HOST:PORT (http:// and HOST:PORT work too). Config: agent.hub.
+    #[arg(long, value_name = "URL")]
+    pub hub: Option<String>,
+
+    /// Node name entries are tagged with (`node.name`). Default: the host name.
+    #[arg(long, value_name = "NAME")]
+    pub node: Option<String>,
+
+    /// Node address (`node.ip`).
+    #[arg(long, value_name = "IP")]
+    pub node_ip: Option<String>,
+
+    /// Agent name on the hub's /status. Default: NODE-PID.
+    #[arg(long, value_name = "NAME")]
+    pub name: Option<String>,
+
+    /// Replay capture files (pcap/pcapng; `-` is stdin) instead of capturing live.
+    #[arg(long = "read", value_name = "FILE", num_args = 1..)]
+    pub read: Vec<PathBuf>,
+
+    /// Live: capture in this network namespace (name under /var/run/netns, or a path)
+    /// instead of the host's; repeatable. The hub's target list can add more.
+    #[arg(long, value_name = "NAME_OR_PATH")]
+    pub netns: Vec<String>,
+
+    /// Live: interfaces (`any`, `all`, or names).
+    #[arg(long, short = 'i', default_value = "any", value_delimiter = ',')]
+    pub interface: Vec<String>,
+
+    /// Live: stop after this many seconds (default: until Ctrl-C / SIGTERM).
+    #[arg(long, value_name = "SECONDS")]
+    pub duration: Option<u64>,
+
+    /// Most entries held while the hub is away or slow (default: 30 s of 10k/s).
+    #[arg(long, default_value_t = mizu_agent::DEFAULT_BUFFER_ENTRIES, value_name = "N")]
+    pub buffer_entries: usize,
+
+    /// Most bytes of entry JSON held.
+    #[arg(long, default_value = "512MiB", value_parser = size, value_name = "SIZE")]
+    pub buffer_size: u64,
+
+    /// Entries per batch.
+    #[arg(long, default_value_t = 1000, value_name = "N")]
+    pub batch_entries: usize,
+
+    /// Seconds between status reports.
+    #[arg(long, default_value_t = 5.0, value_name = "SECONDS")]
+    pub status_interval: f64,
+
+    /// First reconnect delay in seconds (doubles up to --backoff-max, with jitter).
+    #[arg(long, default_value_t = 0.5, value_name = "SECONDS")]
+    pub backoff_min: f64,
+
+    /// Longest reconnect delay in seconds.
+    #[arg(long, default_value_t = 30.0, value_name = "SECONDS")]
+    pub backoff_max: f64,
+
+    /// After the input ends: how long to keep trying to deliver what is buffered.
+    #[arg(long, default_value_t = 60.0, value_name = "SECONDS")]
+    pub drain_timeout: f64,
+
+    /// Body bytes kept per message (as `mizu read --max-body`).
+    #[arg(long, default_value = "1M", value_parser = crate::read::parse_size)]
+    pub max_body: usize,
+}
+
+fn size(s: &str) -> Result<u64, String> {
+    mizu_store::parse_size(s)
+}
+
+fn secs(v: f64, what: &str) -> Result<Duration, String> {
+    Duration::try_from_secs_f64(v)
+        .map_err(|_| format!("--{what} {v}: give a number of seconds >= 0"))
+}
+
+pub fn run(args: AgentArgs, file: &crate::config::MizuConfig) -> ExitCode {
+    let cfg = match config(&args, file) {
+        Ok(c) => c,
+        Err(e) => {
+            eprintln!("mizu agent: {e}");
+            return ExitCode::from(2);
+        }
+    };
+    if args.read.is_empty() && !mizu_source::live::can_capture() {
+        eprintln!(
+            "mizu agent: live capture needs root or the CAP_NET_RAW capability (and \
+CAP_NET_ADMIN, plus CAP_SYS_ADMIN for --netns), which this process does not have.\n  \
+run it as root:   sudo mizu agent …\n  \
+or allow it once: sudo setcap cap_net_raw,cap_net_admin,cap_sys_admin+ep $(which mizu)\n  \
+(or replay a capture: mizu agent --read capture.pcap)"
+        );
+        return ExitCode::from(3);
+    }
+    let max_body = crate::read::parse_size(&file.tap.max_body).unwrap_or(args.max_body);
+    let drain = secs(args.drain_timeout, "drain-timeout").unwrap_or(Duration::from_secs(60));
+    let agent = match Agent::start(cfg) {
+        Ok(a) => a,
+        Err(e) => {
+            eprintln!("mizu agent: cannot start: {e}");
+            return ExitCode::from(3);
+        }
+    };
+    let engine = EngineConfig {
+        limits: Limits {
+            max_body,
+            ..Limits::default()
+        },
+        ..EngineConfig::default()
+    };
+    let r = if args.read.is_empty() {
+        match live::run(&agent, &args, engine) {
+            Ok(r) => r,
+            Err(e) => {
+                eprintln!("mizu agent: {e}");
+                let _ = agent.finish(Duration::ZERO);
+                return ExitCode::from(3);
+            }
+        }
+    } else {
+        agent.replay(&args.read, engine)
+    };
+    for e in &r.errors {
+        eprintln!("mizu agent: {e}");
+    }
+    let t = agent.finish(drain);
+    eprintln!(
+        "mizu agent: done: {} packets, {} entries, {} acknowledged by the hub ({} stored), \
+         {} dropped (buffer full), {} filtered by targets, {} rejected by the hub, {} unsent; \
+         {} connections",
+        r.packets,
+        t.entries,
+        t.acked,
+        t.stored,
+        t.buffer_drops,
+        t.target_filtered,
+        t.rejected,
+        t.unsent,
+        t.connects
+    );
+    if !r.errors.is_empty() && r.packets == 0 {
+        ExitCode::from(3)
+    } else if t.buffer_drops + t.unsent + t.rejected > 0 {
+        ExitCode::from(6)
+    } else {
+        ExitCode::SUCCESS
+    }
+}
+
+/// Flags that are config keys (`agent.*`, `tap.max-body`) come from `c`, where they
+/// were folded in with the file and `--set`.
+fn config(a: &AgentArgs, c: &crate::config::MizuConfig) -> Result<AgentConfig, String> {
+    let a = &AgentArgs {
+        hub: Some(c.agent.hub.clone()),
+        node: Some(c.agent.node.clone()).filter(|n| !n.is_empty()),
+        buffer_entries: usize::try_from(c.agent.buffer_entries)
+            .map_err(|_| "agent.buffer-entries must be >= 0".to_owned())?,
+        buffer_size: mizu_store::parse_size(&c.agent.buffer_size)
+            .map_err(|e| format!("agent.buffer-size: {e}"))?,
+        batch_entries: usize::try_from(c.agent.batch_entries)
+            .map_err(|_| "agent.batch-entries must be >= 0".to_owned())?,
+        status_interval: c.agent.status_interval,
+        max_body: crate::read::parse_size(&c.tap.max_body)
+            .map_err(|e| format!("tap.max-body: {e}"))?,
+        node_ip: a.node_ip.clone(),
+        name: a.name.clone(),
+        read: Vec::new(),
+        netns: Vec::new(),
+        interface: Vec::new(),
+        duration: None,
+        backoff_min: a.backoff_min,
+        backoff_max: a.backoff_max,
+        drain_timeout: a.drain_timeout,
+    };
+    let token = std::env::var("MIZU_HUB_TOKEN").unwrap_or_default();
+    if token.is_empty() {
+        eprintln!("mizu agent: MIZU_HUB_TOKEN is not set: the hub will refuse the connection");
+    }
+    Ok(AgentConfig {
+        hub: a.hub.clone().unwrap_or_default(),
+        token,
+        agent: a.name.clone().unwrap_or_default(),
+        node: a.node.clone().unwrap_or_default(),
+        node_ip: a.node_ip.clone().unwrap_or_default(),
+        buffer_entries: a.buffer_entries,
+        buffer_bytes: usize::try_from(a.buffer_size).unwrap_or(usize::MAX),
+        batch_entries: a.batch_entries,
+        status_interval: secs(a.status_interval, "status-interval")?
+            .max(Duration::from_millis(100)),
+        backoff_min: secs(a.backoff_min, "backoff-min")?,
+        backoff_max: secs(a.backoff_max, "backoff-max")?,
+        ..AgentConfig::default()
+    })
+}
+
+/// Live capture into the agent: the pipeline every live capture shares.
+mod live {
+    use super::AgentArgs;
+    use mizu_agent::{Agent, CaptureStats, ReplayStats};
+    use mizu_engine::{Engine, EngineConfig};
+    use mizu_model::Entry;
+    use mizu_pipeline::{Options, Progress, Sink};
+    use mizu_proto::TargetList;
+    use mizu_source::PacketSource;
+    use mizu_source::live::{CaptureFilter, Exclude, Interfaces, LiveConfig, LiveSource, Target};
+    use std::collections::BTreeSet;
+    use std::net::{IpAddr, ToSocketAddrs};
+    use std::sync::Arc;
+    use std::sync::atomic::{AtomicBool, Ordering};
+
+    struct AgentSink<'a> {
+        agent: &'a Agent,
+        stop: Arc<AtomicBool>,
+        targets: tokio::sync::watch::Receiver<Option<TargetList>>,
+        /// Namespaces opened because the hub's target list named them.
+        from_targets: BTreeSet<String>,
+        interfaces: Interfaces,
+        entries: u64,
+    }
+
+    impl AgentSink<'_> {
+        fn apply_targets(&mut self, live: &mut LiveSource) {
+            let Some(list) = self.targets.borrow_and_update().clone() else {
+                return;
+            };
+            let mut want = BTreeSet::new();
+            for t in list.targets.iter().filter(|t| !t.netns.is_empty()) {
+                let mut target = Target::netns(&t.netns);
+                if !t.interfaces.is_empty() {
+                    target.interfaces = match t.interfaces.as_slice() {
+                        [one] if one == "any" => Interfaces::Any,
+                        [one] if one == "all" => Interfaces::All,
+                        names => Interfaces::Named(names.to_vec()),
+                    };
+                } else {
+                    target.interfaces = self.interfaces.clone();
+                }
+                want.insert(target.label.clone());
+                if !self.from_targets.contains(&target.label) {
+                    match live.open(&target) {
+                        Ok(n) => {
+                            eprintln!(
+                                "mizu agent: target {}: capturing in {} ({n} sockets)",
+                                t.name, target.label
+                            );
+                            self.from_targets.insert(target.label.clone());
+                        }
+                        Err(e) => eprintln!("mizu agent: target {}: {e}", t.name),
+                    }
+                }
+            }
+            let gone: Vec<String> = self.from_targets.difference(&want).cloned().collect();
+            for label in gone {
+                live.remove(&label);
+                self.from_targets.remove(&label);
+                eprintln!("mizu agent: no longer capturing in {label} (not in the target list)");
+            }
+        }
+    }
+
+    impl Sink for AgentSink<'_> {
+        fn push(&mut self, e: Entry) {
+            self.entries += 1;
+            self.agent.push(e);
+        }
+
+        fn tick(&mut self, p: &mut Progress<'_>) {
+            let (kernel_drops, queue) = match p.source.as_live() {
+                Some(live) => {
+                    if self.targets.has_changed().unwrap_or(false) {
+                        self.apply_targets(live);
+                    }
+                    let s = live.live_stats();
+                    (s.kernel_drops, 0)
+                }
+                None => (0, 0),
+            };
+            let s = p.engine.stats();
+            self.agent.set_capture_stats(CaptureStats {
+                packets: p.source_stats().packets,
+                kernel_drops,
+                flows: s.flows,
+                entries_by_protocol: s
+                    .protocols
+                    .iter()
+                    .filter(|(_, v)| v.entries > 0)
+                    .map(|(k, v)| (k.clone(), v.entries))
+                    .collect(),
+                parse_errors: s.flows_unparsed + s.upgrades_unparsed.values().sum::<u64>(),
+                queue_drops: queue,
+            });
+        }
+
+        fn stopped(&self) -> bool {
+            self.stop.load(Ordering::Relaxed)
+        }
+    }
+
+    /// The hub's endpoint, never captured (agent↔hub traffic).
+    fn hub_endpoint(hub: &str) -> Option<(Option<IpAddr>, u16)> {
+        let rest = hub.split_once("://").map_or(hub, |(_, r)| r);
+        let hostport = rest.split('/').next()?;
+        let addr = if hostport.contains(':') {
+            hostport.to_owned()
+        } else {
+            format!("{hostport}:8899")
+        };
+        let a = addr.to_socket_addrs().ok()?.next()?;
+        Some((Some(a.ip()).filter(|ip| !ip.is_loopback()), a.port()))
+    }
+
+    pub(super) fn run(
+        agent: &Agent,
+        args: &AgentArgs,
+        mut engine_config: EngineConfig,
+    ) -> Result<ReplayStats, String> {
+        let interfaces = match args.interface.as_slice() {
+            [] => Interfaces::Any,
+            [one] if one == "all" => Interfaces::All,
+            [one] if one == "any" => Interfaces::Any,
+            names => Interfaces::Named(names.to_vec()),
+        };
+        let exclude = hub_endpoint(&agent.config().hub)
+            .map(|(ip, port)| vec![Exclude { ip, port }])
+            .unwrap_or_default();
+        let mut source = LiveSource::new(LiveConfig {
+            filter: CaptureFilter {
+                exclude,
+                ..CaptureFilter::default()
+            },
+            ..LiveConfig::default()
+        });
+        if args.netns.is_empty() {
+            let n = source
+                .open(&Target::host(interfaces.clone()))
+                .map_err(|e| e.to_string())?;
+            eprintln!("mizu agent: capturing on the host ({n} sockets)");
+        }
+        for ns in &args.netns {
+            let mut t = Target::netns(ns);
+            t.interfaces = interfaces.clone();
+            let n = source.open(&t).map_err(|e| e.to_string())?;
+            eprintln!("mizu agent: capturing in namespace {ns} ({n} sockets)");
+        }
+        engine_config.capture = source.capture_kind();
+        let mut engine = Engine::new(engine_config, mizu_dissectors::registry::all());
+        let stop = source.stop_handle();
+        // Ctrl-C / SIGTERM / --duration end the capture; the agent then drains.
+        let rt = crate::serve::runtime().map_err(|e| format!("cannot start: {e}"))?;
+        let flag = stop.clone();
+        rt.spawn(async move {
+            crate::serve::shutdown_signal().await;
+            flag.store(true, Ordering::Relaxed);
+        });
+        if let Some(secs) = args.duration {
+            let flag = stop.clone();
+            rt.spawn(async move {
+                tokio::time::sleep(std::time::Duration::from_secs(secs)).await;
+                flag.store(true, Ordering::Relaxed);
+            });
+        }
+        let mut sink = AgentSink {
+            agent,
+            stop,
+            targets: agent.targets(),
+            from_targets: BTreeSet::new(),
+            interfaces,
+            entries: 0,
+        };
+        let mut errors = Vec::new();
+        if let Err(e) = mizu_pipeline::run(&mut source, &mut engine, &mut sink, &Options::live()) {
+            errors.push(e.to_string());
+        }
+        engine.finish(&mut |e| sink.push(e));
+        let st = source.live_stats();
+        eprintln!(
+            "mizu agent: capture stopped: {} packets, {} kernel drops, {} own packets excluded",
+            st.packets, st.kernel_drops, st.excluded
+        );
+        rt.shutdown_background();
+        Ok(ReplayStats {
+            packets: st.packets,
+            entries: sink.entries,
+            errors,
+        })
+    }
+}

@@ -1,0 +1,576 @@
+//! `mizu tap [REGEX] --local`: capture this machine (or its network namespaces whose
+//! names match REGEX) and serve the hub at http://127.0.0.1:8899, in one process.
+//!
+//! Threads: the capture thread runs the shared pipeline (`mizu_pipeline::run`: live
+//! AF_PACKET rings → engine → [`TapSink`]); the sink names endpoints after namespaces
+//! and hands batches to an ingest thread that stores them in the in-process hub (no
+//! WebSocket hop); the hub's HTTP server runs on a small tokio runtime. Ctrl-C (or
+//! SIGTERM) stops the capture, flushes every open connection into entries, prints the
+//! totals and stops the server.
+
+use crate::names::NetnsNames;
+use clap::Args;
+use mizu_dissect::Limits as BodyLimits;
+use mizu_engine::{Engine, EngineConfig};
+use mizu_hub::{Hub, HubConfig};
+use mizu_model::Entry;
+use mizu_pipeline::{Options, Progress, Sink};
+use mizu_source::live::{
+    CaptureFilter, Exclude, Interfaces, LiveConfig, LiveSource, RingConfig, Target,
+};
+use mizu_source::pcapng::PcapNgWriter;
+use mizu_source::{PacketSource, RawPacket};
+use mizu_store::StoreConfig;
+use std::collections::BTreeSet;
+use std::io::{IsTerminal, Write};
+use std::net::IpAddr;
+use std::path::PathBuf;
+use std::process::ExitCode;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::time::Instant;
+
+const EXIT_USAGE: u8 = 2;
+const EXIT_START: u8 = 3;
+
+/// `mizu tap`.
+#[derive(Args)]
+#[command(
+    after_help = "Without REGEX, mizu captures this machine's interfaces; with one, \
+every network namespace under /var/run/netns whose name matches it (namespaces that appear \
+later are picked up within seconds). Addresses that belong to a namespace are shown with \
+its name (src.name / dst.name).\n\n\
+Live capture needs root, or once: sudo setcap cap_net_raw,cap_net_admin,cap_sys_admin+ep $(which mizu)\n\n\
+Exit status: 0 stopped by Ctrl-C/SIGTERM; 2 bad usage; 3 capture or hub could not start.\n\n\
+Examples:\n  sudo mizu tap\n  sudo mizu tap 'web|db' --headless\n  \
+sudo mizu tap --netns /proc/1234/ns/net --pcap-out calls.pcapng"
+)]
+pub struct TapArgs {
+    /// Capture the network namespaces whose names match this regex (default: the host).
+    #[arg(value_name = "REGEX")]
+    regex: Option<String>,
+
+    /// Run hub and capture in this process (the only mode without a cluster; accepted
+    /// for compatibility with Mizu's command line).
+    #[arg(long)]
+    local: bool,
+
+    /// Also capture this network namespace (a name under /var/run/netns or a path such
+    /// as /proc/PID/ns/net). Repeatable.
+    #[arg(long, value_name = "NAME_OR_PATH")]
+    netns: Vec<String>,
+
+    /// Host interfaces: `all` (each interface once; bridge members are left to their
+    /// bridge), `any` (Linux's any device), or names. Repeatable.
+    #[arg(long, short = 'i', value_delimiter = ',', default_value = "all")]
+    interface: Vec<String>,
+
+    /// Capture only packets from or to these addresses (comma separated, repeatable).
+    #[arg(long, value_delimiter = ',', value_name = "IP")]
+    capture_host: Vec<IpAddr>,
+
+    /// Capture only TCP/UDP packets from or to these ports (comma separated, repeatable).
+    #[arg(long, value_delimiter = ',', value_name = "PORT")]
+    capture_port: Vec<u16>,
+
+    /// Port of the UI/API (Mizu's `tap.gui-port`).
+    #[arg(long = "gui-port", visible_alias = "port", default_value_t = mizu_hub::DEFAULT_PORT)]
+    gui_port: u16,
+
+    /// Address the UI/API listens on (Mizu's `tap.proxy-host`).
+    #[arg(long, default_value = "127.0.0.1")]
+    proxy_host: String,
+
+    /// Do not open a browser.
+    #[arg(long)]
+    headless: bool,
+
+    /// Byte budget of the in-memory store; the oldest entries are evicted beyond it.
+    #[arg(long, default_value = "200MB", value_parser = crate::serve::size, value_name = "SIZE")]
+    max_entries_db_size: u64,
+
+    /// Also write every captured packet here (pcapng: `mizu read` and Wireshark open it).
+    #[arg(long, value_name = "FILE")]
+    pcap_out: Option<PathBuf>,
+
+    /// Kernel ring per socket (K/M/G suffixes). Bigger rings ride out bursts.
+    #[arg(long, default_value = "32M", value_parser = crate::read::parse_size, value_name = "SIZE")]
+    ring_size: usize,
+
+    /// Body bytes kept per message (bigger bodies are cut and marked `truncated`).
+    #[arg(long, default_value = "1M", value_parser = crate::read::parse_size)]
+    max_body: usize,
+
+    /// Seconds between status lines (default: 1 on a terminal, 10 in a log).
+    #[arg(long, value_name = "SECONDS")]
+    status_every: Option<u64>,
+
+    /// Stop after this many seconds (scripts, benchmarks). Default: until Ctrl-C.
+    #[arg(long, value_name = "SECONDS")]
+    duration: Option<u64>,
+
+    #[command(flatten)]
+    ingest: crate::serve::IngestOptions,
+}
+
+fn not_permitted() -> ExitCode {
+    eprintln!(
+        "mizu tap: live capture needs root or the CAP_NET_RAW capability (and CAP_NET_ADMIN, \
+plus CAP_SYS_ADMIN to enter network namespaces), which this process does not have.\n  \
+run it as root:   sudo mizu tap …\n  \
+or allow it once: sudo setcap cap_net_raw,cap_net_admin,cap_sys_admin+ep $(which mizu)\n  \
+(or read a capture file instead: mizu read capture.pcap)"
+    );
+    ExitCode::from(EXIT_START)
+}
+
+/// What the tap captures at a given moment.
+struct Targets {
+    regex: Option<regex::Regex>,
+    /// Namespaces opened because they match the regex.
+    matched: BTreeSet<String>,
+}
+
+impl Targets {
+    /// Opens namespaces that appeared, closes those that went away. Returns lines to log.
+    fn rescan(&mut self, src: &mut LiveSource) -> Vec<String> {
+        let Some(re) = &self.regex else {
+            return Vec::new();
+        };
+        let mut log = Vec::new();
+        let now: BTreeSet<String> = mizu_source::live::list_netns()
+            .into_iter()
+            .filter(|n| re.is_match(n))
+            .collect();
+        for gone in self.matched.difference(&now).cloned().collect::<Vec<_>>() {
+            src.remove(&gone);
+            self.matched.remove(&gone);
+            log.push(format!("namespace {gone} is gone: stopped capturing it"));
+        }
+        for new in now.difference(&self.matched).cloned().collect::<Vec<_>>() {
+            match src.open(&Target::netns(&new)) {
+                Ok(_) => {
+                    self.matched.insert(new.clone());
+                    log.push(format!("capturing namespace {new}"));
+                }
+                // It may be half set up (or already gone): try again next scan.
+                Err(e) => log.push(format!("cannot capture namespace {new} yet: {e}")),
+            }
+        }
+        log
+    }
+}
+
+pub fn run(args: TapArgs) -> ExitCode {
+    let regex = match args.regex.as_deref().map(regex::Regex::new) {
+        None => None,
+        Some(Ok(r)) => Some(r),
+        Some(Err(e)) => {
+            eprintln!("mizu tap: invalid REGEX: {e}");
+            return ExitCode::from(EXIT_USAGE);
+        }
+    };
+    if !mizu_source::live::can_capture() {
+        return not_permitted();
+    }
+    let patterns = match crate::serve::patterns(&args.ingest.redact_pattern) {
+        Ok(p) => p,
+        Err(e) => {
+            eprintln!("mizu tap: {e}");
+            return ExitCode::from(EXIT_USAGE);
+        }
+    };
+    let hub = match Hub::new(HubConfig {
+        store: StoreConfig {
+            max_bytes: args.max_entries_db_size,
+            ..StoreConfig::default()
+        },
+        redact: args.ingest.redact,
+        redact_patterns: patterns,
+        ignored_user_agents: args.ingest.ignored_user_agents.clone(),
+        insertion_filter: args.ingest.insertion_filter.clone(),
+        ..HubConfig::default()
+    }) {
+        Ok(h) => h,
+        Err(e @ mizu_hub::HubError::InsertionFilter(_)) => {
+            eprintln!("mizu tap: {e}");
+            return ExitCode::from(EXIT_USAGE);
+        }
+        Err(e) => {
+            eprintln!("mizu tap: {e}");
+            return ExitCode::from(EXIT_START);
+        }
+    };
+    let rt = match crate::serve::runtime() {
+        Ok(rt) => rt,
+        Err(e) => {
+            eprintln!("mizu tap: cannot start: {e}");
+            return ExitCode::from(EXIT_START);
+        }
+    };
+    let listener = match crate::serve::bind(&rt, &args.proxy_host, args.gui_port) {
+        Ok(l) => l,
+        Err(code) => return code,
+    };
+    let bound_port = listener.local_addr().map_or(args.gui_port, |a| a.port());
+    let url = crate::serve::url(&listener, &args.proxy_host, args.gui_port);
+
+    // mizu's own traffic: the hub's port (on its address, or any if it listens on all).
+    let hub_ip: Option<IpAddr> = args
+        .proxy_host
+        .parse()
+        .ok()
+        .filter(|ip: &IpAddr| !ip.is_unspecified());
+    let interfaces = match args.interface.as_slice() {
+        [one] if one == "all" => Interfaces::All,
+        [one] if one == "any" => Interfaces::Any,
+        names => Interfaces::Named(names.to_vec()),
+    };
+    let block_size: u32 = 1 << 20;
+    let config = LiveConfig {
+        ring: RingConfig {
+            block_size,
+            block_count: u32::try_from(args.ring_size / block_size as usize)
+                .unwrap_or(u32::MAX)
+                .max(2),
+            ..RingConfig::default()
+        },
+        filter: CaptureFilter {
+            hosts: args.capture_host.clone(),
+            ports: args.capture_port.clone(),
+            exclude: vec![Exclude {
+                ip: hub_ip,
+                port: bound_port,
+            }],
+        },
+        ..LiveConfig::default()
+    };
+    let mut source = LiveSource::new(config);
+    let mut opened = Vec::new();
+    if regex.is_none() && args.netns.is_empty() {
+        match source.open(&Target::host(interfaces)) {
+            Ok(n) => opened.push(format!("host ({n} sockets)")),
+            Err(e) => {
+                eprintln!("mizu tap: {e}");
+                return ExitCode::from(EXIT_START);
+            }
+        }
+    }
+    for ns in &args.netns {
+        match source.open(&Target::netns(ns)) {
+            Ok(_) => opened.push(format!("namespace {ns}")),
+            Err(e) => {
+                eprintln!("mizu tap: {e}");
+                return ExitCode::from(EXIT_START);
+            }
+        }
+    }
+    let mut targets = Targets {
+        regex,
+        matched: BTreeSet::new(),
+    };
+    let scan_log = targets.rescan(&mut source);
+
+    let stop = source.stop_handle();
+    let (shutdown_tx, shutdown_rx) = tokio::sync::oneshot::channel::<()>();
+    let h = hub.clone();
+    let server = rt.spawn(async move {
+        h.serve(listener, async {
+            let _ = shutdown_rx.await;
+        })
+        .await
+    });
+    let flag = stop.clone();
+    rt.spawn(async move {
+        crate::serve::shutdown_signal().await;
+        flag.store(true, Ordering::Relaxed);
+    });
+    if let Some(secs) = args.duration {
+        let flag = stop.clone();
+        rt.spawn(async move {
+            tokio::time::sleep(std::time::Duration::from_secs(secs)).await;
+            flag.store(true, Ordering::Relaxed);
+        });
+    }
+
+    let pcap = match &args.pcap_out {
+        None => None,
+        Some(p) => match std::fs::File::create(p)
+            .and_then(|f| PcapNgWriter::new(std::io::BufWriter::with_capacity(1 << 20, f)))
+        {
+            Ok(w) => Some(w),
+            Err(e) => {
+                eprintln!("mizu tap: --pcap-out {}: {e}", p.display());
+                return ExitCode::from(EXIT_START);
+            }
+        },
+    };
+
+    eprintln!("mizu tap: UI and API at {url}");
+    if let Some(re) = &targets.regex {
+        opened.push(format!("namespaces matching /{}/", re.as_str()));
+    }
+    eprintln!("mizu tap: capturing {} — Ctrl-C to stop", opened.join(", "));
+    for l in scan_log {
+        eprintln!("mizu tap: {l}");
+    }
+    if !args.headless {
+        open_browser(&url);
+    }
+
+    let engine_config = EngineConfig {
+        capture: source.capture_kind(),
+        limits: BodyLimits {
+            max_body: args.max_body,
+            ..BodyLimits::default()
+        },
+        ..EngineConfig::default()
+    };
+    let mut engine = Engine::new(engine_config, mizu_dissectors::registry::all());
+    let (tx, rx) = std::sync::mpsc::sync_channel::<Vec<Entry>>(16);
+    let ingest_hub = hub.clone();
+    let ingest = std::thread::Builder::new()
+        .name("mizu-ingest".into())
+        .spawn(move || {
+            let mut errors = 0u64;
+            for batch in rx {
+                if let Err(e) = ingest_hub.ingest(batch) {
+                    errors += 1;
+                    if errors == 1 {
+                        eprintln!("mizu tap: store: {e}");
+                    }
+                }
+            }
+            errors
+        });
+    let ingest = match ingest {
+        Ok(h) => h,
+        Err(e) => {
+            eprintln!("mizu tap: cannot start: {e}");
+            return ExitCode::from(EXIT_START);
+        }
+    };
+    let mut names = NetnsNames::default();
+    names.refresh();
+    let mut sink = TapSink {
+        tx: Some(tx),
+        batch: Vec::with_capacity(BATCH),
+        names,
+        pcap,
+        pcap_error: false,
+        targets,
+        tty: std::io::stderr().is_terminal(),
+        status_every: args.status_every,
+        started: Instant::now(),
+        last_status: Instant::now(),
+        last_entries: 0,
+        entries: 0,
+        ticks: 0,
+        stop: stop.clone(),
+    };
+    let end = mizu_pipeline::run(&mut source, &mut engine, &mut sink, &Options::live());
+    let mut status = 0u8;
+    if let Err(e) = end {
+        eprintln!("mizu tap: {e}");
+        status = EXIT_START;
+    }
+    engine.finish(&mut |e| sink.push(e));
+    sink.flush();
+    if sink.tty {
+        eprintln!();
+    }
+    if let Some(w) = sink.pcap.take() {
+        let n = w.packets();
+        match w.finish() {
+            Ok(_) => eprintln!(
+                "mizu tap: wrote {n} packets to {}",
+                args.pcap_out
+                    .as_deref()
+                    .map(|p| p.display().to_string())
+                    .unwrap_or_default()
+            ),
+            Err(e) => eprintln!("mizu tap: --pcap-out: {e}"),
+        }
+    }
+    drop(sink.tx.take());
+    let store_errors = ingest.join().unwrap_or(1);
+    let live = source.live_stats();
+    let st = engine.stats();
+    let store = hub.store().stats();
+    let mut per_proto: Vec<String> = st
+        .protocols
+        .iter()
+        .filter(|(_, p)| p.entries > 0)
+        .map(|(k, p)| format!("{k} {}", p.entries))
+        .collect();
+    if per_proto.is_empty() {
+        per_proto.push("none".into());
+    }
+    eprintln!(
+        "mizu tap: stopped after {:.1}s: {} packets ({} bytes), {} entries ({}), {} stored; \
+kernel drops {}, filtered {}, own traffic excluded {}, duplicates {}, loopback copies {}; \
+flows {}, unparsed {}, gaps {}",
+        sink.started.elapsed().as_secs_f64(),
+        live.packets,
+        live.bytes,
+        st.entries,
+        per_proto.join(", "),
+        store.entries,
+        live.kernel_drops,
+        live.filtered,
+        live.excluded,
+        live.duplicates,
+        live.loopback_outgoing,
+        st.flows,
+        st.flows_unparsed,
+        st.reassembly.gaps,
+    );
+    if store_errors > 0 {
+        status = status.max(EXIT_START);
+    }
+    let _ = shutdown_tx.send(());
+    match rt.block_on(server) {
+        Ok(Ok(())) => {}
+        Ok(Err(e)) => {
+            eprintln!("mizu tap: {e}");
+            status = status.max(EXIT_START);
+        }
+        Err(e) => {
+            eprintln!("mizu tap: {e}");
+            status = status.max(EXIT_START);
+        }
+    }
+    ExitCode::from(status)
+}
+
+fn open_browser(url: &str) {
+    let gui =
+        std::env::var_os("DISPLAY").is_some() || std::env::var_os("WAYLAND_DISPLAY").is_some();
+    let opener = if cfg!(target_os = "macos") {
+        "open"
+    } else if gui {
+        "xdg-open"
+    } else {
+        eprintln!("mizu tap: no display: open {url} in a browser (--headless hides this)");
+        return;
+    };
+    let spawned = std::process::Command::new(opener)
+        .arg(url)
+        .stdin(std::process::Stdio::null())
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn();
+    if spawned.is_err() {
+        eprintln!("mizu tap: could not start {opener}: open {url} in a browser");
+    }
+}
+
+/// Entries per batch handed to the ingest thread (also flushed every tick).
+const BATCH: usize = 512;
+/// Namespace rescan and name refresh interval, in ticks (seconds).
+const RESCAN_TICKS: u64 = 2;
+
+struct TapSink {
+    tx: Option<std::sync::mpsc::SyncSender<Vec<Entry>>>,
+    batch: Vec<Entry>,
+    names: NetnsNames,
+    pcap: Option<PcapNgWriter<std::io::BufWriter<std::fs::File>>>,
+    pcap_error: bool,
+    targets: Targets,
+    tty: bool,
+    status_every: Option<u64>,
+    started: Instant,
+    last_status: Instant,
+    last_entries: u64,
+    entries: u64,
+    ticks: u64,
+    stop: Arc<AtomicBool>,
+}
+
+impl TapSink {
+    fn flush(&mut self) {
+        if self.batch.is_empty() {
+            return;
+        }
+        let batch = std::mem::replace(&mut self.batch, Vec::with_capacity(BATCH));
+        if let Some(tx) = &self.tx
+            && tx.send(batch).is_err()
+        {
+            self.tx = None;
+        }
+    }
+
+    fn status(&mut self, p: &mut Progress<'_>) {
+        // Reads the kernel's drop counters now.
+        if let Some(live) = p.source.as_live() {
+            live.live_stats();
+        }
+        let secs = self.last_status.elapsed().as_secs_f64().max(0.001);
+        let rate = (self.entries - self.last_entries) as f64 / secs;
+        self.last_entries = self.entries;
+        self.last_status = Instant::now();
+        let s = p.source_stats();
+        let line = format!(
+            "{} packets, {} entries ({rate:.0}/s), {} kernel drops, {} flows open",
+            s.packets,
+            self.entries,
+            s.dropped,
+            p.engine.stats().active_flows
+        );
+        if self.tty {
+            eprint!("\r\x1b[Kmizu tap: {line}");
+            let _ = std::io::stderr().flush();
+        } else {
+            eprintln!("mizu tap: {line}");
+        }
+    }
+}
+
+impl Sink for TapSink {
+    fn push(&mut self, mut e: Entry) {
+        self.names.apply(&mut e);
+        self.entries += 1;
+        self.batch.push(e);
+        if self.batch.len() >= BATCH {
+            self.flush();
+        }
+    }
+
+    fn packet(&mut self, pkt: &RawPacket<'_>) {
+        if let Some(w) = &mut self.pcap
+            && let Err(e) = w.write(pkt)
+            && !self.pcap_error
+        {
+            self.pcap_error = true;
+            eprintln!("mizu tap: --pcap-out: {e} (no longer written)");
+        }
+    }
+
+    fn tick(&mut self, p: &mut Progress<'_>) {
+        self.flush();
+        self.ticks += 1;
+        if self.ticks.is_multiple_of(RESCAN_TICKS) {
+            self.names.refresh();
+            // The source behind the pipeline is ours: a LiveSource.
+            if let Some(live) = p.source.as_live() {
+                for l in self.targets.rescan(live) {
+                    if self.tty {
+                        eprintln!();
+                    }
+                    eprintln!("mizu tap: {l}");
+                }
+            }
+        }
+        let every = self
+            .status_every
+            .unwrap_or(if self.tty { 1 } else { 10 })
+            .max(1);
+        if self.ticks.is_multiple_of(every) {
+            self.status(p);
+        }
+    }
+
+    fn stopped(&self) -> bool {
+        self.tx.is_none() || self.stop.load(Ordering::Relaxed)
+    }
+}

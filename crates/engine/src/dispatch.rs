@@ -1,0 +1,182 @@
+//! The stream-level entry into the engine: for sources that deliver reassembled byte
+//! streams rather than packets (eBPF TLS plaintext later, and the chunk-split tests now).
+//!
+//! A [`Dispatcher`] is the same detection → dissection → upgrade machinery the packet path
+//! uses (the very `Handler` the reassembler calls), with the flow table keyed by the
+//! caller's flow id. The caller reports `open`, then `data`/`gap`/`fin` per direction, then
+//! `close`; [`Dispatcher::tick`] with the caller's clock closes flows idle for longer than
+//! the configured `idle_timeout`. Entries come out through [`Dispatcher::drain`].
+//!
+//! ```
+//! use mizu_engine::{Dispatcher, EngineConfig};
+//! use mizu_model::Direction;
+//! let mut d = Dispatcher::new(EngineConfig::default(), mizu_dissectors_or_empty());
+//! # fn mizu_dissectors_or_empty() -> &'static [&'static dyn mizu_dissect::Dissector] { &[] }
+//! let c = "10.0.0.1:40000".parse().unwrap();
+//! let s = "10.0.0.2:80".parse().unwrap();
+//! d.open(7, c, s, true, 1);
+//! d.data(7, Direction::ClientToServer, 2, b"GET / HTTP/1.1\r\n\r\n");
+//! d.close(7, 3);
+//! let mut out = Vec::new();
+//! d.drain(&mut |e| out.push(e));
+//! ```
+
+use crate::{EngineConfig, FlowState, Handler};
+use mizu_dissect::Dissector;
+use mizu_model::{Direction, Entry, Nanos};
+use mizu_reassembly::{CloseReason, FlowInfo, StreamHandler};
+use std::collections::HashMap;
+use std::net::SocketAddr;
+
+struct Flow {
+    info: FlowInfo,
+    state: FlowState,
+    last: Nanos,
+}
+
+/// Stream events in, entries out. See the module docs.
+pub struct Dispatcher {
+    handler: Handler,
+    flows: HashMap<u64, Flow>,
+    idle_timeout: Nanos,
+    /// Events for flow ids that were never opened (or already closed).
+    unknown_flow_events: u64,
+}
+
+impl Dispatcher {
+    /// A dispatcher using `dissectors` (normally `mizu_dissectors::registry::all()`).
+    pub fn new(config: EngineConfig, dissectors: &'static [&'static dyn Dissector]) -> Dispatcher {
+        let idle_timeout = config.reassembly.idle_timeout;
+        Dispatcher {
+            handler: Handler::new(config, dissectors),
+            flows: HashMap::new(),
+            idle_timeout,
+            unknown_flow_events: 0,
+        }
+    }
+
+    /// A new connection `flow` between `client` and `server` (`handshake_seen`: the
+    /// orientation is known, not guessed). Re-opening a live id closes the old flow first.
+    pub fn open(
+        &mut self,
+        flow: u64,
+        client: SocketAddr,
+        server: SocketAddr,
+        handshake_seen: bool,
+        ts: Nanos,
+    ) {
+        self.close_with(flow, ts, CloseReason::Evicted);
+        let info = FlowInfo {
+            id: flow,
+            client,
+            server,
+            handshake_seen,
+            first_ts: ts,
+        };
+        let state = self.handler.open(&info);
+        self.flows.insert(
+            flow,
+            Flow {
+                info,
+                state,
+                last: ts,
+            },
+        );
+    }
+
+    /// In-order bytes of one direction.
+    pub fn data(&mut self, flow: u64, dir: Direction, ts: Nanos, bytes: &[u8]) {
+        match self.flows.get_mut(&flow) {
+            Some(f) => {
+                f.last = f.last.max(ts);
+                self.handler.data(&mut f.state, &f.info, dir, ts, bytes);
+            }
+            None => self.unknown_flow_events += 1,
+        }
+    }
+
+    /// `len` bytes of one direction were never seen.
+    pub fn gap(&mut self, flow: u64, dir: Direction, ts: Nanos, len: u64) {
+        match self.flows.get_mut(&flow) {
+            Some(f) => {
+                f.last = f.last.max(ts);
+                self.handler.gap(&mut f.state, &f.info, dir, ts, len);
+            }
+            None => self.unknown_flow_events += 1,
+        }
+    }
+
+    /// One direction ended (FIN).
+    pub fn fin(&mut self, flow: u64, dir: Direction, ts: Nanos) {
+        match self.flows.get_mut(&flow) {
+            Some(f) => {
+                f.last = f.last.max(ts);
+                self.handler.fin(&mut f.state, &f.info, dir, ts);
+            }
+            None => self.unknown_flow_events += 1,
+        }
+    }
+
+    /// The connection is gone: pending requests become entries.
+    pub fn close(&mut self, flow: u64, ts: Nanos) {
+        if !self.close_with(flow, ts, CloseReason::Fin) {
+            self.unknown_flow_events += 1;
+        }
+    }
+
+    fn close_with(&mut self, flow: u64, ts: Nanos, reason: CloseReason) -> bool {
+        match self.flows.remove(&flow) {
+            Some(f) => {
+                self.handler.close(f.state, &f.info, ts, reason);
+                true
+            }
+            None => false,
+        }
+    }
+
+    /// Closes flows with no event for `idle_timeout` as of `now` (the caller's clock).
+    pub fn tick(&mut self, now: Nanos) {
+        let timeout = self.idle_timeout;
+        let mut idle: Vec<u64> = self
+            .flows
+            .iter()
+            .filter(|(_, f)| now.saturating_sub(f.last) >= timeout)
+            .map(|(id, _)| *id)
+            .collect();
+        idle.sort_unstable();
+        for id in idle {
+            self.close_with(id, now, CloseReason::Idle);
+        }
+    }
+
+    /// Closes every flow (end of input).
+    pub fn finish(&mut self, ts: Nanos) {
+        let mut ids: Vec<u64> = self.flows.keys().copied().collect();
+        ids.sort_unstable();
+        for id in ids {
+            self.close_with(id, ts, CloseReason::EndOfInput);
+        }
+    }
+
+    /// Passes the finished entries to `sink`, in completion order.
+    pub fn drain(&mut self, sink: &mut dyn FnMut(Entry)) {
+        self.handler.drain(sink);
+    }
+
+    /// Open flows.
+    pub fn active_flows(&self) -> usize {
+        self.flows.len()
+    }
+
+    /// Events that named a flow id that was not open.
+    pub fn unknown_flow_events(&self) -> u64 {
+        self.unknown_flow_events
+    }
+
+    /// Detection/dissection counters (the decode and reassembly parts stay zero).
+    pub fn stats(&self) -> crate::EngineStats {
+        let mut s = self.handler.stats.clone();
+        s.active_flows = self.flows.len() as u64;
+        s
+    }
+}
