@@ -634,7 +634,7 @@ impl CaptureFilter {
 /// Remembers fingerprints of the last `window` packets.
 struct Dedup {
     window: usize,
-    set: HashSet<u64>,
+    set: HashSet<u64, IdBuild>,
     order: VecDeque<u64>,
 }
 
@@ -642,7 +642,7 @@ impl Dedup {
     fn new(window: usize) -> Dedup {
         Dedup {
             window,
-            set: HashSet::with_capacity(window.min(1 << 20)),
+            set: HashSet::with_capacity_and_hasher(window.min(1 << 20), IdBuild::default()),
             order: VecDeque::with_capacity(window.min(1 << 20)),
         }
     }
@@ -656,7 +656,7 @@ impl Dedup {
         let Some(ip) = frame.get(p.l3..) else {
             return false;
         };
-        let mut h = Fnv::default();
+        let mut h = Fingerprint::default();
         if ip.first().is_some_and(|b| b >> 4 == 4) {
             let ihl = usize::from(ip[0] & 0x0f) * 4;
             h.write(ip.get(..8).unwrap_or(ip));
@@ -667,7 +667,7 @@ impl Dedup {
             h.write(ip.get(8..(40 + 64).min(ip.len())).unwrap_or(&[]));
         }
         h.write(&(ip.len() as u64).to_le_bytes());
-        let fp = h.0;
+        let fp = h.finish();
         if !self.set.insert(fp) {
             return true;
         }
@@ -681,23 +681,68 @@ impl Dedup {
     }
 }
 
-/// FNV-1a, 64 bit: small and good enough for a fingerprint window.
-struct Fnv(u64);
+/// A 64-bit fingerprint hash that takes eight bytes per step (a packet is hashed on
+/// every socket it shows up on, so this is on the per-packet path).
+struct Fingerprint(u64);
 
-impl Default for Fnv {
-    fn default() -> Fnv {
-        Fnv(0xcbf2_9ce4_8422_2325)
+impl Default for Fingerprint {
+    fn default() -> Fingerprint {
+        Fingerprint(0xcbf2_9ce4_8422_2325)
     }
 }
 
-impl Fnv {
+const MIX: u64 = 0x9e37_79b9_7f4a_7c15;
+
+impl Fingerprint {
+    fn word(&mut self, w: u64) {
+        self.0 = (self.0 ^ w).wrapping_mul(MIX).rotate_left(29);
+    }
+
     fn write(&mut self, b: &[u8]) {
-        for &x in b {
-            self.0 ^= u64::from(x);
-            self.0 = self.0.wrapping_mul(0x0000_0100_0000_01b3);
+        let mut chunks = b.chunks_exact(8);
+        for c in &mut chunks {
+            let mut w = [0u8; 8];
+            w.copy_from_slice(c);
+            self.word(u64::from_le_bytes(w));
+        }
+        let rest = chunks.remainder();
+        if !rest.is_empty() {
+            let mut w = [0u8; 8];
+            w[..rest.len()].copy_from_slice(rest);
+            self.word(u64::from_le_bytes(w) ^ ((rest.len() as u64) << 56));
         }
     }
+
+    /// The final avalanche (murmur3's fmix64), so the set can use the value as is.
+    fn finish(&self) -> u64 {
+        let mut h = self.0;
+        h ^= h >> 33;
+        h = h.wrapping_mul(0xff51_afd7_ed55_8ccd);
+        h ^= h >> 33;
+        h = h.wrapping_mul(0xc4ce_b9fe_1a85_ec53);
+        h ^ (h >> 33)
+    }
 }
+
+/// Fingerprints are already hashes: the set uses them directly.
+#[derive(Default)]
+struct IdHasher(u64);
+
+impl std::hash::Hasher for IdHasher {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+    fn write(&mut self, bytes: &[u8]) {
+        for &b in bytes {
+            self.0 = (self.0 << 8) | u64::from(b);
+        }
+    }
+    fn write_u64(&mut self, n: u64) {
+        self.0 = n;
+    }
+}
+
+type IdBuild = std::hash::BuildHasherDefault<IdHasher>;
 
 struct Opened {
     rings: Vec<ring::Ring>,
