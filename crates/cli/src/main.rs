@@ -85,9 +85,10 @@ fn main() -> ExitCode {
             Ok(c) => serve::run_hub(args, &c),
             Err(code) => code,
         },
-        // The lead wires the config file into tap: `resolved("tap")` and the keys of
-        // `config::TapConfig` (flags are already named like the keys).
-        Command::Tap(args) => tap::run(args),
+        Command::Tap(args) => match resolved("tap") {
+            Ok(c) => tap::run(args, &c),
+            Err(code) => code,
+        },
         Command::Agent(args) => match resolved("agent") {
             Ok(c) => agent::run(args, &c),
             Err(code) => code,

@@ -12,7 +12,7 @@ use crate::names::NetnsNames;
 use clap::Args;
 use mizu_dissect::Limits as BodyLimits;
 use mizu_engine::{Engine, EngineConfig};
-use mizu_hub::{Hub, HubConfig};
+use mizu_hub::Hub;
 use mizu_model::Entry;
 use mizu_pipeline::{Options, Progress, Sink};
 use mizu_source::live::{
@@ -20,7 +20,6 @@ use mizu_source::live::{
 };
 use mizu_source::pcapng::PcapNgWriter;
 use mizu_source::{PacketSource, RawPacket};
-use mizu_store::StoreConfig;
 use std::collections::BTreeSet;
 use std::io::{IsTerminal, Write};
 use std::net::IpAddr;
@@ -161,36 +160,47 @@ impl Targets {
     }
 }
 
-pub fn run(args: TapArgs) -> ExitCode {
-    let regex = match args.regex.as_deref().map(regex::Regex::new) {
+/// Runs `mizu tap` with `cfg`, the configuration resolved from defaults, the config file,
+/// these flags and `--set` (flags are named like their keys: `--gui-port` is
+/// `tap.gui-port`, `--netns` is `tap.namespaces`, ...).
+pub fn run(args: TapArgs, cfg: &crate::config::MizuConfig) -> ExitCode {
+    let regex = match Some(cfg.tap.regex.as_str())
+        .filter(|r| !r.is_empty())
+        .map(regex::Regex::new)
+    {
         None => None,
         Some(Ok(r)) => Some(r),
         Some(Err(e)) => {
-            eprintln!("mizu tap: invalid REGEX: {e}");
+            eprintln!("mizu tap: invalid REGEX (tap.regex): {e}");
             return ExitCode::from(EXIT_USAGE);
         }
     };
     if !mizu_source::live::can_capture() {
         return not_permitted();
     }
-    let patterns = match crate::serve::patterns(&args.ingest.redact_pattern) {
-        Ok(p) => p,
+    let max_body = match crate::read::parse_size(&cfg.tap.max_body) {
+        Ok(n) => n,
+        Err(e) => {
+            eprintln!("mizu tap: tap.max-body: {e}");
+            return ExitCode::from(EXIT_USAGE);
+        }
+    };
+    let hub_config = match cfg.hub_config(None) {
+        Ok(c) => c,
         Err(e) => {
             eprintln!("mizu tap: {e}");
             return ExitCode::from(EXIT_USAGE);
         }
     };
-    let hub = match Hub::new(HubConfig {
-        store: StoreConfig {
-            max_bytes: args.max_entries_db_size,
-            ..StoreConfig::default()
-        },
-        redact: args.ingest.redact,
-        redact_patterns: patterns,
-        ignored_user_agents: args.ingest.ignored_user_agents.clone(),
-        insertion_filter: args.ingest.insertion_filter.clone(),
-        ..HubConfig::default()
-    }) {
+    let args = TapArgs {
+        gui_port: cfg.gui_port(),
+        proxy_host: cfg.tap.proxy_host.clone(),
+        headless: cfg.headless,
+        netns: cfg.tap.namespaces.clone(),
+        max_body,
+        ..args
+    };
+    let hub = match Hub::new(hub_config) {
         Ok(h) => h,
         Err(e @ mizu_hub::HubError::InsertionFilter(_)) => {
             eprintln!("mizu tap: {e}");

@@ -228,3 +228,85 @@ fn precedence_defaults_file_flags_set() {
     assert!(String::from_utf8_lossy(&out.stderr).contains("/nonexistent/mizu.yaml"));
     let _ = std::fs::remove_dir_all(&home);
 }
+
+/// `mizu tap` reads the same file: the port comes from `tap.gui-port` in the file, a flag
+/// beats the file, `--set` beats the flag, and a bad value in the file stops it (exit 2)
+/// before any capture starts. Capturing needs root (CI runs as root).
+#[test]
+fn tap_reads_the_config_file_with_the_same_precedence() {
+    let d = tmpdir("tap");
+    let (p_file, p_flag, p_set) = (free_port(), free_port(), free_port());
+    let cfg = d.join("config.yaml");
+    let write = |port: u64| {
+        std::fs::write(
+            &cfg,
+            format!("tap:\n  gui-port: {port}\n  regex: '^mizu-no-such-ns-'\n"),
+        )
+        .expect("write config")
+    };
+    write(70_000);
+    let bad = mizu(
+        &[
+            "tap",
+            "--headless",
+            "--config-path",
+            cfg.to_str().unwrap_or(""),
+        ],
+        &d,
+    );
+    assert_eq!(bad.status.code(), Some(2), "{bad:?}");
+    let err = String::from_utf8_lossy(&bad.stderr);
+    assert!(
+        err.contains("tap.gui-port") && err.contains("70000"),
+        "{err}"
+    );
+    if !nix_is_root() {
+        eprintln!("skipping the capture half: live capture needs root");
+        return;
+    }
+    write(u64::from(p_file));
+    let path = cfg.to_str().unwrap_or("");
+    let url = |port: u16| format!("UI and API at http://127.0.0.1:{port}");
+    let cases: [(Vec<String>, u16); 3] = [
+        (vec![], p_file),
+        (vec!["--gui-port".into(), p_flag.to_string()], p_flag),
+        (
+            vec![
+                "--gui-port".into(),
+                p_flag.to_string(),
+                "--set".into(),
+                format!("tap.gui-port={p_set}"),
+            ],
+            p_set,
+        ),
+    ];
+    for (extra, want) in cases {
+        let mut args = vec![
+            "tap",
+            "--headless",
+            "--duration",
+            "1",
+            "--config-path",
+            path,
+        ];
+        args.extend(extra.iter().map(String::as_str));
+        let out = mizu(&args, &d);
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(0), "{args:?}: {err}");
+        assert!(
+            err.contains(&url(want)),
+            "{args:?}: expected port {want}: {err}"
+        );
+    }
+}
+
+fn nix_is_root() -> bool {
+    std::fs::read_to_string("/proc/self/status")
+        .ok()
+        .and_then(|s| {
+            s.lines()
+                .find(|l| l.starts_with("Uid:"))
+                .map(|l| l.split_whitespace().nth(1) == Some("0"))
+        })
+        .unwrap_or(false)
+}
