@@ -445,7 +445,17 @@ test(`performance: ${PERF_N} entries live at 5k/s, scrolling, heap, first load`,
   const ingestSecs = (Date.now() - start) / 1000;
   const stored = done.reduce((s, x) => s + x.stored, 0);
   assertEq(stored, PERF_N, 'hub stored every entry');
-  await page.waitForFunction((n) => document.querySelector('[data-testid=row-count]')?.textContent?.startsWith(`${n.toLocaleString('en-US')} rows`), PERF_N, { timeout: 15000 });
+  try {
+    await page.waitForFunction((n) => document.querySelector('[data-testid=row-count]')?.textContent?.startsWith(`${n.toLocaleString('en-US')} rows`), PERF_N, { timeout: 15000 });
+  } catch {
+    const state = await page.evaluate(() => ({
+      rows: document.querySelector('[data-testid=row-count]')?.textContent,
+      toasts: [...document.querySelectorAll('.toast')].map((t) => t.textContent),
+    }));
+    const metrics = await (await fetch(`${hub.base}/metrics`)).text();
+    const dropped = metrics.split('\n').find((l) => l.startsWith('mizu_hub_ws_live_dropped_total'));
+    throw new Error(`the page did not show all ${PERF_N} entries after ${ingestSecs.toFixed(1)} s of ingest: ${JSON.stringify(state)}; ${dropped}`);
+  }
   // Latency: for each acknowledged batch, the first render mark that includes it.
   const marks = await page.evaluate(() => performance.getEntriesByName('mizu:rows').map((m) => m.detail));
   const cmp = (x, y) => (x.length !== y.length ? x.length - y.length : x < y ? -1 : x > y ? 1 : 0);
@@ -507,6 +517,16 @@ test(`performance: ${PERF_N} entries live at 5k/s, scrolling, heap, first load`,
   figures.push(`first load: ${(load.bytes / 1024).toFixed(0)} KiB transferred (${load.files.join(', ')}), first row after ${load.firstRow.toFixed(0)} ms`);
   assert(load.bytes < 400 * 1024, `first load under 400 KiB: ${load.bytes}`);
   await shot(fresh, 'list-100k-light');
+  // The page starts with the newest 1,000; scrolling to the top fetches older pages.
+  const countRows = () => fresh.evaluate(() => Number(document.querySelector('[data-testid=row-count]')?.textContent?.split(' ')[0].replace(/,/g, '')));
+  const before = await countRows();
+  assertEq(before, 1000, 'history rows on load');
+  await fresh.evaluate(() => (document.querySelector('[data-testid=traffic-list]').scrollTop = 0));
+  await fresh.waitForFunction(() => Number(document.querySelector('[data-testid=row-count]')?.textContent?.split(' ')[0].replace(/,/g, '')) > 1000, null, { timeout: 10000 });
+  const after = await countRows();
+  const ids = await rowIds(fresh);
+  assert(ids.length > 0, 'rows still shown after prepending');
+  figures.push(`older pages: ${before} rows on load, ${after} after scrolling to the top`);
   await fresh.ctx.close();
   await hub.stop();
 });

@@ -67,7 +67,7 @@ export function App() {
   // The WebSocket: entries go to the buffer; a timer renders them in batches.
   useEffect(() => {
     const s = new EntryStream({
-      onEntry: (e) => buffer.push(e),
+      onEntries: (es) => buffer.pushAll(es),
       onMeta: (m) => setMeta(m),
       onToast: toast,
       onState: setConn,
@@ -274,7 +274,8 @@ export function App() {
           {hubDown ? 'hub unreachable: is mizu still running? retrying…' : conn === 'open' ? (paused ? 'paused' : 'live') : 'connecting…'}
         </span>
         <span data-testid="row-count">
-          {rows.toLocaleString('en-US')} rows{meta ? ` · ${meta.total.toLocaleString('en-US')} stored` : ''}
+          {rows.toLocaleString('en-US')} rows
+          {status ? ` · ${status.store.entries.toLocaleString('en-US')} stored` : meta ? ` · ${meta.total.toLocaleString('en-US')} stored` : ''}
         </span>
         {status && (
           <span title={`${status.store.bytes} of ${status.store.budget} bytes`}>

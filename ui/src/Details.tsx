@@ -8,6 +8,7 @@ import { Plus } from './TrafficList';
 import type { BaseEntry, Body, Entry } from './types';
 import {
   bodyKind,
+  bodyBytes,
   childSelector,
   decodeBase64,
   endpointLabel,
@@ -339,7 +340,7 @@ export function BodyView({ body, selector, onAdd, dark }: { body: Body | undefin
         view = <img className="preview" alt="body" src={`data:${body.mimeType ?? 'image/png'};base64,${text}`} />;
         break;
       case 'binary':
-        view = <pre className="code">{hexDump(decodeBase64(text))}</pre>;
+        view = <pre className="code">{hexDump(bodyBytes(body))}</pre>;
         break;
       case 'form':
       case 'multipart':

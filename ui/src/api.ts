@@ -1,6 +1,7 @@
 // Talks to the hub that served the page (same origin): REST and the browser WebSocket.
 
 import type { BaseEntry, Entry, HubStatus, Meta, ValidateResult } from './types';
+import type { FromWorker, ToWorker } from './stream.worker';
 
 export async function validateQuery(query: string, signal?: AbortSignal): Promise<ValidateResult> {
   const r = await fetch('/query/validate', {
@@ -50,102 +51,55 @@ export interface Toast {
 }
 
 export interface StreamHandlers {
-  onEntry: (e: BaseEntry) => void;
+  /** A batch of entries, oldest first. */
+  onEntries: (e: BaseEntry[]) => void;
   onMeta: (m: Meta) => void;
   onToast: (t: Toast) => void;
   onState: (s: 'connecting' | 'open' | 'closed') => void;
-  onStartTime?: (ms: number) => void;
 }
 
 /**
- * The `/ws` stream: sends the query on open, delivers every message to the handlers
- * (the caller buffers and renders in batches), reconnects with backoff, and re-sends
- * the query (continuing after the newest entry it has) on reconnect.
+ * The `/ws` stream, run in a Web Worker (stream.worker.ts): it sends the query, parses
+ * every message off the main thread, reconnects with backoff, and delivers entries here
+ * in batches.
  */
 export class EntryStream {
-  private ws?: WebSocket;
-  private closed = false;
-  private retry = 0;
-  private timer?: ReturnType<typeof setTimeout>;
-  private query = '';
-  private historyLimit = 200;
-  /** Newest entry id seen: a reconnect continues from there instead of reloading. */
-  lastId?: string;
-  private handlers: StreamHandlers;
+  private worker: Worker;
+  /** Set when the stream's query changed: batches of the previous query are dropped. */
+  private generation = 0;
 
   constructor(handlers: StreamHandlers) {
-    this.handlers = handlers;
+    this.worker = new Worker(new URL('./stream.worker.ts', import.meta.url), { type: 'module' });
+    this.worker.onmessage = (ev: MessageEvent<FromWorker>) => {
+      const m = ev.data;
+      if (m.gen !== this.generation) return; // from a previous query
+      switch (m.type) {
+        case 'entries':
+          handlers.onEntries(m.entries);
+          break;
+        case 'meta':
+          handlers.onMeta(m.data as Meta);
+          break;
+        case 'toast':
+          handlers.onToast(m.data as Toast);
+          break;
+        case 'state':
+          handlers.onState(m.state);
+          break;
+      }
+    };
   }
 
   start(query: string, historyLimit: number): void {
-    this.query = query;
-    this.historyLimit = historyLimit;
-    this.lastId = undefined;
-    // A new socket per query: nothing of the previous query can arrive after this.
-    const old = this.ws;
-    this.ws = undefined;
-    old?.close();
-    if (this.timer) clearTimeout(this.timer);
-    this.connect();
+    this.generation++;
+    const proto = location.protocol === 'https:' ? 'wss:' : 'ws:';
+    const msg: ToWorker = { type: 'start', url: `${proto}//${location.host}/ws`, query, historyLimit, gen: this.generation };
+    this.worker.postMessage(msg);
   }
 
   stop(): void {
-    this.closed = true;
-    if (this.timer) clearTimeout(this.timer);
-    this.ws?.close();
-  }
-
-  private sendQuery(): void {
-    const msg = this.lastId
-      ? { leftOff: this.lastId, direction: 1, query: this.query, limit: 10000 }
-      : { leftOff: 'latest', query: this.query, limit: this.historyLimit };
-    this.ws?.send(JSON.stringify(msg));
-  }
-
-  private connect(): void {
-    this.handlers.onState('connecting');
-    const proto = location.protocol === 'https:' ? 'wss:' : 'ws:';
-    const ws = new WebSocket(`${proto}//${location.host}/ws`);
-    this.ws = ws;
-    ws.onopen = () => {
-      this.retry = 0;
-      this.handlers.onState('open');
-      this.sendQuery();
-    };
-    ws.onmessage = (ev: MessageEvent<string>) => {
-      if (this.ws !== ws) return;
-      let msg: { messageType?: string; data?: unknown };
-      try {
-        msg = JSON.parse(ev.data) as { messageType?: string; data?: unknown };
-      } catch {
-        return;
-      }
-      switch (msg.messageType) {
-        case 'entry': {
-          const e = msg.data as BaseEntry;
-          this.lastId = e.id;
-          this.handlers.onEntry(e);
-          break;
-        }
-        case 'queryMetadata':
-          this.handlers.onMeta(msg.data as Meta);
-          break;
-        case 'toast':
-          this.handlers.onToast(msg.data as Toast);
-          break;
-        case 'startTime':
-          this.handlers.onStartTime?.(Number(msg.data));
-          break;
-        default:
-          break;
-      }
-    };
-    ws.onclose = () => {
-      if (this.ws !== ws) return;
-      this.handlers.onState('closed');
-      if (this.closed) return;
-      const delay = Math.min(5000, 250 * 2 ** this.retry++);
-      this.timer = setTimeout(() => this.connect(), delay);
-    };
+    const msg: ToWorker = { type: 'stop' };
+    this.worker.postMessage(msg);
+    this.worker.terminate();
   }
 }

@@ -4,6 +4,7 @@ import {
   RowStore,
   appendClause,
   bodyKind,
+  bodyBytes,
   childSelector,
   compareIds,
   decodeBase64,
@@ -144,6 +145,9 @@ describe('rows', () => {
     b.paused = false;
     expect(b.take().map((e) => Number(e.id))).toEqual([1, 2]);
     expect(b.size).toBe(0);
+    b.pushAll([base(3), base(4)]);
+    b.pushAll([base(5)]);
+    expect(b.take().map((e) => Number(e.id))).toEqual([3, 4, 5]);
   });
 });
 
@@ -157,6 +161,9 @@ describe('details', () => {
     expect(bodyKind({ mimeType: 'application/soap+xml', text: '<a/>' })).toBe('xml');
     expect(bodyKind({ mimeType: 'image/png', text: 'iVBO', encoding: 'base64' })).toBe('image');
     expect(bodyKind({ mimeType: 'application/octet-stream', text: 'AAE=', encoding: 'base64' })).toBe('binary');
+    expect(bodyKind({ mimeType: 'application/grpc', text: '\u0000\u0000\u0000\u0000\u000f\n\u0005pod-b' })).toBe('binary');
+    expect(bodyKind({ mimeType: 'text/plain', text: 'a\u0001b' })).toBe('binary');
+    expect(Array.from(bodyBytes({ text: 'é' }))).toEqual([0xc3, 0xa9]);
     expect(bodyKind({ mimeType: 'application/x-www-form-urlencoded', text: 'a=1', params: [{ name: 'a', value: '1' }] })).toBe('form');
     expect(bodyKind({ mimeType: 'multipart/form-data; boundary=x', text: '--x', params: [{ name: 'f' }] })).toBe('multipart');
   });

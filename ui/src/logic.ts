@@ -247,6 +247,11 @@ export class LiveBuffer {
     this.pending.push(e);
   }
 
+  pushAll(es: BaseEntry[]): void {
+    if (this.pending.length === 0) this.pending = es;
+    else for (const e of es) this.pending.push(e);
+  }
+
   get size(): number {
     return this.pending.length;
   }
@@ -276,6 +281,9 @@ export function bodyKind(body: Body | undefined): BodyKind {
   if (mime.includes('x-www-form-urlencoded') && body.params?.length) return 'form';
   if (body.encoding === 'base64') return 'binary';
   const text = body.text ?? '';
+  // Text with control characters (gRPC frames, protobuf) reads better as hex.
+  // eslint-disable-next-line no-control-regex
+  if (mime.includes('grpc') || mime.includes('protobuf') || /[\u0000-\u0008\u000e-\u001f]/.test(text.slice(0, 4096))) return 'binary';
   if (mime.includes('json') || /^\s*[{[]/.test(text)) {
     try {
       JSON.parse(text);
@@ -287,6 +295,11 @@ export function bodyKind(body: Body | undefined): BodyKind {
   if (mime.includes('html')) return 'html';
   if (mime.includes('xml') || /^\s*<\?xml/.test(text)) return 'xml';
   return 'text';
+}
+
+/** The body's bytes: base64-decoded, or the UTF-8 of its text. */
+export function bodyBytes(body: Body): Uint8Array {
+  return body.encoding === 'base64' ? decodeBase64(body.text ?? '') : new TextEncoder().encode(body.text ?? '');
 }
 
 export function decodeBase64(text: string): Uint8Array {
