@@ -229,7 +229,9 @@ function objRows(obj: unknown, selector: string): [string, unknown, string][] {
 
 function HttpSide({ entry, side, onAdd, dark }: { entry: Entry; side: 'request' | 'response'; onAdd: Add; dark: boolean }) {
   const m = (side === 'request' ? entry.request : entry.response) ?? {};
-  const grpc = m.grpc as { service?: string; method?: string; status?: unknown; messages?: GrpcMessage[] } | undefined;
+  type Grpc = { service?: string; method?: string; messages?: GrpcMessage[] };
+  const grpc = m.grpc as Grpc | undefined;
+  const reqGrpc = (entry.request?.grpc as Grpc | undefined) ?? grpc;
   const summary: [string, unknown, string][] =
     side === 'request'
       ? [
@@ -269,7 +271,7 @@ function HttpSide({ entry, side, onAdd, dark }: { entry: Entry; side: 'request' 
         </Section>
       )}
       {grpc && (
-        <Section title={`gRPC ${grpc.service ?? ''}/${grpc.method ?? ''}`} testid="grpc">
+        <Section title={`gRPC messages · ${reqGrpc?.service ?? ''}/${reqGrpc?.method ?? ''}`} testid="grpc">
           {(grpc.messages ?? []).length === 0 && <div className="muted small">no messages</div>}
           {(grpc.messages ?? []).map((msg, i) => (
             <div key={i} className="grpc-msg" data-testid="grpc-message">
