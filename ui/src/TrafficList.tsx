@@ -29,7 +29,7 @@ interface Props {
   handle: Ref<ListHandle>;
 }
 
-export function TrafficList({ store, version, cursor, selectedId, follow, onSelect, onAddClause, onAtBottom, onStartReached, handle }: Props) {
+export const TrafficList = memo(function TrafficList({ store, version, cursor, selectedId, follow, onSelect, onAddClause, onAtBottom, onStartReached, handle }: Props) {
   const ref = useRef<VirtuosoHandle>(null);
   const first = FIRST - store.prepended;
   useImperativeHandle(handle, () => ({
@@ -108,7 +108,7 @@ export function TrafficList({ store, version, cursor, selectedId, follow, onSele
       )}
     </div>
   );
-}
+});
 
 interface RowProps {
   e: BaseEntry;

@@ -127,6 +127,7 @@ describe('rows', () => {
     expect(s.prependOlder([base(4), base(3), base(5)])).toBe(2);
     expect(s.rows.map((r) => Number(r.id))).toEqual([3, 4, 5, 6, 7]);
     expect(s.prepended).toBe(2);
+    expect(s.rows[0]?.proto).toBe(s.rows[4]?.proto); // one shared protocol object
     expect(s.oldestId).toBe(base(3).id);
     expect(s.newestId).toBe(base(7).id);
     const v = s.version;

@@ -189,6 +189,16 @@ export class RowStore {
   prepended = 0;
   version = 0;
   private ids = new Set<string>();
+  /** One shared `proto` object per protocol: 100k rows carry the same dozen fields. */
+  private protos = new Map<string, BaseEntry['proto']>();
+
+  private intern(e: BaseEntry): BaseEntry {
+    const key = `${e.proto.name}\u0000${e.proto.version}\u0000${e.proto.abbr}`;
+    const p = this.protos.get(key);
+    if (p) e.proto = p;
+    else this.protos.set(key, e.proto);
+    return e;
+  }
 
   clear(): void {
     this.rows = [];
@@ -203,7 +213,7 @@ export class RowStore {
     for (const e of batch) {
       if (this.ids.has(e.id)) continue;
       this.ids.add(e.id);
-      this.rows.push(e);
+      this.rows.push(this.intern(e));
       n++;
     }
     if (n) this.version++;
@@ -216,7 +226,7 @@ export class RowStore {
     for (const e of newestFirst) {
       if (this.ids.has(e.id)) continue;
       this.ids.add(e.id);
-      fresh.push(e);
+      fresh.push(this.intern(e));
     }
     if (fresh.length === 0) return 0;
     fresh.reverse();
