@@ -391,7 +391,7 @@ test('live: ingested entries appear; pause holds them, resume shows them; empty 
   const hub = await startMizu(['hub', '--token', TOKEN]);
   const page = await newPage(hub);
   await page.goto(hub.base);
-  await page.waitForSelector('[data-testid=empty]');
+  await page.waitForFunction(() => document.querySelector('[data-testid=empty]')?.textContent?.includes('No traffic yet'), null, { timeout: 10000 });
   const empty = await page.textContent('[data-testid=empty]');
   assert(empty.includes('No traffic yet') && empty.includes('curl'), `empty state says what to do: ${empty}`);
   await shot(page, 'empty-light');
