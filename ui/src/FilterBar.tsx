@@ -132,7 +132,7 @@ export function FilterBar({ value, applied, onChange, onApply, focusRef }: Props
       bfl,
       syntaxHighlighting(highlight),
       errorField,
-      placeholder('filter, e.g. http and response.status >= 400   (press / to focus, Enter to apply)'),
+      placeholder('filter: http and response.status >= 400  (/ focuses, Enter applies)'),
       EditorView.updateListener.of((u) => {
         if (u.docChanged) change.current(u.state.doc.toString());
       }),
@@ -209,7 +209,7 @@ export function FilterBar({ value, applied, onChange, onApply, focusRef }: Props
     });
   }, [applied]);
 
-  const cls = `filter-bar ${validity.state}`;
+  const cls = `filter-bar v-${validity.state}`;
   return (
     <div className="filter-wrap">
       <div className={cls} data-testid="filter-bar" data-validity={validity.state}>
