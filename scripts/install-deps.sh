@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Installs what the test suite needs on a fresh Debian 12 machine: tshark (the
-# cross-check oracle), tcpdump, and the Rust components fmt/clippy use. Idempotent:
-# skips what is already there. Needs root for apt (CI and the dev machines run as root).
+# cross-check oracle), tcpdump, Chromium (the web UI's browser tests), npm 11 (Vite 8
+# needs it to build ui/), and the Rust components fmt/clippy use. Idempotent: skips what
+# is already there. Needs root for apt (CI and the dev machines run as root).
 set -euo pipefail
 
 need=()
@@ -15,6 +16,9 @@ command -v curl >/dev/null 2>&1 || need+=(curl)
 command -v redis-server >/dev/null 2>&1 || need+=(redis-server)
 command -v redis-cli >/dev/null 2>&1 || need+=(redis-tools)
 command -v setpriv >/dev/null 2>&1 || need+=(util-linux)
+# The web UI's browser tests (ui/e2e) and its build (crates/ui/build.rs).
+[ -x /usr/bin/chromium ] || need+=(chromium)
+command -v node >/dev/null 2>&1 || need+=(nodejs npm)
 
 if [ ${#need[@]} -gt 0 ]; then
   if [ "$(id -u)" != 0 ]; then
@@ -26,6 +30,12 @@ if [ ${#need[@]} -gt 0 ]; then
   echo "wireshark-common wireshark-common/install-setuid boolean false" | debconf-set-selections
   apt-get update -qq
   apt-get install -y -qq --no-install-recommends "${need[@]}" >/dev/null
+fi
+
+# The UI (ui/, built by crates/ui/build.rs) uses Vite 8, which needs Node 20.19+ and npm 11.
+npm_major=$(npm --version 2>/dev/null | cut -d. -f1 || echo 0)
+if [ "${npm_major:-0}" -lt 11 ]; then
+  npm install -g npm@11 --no-audit --no-fund >/dev/null
 fi
 
 # rustfmt and clippy ship with the toolchain on this machine type; add them if not.

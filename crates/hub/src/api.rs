@@ -41,6 +41,41 @@ pub(crate) fn routes() -> Router<Hub> {
         .route("/metrics", get(prometheus))
 }
 
+/// Paths under these prefixes are the API: unknown ones get a JSON 404, never the UI.
+const API_PREFIXES: &[&str] = &[
+    "/entries",
+    "/query",
+    "/status",
+    "/version",
+    "/metadata",
+    "/echo",
+    "/metrics",
+    "/ws",
+    "/agents",
+    "/servicemap",
+    "/replay",
+    "/api",
+];
+
+/// Unknown routes: a GET/HEAD outside the API gets the web UI (`mizu-ui`: the file, else
+/// index.html for client-side routing); everything else a JSON 404.
+pub(crate) async fn fallback(req: axum::extract::Request) -> Response {
+    let path = req.uri().path();
+    let api = API_PREFIXES.iter().any(|p| {
+        path.strip_prefix(p)
+            .is_some_and(|rest| rest.is_empty() || rest.starts_with('/'))
+    });
+    if !api && (req.method() == axum::http::Method::GET || req.method() == axum::http::Method::HEAD)
+    {
+        return mizu_ui::serve(req).await;
+    }
+    ApiError::new(
+        StatusCode::NOT_FOUND,
+        "no such route: see docs/api.md (GET /entries, /entries/{id}, /status, /version, /metrics; POST /query/validate; WebSocket /ws, /agents/ws)",
+    )
+    .into_response()
+}
+
 /// Query string of `GET /entries` (all optional; strings so errors are ours).
 #[derive(Deserialize, Default)]
 #[serde(rename_all = "camelCase")]

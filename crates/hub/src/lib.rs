@@ -338,12 +338,7 @@ impl Hub {
     /// The axum router with every route (REST, `/ws`, `/agents/ws`, `/metrics`) and a
     /// JSON 404 for anything else.
     pub fn router(&self) -> axum::Router {
-        self.router_with_fallback(axum::Router::new().fallback(|| async {
-            error::ApiError::new(
-                axum::http::StatusCode::NOT_FOUND,
-                "no such route: see docs/api.md (GET /entries, /entries/{id}, /status, /version, /metrics; POST /query/validate; WebSocket /ws, /agents/ws)",
-            )
-        }))
+        self.router_with_fallback(axum::Router::new().fallback(api::fallback))
     }
 
     /// The same routes with `fallback` serving every other path (the web UI mounts

@@ -298,7 +298,7 @@ fn rest_list_get_validate_status_version_metrics() {
     assert!(text.contains(&format!("mizu_hub_entries_ingested_total {n}")));
     assert!(text.contains("# TYPE mizu_hub_store_bytes gauge"));
     assert!(text.contains("mizu_hub_query_errors_total 2"));
-    assert_eq!(get_json(addr, "/nope").0, 404);
+    assert_eq!(get_json(addr, "/status/nope").0, 404);
 }
 
 #[test]
