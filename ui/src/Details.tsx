@@ -111,6 +111,7 @@ export function Details({ id, query, dark, onAddClause, onClose }: Props) {
         <Fact label="request" value={formatBytes(entry.requestSize)} clause={`requestSize == ${entry.requestSize ?? 0}`} onAdd={onAddClause} />
         <Fact label="response" value={formatBytes(entry.responseSize)} clause={`responseSize == ${entry.responseSize ?? 0}`} onAdd={onAddClause} />
         {entry.namespace && <Fact label="namespace" value={entry.namespace} clause={fieldClause('namespace', entry.namespace)} onAdd={onAddClause} />}
+        {entry.node?.name && <Fact label="node" value={entry.node.name} clause={fieldClause('node.name', entry.node.name)} onAdd={onAddClause} />}
         {entry.truncated && <span className="mark warn">✂ truncated</span>}
         {entry.gap && <span className="mark err">⚠ gap</span>}
       </div>

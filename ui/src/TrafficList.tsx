@@ -181,6 +181,11 @@ const Row = memo(function Row({ e, index, selected, cursor, onSelect }: RowProps
             ⚠
           </span>
         )}
+        {!!e.diagnostics && (
+          <span className="mark diag" title={`${e.diagnostics} diagnostic(s): open the entry to read them`}>
+            ⓘ
+          </span>
+        )}
       </span>
       <span className="endpoints" title={`${src} → ${dst}`}>
         <span data-clause={srcClause}>{src}</span>
@@ -188,7 +193,7 @@ const Row = memo(function Row({ e, index, selected, cursor, onSelect }: RowProps
         <span data-clause={dstClause}>{dst}</span>
       </span>
       <span className="node" title="node / namespace">
-        {e.node ?? e.namespace}
+        {e.node?.name || e.namespace}
       </span>
       <span className="latency">{formatLatency(e.latency, e.elapsedMicros)}</span>
       <span className="time" title={new Date(e.timestamp).toISOString()} data-clause={timestampClause(e.timestamp)}>

@@ -42,7 +42,9 @@ export interface BaseEntry {
   responseSize: number;
   truncated?: boolean;
   gap?: boolean;
-  node?: string;
+  node?: { name: string; ip?: string };
+  /** How many diagnostics the full entry carries. */
+  diagnostics?: number;
 }
 
 export interface Meta {
@@ -79,7 +81,7 @@ export interface Entry {
   src: Endpoint;
   dst: Endpoint;
   namespace?: string;
-  node?: string;
+  node?: { name: string; ip?: string };
   timestamp: number;
   startTime?: string;
   elapsedTime?: number;

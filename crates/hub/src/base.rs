@@ -51,6 +51,13 @@ struct Base<'a> {
     /// The capturing node (agent), when the entry came from one.
     #[serde(skip_serializing_if = "Option::is_none")]
     node: Option<&'a mizu_model::Node>,
+    /// How many diagnostics the entry carries (the list marks such rows).
+    #[serde(skip_serializing_if = "is_zero")]
+    diagnostics: usize,
+}
+
+fn is_zero(n: &usize) -> bool {
+    *n == 0
 }
 
 fn quoted(s: &str) -> String {
@@ -115,10 +122,36 @@ pub fn base_entry_json(entry: &Entry, s: &Summary) -> Vec<u8> {
         truncated: entry.truncated,
         gap: entry.gap,
         node: entry.node.as_ref(),
+        diagnostics: entry.diagnostics.len(),
     };
     let mut out = Vec::with_capacity(512);
     match mizu_model::json::write_json(&mut out, &b) {
         Ok(()) => out,
         Err(_) => b"{}".to_vec(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn base_entry_counts_diagnostics_and_leaves_out_none() {
+        let s = Summary::default();
+        let line = include_str!("../../../testdata/http1/01-keepalive-bridge.expected.jsonl")
+            .lines()
+            .next()
+            .unwrap_or_default();
+        let Ok(mut e) = serde_json::from_str::<Entry>(line) else {
+            panic!("fixture entry does not parse: {line}");
+        };
+        e.diagnostics.clear();
+        let plain: serde_json::Value =
+            serde_json::from_slice(&base_entry_json(&e, &s)).unwrap_or_default();
+        assert_eq!(plain.get("diagnostics"), None, "{plain}");
+        e.diagnostics = vec!["a".into(), "b".into()];
+        let marked: serde_json::Value =
+            serde_json::from_slice(&base_entry_json(&e, &s)).unwrap_or_default();
+        assert_eq!(marked["diagnostics"], 2, "{marked}");
     }
 }
