@@ -47,6 +47,14 @@ pub struct ReadArgs {
     #[arg(long, default_value = "1M", value_parser = parse_size)]
     max_body: usize,
 
+    /// One memory budget for everything decoding buffers across all connections
+    /// (unfinished messages, out-of-order segments, pending requests, bodies). Over it the
+    /// largest of the least recently active connections are dropped, their unfinished
+    /// entries marked `gap` with a diagnostic and counted (--stats). K/M/G suffixes; 0: no
+    /// budget.
+    #[arg(long, default_value = "512M", value_parser = parse_size)]
+    max_memory: usize,
+
     /// `.proto` file, or a directory of them (imports resolved inside it): gRPC messages
     /// are decoded with their field names (compiled in-process, no protoc needed).
     #[arg(long, value_name = "FILE_OR_DIR")]
@@ -103,6 +111,7 @@ pub fn run(args: ReadArgs) -> ExitCode {
             max_body: args.max_body,
             ..Limits::default()
         },
+        max_memory: args.max_memory,
         ..EngineConfig::default()
     };
     let dissectors = match args.proto.as_deref().map(crate::proto::dissectors) {
@@ -460,6 +469,12 @@ fn print_stats(src: &SourceStats, st: &EngineStats, har_skipped: u64, json: bool
         "drops            out-of-order buffer {} bytes, flows evicted {}, session overflow {} bytes, ignored segments {}",
         r.ooo_dropped_bytes, r.flows_evicted, st.session_overflow_bytes, r.ignored_segments
     ));
+    if st.memory_budget > 0 {
+        lines.push(format!(
+            "memory           budget {} bytes, peak {} bytes, shed {} flows ({} buffered bytes)",
+            st.memory_budget, st.memory_peak, st.memory_shed_flows, st.memory_shed_bytes
+        ));
+    }
     lines.push(format!(
         "unparsed         {} bytes ({} skipped before the first message of mid-stream flows)",
         st.unparsed_bytes, st.midstream_skipped_bytes
