@@ -51,9 +51,9 @@ pub struct ReadArgs {
     /// (unfinished messages, out-of-order segments, pending requests, bodies). Over it the
     /// largest of the least recently active connections are dropped, their unfinished
     /// entries marked `gap` with a diagnostic and counted (--stats). K/M/G suffixes; 0: no
-    /// budget.
-    #[arg(long, default_value = "512M", value_parser = parse_size)]
-    max_memory: usize,
+    /// budget. Default: 512M, or twice --max-body if that is more.
+    #[arg(long, value_parser = parse_size)]
+    max_memory: Option<usize>,
 
     /// `.proto` file, or a directory of them (imports resolved inside it): gRPC messages
     /// are decoded with their field names (compiled in-process, no protoc needed).
@@ -111,7 +111,9 @@ pub fn run(args: ReadArgs) -> ExitCode {
             max_body: args.max_body,
             ..Limits::default()
         },
-        max_memory: args.max_memory,
+        max_memory: args
+            .max_memory
+            .unwrap_or_else(|| (512 << 20).max(args.max_body.saturating_mul(2))),
         ..EngineConfig::default()
     };
     let dissectors = match args.proto.as_deref().map(crate::proto::dissectors) {

@@ -942,8 +942,10 @@ impl Session for Http1Session {
     fn buffered_bytes(&self) -> usize {
         // Bodies being received, plus every parsed message waiting for its partner (one
         // or two in the usual case; at most `max_pending`).
+        // A body's bytes as they arrive (its allocation is made for the announced length
+        // at once, but pages that were never written take no memory).
         let body = |side: &Side| match &side.state {
-            State::Body(b) => b.kept.capacity(),
+            State::Body(b) => b.kept.len(),
             _ => 0,
         };
         let req = |r: &ReqMsg| {
