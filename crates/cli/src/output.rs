@@ -57,12 +57,32 @@ impl<W: Write> Writer<W> {
         match self.format {
             Format::None => {}
             Format::Jsonl => {
-                // Entries accumulate in `buf` and go out in 64 KiB writes.
-                e.write_json(&mut self.buf).map_err(io::Error::other)?;
+                // Entries accumulate in `buf` and go out in 64 KiB writes. Long strings
+                // (bodies) bypass `buf`: they are escaped and written in 64 KiB pieces, so
+                // printing a body holds no second copy of it.
+                let out = &mut self.out;
+                let mut spill_error = None;
+                let mut spill = |b: &[u8]| match out.write_all(b) {
+                    Ok(()) => Ok(()),
+                    Err(err) => {
+                        let kind = err.kind();
+                        spill_error = Some(err);
+                        Err(io::Error::from(kind))
+                    }
+                };
+                let written = e.write_json_spilling(&mut self.buf, &mut spill);
+                if let Some(err) = spill_error {
+                    return Err(err);
+                }
+                written.map_err(io::Error::other)?;
                 self.buf.push(b'\n');
                 if self.buf.len() >= 1 << 16 {
                     self.out.write_all(&self.buf)?;
                     self.buf.clear();
+                    if self.buf.capacity() > 4 << 20 {
+                        // An entry with many large fields: do not keep its peak.
+                        self.buf = Vec::with_capacity(1 << 17);
+                    }
                 }
             }
             Format::Table => {

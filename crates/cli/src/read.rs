@@ -59,6 +59,14 @@ pub struct ReadArgs {
     #[arg(long, default_value = "16M", value_parser = parse_size)]
     max_pending: usize,
 
+    /// One memory budget for everything decoding buffers across all connections
+    /// (unfinished messages, out-of-order segments, pending requests, bodies). Over it the
+    /// largest of the least recently active connections are dropped, their unfinished
+    /// entries marked `gap` with a diagnostic and counted (--stats). K/M/G suffixes; 0: no
+    /// budget. Default: 512M, or twice --max-body if that is more.
+    #[arg(long, value_parser = parse_size)]
+    max_memory: Option<usize>,
+
     /// `.proto` file, or a directory of them (imports resolved inside it): gRPC messages
     /// are decoded with their field names (compiled in-process, no protoc needed).
     #[arg(long, value_name = "FILE_OR_DIR")]
@@ -100,6 +108,9 @@ pub fn run(args: ReadArgs) -> ExitCode {
             max_pending_bytes: args.max_pending,
             ..Limits::default()
         },
+        max_memory: args
+            .max_memory
+            .unwrap_or_else(|| (512 << 20).max(args.max_body.saturating_mul(2))),
         ..EngineConfig::default()
     };
     let dissectors = match args.proto.as_deref().map(crate::proto::dissectors) {
@@ -508,6 +519,12 @@ fn print_stats(src: &SourceStats, st: &EngineStats, har_skipped: u64, json: bool
         "drops            out-of-order buffer {} bytes, flows evicted {}, session overflow {} bytes, ignored segments {}",
         r.ooo_dropped_bytes, r.flows_evicted, st.session_overflow_bytes, r.ignored_segments
     ));
+    if st.memory_budget > 0 {
+        lines.push(format!(
+            "memory           budget {} bytes, peak {} bytes, shed {} flows ({} buffered bytes)",
+            st.memory_budget, st.memory_peak, st.memory_shed_flows, st.memory_shed_bytes
+        ));
+    }
     lines.push(format!(
         "unparsed         {} bytes ({} skipped before the first message of mid-stream flows)",
         st.unparsed_bytes, st.midstream_skipped_bytes

@@ -20,6 +20,10 @@ pub struct DriverStats {
     pub gap_bytes: u64,
 }
 
+/// A buffer emptied with more capacity than this gives it back, so a flow that once held a
+/// large unfinished message does not keep its peak allocation for the rest of its life.
+const KEEP_CAPACITY: usize = 64 << 10;
+
 #[derive(Default)]
 struct DirBuf {
     data: Vec<u8>,
@@ -28,13 +32,28 @@ struct DirBuf {
 }
 
 impl DirBuf {
+    /// Drops every buffered byte (releasing a large allocation).
+    fn clear(&mut self) {
+        if self.data.capacity() > KEEP_CAPACITY {
+            self.data = Vec::new();
+            self.marks = Vec::new();
+        } else {
+            self.data.clear();
+            self.marks.clear();
+        }
+    }
+
+    /// Heap bytes held.
+    fn heap_bytes(&self) -> usize {
+        self.data.capacity() + self.marks.capacity() * std::mem::size_of::<(usize, Nanos)>()
+    }
+
     fn consume(&mut self, n: usize) {
         if n == 0 {
             return;
         }
         if n >= self.data.len() {
-            self.data.clear();
-            self.marks.clear();
+            self.clear();
             return;
         }
         self.data.drain(..n);
@@ -75,6 +94,31 @@ impl Driver {
 
     pub fn stats(&self) -> &DriverStats {
         &self.stats
+    }
+
+    /// Heap bytes held for this connection: unconsumed bytes (by allocation, not length),
+    /// their time marks, and what the session reports ([`Session::buffered_bytes`]).
+    /// Constant time: the engine asks after every packet to keep its memory budget.
+    pub fn buffered_bytes(&self) -> usize {
+        self.bufs[0].heap_bytes()
+            + self.bufs[1].heap_bytes()
+            + self.session.as_ref().map_or(0, |s| s.buffered_bytes())
+    }
+
+    /// Sheds this connection's buffers for a memory budget: the unconsumed bytes of each
+    /// direction are discarded as a gap (the session salvages and marks what it was
+    /// parsing, as for a capture gap). Returns the stream bytes dropped. The caller closes
+    /// the connection next, which frees the session's own state.
+    pub fn shed(&mut self, ts: Nanos, out: &mut Output) -> u64 {
+        let mut dropped = 0;
+        for dir in [Direction::ClientToServer, Direction::ServerToClient] {
+            let n = self.bufs[dir.index()].data.len() as u64;
+            if n > 0 {
+                dropped += n;
+                self.gap(dir, ts, 0, out);
+            }
+        }
+        dropped
     }
 
     /// True when bytes go to a session (false: counted as unparsed).
@@ -126,8 +170,7 @@ impl Driver {
             s.on_cut(&chunk, out);
         }
         let dropped = buf.data.len() as u64;
-        buf.data.clear();
-        buf.marks.clear();
+        buf.clear();
         let total = len + dropped;
         self.stats.gaps += 1;
         self.stats.gap_bytes += total;
@@ -153,8 +196,7 @@ impl Driver {
     pub fn close(&mut self, ts: Nanos, out: &mut Output) {
         for buf in &mut self.bufs {
             self.stats.unparsed_bytes += buf.data.len() as u64;
-            buf.data.clear();
-            buf.marks.clear();
+            buf.clear();
         }
         if let Some(s) = &mut self.session {
             s.on_close(ts, out);
@@ -169,8 +211,7 @@ impl Driver {
         if self.session.is_none() {
             for buf in &mut self.bufs {
                 self.stats.unparsed_bytes += buf.data.len() as u64;
-                buf.data.clear();
-                buf.marks.clear();
+                buf.clear();
             }
             return;
         }
@@ -247,8 +288,7 @@ impl Driver {
             return;
         }
         let dropped = buf.data.len() as u64;
-        buf.data.clear();
-        buf.marks.clear();
+        buf.clear();
         self.stats.overflow_bytes += dropped;
         if self.paused {
             self.stats.unparsed_bytes += dropped;
@@ -390,6 +430,32 @@ mod tests {
         d.switch_session(Some(Box::new(s2)), &mut out);
         let got: Vec<String> = lines_of(&second).into_iter().map(|l| l.1).collect();
         assert_eq!(got, vec!["b", "c", "d"]);
+    }
+
+    #[test]
+    fn buffered_bytes_follow_the_buffers_and_shed_drops_them_as_a_gap() {
+        let s = Lines::default();
+        let probe = Lines {
+            seen: s.seen.clone(),
+            gaps: s.gaps.clone(),
+        };
+        let mut d = Driver::new(Some(Box::new(s)), 1 << 20);
+        let mut out = Output::default();
+        assert_eq!(d.buffered_bytes(), 0);
+        for i in 0..100 {
+            d.data(C2S, i, &[b'x'; 1000], &mut out);
+        }
+        assert!(d.buffered_bytes() >= 100_000, "{}", d.buffered_bytes());
+        assert_eq!(d.shed(200, &mut out), 100_000);
+        assert_eq!(
+            probe.gaps.lock().map(|g| g.clone()).unwrap_or_default(),
+            vec![100_000]
+        );
+        // A large buffer is given back once emptied.
+        assert_eq!(d.buffered_bytes(), 0);
+        assert_eq!(d.shed(201, &mut out), 0);
+        d.data(C2S, 202, b"a\n", &mut out);
+        assert_eq!(lines_of(&probe), vec![(C2S, "a".into(), 202)]);
     }
 
     #[test]

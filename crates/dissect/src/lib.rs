@@ -301,6 +301,15 @@ pub trait Session: Send {
     /// The connection is gone (FIN both ways, RST, idle, end of input). Emit whatever is
     /// pending: unanswered requests become entries without a response.
     fn on_close(&mut self, ts: Nanos, out: &mut Output);
+
+    /// Heap bytes this session holds now (pending messages, bodies being received,
+    /// decompression state, tables), for the engine's global memory budget. Called after
+    /// every event the session gets, so it must be cheap: sum a few capacities or return a
+    /// counter kept up to date; an estimate within a small factor is fine. The default (0)
+    /// is for sessions whose state is bounded by a few kilobytes.
+    fn buffered_bytes(&self) -> usize {
+        0
+    }
 }
 
 /// The list-row summary of an entry, as in Mizu's BaseEntry.

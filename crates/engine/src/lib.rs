@@ -51,7 +51,25 @@ pub struct EngineConfig {
     /// from the packet source (`PacketSource::capture_kind`: `pcap` for files,
     /// `af_packet` for the live ring, later `ebpf`), not from a constant.
     pub capture: &'static str,
+    /// The one budget for everything the engine buffers across all connections: bytes
+    /// recorded while probing, unconsumed session bytes, what sessions hold (pending
+    /// requests, bodies being received, decompression output), out-of-order bytes (at most
+    /// a quarter of it: `reassembly.max_buffered_total` is lowered to fit) and a fixed
+    /// estimate per tracked connection. Over it, whole connections are shed, the largest
+    /// of the least recently active first, until usage is back under 7/8 of it; their
+    /// unfinished entries are emitted marked `gap` with a diagnostic and counted
+    /// (`EngineStats::memory_shed_*`). 0: no budget. Default 512 MiB (`mizu read`); a live
+    /// agent sets about half its container's memory limit.
+    pub max_memory: usize,
 }
+
+/// Estimated heap bytes of one tracked connection beyond its buffers: the flow table slot
+/// and index, the engine's per-flow state and a session's fixed state.
+pub const FLOW_OVERHEAD: usize = 2048;
+
+/// Connections compared when one must be shed: the largest of this many least recently
+/// active ones goes.
+const SHED_WINDOW: usize = 16;
 
 impl Default for EngineConfig {
     fn default() -> EngineConfig {
@@ -62,6 +80,7 @@ impl Default for EngineConfig {
             max_session_buffer: 4 << 20,
             max_probe_bytes: 64 << 10,
             capture: "pcap",
+            max_memory: 512 << 20,
         }
     }
 }
@@ -95,6 +114,8 @@ pub struct FlowState {
     handshake_seen: bool,
     ctx: SessionContext,
     protocol: Option<&'static dyn Dissector>,
+    /// Heap bytes this flow held when last measured (its share of `Handler::mem_flows`).
+    mem: usize,
 }
 
 /// The reassembler's callback target: owns everything except the flow table.
@@ -106,6 +127,10 @@ struct Handler {
     out: Output,
     ready: Vec<Entry>,
     stats: EngineStats,
+    /// Sum of every flow's `FlowState::mem`, kept up to date per event.
+    mem_flows: usize,
+    /// Closes happening now are the memory budget's doing.
+    shedding: bool,
 }
 
 /// decode → reassemble → detect → dissect. See the crate docs.
@@ -118,7 +143,12 @@ pub struct Engine {
 
 impl Engine {
     /// An engine using `dissectors` (normally `mizu_dissectors::registry::all()`).
-    pub fn new(config: EngineConfig, dissectors: &'static [&'static dyn Dissector]) -> Engine {
+    pub fn new(mut config: EngineConfig, dissectors: &'static [&'static dyn Dissector]) -> Engine {
+        if config.max_memory > 0 {
+            // Out-of-order bytes get a quarter of the one budget.
+            let r = &mut config.reassembly;
+            r.max_buffered_total = r.max_buffered_total.min(config.max_memory / 4);
+        }
         Engine {
             decoder: Decoder::new(config.decoder.clone()),
             reassembler: TcpReassembler::new(config.reassembly.clone()),
@@ -146,6 +176,35 @@ impl Engine {
             }
             self.last_tick = pkt.ts;
         }
+        let used = self.memory_used();
+        let stats = &mut self.handler.stats;
+        stats.memory_peak = stats.memory_peak.max(used as u64);
+        let budget = self.handler.config.max_memory;
+        if budget > 0 && used > budget {
+            self.shed(pkt.ts, budget - budget / 8);
+        }
+    }
+
+    /// Bytes counted against the memory budget now (see [`EngineConfig::max_memory`]).
+    pub fn memory_used(&self) -> usize {
+        self.handler.mem_flows
+            + self.reassembler.buffered_bytes()
+            + self.reassembler.active_flows() * FLOW_OVERHEAD
+    }
+
+    /// Closes connections, the largest of the least recently active first, until the
+    /// memory in use is at most `target`.
+    fn shed(&mut self, ts: Nanos, target: usize) {
+        self.handler.shedding = true;
+        while self.memory_used() > target {
+            let freed =
+                self.reassembler
+                    .shed(ts, SHED_WINDOW, |s: &FlowState| s.mem, &mut self.handler);
+            if freed.is_none() {
+                break;
+            }
+        }
+        self.handler.shedding = false;
     }
 
     /// [`Engine::push`] appending finished entries to `out` instead: one bulk move per
@@ -184,6 +243,7 @@ impl Engine {
         s.decode = self.decoder.stats().clone();
         s.reassembly = self.reassembler.stats().clone();
         s.active_flows = self.reassembler.active_flows() as u64;
+        s.memory_used = self.memory_used() as u64;
         s
     }
 }
@@ -194,6 +254,9 @@ impl Handler {
         for d in dissectors {
             stats.protocols.entry(d.info().id.to_owned()).or_default();
         }
+        if config.max_memory > 0 {
+            stats.memory_budget = config.max_memory as u64;
+        }
         Handler {
             dissectors,
             config,
@@ -201,7 +264,22 @@ impl Handler {
             out: Output::default(),
             ready: Vec::new(),
             stats,
+            mem_flows: 0,
+            shedding: false,
         }
+    }
+
+    /// Re-measures a flow's heap bytes and updates the total (a few loads and one virtual
+    /// call: this runs after every event).
+    fn account(&mut self, state: &mut FlowState) {
+        let now = match &state.mode {
+            FlowMode::Probing { events, bytes, .. } => {
+                bytes + events.capacity() * std::mem::size_of::<Pending>()
+            }
+            FlowMode::Driving(driver) => driver.buffered_bytes(),
+        };
+        self.mem_flows = self.mem_flows.saturating_sub(state.mem) + now;
+        state.mem = now;
     }
 
     fn drain(&mut self, sink: &mut dyn FnMut(Entry)) {
@@ -537,6 +615,7 @@ impl StreamHandler<FlowState> for Handler {
                 limits: self.config.limits,
             },
             protocol: None,
+            mem: 0,
         }
     }
 
@@ -561,9 +640,11 @@ impl StreamHandler<FlowState> for Handler {
                 self.collect(proto);
                 self.settle_upgrades(state);
             }
+            self.account(state);
             return;
         }
         self.record(state, Pending::Data(dir, ts, data.to_vec()));
+        self.account(state);
     }
 
     fn gap(
@@ -575,14 +656,18 @@ impl StreamHandler<FlowState> for Handler {
         len: u64,
     ) {
         self.record(state, Pending::Gap(dir, ts, len));
+        self.account(state);
     }
 
     fn fin(&mut self, state: &mut FlowState, _info: &FlowInfo, dir: Direction, ts: Nanos) {
         self.record(state, Pending::Fin(dir, ts));
+        self.account(state);
     }
 
     fn close(&mut self, mut state: FlowState, _info: &FlowInfo, ts: Nanos, reason: CloseReason) {
+        self.mem_flows = self.mem_flows.saturating_sub(state.mem);
         let reason_name = match reason {
+            _ if self.shedding => "shed",
             CloseReason::Fin => "fin",
             CloseReason::Rst => "rst",
             CloseReason::Idle => "idle",
@@ -605,6 +690,10 @@ impl StreamHandler<FlowState> for Handler {
                     _ => 0,
                 })
                 .sum();
+            if self.shedding {
+                self.stats.memory_shed_flows += 1;
+                self.stats.memory_shed_bytes += bytes;
+            }
             if bytes > 0 {
                 self.stats.flows_unparsed += 1;
                 self.unparsed(NOT_RECOGNISED, bytes);
@@ -613,7 +702,18 @@ impl StreamHandler<FlowState> for Handler {
             }
             return;
         }
+        let mut shed_note = None;
         if let FlowMode::Driving(driver) = &mut state.mode {
+            if self.shedding {
+                // Salvage and mark what was being parsed, as for a capture gap.
+                let dropped = driver.shed(ts, &mut self.out);
+                self.stats.memory_shed_flows += 1;
+                self.stats.memory_shed_bytes += dropped;
+                shed_note = Some(format!(
+                    "connection dropped to keep the {} byte memory budget: {dropped} buffered bytes discarded, unfinished messages cut",
+                    self.config.max_memory
+                ));
+            }
             driver.close(ts, &mut self.out);
             let ds = driver.stats().clone();
             // A session's leftover at close, or a flow no dissector took.
@@ -626,6 +726,13 @@ impl StreamHandler<FlowState> for Handler {
             self.stats.session_overflow_bytes += ds.overflow_bytes;
             self.stats.session_gaps += ds.gaps;
             self.stats.session_gap_bytes += ds.gap_bytes;
+        }
+        if let Some(note) = shed_note {
+            for e in &mut self.out.entries {
+                e.gap = true;
+                e.diagnostics.push(note.clone());
+            }
+            self.out.diagnostic(note);
         }
         let proto = state.protocol;
         self.collect(proto);

@@ -53,4 +53,14 @@ pub struct EngineStats {
     /// Upgrades to protocols no dissector speaks, by token (bytes counted as unparsed).
     pub upgrades_unparsed: BTreeMap<String, u64>,
     pub protocols: BTreeMap<String, ProtocolStats>,
+    /// The memory budget (`EngineConfig::max_memory`; 0: none), bytes counted against it
+    /// now, and the most ever counted (measured after each packet, before shedding).
+    pub memory_budget: u64,
+    pub memory_used: u64,
+    pub memory_peak: u64,
+    /// Connections closed early to keep the budget (`flows_closed.shed`), and the buffered
+    /// stream bytes they dropped (also counted as session gap bytes, or unparsed bytes for
+    /// connections still being probed).
+    pub memory_shed_flows: u64,
+    pub memory_shed_bytes: u64,
 }

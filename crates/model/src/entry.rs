@@ -242,6 +242,26 @@ impl Entry {
     /// punctuation go out as one constant slice each instead of through `Serialize`:
     /// `mizu read --format jsonl` spends most of its printing time here.
     pub fn write_json(&self, out: &mut Vec<u8>) -> Result<(), crate::json::Error> {
+        self.write_json_with(out, None)
+    }
+
+    /// [`Entry::write_json`] streaming long strings (bodies) and long raw payloads through
+    /// `spill` instead of appending them to `out` (see
+    /// [`crate::json::write_json_spilling`]): printing a large body holds no second copy
+    /// of it. The bytes `spill` receives followed by `out` are the same JSON text.
+    pub fn write_json_spilling(
+        &self,
+        out: &mut Vec<u8>,
+        spill: &mut crate::json::Spill<'_>,
+    ) -> Result<(), crate::json::Error> {
+        self.write_json_with(out, Some(spill))
+    }
+
+    fn write_json_with(
+        &self,
+        out: &mut Vec<u8>,
+        mut spill: Option<&mut crate::json::Spill<'_>>,
+    ) -> Result<(), crate::json::Error> {
         use crate::json::write_str_into as s;
         out.reserve(512);
         out.push(b'{');
@@ -277,10 +297,10 @@ impl Entry {
         out.extend_from_slice(b",\"elapsedMicros\":");
         crate::json::push_i64(out, self.elapsed_micros);
         out.extend_from_slice(b",\"request\":");
-        self.request.write_json(out)?;
+        self.request.write_json(out, spill.as_deref_mut())?;
         if !self.response.is_none() {
             out.extend_from_slice(b",\"response\":");
-            self.response.write_json(out)?;
+            self.response.write_json(out, spill)?;
         }
         out.extend_from_slice(b",\"requestSize\":");
         crate::json::push_u64(out, self.request_size);
@@ -331,13 +351,21 @@ impl Endpoint {
 
 impl Payload {
     /// As `Serialize` would write it (see [`Entry::write_json`]).
-    fn write_json(&self, out: &mut Vec<u8>) -> Result<(), crate::json::Error> {
-        match self {
-            Payload::None => out.extend_from_slice(b"null"),
-            Payload::Raw(r) => out.extend_from_slice(r.as_str().as_bytes()),
-            Payload::HttpRequest(r) => crate::json::write_json(out, r)?,
-            Payload::HttpResponse(r) => crate::json::write_json(out, r)?,
-            Payload::Json(v) => crate::json::write_json(out, v)?,
+    fn write_json(
+        &self,
+        out: &mut Vec<u8>,
+        spill: Option<&mut crate::json::Spill<'_>>,
+    ) -> Result<(), crate::json::Error> {
+        use crate::json::{write_json, write_json_spilling};
+        match (self, spill) {
+            (Payload::None, _) => out.extend_from_slice(b"null"),
+            (Payload::Raw(r), spill) => crate::json::spill_raw(out, r.as_str().as_bytes(), spill)?,
+            (Payload::HttpRequest(r), None) => write_json(out, r)?,
+            (Payload::HttpResponse(r), None) => write_json(out, r)?,
+            (Payload::Json(v), None) => write_json(out, v)?,
+            (Payload::HttpRequest(r), Some(sp)) => write_json_spilling(out, r, sp)?,
+            (Payload::HttpResponse(r), Some(sp)) => write_json_spilling(out, r, sp)?,
+            (Payload::Json(v), Some(sp)) => write_json_spilling(out, v, sp)?,
         }
         Ok(())
     }

@@ -12,7 +12,68 @@ use std::fmt::Display;
 
 /// Appends `value` as compact JSON to `out`. Output equals `serde_json::to_vec(value)`.
 pub fn write_json<T: Serialize + ?Sized>(out: &mut Vec<u8>, value: &T) -> Result<(), Error> {
-    value.serialize(&mut JsonWriter { out })
+    value.serialize(&mut JsonWriter { out, spill: None })
+}
+
+/// Receives output that [`write_json_spilling`] hands over early.
+pub type Spill<'a> = dyn FnMut(&[u8]) -> std::io::Result<()> + 'a;
+
+/// Strings at least this long are streamed through a [`Spill`] instead of buffered.
+pub const SPILL_MIN: usize = 256 << 10;
+/// Escaped pieces of a streamed string: each goes through the spill on its own.
+const SPILL_PIECE: usize = 64 << 10;
+
+/// [`write_json`] for large values: a string of [`SPILL_MIN`] bytes or more (an HTTP body)
+/// is not appended to `out` whole. Instead `out` is passed to `spill` and cleared, then
+/// the string goes through `spill` in escaped pieces of 64 KiB, so no second copy of a
+/// large body is ever held. The bytes `spill` receives, in order, followed by what is left
+/// in `out`, equal what [`write_json`] would have appended.
+pub fn write_json_spilling<T: Serialize + ?Sized>(
+    out: &mut Vec<u8>,
+    value: &T,
+    spill: &mut Spill<'_>,
+) -> Result<(), Error> {
+    value.serialize(&mut JsonWriter {
+        out,
+        spill: Some(spill),
+    })
+}
+
+/// Writes a long string through `spill` (see [`write_json_spilling`]).
+pub(crate) fn spill_str(out: &mut Vec<u8>, s: &str, spill: &mut Spill<'_>) -> Result<(), Error> {
+    out.push(b'"');
+    // Escapes are per byte (ASCII only), so pieces may split a UTF-8 sequence.
+    for piece in s.as_bytes().chunks(SPILL_PIECE) {
+        spill(out)?;
+        out.clear();
+        if needs_escape(piece) {
+            write_escaped(out, piece);
+        } else {
+            out.extend_from_slice(piece);
+        }
+    }
+    spill(out)?;
+    out.clear();
+    out.push(b'"');
+    Ok(())
+}
+
+/// Appends JSON text as it is, through `spill` when it is long (see
+/// [`write_json_spilling`]).
+pub(crate) fn spill_raw(
+    out: &mut Vec<u8>,
+    text: &[u8],
+    spill: Option<&mut Spill<'_>>,
+) -> Result<(), Error> {
+    match spill {
+        Some(spill) if text.len() >= SPILL_MIN => {
+            spill(out)?;
+            out.clear();
+            spill(text)?;
+        }
+        _ => out.extend_from_slice(text),
+    }
+    Ok(())
 }
 
 /// Serialisation failed: a map key that is not a string, or a custom error.
@@ -212,6 +273,8 @@ fn write_key(out: &mut Vec<u8>, key: &str) {
 
 struct JsonWriter<'a> {
     out: &'a mut Vec<u8>,
+    /// Where long strings go instead of `out` ([`write_json_spilling`]).
+    spill: Option<&'a mut Spill<'a>>,
 }
 
 /// A map, struct or sequence being written: tracks whether a comma is due.
@@ -299,6 +362,11 @@ impl<'a, 'b> ser::Serializer for &'b mut JsonWriter<'a> {
     }
 
     fn serialize_str(self, v: &str) -> Result<(), Error> {
+        if v.len() >= SPILL_MIN
+            && let Some(spill) = self.spill.as_deref_mut()
+        {
+            return spill_str(self.out, v, spill);
+        }
         write_str(self.out, v)
     }
 

@@ -132,3 +132,66 @@ proptest! {
         prop_assert_eq!(String::from_utf8_lossy(&got), String::from_utf8_lossy(&want));
     }
 }
+
+/// `write_json_spilling`: what the spill receives followed by what is left in the buffer.
+fn spilled(e: &Entry) -> (Vec<u8>, usize) {
+    let mut got = Vec::new();
+    let mut buf = Vec::new();
+    let mut largest = 0usize;
+    let mut spill = |b: &[u8]| {
+        largest = largest.max(b.len());
+        got.extend_from_slice(b);
+        Ok(())
+    };
+    e.write_json_spilling(&mut buf, &mut spill)
+        .expect("write_json_spilling");
+    got.extend_from_slice(&buf);
+    (got, largest)
+}
+
+#[test]
+fn large_bodies_stream_through_the_spill_with_the_same_text() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../testdata");
+    let mut files = Vec::new();
+    expected_files(&root, &mut files);
+    // A body of every byte class (quotes, controls, multi-byte UTF-8 split across the
+    // 64 KiB pieces), in a request, a response and a raw payload.
+    let unit = "text \"quoted\" \\ tab\t nl\n é € 😀 \u{1}";
+    let big: String = unit.repeat((600 << 10) / unit.len());
+    let mut checked = 0;
+    for f in files
+        .iter()
+        .filter(|f| f.to_string_lossy().contains("http1"))
+    {
+        let text = std::fs::read_to_string(f).expect("read fixture");
+        for line in text.lines().take(3) {
+            let mut e: Entry = serde_json::from_str(line).expect("entry");
+            if let Payload::HttpResponse(r) = &mut e.response {
+                r.content.text = big.clone();
+            }
+            if let Payload::HttpRequest(r) = &mut e.request
+                && let Some(p) = &mut r.post_data
+            {
+                p.text = big.clone();
+            }
+            let (got, largest) = spilled(&e);
+            assert_eq!(got, ours(&e), "{}", f.display());
+            assert!(largest < 200 << 10, "a spilled piece of {largest} bytes");
+            checked += 1;
+        }
+    }
+    assert!(checked > 0);
+    let raw = RawJson::from_value(&serde_json::json!({ "value": big }));
+    let e: Entry = serde_json::from_value(serde_json::json!({
+        "protocol": {"name": "redis", "version": "", "abbr": ""}, "capture": "",
+        "src": {"ip": "", "port": ""}, "dst": {"ip": "", "port": ""}, "timestamp": 0,
+        "startTime": "", "elapsedTime": 0, "request": null, "requestSize": 0, "responseSize": 0
+    }))
+    .expect("entry");
+    let e = Entry {
+        response: Payload::Raw(raw),
+        ..e
+    };
+    assert_eq!(spilled(&e).0, ours(&e));
+    assert_eq!(ours(&e), serde_json::to_vec(&e).expect("serde_json"));
+}

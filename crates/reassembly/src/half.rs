@@ -148,6 +148,11 @@ pub(crate) struct Half {
 }
 
 impl Half {
+    /// Out-of-order bytes held (what counts against the buffer limits).
+    pub fn buffered(&self) -> usize {
+        self.buffered
+    }
+
     /// Starts tracking at `seq` (stream offset 0).
     pub fn init(&mut self, seq: u32) {
         self.seen = true;

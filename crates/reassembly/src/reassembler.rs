@@ -234,6 +234,42 @@ impl<S> TcpReassembler<S> {
         }
     }
 
+    /// Closes one flow to free memory (a global budget is exceeded): among the `window`
+    /// least recently active flows, the one whose `weight` (the handler's bytes for its
+    /// state) plus out-of-order bytes is largest, the older on a tie. Its buffered bytes are
+    /// flushed (holes become gaps) and it closes with [`CloseReason::Evicted`] without being
+    /// remembered, so later segments reopen it mid-stream. Returns the freed flow's id, or
+    /// `None` when no flow is tracked. Cost: `window` steps along the LRU list.
+    pub fn shed<H: StreamHandler<S>>(
+        &mut self,
+        ts: Nanos,
+        window: usize,
+        weight: impl Fn(&S) -> usize,
+        handler: &mut H,
+    ) -> Option<u64> {
+        let (mut idx, mut best, mut best_weight) = (self.tail, None, 0);
+        for _ in 0..window.max(1) {
+            let Some(flow) = self.slab.get(idx as usize).and_then(Option::as_ref) else {
+                break;
+            };
+            let w = weight(&flow.state) + flow.halves[0].buffered() + flow.halves[1].buffered();
+            if best.is_none() || w > best_weight {
+                best = Some((idx, flow.info.id));
+                best_weight = w;
+            }
+            idx = flow.prev;
+        }
+        let (idx, id) = best?;
+        self.close(
+            idx,
+            ts.max(self.last_ts),
+            CloseReason::Evicted,
+            false,
+            handler,
+        );
+        Some(id)
+    }
+
     #[inline]
     fn flow_mut(&mut self, idx: u32) -> Option<&mut Flow<S>> {
         self.slab.get_mut(idx as usize).and_then(Option::as_mut)

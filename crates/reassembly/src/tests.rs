@@ -727,3 +727,45 @@ fn pending_fin_behind_a_hole_times_out_into_gap_and_fin() {
     assert_eq!(h.trace(), "O1 Dc3 Gc4 Fc");
     assert_eq!(r.active_flows(), 1);
 }
+
+#[test]
+fn shed_closes_the_heaviest_of_the_least_recently_active() {
+    let mut h = Rec::default();
+    let mut r = new_r();
+    let conv = |p: u16| Conv {
+        c: SocketAddr::new(addr("10.0.0.1:1").ip(), p),
+        s: addr("10.0.0.2:80"),
+    };
+    let (a, b, d) = (conv(40001), conv(40002), conv(40003));
+    r.segment(&a.seg(C2S, 1, 100, 0, "A", b"a"), &mut h);
+    r.segment(&b.seg(C2S, 2, 100, 0, "A", b"b"), &mut h);
+    r.segment(&d.seg(C2S, 3, 100, 0, "A", b"d"), &mut h);
+    // Ahead of a hole: buffered out of order, flushed as data after a gap when shed.
+    r.segment(&d.seg(C2S, 4, 110, 0, "A", b"later"), &mut h);
+    r.segment(&a.seg(C2S, 5, 101, 0, "A", b"a"), &mut h); // LRU order now: b, d, a
+    // Among the two oldest, d weighs more (its out-of-order bytes).
+    assert_eq!(r.shed(6, 2, |_| 0, &mut h), Some(3));
+    assert_eq!(h.stream(3, C2S), b"dlater");
+    assert_eq!(h.gaps(3, C2S), vec![9]);
+    assert_eq!(r.buffered_bytes(), 0);
+    // The handler's weight counts too; a window of one is plain LRU.
+    assert_eq!(r.shed(7, 16, |&id| usize::from(id == 1), &mut h), Some(1));
+    assert_eq!(r.shed(8, 1, |_| 0, &mut h), Some(2));
+    assert_eq!(r.shed(9, 16, |_| 0, &mut h), None);
+    assert_eq!(
+        h.closes(),
+        vec![
+            (3, CloseReason::Evicted),
+            (1, CloseReason::Evicted),
+            (2, CloseReason::Evicted)
+        ]
+    );
+    assert_eq!(
+        r.stats().flows_evicted,
+        0,
+        "the caller counts what it sheds"
+    );
+    // A shed flow is not remembered: its next segment reopens it mid-stream.
+    r.segment(&b.seg(C2S, 10, 102, 0, "A", b"b"), &mut h);
+    assert_eq!(r.active_flows(), 1);
+}

@@ -1050,6 +1050,22 @@ impl Session for AmqpSession {
             self.emit(p.msg, None, out);
         }
     }
+
+    fn buffered_bytes(&self) -> usize {
+        // Messages being assembled (method, header and body bytes kept) and requests
+        // waiting for their answer.
+        let asm: usize = self
+            .sides
+            .iter()
+            .flat_map(|s| &s.asm)
+            .map(|a| 256 + a.msg.bytes.capacity())
+            .sum();
+        asm + self
+            .pending
+            .iter()
+            .map(|p| 256 + p.msg.bytes.capacity())
+            .sum::<usize>()
+    }
 }
 
 #[cfg(test)]

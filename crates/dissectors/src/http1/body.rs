@@ -97,6 +97,12 @@ impl BodyReader {
             match self.framing {
                 Framing::Length(remaining) => {
                     let take = remaining.min(rest.len() as u64) as usize;
+                    if self.kept.capacity() == 0 && take > 0 && !self.gap {
+                        // The size is known once bytes arrive: one allocation instead of a
+                        // doubling vector (up to three times a large body while it grows).
+                        self.kept
+                            .reserve_exact(remaining.min(cap as u64).min(1 << 40) as usize);
+                    }
                     self.payload(&rest[..take], cap);
                     used += take;
                     let left = remaining - take as u64;

@@ -1186,4 +1186,33 @@ impl Session for Http1Session {
         self.report_skipped(Direction::ServerToClient, out);
         self.flush_all(out);
     }
+
+    fn buffered_bytes(&self) -> usize {
+        // Bodies being received, plus every parsed message waiting for its partner (one
+        // or two in the usual case; at most `max_pending`).
+        // A body's bytes as they arrive (its allocation is made for the announced length
+        // at once, but pages that were never written take no memory).
+        let body = |side: &Side| match &side.state {
+            State::Body(b) => b.kept.len(),
+            _ => 0,
+        };
+        let req = |r: &ReqMsg| {
+            HELD_MESSAGE
+                + 2 * r.req.headers_size as usize
+                + r.req.post_data.as_ref().map_or(0, |p| p.text.capacity())
+        };
+        let resp = |r: &RespMsg| {
+            HELD_MESSAGE + 2 * r.resp.headers_size as usize + r.resp.content.text.capacity()
+        };
+        let mut n = body(&self.client) + body(&self.server);
+        n += self.response.as_ref().map_or(0, resp);
+        for ex in &self.pending {
+            n += ex.req.as_ref().map_or(0, req) + ex.resp.as_ref().map_or(0, resp);
+        }
+        n
+    }
 }
+
+/// Estimated heap bytes of a parsed message besides its parsed head (about twice the head's
+/// wire size) and body.
+const HELD_MESSAGE: usize = 512;

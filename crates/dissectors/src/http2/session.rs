@@ -1246,4 +1246,25 @@ impl Session for Http2Session {
             ));
         }
     }
+
+    fn buffered_bytes(&self) -> usize {
+        // Open streams' bodies and heads (a handful on most connections), header blocks
+        // waiting for CONTINUATION, and the HPACK tables (4 KiB each by default).
+        let msg = |m: &Msg| {
+            256 + m.body.capacity()
+                + m.marks.capacity() * std::mem::size_of::<(usize, Nanos)>()
+                + 2 * m.headers_size as usize
+        };
+        let streams: usize = self
+            .streams
+            .values()
+            .map(|s| msg(&s.req) + msg(&s.resp))
+            .sum();
+        let sides: usize = self
+            .sides
+            .iter()
+            .map(|s| 8192 + s.cont.as_ref().map_or(0, |c| c.block.capacity()))
+            .sum();
+        streams + sides
+    }
 }

@@ -486,6 +486,14 @@ impl Session for KafkaSession {
         self.report_skipped(Direction::ServerToClient, out);
         self.flush(out);
     }
+
+    fn buffered_bytes(&self) -> usize {
+        // Requests waiting for their response, each with its JSON rendered.
+        self.pending
+            .iter()
+            .map(|p| 256 + p.request.as_str().len())
+            .sum()
+    }
 }
 
 /// A first guess at the JSON size of a message whose frame has `frame` bytes: its records
