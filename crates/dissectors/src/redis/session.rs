@@ -1144,6 +1144,11 @@ impl Session for RedisSession {
         side.start_resync(format!("after a {len} byte capture gap"));
     }
 
+    fn buffered_bytes(&self) -> usize {
+        // Requests waiting for their replies, as counted against `max_pending_bytes`.
+        self.pending_bytes
+    }
+
     fn on_close(&mut self, _ts: Nanos, out: &mut Output) {
         self.cut(
             Direction::ClientToServer,

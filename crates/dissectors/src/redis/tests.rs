@@ -714,3 +714,40 @@ fn skipped_bytes_show_on_an_entry_or_in_the_counters() {
         r.entries[0].diagnostics
     );
 }
+
+/// The memory budget sees what a pipeline holds: requests waiting for replies count, and
+/// the count falls back to zero once they are answered.
+#[test]
+fn pending_requests_are_reported_to_the_memory_budget() {
+    use mizu_dissect::{Chunk, Output};
+    let mut s = Redis.new_session(ctx());
+    let mut out = Output::default();
+    let reqs = b"*2\r\n$3\r\nGET\r\n$1\r\nk\r\n".repeat(100);
+    let marks = [(0usize, T0)];
+    let used = s.on_data(
+        &Chunk {
+            dir: C,
+            data: &reqs,
+            marks: &marks,
+        },
+        &mut out,
+    );
+    assert_eq!(used, reqs.len());
+    let held = s.buffered_bytes();
+    assert!(
+        held >= reqs.len(),
+        "100 pending requests reported as {held} bytes"
+    );
+    let replies = b"$-1\r\n".repeat(100);
+    let used = s.on_data(
+        &Chunk {
+            dir: S,
+            data: &replies,
+            marks: &marks,
+        },
+        &mut out,
+    );
+    assert_eq!(used, replies.len());
+    assert_eq!(out.entries.len(), 100);
+    assert_eq!(s.buffered_bytes(), 0);
+}

@@ -168,6 +168,11 @@ impl std::fmt::Debug for Inflater {
 }
 
 impl Inflater {
+    /// Bytes of its scratch buffer (for the memory budget).
+    pub fn scratch_capacity(&self) -> usize {
+        self.scratch.capacity()
+    }
+
     pub fn new(reset_each: bool, max_body: usize) -> Inflater {
         Inflater {
             d: Decompress::new(false),

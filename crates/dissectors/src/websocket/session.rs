@@ -752,6 +752,27 @@ impl Session for WsSession {
         }
     }
 
+    fn buffered_bytes(&self) -> usize {
+        // Messages being assembled (their kept payload), the pings and closes waiting for
+        // an answer, and each inflater: zlib's 32 KiB window plus its state and scratch.
+        const INFLATER: usize = 48 << 10;
+        let msg = |m: &Option<Msg>| m.as_ref().map_or(0, |m| m.sink.kept.capacity());
+        let side = |s: &Side| {
+            msg(&s.msg)
+                + msg(&s.ctrl)
+                + s.inflater
+                    .as_ref()
+                    .map_or(0, |i| INFLATER + i.scratch_capacity())
+        };
+        let waiting: usize = self
+            .pending
+            .iter()
+            .flatten()
+            .map(|m| m.sink.kept.capacity())
+            .sum();
+        self.sides.iter().map(side).sum::<usize>() + waiting + self.scratch.capacity()
+    }
+
     fn on_close(&mut self, _ts: Nanos, out: &mut Output) {
         self.report_notes(out);
         for dir in [Direction::ClientToServer, Direction::ServerToClient] {
