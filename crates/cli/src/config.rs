@@ -535,6 +535,9 @@ pub fn resolve(
     let text = match std::fs::read_to_string(&path) {
         Ok(t) => Some(t),
         Err(e) if e.kind() == std::io::ErrorKind::NotFound && !explicit => None,
+        // The default path of another user's home (e.g. a process that dropped root): no
+        // file for us, as if it were missing; an explicit --config-path still fails.
+        Err(e) if e.kind() == std::io::ErrorKind::PermissionDenied && !explicit => None,
         Err(e) => {
             return Err(ConfigError(format!(
                 "cannot read the config file {}: {e}",

@@ -114,7 +114,13 @@ fn every_error_is_json_with_a_message() {
     let (st, head, b) = request(addr, "DELETE", "/entries", "", "");
     assert!(head.contains("allow: "), "{head}");
     assert_json_error((st, head, b), 405, "method not allowed");
-    assert_json_error(request(addr, "GET", "/nope", "", ""), 404, "no such route");
+    // Unknown API paths are JSON; other GETs get the web UI (client-side routes).
+    assert_json_error(
+        request(addr, "GET", "/status/nope", "", ""),
+        404,
+        "no such route",
+    );
+    assert_json_error(request(addr, "POST", "/nope", "", ""), 404, "no such route");
     assert_json_error(request(addr, "GET", "/ws", "", ""), 400, "WebSocket");
     assert_json_error(
         request(addr, "GET", "/entries/abc", "", ""),
