@@ -1,6 +1,6 @@
 //! Fuzzes the AMQP 0-9-1 session through the real driver: the input is cut into events for
 //! both directions, with occasional gaps and FINs (`mizu_dissect::testing::fuzz_events`
-//! describes the layout), and must never make the session panic. The probe sees the
+//! describes the layout), and must never make the session panic or lose count of a byte (`testing::assert_accounted`). The probe sees the
 //! input as well. Seeds: the payloads of `testdata/amqp/*.pcap`.
 #![no_main]
 
@@ -21,5 +21,6 @@ fuzz_target!(|data: &[u8]| {
         },
     );
     let events = testing::fuzz_events(data);
-    let _ = testing::run(&Amqp, ctx, &events);
+    let run = testing::run_detailed(&Amqp, ctx, &events);
+    testing::assert_accounted(&events, &run);
 });

@@ -10,5 +10,6 @@ use mizu_dissectors::redis::Redis;
 
 fuzz_target!(|data: &[u8]| {
     let events = testing::fuzz_events(data);
-    let _ = testing::run(&Redis, testing::fuzz_context(6379), &events);
+    let run = testing::run_detailed(&Redis, testing::fuzz_context(6379), &events);
+    testing::assert_accounted(&events, &run);
 });

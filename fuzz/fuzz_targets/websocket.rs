@@ -41,8 +41,10 @@ fuzz_target!(|data: &[u8]| {
     };
     let ws = Ws(EXTENSIONS[usize::from(pick) % EXTENSIONS.len()]);
     let events = testing::fuzz_events(rest);
-    for e in testing::run(&ws, testing::fuzz_context(8765), &events) {
+    let run = testing::run_detailed(&ws, testing::fuzz_context(8765), &events);
+    testing::assert_accounted(&events, &run);
+    for e in &run.entries {
         assert!(e.request.json().is_some(), "an entry without its message");
-        let _ = ws.summarize(&e);
+        let _ = ws.summarize(e);
     }
 });

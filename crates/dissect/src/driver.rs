@@ -18,6 +18,26 @@ pub struct DriverStats {
     /// Gap events passed on, and the bytes they covered (including discarded buffers).
     pub gaps: u64,
     pub gap_bytes: u64,
+    /// Every stream byte handed to [`Driver::data`].
+    pub data_bytes: u64,
+    /// Bytes the session consumed (the sum of what `on_data` returned).
+    pub consumed_bytes: u64,
+    /// Unconsumed buffered bytes discarded and reported to the session inside a gap
+    /// (a capture gap, the buffer cap, or shedding for the memory budget).
+    pub discarded_bytes: u64,
+}
+
+impl DriverStats {
+    /// The accounting invariant: every byte in was consumed by the session, counted as
+    /// unparsed, discarded into a gap, or is still `pending` in the buffers. Returns the
+    /// difference (0 when it holds) so callers can report it.
+    pub fn unaccounted(&self, pending: u64) -> i128 {
+        i128::from(self.data_bytes)
+            - i128::from(self.consumed_bytes)
+            - i128::from(self.unparsed_bytes)
+            - i128::from(self.discarded_bytes)
+            - i128::from(pending)
+    }
 }
 
 /// A buffer emptied with more capacity than this gives it back, so a flow that once held a
@@ -121,6 +141,11 @@ impl Driver {
         dropped
     }
 
+    /// Stream bytes waiting in the buffers, not yet consumed (0 after [`Driver::close`]).
+    pub fn pending_bytes(&self) -> u64 {
+        (self.bufs[0].data.len() + self.bufs[1].data.len()) as u64
+    }
+
     /// True when bytes go to a session (false: counted as unparsed).
     pub fn has_session(&self) -> bool {
         self.session.is_some()
@@ -131,6 +156,7 @@ impl Driver {
         if data.is_empty() {
             return;
         }
+        self.stats.data_bytes += data.len() as u64;
         if self.session.is_none() {
             self.stats.unparsed_bytes += data.len() as u64;
             return;
@@ -175,7 +201,10 @@ impl Driver {
         self.stats.gaps += 1;
         self.stats.gap_bytes += total;
         match (&mut self.session, self.paused) {
-            (Some(s), false) => s.on_gap(dir, total, ts, out),
+            (Some(s), false) => {
+                self.stats.discarded_bytes += dropped;
+                s.on_gap(dir, total, ts, out);
+            }
             _ => self.stats.unparsed_bytes += dropped,
         }
     }
@@ -244,6 +273,7 @@ impl Driver {
             };
             let n = session.on_data(&chunk, out).min(data.len() - used);
             used += n;
+            self.stats.consumed_bytes += n as u64;
             if out.upgrade.is_some() {
                 self.paused = true;
                 break;
@@ -271,6 +301,7 @@ impl Driver {
                 marks: &buf.marks,
             };
             let n = session.on_data(&chunk, out).min(buf.data.len());
+            self.stats.consumed_bytes += n as u64;
             self.bufs[i].consume(n);
             if out.upgrade.is_some() {
                 self.paused = true;
@@ -300,6 +331,7 @@ impl Driver {
         ));
         self.stats.gaps += 1;
         self.stats.gap_bytes += dropped;
+        self.stats.discarded_bytes += dropped;
         if let Some(s) = &mut self.session {
             s.on_gap(dir, dropped, ts, out);
         }
@@ -465,5 +497,43 @@ mod tests {
         d.data(C2S, 1, b"abc", &mut out);
         d.close(2, &mut out);
         assert_eq!(d.stats().unparsed_bytes, 3);
+    }
+
+    /// Every byte in is consumed, unparsed, discarded into a gap or still pending, through
+    /// partial lines, a gap with buffered bytes, the buffer cap, an upgrade to nobody and
+    /// the close.
+    #[test]
+    fn every_byte_is_accounted_for() {
+        let mut d = Driver::new(Some(Box::new(Lines::default())), 8);
+        let mut out = Output::default();
+        let check = |d: &Driver, what: &str| {
+            assert_eq!(
+                d.stats().unaccounted(d.pending_bytes()),
+                0,
+                "{what}: {:?}",
+                d.stats()
+            );
+        };
+        d.data(C2S, 1, b"one\ntw", &mut out);
+        check(&d, "a line and a partial one");
+        assert_eq!((d.stats().consumed_bytes, d.pending_bytes()), (4, 2));
+        d.gap(C2S, 2, 100, &mut out);
+        check(&d, "a gap discards the partial line");
+        assert_eq!(d.stats().discarded_bytes, 2);
+        d.data(C2S, 3, b"no line end for a while", &mut out);
+        check(&d, "over the 8 byte cap");
+        assert_eq!(d.stats().discarded_bytes, 25);
+        d.data(C2S, 4, b"UPGRADE\nafter", &mut out);
+        assert!(out.upgrade.take().is_some());
+        check(&d, "paused by the upgrade");
+        d.switch_session(None, &mut out);
+        check(&d, "nobody continues");
+        d.data(C2S, 5, b"more", &mut out);
+        d.close(6, &mut out);
+        check(&d, "closed");
+        let st = d.stats();
+        assert_eq!(st.data_bytes, 6 + 23 + 13 + 4);
+        assert_eq!(st.unparsed_bytes, 5 + 4);
+        assert_eq!(d.pending_bytes(), 0);
     }
 }

@@ -43,6 +43,8 @@ pub struct Run {
     pub stats: DriverStats,
     /// What the session reported as skipped without an entry ([`Output::skipped`]).
     pub skipped: Vec<crate::Skipped>,
+    /// Bytes still unconsumed in the driver when the events ran out (0 after a `Close`).
+    pub pending_bytes: u64,
 }
 
 /// Runs `events` through a fresh session of `dissector` and returns the entries.
@@ -85,7 +87,33 @@ pub fn run_detailed(dissector: &dyn Dissector, ctx: SessionContext, events: &[Ev
         result.skipped.append(&mut out.skipped);
     }
     result.stats = driver.stats().clone();
+    result.pending_bytes = driver.pending_bytes();
     result
+}
+
+/// Asserts the accounting invariant of a run: every `Data` byte of `events` was consumed
+/// by the session, counted as unparsed, discarded into a gap, or is still pending; and what
+/// a session reports as skipped is no more than what it consumed. Fuzz targets call this,
+/// so a fuzzer finds lost bytes, not only panics.
+pub fn assert_accounted(events: &[Event], run: &Run) {
+    let st = &run.stats;
+    assert_eq!(
+        st.data_bytes,
+        payload_len(events) as u64,
+        "the driver saw a different byte count than the events hold: {st:?}"
+    );
+    let off = st.unaccounted(run.pending_bytes);
+    assert_eq!(
+        off, 0,
+        "{off} bytes unaccounted: in {} = consumed {} + unparsed {} + discarded {} + pending {}",
+        st.data_bytes, st.consumed_bytes, st.unparsed_bytes, st.discarded_bytes, run.pending_bytes
+    );
+    let skipped: u64 = run.skipped.iter().map(|s| s.bytes).sum();
+    assert!(
+        skipped <= st.consumed_bytes,
+        "skipped {skipped} bytes but consumed only {}",
+        st.consumed_bytes
+    );
 }
 
 /// Total payload bytes of the `Data` events.
@@ -173,13 +201,12 @@ pub fn assert_split_invariant(
     events: &[Event],
 ) -> Run {
     let base = run_detailed(dissector, ctx, events);
+    assert_accounted(events, &base);
 
     let bytes = recut(events, |_, _| 1);
-    check_same(
-        &base,
-        &run_detailed(dissector, ctx, &bytes),
-        "single-byte pieces",
-    );
+    let single = run_detailed(dissector, ctx, &bytes);
+    assert_accounted(&bytes, &single);
+    check_same(&base, &single, "single-byte pieces");
 
     if payload_len(events) <= EXHAUSTIVE_SPLIT_LIMIT {
         for (i, e) in events.iter().enumerate() {
