@@ -373,18 +373,7 @@ mod live {
         let stop = source.stop_handle();
         // Ctrl-C / SIGTERM / --duration end the capture; the agent then drains.
         let rt = crate::serve::runtime().map_err(|e| format!("cannot start: {e}"))?;
-        let flag = stop.clone();
-        rt.spawn(async move {
-            crate::serve::shutdown_signal().await;
-            flag.store(true, Ordering::Relaxed);
-        });
-        if let Some(secs) = args.duration {
-            let flag = stop.clone();
-            rt.spawn(async move {
-                tokio::time::sleep(std::time::Duration::from_secs(secs)).await;
-                flag.store(true, Ordering::Relaxed);
-            });
-        }
+        crate::serve::stop_on_signal_or_after(&rt, &stop, args.duration);
         let mut sink = AgentSink {
             agent,
             stop,

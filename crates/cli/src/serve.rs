@@ -163,6 +163,28 @@ pub(crate) fn runtime() -> std::io::Result<tokio::runtime::Runtime> {
         .build()
 }
 
+/// Sets `stop` on Ctrl-C or SIGTERM, or after `duration` seconds when given: how `tap` and
+/// `agent` end a live capture.
+pub(crate) fn stop_on_signal_or_after(
+    rt: &tokio::runtime::Runtime,
+    stop: &std::sync::Arc<std::sync::atomic::AtomicBool>,
+    duration: Option<u64>,
+) {
+    use std::sync::atomic::Ordering;
+    let flag = stop.clone();
+    rt.spawn(async move {
+        shutdown_signal().await;
+        flag.store(true, Ordering::Relaxed);
+    });
+    if let Some(secs) = duration {
+        let flag = stop.clone();
+        rt.spawn(async move {
+            tokio::time::sleep(std::time::Duration::from_secs(secs)).await;
+            flag.store(true, Ordering::Relaxed);
+        });
+    }
+}
+
 pub(crate) async fn shutdown_signal() {
     let ctrl_c = async {
         let _ = tokio::signal::ctrl_c().await;

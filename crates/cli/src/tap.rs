@@ -290,18 +290,7 @@ pub fn run(args: TapArgs, cfg: &crate::config::MizuConfig) -> ExitCode {
         })
         .await
     });
-    let flag = stop.clone();
-    rt.spawn(async move {
-        crate::serve::shutdown_signal().await;
-        flag.store(true, Ordering::Relaxed);
-    });
-    if let Some(secs) = args.duration {
-        let flag = stop.clone();
-        rt.spawn(async move {
-            tokio::time::sleep(std::time::Duration::from_secs(secs)).await;
-            flag.store(true, Ordering::Relaxed);
-        });
-    }
+    crate::serve::stop_on_signal_or_after(&rt, &stop, args.duration);
 
     let pcap = match &args.pcap_out {
         None => None,

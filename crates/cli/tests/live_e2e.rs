@@ -1,0 +1,68 @@
+//! Live capture end to end, through the real binary and the hub API: real servers in netns
+//! pods, AF_PACKET capture. Each test runs a script of `scripts/e2e/`; they need root (CI
+//! runs as root) and skip only when not root. They run one at a time: a tap in host mode
+//! would otherwise see the other test's traffic.
+//!
+//! - `tap_local.sh`: `mizu tap --local` (namespaces appearing and going, names, own
+//!   traffic excluded, `--pcap-out` read back identical, host mode on a bridge);
+//! - `agents_live.sh`: two live agents in two netns "nodes" feeding one hub.
+
+use std::process::Command;
+use std::sync::Mutex;
+
+static ONE_AT_A_TIME: Mutex<()> = Mutex::new(());
+
+fn root() -> bool {
+    Command::new("id")
+        .arg("-u")
+        .output()
+        .is_ok_and(|o| String::from_utf8_lossy(&o.stdout).trim() == "0")
+}
+
+/// Runs `scripts/e2e/<script>` with the binary; it must succeed, print each of `lines` on
+/// stdout and end with `[<tag>] PASS` on stderr.
+fn e2e(script: &str, lines: &[&str], tag: &str) {
+    if !root() {
+        eprintln!("skipped: needs root (netns pods, AF_PACKET); CI runs as root");
+        return;
+    }
+    let _one = ONE_AT_A_TIME.lock().unwrap_or_else(|p| p.into_inner());
+    let path = format!("{}/../../scripts/e2e/{script}", env!("CARGO_MANIFEST_DIR"));
+    let out = Command::new("bash")
+        .arg(path)
+        .arg(env!("CARGO_BIN_EXE_mizu"))
+        .output()
+        .expect("run the e2e script");
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "{script} failed:\n{stdout}\n{stderr}");
+    for line in lines {
+        assert!(
+            stdout.contains(line),
+            "{script}: no `{line}`:\n{stdout}\n{stderr}"
+        );
+    }
+    assert!(stderr.contains(&format!("[{tag}] PASS")), "{stderr}");
+}
+
+#[test]
+fn tap_local_sees_every_request_with_names_and_pcap_out_matches() {
+    e2e(
+        "tap_local.sh",
+        &[
+            "http 40/40 = 100%, redis 20/20 = 100%; names ok",
+            "identical to the live ones",
+            "host mode: bridge 10/10 = 100%, names ok",
+        ],
+        "e2e-tap",
+    );
+}
+
+#[test]
+fn two_live_agents_one_hub_every_entry_names_its_node() {
+    e2e(
+        "agents_live.sh",
+        &["node-a 25/25 = 100%, node-b 25/25 = 100%; every entry names its node"],
+        "e2e-agents",
+    );
+}
