@@ -30,7 +30,7 @@
 mod replay;
 mod sender;
 
-pub use replay::ReplayStats;
+pub use replay::{ReplayStats, capture_stats};
 
 use mizu_model::{Entry, Node};
 use mizu_proto::{StatusReport, TargetList};

@@ -16,7 +16,9 @@ pub struct ReplayStats {
     pub errors: Vec<String>,
 }
 
-fn capture_stats(packets: u64, dropped: u64, s: &EngineStats) -> CaptureStats {
+/// The capture counters an agent reports, from its packet count, the source's kernel
+/// drops, its own queue drops and the engine's counters (replay and live capture alike).
+pub fn capture_stats(packets: u64, dropped: u64, queue: u64, s: &EngineStats) -> CaptureStats {
     CaptureStats {
         packets,
         kernel_drops: dropped,
@@ -28,7 +30,7 @@ fn capture_stats(packets: u64, dropped: u64, s: &EngineStats) -> CaptureStats {
             .map(|(k, v)| (k.clone(), v.entries))
             .collect(),
         parse_errors: s.flows_unparsed + s.upgrades_unparsed.values().sum::<u64>(),
-        queue_drops: 0,
+        queue_drops: queue,
     }
 }
 
@@ -67,6 +69,7 @@ impl Agent {
                             self.set_capture_stats(capture_stats(
                                 out.packets,
                                 dropped + s.dropped,
+                                0,
                                 &engine.stats(),
                             ));
                         }
@@ -82,7 +85,7 @@ impl Agent {
         }
         engine.finish(&mut sink);
         out.entries = entries;
-        self.set_capture_stats(capture_stats(out.packets, dropped, &engine.stats()));
+        self.set_capture_stats(capture_stats(out.packets, dropped, 0, &engine.stats()));
         out
     }
 }

@@ -222,7 +222,7 @@ fn config(a: &AgentArgs, c: &crate::config::MizuConfig) -> Result<AgentConfig, S
 /// Live capture into the agent: the pipeline every live capture shares.
 mod live {
     use super::AgentArgs;
-    use mizu_agent::{Agent, CaptureStats, ReplayStats};
+    use mizu_agent::{Agent, ReplayStats};
     use mizu_engine::{Engine, EngineConfig};
     use mizu_model::Entry;
     use mizu_pipeline::{Options, Progress, Sink};
@@ -302,19 +302,12 @@ mod live {
                 None => (0, 0),
             };
             let s = p.engine.stats();
-            self.agent.set_capture_stats(CaptureStats {
-                packets: p.source_stats().packets,
+            self.agent.set_capture_stats(mizu_agent::capture_stats(
+                p.source_stats().packets,
                 kernel_drops,
-                flows: s.flows,
-                entries_by_protocol: s
-                    .protocols
-                    .iter()
-                    .filter(|(_, v)| v.entries > 0)
-                    .map(|(k, v)| (k.clone(), v.entries))
-                    .collect(),
-                parse_errors: s.flows_unparsed + s.upgrades_unparsed.values().sum::<u64>(),
-                queue_drops: queue,
-            });
+                queue,
+                &s,
+            ));
         }
 
         fn stopped(&self) -> bool {
