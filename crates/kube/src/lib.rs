@@ -1,0 +1,3 @@
+//! Kubernetes for mizu: the manifests `mizu tap`/`install` apply, the commands that deploy,
+//! check, clean and collect logs, pod targeting (which pods each node's agent captures) and
+//! the watches that name addresses. All cluster I/O of mizu lives here.
