@@ -19,6 +19,8 @@ command -v setpriv >/dev/null 2>&1 || need+=(util-linux)
 # The web UI's browser tests (ui/e2e) and its build (crates/ui/build.rs).
 [ -x /usr/bin/chromium ] || need+=(chromium)
 command -v node >/dev/null 2>&1 || need+=(nodejs npm)
+# The fake Kubernetes API server's tests check it against a real kubectl (crates/kube/tests).
+command -v kubectl >/dev/null 2>&1 || need+=(kubernetes-client)
 
 if [ ${#need[@]} -gt 0 ]; then
   if [ "$(id -u)" != 0 ]; then
