@@ -1,3 +1,8 @@
-//! Kubernetes for mizu: the manifests `mizu tap`/`install` apply, the commands that deploy,
-//! check, clean and collect logs, pod targeting (which pods each node's agent captures) and
-//! the watches that name addresses. All cluster I/O of mizu lives here.
+//! mizu in a Kubernetes cluster: the manifests (`manifests`), and the cluster I/O (`cluster`:
+//! connect, apply, progress with precise errors, port-forward, clean, check, logs).
+
+pub mod cluster;
+pub mod manifests;
+pub mod zip;
+
+pub use manifests::Settings;
