@@ -40,6 +40,11 @@ if [ "${npm_major:-0}" -lt 11 ]; then
   npm install -g npm@11 --no-audit --no-fund >/dev/null
 fi
 
+# Offline schema validation of mizu's Kubernetes manifests (crates/cli/tests/kube_validate.rs).
+if ! command -v kubernetes-validate >/dev/null 2>&1; then
+  python3 -m pip install --quiet --disable-pip-version-check kubernetes-validate
+fi
+
 # rustfmt and clippy ship with the toolchain on this machine type; add them if not.
 if ! cargo fmt --version >/dev/null 2>&1; then rustup component add rustfmt; fi
 if ! cargo clippy --version >/dev/null 2>&1; then rustup component add clippy; fi

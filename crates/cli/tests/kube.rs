@@ -294,6 +294,43 @@ fn tap_deploys_shows_progress_forwards_the_hub_and_cleans_up_on_sigint() {
             .any(|r| r.contains("/pods/mizu-hub-") && r.contains("ports=8899")),
         "{forwards:?}"
     );
+    // The hub pod restarts (deleted; its Deployment makes a new one): the forward follows.
+    let old_hub: Vec<String> = e
+        .api
+        .list("v1", "Pod")
+        .iter()
+        .filter_map(|p| p["metadata"]["name"].as_str().map(str::to_string))
+        .filter(|n| n.starts_with("mizu-hub-"))
+        .collect();
+    assert_eq!(old_hub.len(), 1, "{old_hub:?}");
+    assert!(e.api.remove("v1", "Pod", Some("mizu"), &old_hub[0]));
+    let deadline = Instant::now() + Duration::from_secs(20);
+    let new_hub = loop {
+        let running = e.api.list("v1", "Pod").into_iter().find(|p| {
+            p["metadata"]["name"]
+                .as_str()
+                .is_some_and(|n| n.starts_with("mizu-hub-") && n != old_hub[0])
+                && p["status"]["phase"] == "Running"
+        });
+        if let Some(p) = running {
+            break p["metadata"]["name"]
+                .as_str()
+                .unwrap_or_default()
+                .to_string();
+        }
+        assert!(Instant::now() < deadline, "no new hub pod");
+        std::thread::sleep(Duration::from_millis(100));
+    };
+    let (code, _) = http_get(gui_addr, "/version");
+    assert_eq!(code, 200);
+    tap.wait_for(&format!("the hub is now pod {new_hub}"), 10);
+    assert!(
+        e.api
+            .requests()
+            .iter()
+            .any(|r| r.contains(&format!("/pods/{new_hub}/portforward"))),
+        "the forward went to the new pod"
+    );
     // SIGINT removes everything and waits for it to be gone
     let (st, seen) = tap.interrupt_and_wait(60);
     assert!(st.success(), "exit {st:?}: {seen}");
