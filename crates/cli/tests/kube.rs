@@ -649,3 +649,33 @@ fn local_flags_without_a_kubeconfig_are_explained() {
     assert!(String::from_utf8_lossy(&out.stderr).contains("no kubeconfig was found"));
     let _ = Path::new(&dir);
 }
+
+#[test]
+fn kubeconfig_the_kubectl_way_several_files_path_key_and_context() {
+    let e = env("kubeconfig");
+    // KUBECONFIG with two files: the first has only another context, the second ours.
+    let other = e.dir.join("other");
+    std::fs::write(
+        &other,
+        "apiVersion: v1\nkind: Config\nclusters:\n- name: elsewhere\n  cluster:\n    server: http://127.0.0.1:9\n\
+         contexts:\n- name: elsewhere\n  context:\n    cluster: elsewhere\n    user: nobody\n\
+         users:\n- name: nobody\n  user:\n    token: x\n",
+    )
+    .expect("write");
+    let joined = format!("{}:{}", other.display(), e.kubeconfig.display());
+    let out = cmd(&e, &["check", "--set", "kube-context=fake"]).env("KUBECONFIG", &joined).output().expect("run");
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    // The other context is used when named, and its (dead) server is reported.
+    let out = cmd(&e, &["check", "--set", "kube-context=elsewhere"]).env("KUBECONFIG", &joined).output().expect("run");
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(!out.status.success() && err.contains("127.0.0.1:9"), "{err}");
+    // kube-config-path beats KUBECONFIG.
+    let out = cmd(&e, &["check", "--set", &format!("kube-config-path={}", e.kubeconfig.display())])
+        .env("KUBECONFIG", &other)
+        .output()
+        .expect("run");
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let out = cmd(&e, &["check", "--set", "kube-config-path=/nonexistent/kubeconfig"]).output().expect("run");
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("cannot read the kubeconfig /nonexistent/kubeconfig (kube-config-path)"), "{err}");
+}
