@@ -123,10 +123,48 @@ fn no_ignored_or_timed_tests() {
     assert!(bad.is_empty(), "ignored or timed tests: {bad:#?}");
 }
 
+/// `text` without `//` comments (line and doc comments) and `/* */` blocks; string
+/// literals are kept as they are (a `//` inside one is rare enough in these files).
+fn strip_comments(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    let mut rest = text;
+    while !rest.is_empty() {
+        if let Some(r) = rest.strip_prefix("//") {
+            rest = r.find('\n').map_or("", |i| &r[i..]);
+        } else if let Some(r) = rest.strip_prefix("/*") {
+            rest = r.find("*/").map_or("", |i| &r[i + 2..]);
+        } else {
+            let c = rest.chars().next().unwrap_or(' ');
+            out.push(c);
+            rest = &rest[c.len_utf8()..];
+        }
+    }
+    out
+}
+
+/// The protocol modules the `protocols! { … }` list in `dissectors/src/lib.rs` registers
+/// (comments ignored, `#[cfg(…)]` attributes skipped).
+fn registered_protocols() -> Vec<String> {
+    let lib = std::fs::read_to_string(repo_root().join("crates/dissectors/src/lib.rs"))
+        .expect("dissectors/src/lib.rs");
+    let code = strip_comments(&lib);
+    let start = code.find("\nprotocols! {").expect("a `protocols! { … }` list in lib.rs");
+    let body = &code[start + "\nprotocols! {".len()..];
+    let body = &body[..body.find('}').expect("the list ends")];
+    body.split(',')
+        .map(|item| {
+            // Drop attributes: everything up to the last `]`.
+            let item = item.rsplit(']').next().unwrap_or(item);
+            item.trim().to_owned()
+        })
+        .filter(|name| !name.is_empty())
+        .collect()
+}
+
 #[test]
 fn every_protocol_module_is_registered() {
     let src = repo_root().join("crates/dissectors/src");
-    let registry = std::fs::read_to_string(src.join("registry.rs")).expect("registry.rs");
+    let registered = registered_protocols();
     let mut modules = Vec::new();
     for e in std::fs::read_dir(&src).expect("dissectors/src").flatten() {
         if e.path().is_dir() {
@@ -134,10 +172,29 @@ fn every_protocol_module_is_registered() {
         }
     }
     assert!(modules.contains(&"http1".to_owned()));
-    for m in modules {
+    for m in &modules {
         assert!(
-            registry.contains(&format!("{m}::")),
-            "protocol module `{m}` has no line in registry.rs"
+            registered.contains(m),
+            "protocol module `{m}` has no line in the `protocols!` list of dissectors/src/lib.rs: {registered:?}"
+        );
+        let modrs = std::fs::read_to_string(src.join(m).join("mod.rs")).unwrap_or_default();
+        assert!(
+            strip_comments(&modrs).contains("pub fn dissector("),
+            "protocol module `{m}` has no `pub fn dissector(&Config)` constructor"
         );
     }
+    for r in &registered {
+        assert!(modules.contains(r), "`{r}` is registered but has no folder");
+    }
+}
+
+/// The registration check reads code, not comments: a protocol named only in a comment
+/// is not registered.
+#[test]
+fn a_commented_out_protocol_is_not_registered() {
+    let code = strip_comments("protocols! {\n    http1,\n    // dns,\n    /* mqtt, */\n}\n");
+    assert!(code.contains("http1"));
+    assert!(!code.contains("dns"));
+    assert!(!code.contains("mqtt"));
+    assert!(registered_protocols().iter().all(|p| !p.contains("//")));
 }

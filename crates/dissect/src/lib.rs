@@ -36,6 +36,10 @@ pub struct ProtocolInfo {
     pub long_name: &'static str,
     /// Filter-language macro that selects this protocol: `http`.
     pub macro_name: &'static str,
+    /// The filter-language macros this protocol defines (`name → expansion`), including
+    /// `macro_name`'s: `("http", r#"protocol.name == "http""#)`. The registry hands them
+    /// to the filter language, so a new protocol's macro needs no edit elsewhere.
+    pub macros: &'static [(&'static str, &'static str)],
     pub background_color: &'static str,
     pub foreground_color: &'static str,
     pub reference_link: &'static str,

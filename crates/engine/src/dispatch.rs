@@ -10,8 +10,7 @@
 //! ```
 //! use mizu_engine::{Dispatcher, EngineConfig};
 //! use mizu_model::Direction;
-//! let mut d = Dispatcher::new(EngineConfig::default(), mizu_dissectors_or_empty());
-//! # fn mizu_dissectors_or_empty() -> &'static [&'static dyn mizu_dissect::Dissector] { &[] }
+//! let mut d = Dispatcher::new(EngineConfig::default(), &[]);
 //! let c = "10.0.0.1:40000".parse().unwrap();
 //! let s = "10.0.0.2:80".parse().unwrap();
 //! d.open(7, c, s, true, 1);
@@ -27,6 +26,7 @@ use mizu_model::{Direction, Entry, Nanos};
 use mizu_reassembly::{CloseReason, FlowInfo, StreamHandler};
 use std::collections::HashMap;
 use std::net::SocketAddr;
+use std::sync::Arc;
 
 struct Flow {
     info: FlowInfo,
@@ -44,8 +44,8 @@ pub struct Dispatcher {
 }
 
 impl Dispatcher {
-    /// A dispatcher using `dissectors` (normally `mizu_dissectors::registry::all()`).
-    pub fn new(config: EngineConfig, dissectors: &'static [&'static dyn Dissector]) -> Dispatcher {
+    /// A dispatcher using `dissectors` (normally `Registry::dissectors()` of `mizu_dissectors`).
+    pub fn new(config: EngineConfig, dissectors: &[Arc<dyn Dissector>]) -> Dispatcher {
         let idle_timeout = config.reassembly.idle_timeout;
         Dispatcher {
             handler: Handler::new(config, dissectors),

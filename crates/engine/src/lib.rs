@@ -28,6 +28,7 @@ use mizu_reassembly::{CloseReason, FlowInfo, ReassemblyConfig, StreamHandler, Tc
 use mizu_wire::{Decoded, Decoder, DecoderConfig, RawPacket};
 use std::collections::HashMap;
 use std::net::SocketAddr;
+use std::sync::Arc;
 
 /// Most distinct reasons kept in [`EngineStats::unparsed_reasons`].
 pub const MAX_UNPARSED_REASONS: usize = 32;
@@ -113,14 +114,15 @@ pub struct FlowState {
     /// The reassembler saw the SYN, so its orientation is not a guess.
     handshake_seen: bool,
     ctx: SessionContext,
-    protocol: Option<&'static dyn Dissector>,
+    /// Index of the dissector driving the flow.
+    protocol: Option<usize>,
     /// Heap bytes this flow held when last measured (its share of `Handler::mem_flows`).
     mem: usize,
 }
 
 /// The reassembler's callback target: owns everything except the flow table.
 struct Handler {
-    dissectors: &'static [&'static dyn Dissector],
+    dissectors: Vec<Arc<dyn Dissector>>,
     config: EngineConfig,
     /// Server endpoint -> index of the dissector that matched there last.
     endpoint_cache: HashMap<SocketAddr, usize>,
@@ -142,8 +144,10 @@ pub struct Engine {
 }
 
 impl Engine {
-    /// An engine using `dissectors` (normally `mizu_dissectors::registry::all()`).
-    pub fn new(mut config: EngineConfig, dissectors: &'static [&'static dyn Dissector]) -> Engine {
+    /// An engine using `dissectors` (normally `Registry::dissectors()` of
+    /// `mizu_dissectors`; their usual ports become the reassembler's server-port hints).
+    pub fn new(mut config: EngineConfig, dissectors: &[Arc<dyn Dissector>]) -> Engine {
+        add_port_hints(&mut config, dissectors);
         if config.max_memory > 0 {
             // Out-of-order bytes get a quarter of the one budget.
             let r = &mut config.reassembly;
@@ -248,8 +252,18 @@ impl Engine {
     }
 }
 
+/// Adds the dissectors' usual server ports to the reassembler's orientation hints.
+fn add_port_hints(config: &mut EngineConfig, dissectors: &[Arc<dyn Dissector>]) {
+    let ports = &mut config.reassembly.server_ports;
+    for d in dissectors {
+        ports.extend_from_slice(d.info().ports);
+    }
+    ports.sort_unstable();
+    ports.dedup();
+}
+
 impl Handler {
-    fn new(config: EngineConfig, dissectors: &'static [&'static dyn Dissector]) -> Handler {
+    fn new(config: EngineConfig, dissectors: &[Arc<dyn Dissector>]) -> Handler {
         let mut stats = EngineStats::default();
         for d in dissectors {
             stats.protocols.entry(d.info().id.to_owned()).or_default();
@@ -258,7 +272,7 @@ impl Handler {
             stats.memory_budget = config.max_memory as u64;
         }
         Handler {
-            dissectors,
+            dissectors: dissectors.to_vec(),
             config,
             endpoint_cache: HashMap::new(),
             out: Output::default(),
@@ -289,8 +303,10 @@ impl Handler {
     }
 
     /// Moves a session's output into the ready queue, counting it.
-    fn collect(&mut self, proto: Option<&'static dyn Dissector>) {
-        let id = proto.map_or("unknown", |d| d.info().id);
+    fn collect(&mut self, proto: Option<usize>) {
+        let id = proto
+            .and_then(|i| self.dissectors.get(i))
+            .map_or("unknown", |d| d.info().id);
         let ps = self.stats.protocols.entry(id.to_owned()).or_default();
         ps.entries += self.out.entries.len() as u64;
         ps.diagnostics += self.out.diagnostics.len() as u64;
@@ -338,7 +354,8 @@ impl Handler {
             let next = self
                 .dissectors
                 .iter()
-                .find_map(|d| d.upgrade_session_from(&mut up, state.ctx).map(|s| (*d, s)));
+                .enumerate()
+                .find_map(|(i, d)| d.upgrade_session_from(&mut up, state.ctx).map(|s| (i, s)));
             if next.is_none()
                 && let Some(h) = up.request.take()
             {
@@ -540,7 +557,9 @@ impl Handler {
         flip: bool,
         events: Vec<Pending>,
     ) {
-        let d = self.dissectors[i];
+        let Some(d) = self.dissectors.get(i).cloned() else {
+            return;
+        };
         if flip {
             state.flipped = true;
             std::mem::swap(&mut state.ctx.client, &mut state.ctx.server);
@@ -552,7 +571,7 @@ impl Handler {
             .entry(d.info().id.to_owned())
             .or_default()
             .flows += 1;
-        state.protocol = Some(d);
+        state.protocol = Some(i);
         let session = d.new_session(state.ctx);
         let mut driver = Driver::new(Some(session), self.config.max_session_buffer);
         // Bytes before the first recognised message start (a capture that joined mid-stream)
