@@ -148,7 +148,9 @@ fn registered_protocols() -> Vec<String> {
     let lib = std::fs::read_to_string(repo_root().join("crates/dissectors/src/lib.rs"))
         .expect("dissectors/src/lib.rs");
     let code = strip_comments(&lib);
-    let start = code.find("\nprotocols! {").expect("a `protocols! { … }` list in lib.rs");
+    let start = code
+        .find("\nprotocols! {")
+        .expect("a `protocols! { … }` list in lib.rs");
     let body = &code[start + "\nprotocols! {".len()..];
     let body = &body[..body.find('}').expect("the list ends")];
     body.split(',')

@@ -14,15 +14,19 @@
 //! priority. A probe also says which side is the client, which fixes connections whose
 //! handshake was not captured.
 
+mod datagram;
 mod dispatch;
 mod stats;
 pub mod testing;
 
+pub use datagram::{Datagram, DatagramStats};
 pub use dispatch::Dispatcher;
 
 pub use stats::{EngineStats, ProtocolStats};
 
-use mizu_dissect::{Dissector, Driver, Limits, Output, Probe, ProbeContext, SessionContext};
+use mizu_dissect::{
+    Dissector, Driver, Limits, Output, Probe, ProbeContext, SessionContext, Transport,
+};
 use mizu_model::{Direction, Entry, Nanos};
 use mizu_reassembly::{CloseReason, FlowInfo, ReassemblyConfig, StreamHandler, TcpReassembler};
 use mizu_wire::{Decoded, Decoder, DecoderConfig, RawPacket};
@@ -62,6 +66,13 @@ pub struct EngineConfig {
     /// (`EngineStats::memory_shed_*`). 0: no budget. Default 512 MiB (`mizu read`); a live
     /// agent sets about half its container's memory limit.
     pub max_memory: usize,
+    /// UDP pseudo-flows tracked at once for datagram protocols; a new one beyond it
+    /// evicts the least recently active (`EngineStats::datagrams.flows_evicted`).
+    pub max_datagram_flows: usize,
+    /// A pseudo-flow with no datagram for this long (capture time) is closed.
+    pub datagram_idle_timeout: Nanos,
+    /// Datagrams of one pseudo-flow probed before it is declared unrecognised.
+    pub max_datagram_probes: u32,
 }
 
 /// Estimated heap bytes of one tracked connection beyond its buffers: the flow table slot
@@ -82,6 +93,9 @@ impl Default for EngineConfig {
             max_probe_bytes: 64 << 10,
             capture: "pcap",
             max_memory: 512 << 20,
+            max_datagram_flows: 4096,
+            datagram_idle_timeout: 30_000_000_000,
+            max_datagram_probes: 4,
         }
     }
 }
@@ -133,6 +147,10 @@ struct Handler {
     mem_flows: usize,
     /// Closes happening now are the memory budget's doing.
     shedding: bool,
+    /// UDP pseudo-flows (see `datagram.rs`).
+    datagrams: datagram::Datagrams,
+    /// Some dissector speaks datagrams (else UDP is only counted).
+    has_datagram_dissectors: bool,
 }
 
 /// decode → reassemble → detect → dissect. See the crate docs.
@@ -171,12 +189,26 @@ impl Engine {
     fn step(&mut self, pkt: &RawPacket<'_>) {
         match self.decoder.decode(pkt) {
             Decoded::Tcp(seg) => self.reassembler.segment(&seg, &mut self.handler),
-            Decoded::Udp(_) | Decoded::Other | Decoded::Pending | Decoded::Malformed(_) => {}
+            Decoded::Udp(dg) => {
+                let reassembler = &mut self.reassembler;
+                self.handler.datagram(
+                    &Datagram {
+                        src: dg.src,
+                        dst: dg.dst,
+                        ts: dg.ts,
+                        payload: dg.payload,
+                        missing: dg.missing,
+                    },
+                    &mut || reassembler.allocate_flow_id(),
+                );
+            }
+            Decoded::Other | Decoded::Pending | Decoded::Malformed(_) => {}
         }
         // Expire idle flows and stale holes by capture time, about once a second.
         if pkt.ts >= self.last_tick.saturating_add(1_000_000_000) {
             if self.last_tick != 0 {
                 self.reassembler.tick(pkt.ts, &mut self.handler);
+                self.handler.expire_datagrams(pkt.ts);
             }
             self.last_tick = pkt.ts;
         }
@@ -194,6 +226,8 @@ impl Engine {
         self.handler.mem_flows
             + self.reassembler.buffered_bytes()
             + self.reassembler.active_flows() * FLOW_OVERHEAD
+            + self.handler.datagrams.mem
+            + self.handler.datagrams.active() * FLOW_OVERHEAD
     }
 
     /// Closes connections, the largest of the least recently active first, until the
@@ -230,6 +264,7 @@ impl Engine {
     pub fn tick(&mut self, now: Nanos, sink: &mut dyn FnMut(Entry)) {
         if now > self.last_tick {
             self.reassembler.tick(now, &mut self.handler);
+            self.handler.expire_datagrams(now);
             self.last_tick = now;
         }
         self.handler.drain(sink);
@@ -238,6 +273,7 @@ impl Engine {
     /// End of input: flushes every connection (pending requests become entries).
     pub fn finish(&mut self, sink: &mut dyn FnMut(Entry)) {
         self.reassembler.finish(&mut self.handler);
+        self.handler.finish_datagrams();
         self.handler.drain(sink);
     }
 
@@ -248,6 +284,7 @@ impl Engine {
         s.reassembly = self.reassembler.stats().clone();
         s.active_flows = self.reassembler.active_flows() as u64;
         s.memory_used = self.memory_used() as u64;
+        s.datagrams.active_flows = self.handler.datagrams.active() as u64;
         s
     }
 }
@@ -271,7 +308,12 @@ impl Handler {
         if config.max_memory > 0 {
             stats.memory_budget = config.max_memory as u64;
         }
+        let has_datagram_dissectors = dissectors
+            .iter()
+            .any(|d| d.transport() == mizu_dissect::Transport::Datagram);
         Handler {
+            datagrams: datagram::Datagrams::default(),
+            has_datagram_dissectors,
             dissectors: dissectors.to_vec(),
             config,
             endpoint_cache: HashMap::new(),
@@ -396,7 +438,7 @@ impl Handler {
             order.push(i);
         }
         let mut rest: Vec<usize> = (0..self.dissectors.len())
-            .filter(|i| !order.contains(i))
+            .filter(|&i| !order.contains(&i) && self.dissectors[i].transport() == Transport::Stream)
             .collect();
         rest.sort_by_key(|&i| {
             let info = self.dissectors[i].info();

@@ -86,6 +86,14 @@ pub struct TcpReassembler<S> {
 
 impl<S> TcpReassembler<S> {
     /// A reassembler with the given limits.
+    /// Takes the next flow id, for a flow the caller tracks itself (a UDP pseudo-flow), so
+    /// every flow of one capture has a distinct id.
+    pub fn allocate_flow_id(&mut self) -> u64 {
+        let id = self.next_id;
+        self.next_id += 1;
+        id
+    }
+
     pub fn new(mut config: ReassemblyConfig) -> Self {
         config.server_ports.sort_unstable();
         config.server_ports.dedup();
