@@ -38,6 +38,7 @@ protocols! {
     #[cfg(feature = "kafka")] kafka,
     #[cfg(feature = "redis")] redis,
     #[cfg(feature = "websocket")] websocket,
+    statsd,
 }
 
 pub use http1::Http1;
