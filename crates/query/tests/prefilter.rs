@@ -432,12 +432,16 @@ proptest! {
 /// stays undecided and is evaluated in full.
 #[test]
 fn an_unlisted_protocol_is_decided_by_equality_filters() {
-    let doc = br#"{"protocol":{"name":"statsd","abbr":"STATSD","version":"1.0"},"request":{"name":"x"}}"#;
+    let doc =
+        br#"{"protocol":{"name":"statsd","abbr":"STATSD","version":"1.0"},"request":{"name":"x"}}"#;
     let f = facets(doc);
     for (src, want) in [
         (r#"protocol.name == "http""#, Tri::False),
         (r#"protocol.name != "http""#, Tri::True),
-        (r#"protocol.name == "http" or protocol.name == "redis""#, Tri::False),
+        (
+            r#"protocol.name == "http" or protocol.name == "redis""#,
+            Tri::False,
+        ),
         (r#"protocol.name == "statsd""#, Tri::Unknown),
         (r#"protocol.name == r"st.*""#, Tri::Unknown),
         (r#"protocol.name.startsWith("http")"#, Tri::Unknown),
