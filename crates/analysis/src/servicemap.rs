@@ -347,7 +347,8 @@ impl ServiceMap {
         self.first_ms = Some(self.first_ms.map_or(e.timestamp, |t| t.min(e.timestamp)));
         self.last_ms = Some(self.last_ms.map_or(e.timestamp, |t| t.max(e.timestamp)));
         let host = if self.group == GroupBy::Host {
-            classify::http_host(e)
+            // An IP literal in Host names nothing more than the address does.
+            classify::http_host(e).filter(|h| h.parse::<std::net::IpAddr>().is_err())
         } else {
             None
         };
