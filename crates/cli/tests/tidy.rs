@@ -67,6 +67,7 @@ fn pure_crates_do_no_io() {
         "dissectors",
         "engine",
         "query",
+        "analysis",
     ] {
         let mut files = Vec::new();
         rust_files(
