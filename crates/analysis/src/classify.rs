@@ -186,16 +186,16 @@ pub fn http_host(e: &Entry) -> Option<&str> {
 }
 
 /// The operation: HTTP method, Redis command, Kafka API name, AMQP method.
-pub fn method_of(e: &Entry) -> String {
+pub fn method_of(e: &Entry) -> std::borrow::Cow<'_, str> {
     if let Some(r) = e.request.as_http_request() {
-        return r.method.clone();
+        return std::borrow::Cow::Borrowed(&r.method);
     }
     let key = match &*e.protocol.name {
         "redis" => "command",
         "kafka" => "apiKeyName",
         _ => "method",
     };
-    json_str(&e.request, key).unwrap_or_default()
+    std::borrow::Cow::Owned(json_str(&e.request, key).unwrap_or_default())
 }
 
 /// The HTTP path without the query string (gRPC: `/package.Service/Method`); empty for

@@ -50,7 +50,8 @@ struct Counts {
 
 #[derive(Clone, Debug, Default)]
 struct Bucket {
-    methods: HashMap<(u16, String), Counts>,
+    /// Key: protocol index, `\0`, method (looked up without allocating).
+    methods: HashMap<String, Counts>,
     classes: [u64; CLASSES.len()],
 }
 
@@ -224,16 +225,23 @@ impl TrafficStats {
         }
         let max_methods = self.cfg.max_methods;
         let b = self.buckets.entry(m).or_default();
-        let key = if b.methods.len() >= max_methods && !b.methods.contains_key(&(p, method.clone()))
-        {
-            self.overflow.methods += 1;
-            (p, "other".to_owned())
-        } else {
-            (p, method.clone())
-        };
-        let c = b.methods.entry(key).or_default();
-        c.count += 1;
-        c.bytes += bytes;
+        self.scratch.clear();
+        let _ = write!(self.scratch, "{p}\0{method}");
+        if !b.methods.contains_key(self.scratch.as_str()) {
+            let key = if b.methods.len() >= max_methods {
+                self.overflow.methods += 1;
+                self.scratch.clear();
+                let _ = write!(self.scratch, "{p}\0other");
+                self.scratch.clone()
+            } else {
+                self.scratch.clone()
+            };
+            b.methods.entry(key).or_default();
+        }
+        if let Some(c) = b.methods.get_mut(self.scratch.as_str()) {
+            c.count += 1;
+            c.bytes += bytes;
+        }
         let class = match classify::http_status(e) {
             Some(s @ 100..=599) => usize::from(s / 100) - 1,
             _ if error => 6,
@@ -294,11 +302,14 @@ impl TrafficStats {
         let mut total = 0u64;
         for (t, b) in &range {
             let bar = start + (**t - start).div_euclid(bar_ms) * bar_ms;
-            for ((p, m), c) in &b.methods {
+            for (k, c) in &b.methods {
+                let (p, m) = k.split_once('\0').unwrap_or(("0", k));
+                let p: u16 = p.parse().unwrap_or(0);
+                let m = m.to_owned();
                 total += c.count;
                 for target in [
-                    pie.entry(*p).or_default(),
-                    bars.entry(bar).or_default().entry(*p).or_default(),
+                    pie.entry(p).or_default(),
+                    bars.entry(bar).or_default().entry(p).or_default(),
                 ] {
                     let x = target.entry(m.clone()).or_default();
                     x.count += c.count;
@@ -444,9 +455,7 @@ impl TrafficStats {
                     + 48
                     + b.methods
                         .keys()
-                        .map(|(_, m)| {
-                            m.capacity() + std::mem::size_of::<((u16, String), Counts)>() + 8
-                        })
+                        .map(|k| k.capacity() + std::mem::size_of::<(String, Counts)>() + 8)
                         .sum::<usize>()
             })
             .sum();
@@ -541,5 +550,34 @@ mod tests {
         assert_eq!(s.buckets.len(), 10);
         assert_eq!(s.overflow.buckets, 90);
         assert_eq!(s.view(None, None, 1).timeline[0].timestamp, 90 * BUCKET_MS);
+    }
+
+    #[test]
+    fn methods_over_the_bound_fold_into_other() {
+        let cfg = StatsConfig {
+            max_methods: 2,
+            ..StatsConfig::default()
+        };
+        let mut s = TrafficStats::new(cfg);
+        for (i, status) in [200u16, 201, 200, 201].into_iter().enumerate() {
+            s.observe(&http("/", status, i as i64, 1), "api"); // GET, POST
+        }
+        let mut redis: Entry = serde_json::from_value(json!({
+            "protocol": {"name": "redis", "version": "2", "abbr": "REDIS"}, "capture": "pcap",
+            "src": {"ip": "10.0.0.1", "port": "1"}, "dst": {"ip": "10.0.0.3", "port": "6379"},
+            "timestamp": 5, "startTime": "", "elapsedTime": 0,
+            "request": {"command": "GET"}, "response": {"type": "bulk"},
+            "requestSize": 10, "responseSize": 5
+        }))
+        .expect("entry");
+        s.observe(&redis, "cache");
+        redis.timestamp = 6;
+        s.observe(&redis, "cache");
+        let v = s.view(None, None, 10);
+        let r = v.pie.iter().find(|p| p.name == "REDIS").expect("redis");
+        assert_eq!(r.methods[0].name, "other");
+        assert_eq!(r.methods[0].entries_count, 2);
+        assert_eq!(v.overflow.methods, 2);
+        assert_eq!(v.entries_count, 6);
     }
 }
