@@ -244,7 +244,7 @@ export function App() {
       </header>
       {view === 'map' && <ServiceMap query={query} dark={dark} onFilter={showInList} />}
       {view === 'stats' && <Stats onFilter={showInList} />}
-      <main className={`panes ${openId ? 'with-details' : ''}`} hidden={view !== 'list'}>
+      <main className={`panes ${openId ? 'with-details' : ''}`} style={view === 'list' ? undefined : { display: 'none' }}>
         <div className="list-pane">
           <div className="list-head" aria-hidden>
             <span className="badge">proto</span>

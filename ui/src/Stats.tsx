@@ -60,7 +60,7 @@ export function stack(series: number[][]): number[][] {
   return out;
 }
 
-function Chart({ xs, series, testid }: { xs: number[]; series: { label: string; color: string; values: number[] }[]; testid: string }) {
+function Chart({ xs, barMs, series, testid }: { xs: number[]; barMs: number; series: { label: string; color: string; values: number[] }[]; testid: string }) {
   const el = useRef<HTMLDivElement>(null);
   useEffect(() => {
     if (!el.current || xs.length === 0) return;
@@ -72,7 +72,11 @@ function Chart({ xs, series, testid }: { xs: number[]; series: { label: string; 
       {
         width: Math.max(300, el.current.clientWidth),
         height: 180,
-        scales: { x: { time: true } },
+        scales: {
+          // Half a bar of room on each side, and counts from 0.
+          x: { time: true, range: [(xs[0] ?? 0) / 1000 - barMs / 2000, (xs[xs.length - 1] ?? 0) / 1000 + barMs / 2000] },
+          y: { range: (_u, _min, max) => [0, Math.max(1, max) * 1.1] },
+        },
         series: [{}, ...order.map(({ s }) => ({ label: s.label, fill: s.color, stroke: s.color, paths: bars, points: { show: false } }))],
         axes: [{}, { size: 50 }],
         legend: { show: true },
@@ -81,7 +85,7 @@ function Chart({ xs, series, testid }: { xs: number[]; series: { label: string; 
       el.current,
     );
     return () => u.destroy();
-  }, [xs, series]);
+  }, [xs, barMs, series]);
   return <div ref={el} data-testid={testid} className="chart" />;
 }
 
@@ -199,9 +203,9 @@ export function Stats({ onFilter }: { onFilter: (f: string) => void }) {
             ))}
           </div>
           <h4>Timeline per protocol</h4>
-          <Chart xs={timeline.xs} series={timeline.series} testid="stats-timeline" />
+          <Chart xs={timeline.xs} barMs={data.barMs} series={timeline.series} testid="stats-timeline" />
           <h4>Status classes</h4>
-          <Chart xs={classes.xs} series={classes.series} testid="stats-classes" />
+          <Chart xs={classes.xs} barMs={data.barMs} series={classes.series} testid="stats-classes" />
           {(
             [
               ['Top endpoints by requests', data.topEndpoints.byCount],
