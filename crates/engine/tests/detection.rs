@@ -89,6 +89,8 @@ fn allowed(dir: &str) -> &'static [&'static str] {
         "amqp" => &["amqp"],
         "kafka" => &["kafka"],
         "redis" => &["redis"],
+        // The multi-service scenario: HTTP/1, gRPC (HTTP/2) and Redis.
+        "services" => &["http", "redis"],
         _ => &[],
     }
 }
