@@ -546,6 +546,67 @@ test(`performance: ${PERF_N} entries live at 5k/s, scrolling, heap, first load`,
   await hub.stop();
 });
 
+// Issue 17: service map and traffic stats over the multi-service capture
+// (testdata/services/01-mesh: 4 pods, HTTP/1 + gRPC + Redis, 5 edges).
+test('service map: graph renders the expected nodes; clicking an edge filters the list', async () => {
+  const mesh = await serveFixtures(['services/01-mesh']);
+  const page = await newPage(mesh.hub);
+  await page.goto(mesh.hub.base);
+  await page.waitForSelector('[data-entry-id].row');
+  await page.click('[data-testid=view-map]');
+  await page.waitForSelector('[data-testid=map-graph][data-node-count="4"][data-edge-count="5"]');
+  const drawn = await page.evaluate(() => ({ nodes: window.__mizuCy.nodes().length, edges: window.__mizuCy.edges().length }));
+  assertEq(drawn, { nodes: 4, edges: 5 }, 'cytoscape draws the 4 pods and 5 edges');
+  // The layout does not overlap nodes.
+  const boxes = await page.evaluate(() => window.__mizuCy.nodes().map((n) => n.boundingBox({ includeLabels: false })));
+  for (let i = 0; i < boxes.length; i++) {
+    for (let j = i + 1; j < boxes.length; j++) {
+      const [a, b] = [boxes[i], boxes[j]];
+      assert(a.x2 <= b.x1 || b.x2 <= a.x1 || a.y2 <= b.y1 || b.y2 <= a.y1, `nodes ${i} and ${j} overlap`);
+    }
+  }
+  assertEq((await page.$$('[data-testid=map-edge]')).length, 5, 'edge table rows');
+  await shot(page, 'servicemap-light');
+  // Protocol checkbox: Redis off leaves HTTP + 2 gRPC edges.
+  await page.click('[data-testid=map-proto-REDIS]');
+  await page.waitForSelector('[data-testid=map-graph][data-edge-count="3"]');
+  await page.click('[data-testid=map-proto-REDIS]');
+  await page.waitForSelector('[data-testid=map-graph][data-edge-count="5"]');
+  // Tap the api → users gRPC edge in the graph: the list shows exactly its 5 entries.
+  const filter = await page.evaluate(() => {
+    const e = window.__mizuCy.edges().filter((x) => String(x.data('label')).startsWith('gRPC 5'))[0];
+    e.emit('tap');
+    return e.data('filter');
+  });
+  assert(filter.includes('protocol.abbr == "gRPC"'), `edge filter: ${filter}`);
+  const want = (await hubEntries(mesh.hub.base, filter)).map((e) => e.id).sort();
+  assertEq(want.length, 5, 'the edge has 5 entries');
+  await page.waitForFunction((n) => document.querySelectorAll('[data-entry-id].row').length === n && document.querySelector('[data-testid=row-count]')?.textContent?.startsWith(`${n} rows`), want.length);
+  assertEq((await rowIds(page)).sort(), want, 'the list is filtered to the edge');
+  assert(decodeURIComponent(page.url()).includes('protocol.abbr'), `filter in the URL: ${page.url()}`);
+  assertEq(page.errors, [], 'no console errors');
+  await page.ctx.close();
+  await mesh.hub.stop();
+});
+
+test('stats view shows the protocols, the timeline and top endpoints', async () => {
+  const mesh = await serveFixtures(['services/01-mesh']);
+  const page = await newPage(mesh.hub);
+  await page.goto(mesh.hub.base);
+  await page.click('[data-testid=view-stats]');
+  await page.waitForSelector('[data-testid=stats-protocol]');
+  const protos = await page.$$eval('[data-testid=stats-protocol]', (els) => els.map((e) => e.getAttribute('data-protocol')));
+  assertEq(protos, ['HTTP', 'REDIS', 'gRPC'], 'protocols in the share bars');
+  await page.waitForSelector('[data-testid=stats-timeline] canvas');
+  await page.waitForSelector('[data-testid=stats-classes] canvas');
+  const text = await page.textContent('[data-testid=stats]');
+  assert(text.includes('/slow') && text.includes('Top endpoints by p99 latency'), 'top endpoints listed');
+  await shot(page, 'stats-light');
+  assertEq(page.errors, [], 'no console errors');
+  await page.ctx.close();
+  await mesh.hub.stop();
+});
+
 // ------------------------------------------------------------------ main
 
 const only = process.argv.slice(2);

@@ -2,6 +2,8 @@ import { useCallback, useEffect, useRef, useState } from 'react';
 import { EntryStream, fetchOlder, fetchStatus, type Toast } from './api';
 import { Details } from './Details';
 import { FilterBar } from './FilterBar';
+import { ServiceMap } from './ServiceMap';
+import { Stats } from './Stats';
 import { LiveBuffer, RowStore, appendClause, formatBytes, parseUrl } from './logic';
 import { TrafficList, type ListHandle } from './TrafficList';
 import type { HubStatus, Meta } from './types';
@@ -154,6 +156,12 @@ export function App() {
 
   const addClause = useCallback((c: string) => setDraft((d) => appendClause(d, c)), []);
   const apply = useCallback((q: string) => setQuery(q.trim()), []);
+  const [view, setView] = useState<'list' | 'map' | 'stats'>('list');
+  const showInList = useCallback((f: string) => {
+    setDraft(f);
+    setQuery(f.trim());
+    setView('list');
+  }, []);
   const select = useCallback(
     (i: number) => {
       setCursor(i);
@@ -210,6 +218,12 @@ export function App() {
         </div>
         <FilterBar value={draft} applied={query} onChange={setDraft} onApply={apply} focusRef={filterFocus} />
         <div className="top-actions">
+          <button className={`btn ${view === 'map' ? 'primary' : ''}`} data-testid="view-map" onClick={() => setView((v) => (v === 'map' ? 'list' : 'map'))}>
+            Service Map
+          </button>
+          <button className={`btn ${view === 'stats' ? 'primary' : ''}`} data-testid="view-stats" onClick={() => setView((v) => (v === 'stats' ? 'list' : 'stats'))}>
+            Traffic Stats
+          </button>
           <button
             className={`btn ${paused ? 'primary' : ''}`}
             data-testid="pause"
@@ -228,7 +242,9 @@ export function App() {
           </button>
         </div>
       </header>
-      <main className={`panes ${openId ? 'with-details' : ''}`}>
+      {view === 'map' && <ServiceMap query={query} dark={dark} onFilter={showInList} />}
+      {view === 'stats' && <Stats onFilter={showInList} />}
+      <main className={`panes ${openId ? 'with-details' : ''}`} style={view === 'list' ? undefined : { display: 'none' }}>
         <div className="list-pane">
           <div className="list-head" aria-hidden>
             <span className="badge">proto</span>

@@ -88,6 +88,8 @@ fn allowed(dir: &str) -> Vec<&'static str> {
         "http1" => vec!["http", "websocket"],
         // The upgrade request is HTTP; every message after the 101 is a WebSocket entry.
         "websocket" => vec!["http", "websocket"],
+        // The multi-service scenario: HTTP/1, gRPC (HTTP/2) and Redis.
+        "services" => vec!["http", "redis"],
         // Otherwise `testdata/<id>/` holds the protocol registered as `<id>` (a new
         // protocol needs no line here).
         id => mizu_dissectors::Registry::default()

@@ -1,10 +1,11 @@
 //! The hub's whole in-process ingest path per entry: summary, BaseEntry, compact JSON,
-//! store append, live broadcast. Real ~1 KB HTTP entries from `testdata/http1`.
+//! store append, live broadcast, and the analyses (service map, stats). Real ~1 KB HTTP
+//! entries from `testdata/http1`.
 //!
 //! `cargo bench -p mizu-hub --bench ingest`
 
 use criterion::{BatchSize, Criterion, Throughput, criterion_group, criterion_main};
-use mizu_hub::{Hub, HubConfig};
+use mizu_hub::{AnalysisConfig, Hub, HubConfig};
 use mizu_model::Entry;
 use std::hint::black_box;
 
@@ -29,12 +30,22 @@ fn ingest(c: &mut Criterion) {
     let mut g = c.benchmark_group("hub ingest");
     g.throughput(Throughput::Elements(100_000));
     g.sample_size(10);
-    for (name, redact) in [("plain", false), ("with --redact", true)] {
+    // "analyses off" is the baseline of issue 17's budget: service map, stats and RED
+    // series are kept at ingest unless `analysis.enabled` is false.
+    for (name, redact, analysis) in [
+        ("plain", false, true),
+        ("plain, analyses off", false, false),
+        ("with --redact", true, true),
+    ] {
         g.bench_function(format!("{name}, 100k entries in 1000-entry batches"), |b| {
             b.iter_batched(
                 || {
                     let hub = Hub::new(HubConfig {
                         redact,
+                        analysis: AnalysisConfig {
+                            enabled: analysis,
+                            ..AnalysisConfig::default()
+                        },
                         ..HubConfig::default()
                     })
                     .expect("hub");

@@ -71,7 +71,7 @@ pub(crate) async fn fallback(req: axum::extract::Request) -> Response {
     }
     ApiError::new(
         StatusCode::NOT_FOUND,
-        "no such route: see docs/api.md (GET /entries, /entries/{id}, /status, /version, /metrics; POST /query/validate; WebSocket /ws, /agents/ws)",
+        "no such route: see docs/api.md (GET /entries, /entries/{id}, /status, /status/trafficStats, /servicemap/get, /version, /metrics; POST /query/validate; WebSocket /ws, /agents/ws)",
     )
     .into_response()
 }
@@ -291,7 +291,8 @@ async fn version() -> Response {
 }
 
 async fn prometheus(State(hub): State<Hub>) -> Response {
-    let text = hub.inner.metrics.render(&hub.inner.store.stats());
+    let mut text = hub.inner.metrics.render(&hub.inner.store.stats());
+    crate::map::render_metrics(&hub, &mut text);
     let mut r = Response::new(Body::from(text));
     r.headers_mut().insert(
         header::CONTENT_TYPE,

@@ -26,12 +26,14 @@ pub mod base;
 mod conn;
 mod error;
 pub mod filter;
+mod map;
 pub mod metrics;
 mod resolve;
 mod roster;
 mod ws;
 
 pub use auth::UI_COOKIE;
+pub use map::AnalysisConfig;
 
 use axum::response::IntoResponse;
 use filter::Filter;
@@ -118,6 +120,8 @@ pub struct HubConfig {
     /// Store only entries matching this filter; its `redact(...)` paths are masked.
     pub insertion_filter: Option<String>,
     pub limits: Limits,
+    /// Service map, traffic stats and RED metrics kept at ingest (`map` module).
+    pub analysis: AnalysisConfig,
 }
 
 /// A hub that could not start.
@@ -183,6 +187,7 @@ pub(crate) struct Inner {
     pub redactor: Redactor,
     pub live: broadcast::Sender<Arc<Record>>,
     pub metrics: Metrics,
+    pub(crate) analysis: map::Analysis,
     pub agents: Mutex<BTreeMap<String, AgentStatus>>,
     pub started_ms: i64,
     pub ws_slots: Arc<ws::Slots>,
@@ -226,6 +231,7 @@ impl Hub {
                 redactor,
                 live,
                 metrics: Metrics::default(),
+                analysis: map::Analysis::new(config.analysis),
                 agents: Mutex::new(BTreeMap::new()),
                 started_ms: filter::now_ms(),
                 ws_slots: Arc::new(ws::Slots::new(
@@ -328,6 +334,7 @@ impl Hub {
             metrics::inc(&m.dropped_too_large);
             return Prepared::TooLarge;
         }
+        inner.analysis.observe(&entry);
         Prepared::Keep(NewEntry {
             timestamp: entry.timestamp,
             base,
@@ -350,6 +357,7 @@ impl Hub {
             .merge(api::routes())
             .merge(ws::routes())
             .merge(agents::routes())
+            .merge(map::routes())
             .fallback_service(fallback)
             .method_not_allowed_fallback(|| async {
                 error::ApiError::new(
