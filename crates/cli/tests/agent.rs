@@ -451,3 +451,54 @@ fn two_agents_one_hub_every_entry_names_its_node() {
     stop(h);
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+/// The agent reports its engine's diagnostics by kind, and the hub's `/metrics` sums
+/// them per kind (every kind has a series, zeros included).
+#[test]
+fn agent_diagnostics_reach_hub_metrics_by_kind() {
+    let dir = tmpdir("diagkinds");
+    let (h, addr) = hub(0, &dir);
+    let file = fixture("http1/17-odd-heads.pcap");
+    let (mut a, la) = agent(
+        &[
+            "--hub",
+            &format!("ws://{addr}"),
+            "--node",
+            "node-d",
+            "--read",
+            file.to_str().expect("p"),
+        ],
+        TOKEN,
+        false,
+    );
+    let code = wait_exit(&mut a, Duration::from_secs(60));
+    assert_eq!(code, 0, "{:#?}", la.try_iter().collect::<Vec<_>>());
+    let st = get(addr, "/status");
+    let rep = &st["agents"][0]["report"];
+    assert_eq!(
+        rep["diagnosticsByKind"],
+        serde_json::json!({"limit": 2, "malformed": 5}),
+        "{st}"
+    );
+    let m = {
+        let mut s = TcpStream::connect(addr).expect("connect");
+        write!(
+            s,
+            "GET /metrics HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n"
+        )
+        .expect("w");
+        let mut t = String::new();
+        s.read_to_string(&mut t).expect("read");
+        t
+    };
+    for want in [
+        "mizu_hub_agent_diagnostics_total{kind=\"limit\"} 2",
+        "mizu_hub_agent_diagnostics_total{kind=\"malformed\"} 5",
+        "mizu_hub_agent_diagnostics_total{kind=\"gap\"} 0",
+        "mizu_hub_agent_diagnostics_total{kind=\"peer_error\"} 0",
+    ] {
+        assert!(m.lines().any(|l| l == want), "{want} missing: {m}");
+    }
+    stop(h);
+    let _ = std::fs::remove_dir_all(&dir);
+}

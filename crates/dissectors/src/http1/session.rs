@@ -4,7 +4,10 @@
 
 use std::collections::VecDeque;
 
-use mizu_dissect::{Chunk, Limits, Output, Probe, Session, SessionContext, Upgrade};
+use mizu_dissect::kit::{note, side_name};
+use mizu_dissect::{
+    Chunk, DiagKind, Diagnostic, Limits, Output, Probe, Session, SessionContext, Upgrade,
+};
 use mizu_model::{Direction, Entry, HttpRequest, HttpResponse, Nanos, Payload};
 
 use super::INFO;
@@ -173,13 +176,6 @@ pub(crate) struct Http1Session {
     last_ts: [Nanos; 2],
 }
 
-fn side_name(dir: Direction) -> &'static str {
-    match dir {
-        Direction::ClientToServer => "client",
-        Direction::ServerToClient => "server",
-    }
-}
-
 /// The diagnostic of a head whose end was not captured.
 fn cut_reason(what: &str, len: usize, line_cut: bool) -> String {
     if line_cut {
@@ -191,11 +187,6 @@ fn cut_reason(what: &str, len: usize, line_cut: bool) -> String {
             "{what} head cut by a capture gap after {len} bytes: later headers and the body were not captured"
         )
     }
-}
-
-fn note(out: &mut Output, diags: &mut Vec<String>, msg: String) {
-    out.diagnostic(msg.clone());
-    diags.push(msg);
 }
 
 impl Http1Session {
@@ -303,7 +294,7 @@ impl Http1Session {
                 side_name(dir)
             ),
         };
-        out.diagnostic(msg.clone());
+        out.diagnostic(DiagKind::Malformed, msg.clone());
         Some(msg)
     }
 
@@ -323,7 +314,13 @@ impl Http1Session {
                         Step::Advance(n)
                     }
                     Fed::Broken(n, why) => {
-                        self.finish_request(Some(format!("request body: {why}")), out);
+                        self.finish_request(
+                            Some(Diagnostic::new(
+                                DiagKind::Malformed,
+                                format!("request body: {why}"),
+                            )),
+                            out,
+                        );
                         self.client.resync = true;
                         Step::Advance(n)
                     }
@@ -506,15 +503,20 @@ impl Http1Session {
         }
         let cut = self.cut.take();
         if let Some(why) = &cut {
-            note(out, &mut diags, why.clone());
+            note(out, &mut diags, DiagKind::Gap, why.clone());
             gap = true;
         }
         let oversize = self.oversize.take();
         if let Some(why) = &oversize {
-            note(out, &mut diags, why.clone());
+            note(out, &mut diags, DiagKind::Limit, why.clone());
         }
         for odd in std::mem::take(&mut head.oddities) {
-            note(out, &mut diags, format!("request: {odd}"));
+            note(
+                out,
+                &mut diags,
+                DiagKind::Malformed,
+                format!("request: {odd}"),
+            );
         }
         let minor = head.minor;
         let is_head = head.method.eq_ignore_ascii_case("HEAD");
@@ -522,7 +524,12 @@ impl Http1Session {
         let mut framing_diags = Vec::new();
         let framing = message::framing(&head.headers, true, &mut framing_diags);
         for d in framing_diags {
-            note(out, &mut diags, format!("request: {d}"));
+            note(
+                out,
+                &mut diags,
+                DiagKind::Malformed,
+                format!("request: {d}"),
+            );
         }
         let req = Box::new(message::build_request(head, self.ctx.server, head_len));
         let upgrade = req.header("upgrade").is_some_and(|u| !u.trim().is_empty());
@@ -536,7 +543,7 @@ impl Http1Session {
                 "more than {} requests waiting for a response: the oldest is emitted unanswered",
                 self.limits.max_pending
             );
-            out.diagnostic(msg.clone());
+            out.diagnostic(DiagKind::Limit, msg.clone());
             let mut e = self.build_entry(old);
             e.diagnostics.push(msg);
             out.emit(e);
@@ -576,7 +583,7 @@ impl Http1Session {
     }
 
     /// Completes the request whose body the client side was receiving.
-    fn finish_request(&mut self, broken: Option<String>, out: &mut Output) {
+    fn finish_request(&mut self, broken: Option<Diagnostic>, out: &mut Output) {
         let body = match std::mem::replace(&mut self.client.state, State::Head) {
             State::Body(b) => b,
             _ => BodyReader::new(Framing::Length(0)),
@@ -584,7 +591,12 @@ impl Http1Session {
         self.complete_request(body, broken, out);
     }
 
-    fn complete_request(&mut self, mut body: BodyReader, broken: Option<String>, out: &mut Output) {
+    fn complete_request(
+        &mut self,
+        mut body: BodyReader,
+        broken: Option<Diagnostic>,
+        out: &mut Output,
+    ) {
         let cap = self.limits.max_body;
         let mut wait_upgrade = false;
         if let Some(ex) = self.pending.back_mut()
@@ -592,7 +604,7 @@ impl Http1Session {
             && let Some(r) = ex.req.as_mut()
         {
             if let Some(why) = broken {
-                note(out, &mut r.diagnostics, why);
+                note(out, &mut r.diagnostics, why.kind, why.message);
                 r.truncated = true;
             }
             r.size += body.wire;
@@ -602,12 +614,12 @@ impl Http1Session {
             if body.size > 0 || !body.kept.is_empty() {
                 let mut diags = Vec::new();
                 let headers = std::mem::take(&mut r.req.headers);
-                let content = message::body_content(&headers, body, cap, &mut diags);
+                let content = message::body_content(&headers, body, cap, "request", &mut diags);
                 r.truncated |= content.capped;
                 r.req.post_data = Some(message::post_data(&headers, content));
                 r.req.headers = headers;
                 for d in diags {
-                    note(out, &mut r.diagnostics, format!("request body: {d}"));
+                    note(out, &mut r.diagnostics, d.kind, d.message);
                 }
             }
             wait_upgrade = r.upgrade || r.is_connect;
@@ -633,7 +645,13 @@ impl Http1Session {
                         Step::Advance(n)
                     }
                     Fed::Broken(n, why) => {
-                        self.finish_response(Some(format!("response body: {why}")), out);
+                        self.finish_response(
+                            Some(Diagnostic::new(
+                                DiagKind::Malformed,
+                                format!("response body: {why}"),
+                            )),
+                            out,
+                        );
                         self.server.resync = true;
                         Step::Advance(n)
                     }
@@ -665,7 +683,12 @@ impl Http1Session {
         out: &mut Output,
     ) {
         for odd in std::mem::take(&mut head.oddities) {
-            note(out, &mut diags, format!("response: {odd}"));
+            note(
+                out,
+                &mut diags,
+                DiagKind::Malformed,
+                format!("response: {odd}"),
+            );
         }
         let code = head.code;
         if (100..200).contains(&code) && code != 101 {
@@ -680,12 +703,12 @@ impl Http1Session {
         }
         let cut = self.cut.take();
         if let Some(why) = &cut {
-            note(out, &mut diags, why.clone());
+            note(out, &mut diags, DiagKind::Gap, why.clone());
             gap = true;
         }
         let oversize = self.oversize.take();
         if let Some(why) = &oversize {
-            note(out, &mut diags, why.clone());
+            note(out, &mut diags, DiagKind::Limit, why.clone());
         }
         let ts = chunk.ts_at(at);
         let minor = head.minor;
@@ -719,7 +742,12 @@ impl Http1Session {
             let mut framing_diags = Vec::new();
             let f = message::framing(&resp.headers, false, &mut framing_diags);
             for d in framing_diags {
-                note(out, &mut diags, format!("response: {d}"));
+                note(
+                    out,
+                    &mut diags,
+                    DiagKind::Malformed,
+                    format!("response: {d}"),
+                );
             }
             f
         };
@@ -796,7 +824,7 @@ impl Http1Session {
         }
     }
 
-    fn finish_response(&mut self, broken: Option<String>, out: &mut Output) {
+    fn finish_response(&mut self, broken: Option<Diagnostic>, out: &mut Output) {
         let body = match std::mem::replace(&mut self.server.state, State::Head) {
             State::Body(b) => b,
             _ => BodyReader::new(Framing::Length(0)),
@@ -807,14 +835,14 @@ impl Http1Session {
     fn complete_response(
         &mut self,
         mut body: BodyReader,
-        broken: Option<String>,
+        broken: Option<Diagnostic>,
         out: &mut Output,
     ) {
         let Some(mut m) = self.response.take() else {
             return;
         };
         if let Some(why) = broken {
-            note(out, &mut m.diagnostics, why);
+            note(out, &mut m.diagnostics, why.kind, why.message);
             m.truncated = true;
         }
         m.size += body.wire;
@@ -822,12 +850,17 @@ impl Http1Session {
         m.resp.body_size = body.size;
         m.resp.trailers = std::mem::take(&mut body.trailers);
         let mut diags = Vec::new();
-        let content =
-            message::body_content(&m.resp.headers, body, self.limits.max_body, &mut diags);
+        let content = message::body_content(
+            &m.resp.headers,
+            body,
+            self.limits.max_body,
+            "response",
+            &mut diags,
+        );
         m.truncated |= content.capped;
         m.resp.content = content.content;
         for d in diags {
-            note(out, &mut m.diagnostics, format!("response body: {d}"));
+            note(out, &mut m.diagnostics, d.kind, d.message);
         }
         self.attach_response(m, out);
     }
@@ -840,6 +873,7 @@ impl Http1Session {
             note(
                 out,
                 &mut m.diagnostics,
+                DiagKind::Unanswered,
                 "response without a captured request".to_owned(),
             );
             m.gap = true;
@@ -875,7 +909,7 @@ impl Http1Session {
         while let Some(ex) = self.pending.pop_front() {
             let e = self.build_entry(ex);
             if e.response.is_none() {
-                out.diagnostic("no response captured");
+                out.diagnostic(DiagKind::Unanswered, "no response captured");
             }
             out.emit(e);
         }
@@ -945,9 +979,12 @@ impl Http1Session {
     fn end_of_stream(&mut self, dir: Direction, out: &mut Output) {
         let side = self.side(dir);
         if matches!(side.state, State::SkipHead(_)) {
-            let why = format!(
-                "{} closed the connection before the end of the head",
-                side_name(dir)
+            let why = Diagnostic::new(
+                DiagKind::Truncated,
+                format!(
+                    "{} closed the connection before the end of the head",
+                    side_name(dir)
+                ),
             );
             match dir {
                 Direction::ClientToServer => self.finish_request(Some(why), out),
@@ -963,9 +1000,12 @@ impl Http1Session {
         };
         let broken = match body.framing {
             Framing::Close => None,
-            _ => Some(format!(
-                "{} closed the connection before the end of the body",
-                side_name(dir)
+            _ => Some(Diagnostic::new(
+                DiagKind::Truncated,
+                format!(
+                    "{} closed the connection before the end of the body",
+                    side_name(dir)
+                ),
             )),
         };
         match dir {
@@ -983,7 +1023,7 @@ impl Http1Session {
                 side_name(dir)
             );
             side.skipped = 0;
-            out.diagnostic(msg);
+            out.diagnostic(DiagKind::Malformed, msg);
         }
     }
 }
@@ -1106,7 +1146,7 @@ impl Session for Http1Session {
         match absorbed {
             Some(done) => {
                 let msg = format!("{len} bytes of the {name}'s body lost in a capture gap");
-                out.diagnostic(msg.clone());
+                out.diagnostic(DiagKind::Gap, msg.clone());
                 match dir {
                     Direction::ClientToServer => {
                         if let Some(r) = self.pending.back_mut().and_then(|ex| ex.req.as_mut()) {
@@ -1138,7 +1178,7 @@ impl Session for Http1Session {
                         Direction::ClientToServer => {
                             if let Some(r) = self.pending.back_mut().and_then(|ex| ex.req.as_mut())
                             {
-                                note(out, &mut r.diagnostics, why);
+                                note(out, &mut r.diagnostics, DiagKind::Gap, why);
                                 r.gap = true;
                                 r.truncated |= snaplen;
                             }
@@ -1146,7 +1186,7 @@ impl Session for Http1Session {
                         }
                         Direction::ServerToClient => {
                             if let Some(r) = self.response.as_mut() {
-                                note(out, &mut r.diagnostics, why);
+                                note(out, &mut r.diagnostics, DiagKind::Gap, why);
                                 r.gap = true;
                                 r.truncated |= snaplen;
                             }
@@ -1154,9 +1194,12 @@ impl Session for Http1Session {
                         }
                     }
                 } else {
-                    out.diagnostic(format!(
-                        "{len} bytes of {name} data lost in a capture gap: resynchronising"
-                    ));
+                    out.diagnostic(
+                        DiagKind::Gap,
+                        format!(
+                            "{len} bytes of {name} data lost in a capture gap: resynchronising"
+                        ),
+                    );
                 }
                 let side = self.side(dir);
                 side.state = State::Head;

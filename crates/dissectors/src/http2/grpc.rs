@@ -180,7 +180,7 @@ pub fn decode_messages(
                 Some(enc) if !enc.eq_ignore_ascii_case("identity") => {
                     let d = content::decode_body(enc, payload.to_vec(), cut, body.cap);
                     for m in d.diagnostics {
-                        diags.push(format!("gRPC message: {m}"));
+                        diags.push(format!("gRPC message: {}", m.message));
                     }
                     msg.truncated |= d.truncated;
                     if d.compression.is_none() {

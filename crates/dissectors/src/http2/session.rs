@@ -5,7 +5,10 @@
 use std::collections::{BTreeMap, VecDeque};
 use std::sync::Arc;
 
-use mizu_dissect::{Chunk, HandedOver, Limits, Output, Session, SessionContext};
+use mizu_dissect::kit::{note, side_name};
+use mizu_dissect::{
+    Chunk, DiagKind, Diagnostic, HandedOver, Limits, Output, Session, SessionContext,
+};
 use mizu_model::{Content, Direction, Entry, Header, HttpRequest, HttpResponse, Nanos, Payload};
 
 use super::frame::{self, FrameHeader, HEADER_LEN, PREFACE};
@@ -129,7 +132,7 @@ pub(crate) struct Http2Session {
 #[derive(Debug, Default)]
 struct Guess {
     entries: Vec<Entry>,
-    diagnostics: Vec<String>,
+    diagnostics: Vec<Diagnostic>,
     /// Evidence against HTTP/2 seen while unconfirmed: why.
     refuted: Option<String>,
     /// The guess was refuted: every later byte is skipped.
@@ -142,18 +145,6 @@ struct Guess {
 
 /// Entries an unconfirmed guess holds back at most (older ones are dropped and counted).
 const GUESS_HELD: usize = 64;
-
-fn side_name(dir: Direction) -> &'static str {
-    match dir {
-        Direction::ClientToServer => "client",
-        Direction::ServerToClient => "server",
-    }
-}
-
-fn note(out: &mut Output, diags: &mut Vec<String>, msg: String) {
-    out.diagnostic(msg.clone());
-    diags.push(msg);
-}
 
 impl Http2Session {
     pub(crate) fn new(
@@ -224,7 +215,7 @@ impl Http2Session {
             {
                 let why =
                     format!("more than {cap} concurrent streams: the oldest is emitted unfinished");
-                note(out, &mut st.req.diags, why);
+                note(out, &mut st.req.diags, DiagKind::Limit, why);
                 self.finish(old, st, out);
             }
             let mut st = Stream::default();
@@ -293,7 +284,7 @@ impl Http2Session {
             // Neither head was captured: no method, no path, no status. Such an entry
             // says nothing a user could act on (and is what junk decodes to): count it.
             let bytes = st.req.wire + st.resp.wire;
-            out.diagnostic(format!(
+            out.diagnostic(DiagKind::Gap, format!(
                 "stream {id}: neither request nor response headers captured ({bytes} bytes of frames): not shown"
             ));
             return;
@@ -360,25 +351,35 @@ impl Http2Session {
             Ok(b) => {
                 if b.unknown > 0 {
                     gap = true;
-                    diags.push(format!(
+                    diags.push(Diagnostic::new(DiagKind::Gap, format!(
                         "{} header field(s) refer to HPACK dynamic-table entries sent before the capture or a gap: left out",
                         b.unknown
-                    ));
-                    diags.extend(b.notes);
+                    )));
+                    diags.extend(
+                        b.notes
+                            .into_iter()
+                            .map(|n| Diagnostic::new(DiagKind::Gap, n)),
+                    );
                 }
                 if b.over_cap > 0 {
                     truncated = true;
-                    diags.push(format!(
-                        "header list over {max_list} bytes: {} field(s) left out",
-                        b.over_cap
+                    diags.push(Diagnostic::new(
+                        DiagKind::Limit,
+                        format!(
+                            "header list over {max_list} bytes: {} field(s) left out",
+                            b.over_cap
+                        ),
                     ));
                 }
             }
             Err(e) => {
                 self.refute(|| format!("HPACK error ({e})"));
                 gap = true;
-                diags.push(format!(
-                    "HPACK error ({e}): this block is incomplete and later ones may lack fields"
+                diags.push(Diagnostic::new(
+                    DiagKind::Malformed,
+                    format!(
+                        "HPACK error ({e}): this block is incomplete and later ones may lack fields"
+                    ),
                 ));
             }
         }
@@ -391,15 +392,19 @@ impl Http2Session {
             self.confirmed = true;
         }
         for d in &diags {
-            out.diagnostic(d.clone());
+            out.diagnostic(d.kind, d.message.clone());
         }
+        let diags: Vec<String> = diags.into_iter().map(|d| d.message).collect();
         if let Some(promised) = p.promised {
             // PUSH_PROMISE: the promised stream's request, sent by the server.
             if promised == 0
                 || self.streams.contains_key(&promised)
                 || self.recent.contains(&promised)
             {
-                out.diagnostic(format!("PUSH_PROMISE for unusable stream {promised}"));
+                out.diagnostic(
+                    DiagKind::Malformed,
+                    format!("PUSH_PROMISE for unusable stream {promised}"),
+                );
                 return;
             }
             let st = Stream {
@@ -478,7 +483,7 @@ impl Http2Session {
                 "stream {stream}: header block interrupted by a {} frame: dropped",
                 frame::type_name(h.kind)
             );
-            out.diagnostic(msg.clone());
+            out.diagnostic(DiagKind::Malformed, msg.clone());
             if let Some(st) = self.streams.get_mut(&stream) {
                 let m = Self::msg(st, dir);
                 m.gap = true;
@@ -493,7 +498,7 @@ impl Http2Session {
                     frame::push_promise(payload, h.flags).map(|(p, f)| (Some(p), f))
                 };
                 let Some((promised, fragment)) = parsed else {
-                    out.diagnostic(format!(
+                    out.diagnostic(DiagKind::Malformed, format!(
                         "stream {}: malformed {} frame (padding/priority longer than the payload)",
                         h.stream,
                         frame::type_name(h.kind)
@@ -518,10 +523,10 @@ impl Http2Session {
             frame::CONTINUATION => {
                 let max = self.limits.max_head;
                 let Some(mut p) = self.sides[i].cont.take() else {
-                    out.diagnostic(format!(
-                        "stream {}: CONTINUATION without a header block",
-                        h.stream
-                    ));
+                    out.diagnostic(
+                        DiagKind::Malformed,
+                        format!("stream {}: CONTINUATION without a header block", h.stream),
+                    );
                     return;
                 };
                 if p.block.len() + payload.len() > max {
@@ -530,7 +535,7 @@ impl Http2Session {
                         "stream {}: header block over {max} bytes: dropped",
                         p.stream
                     );
-                    out.diagnostic(msg.clone());
+                    out.diagnostic(DiagKind::Limit, msg.clone());
                     if let Some(st) = self.stream(p.stream, dir, p.ts, out) {
                         let m = Self::msg(st, dir);
                         m.truncated = true;
@@ -565,7 +570,7 @@ impl Http2Session {
                         frame::error_name(code),
                         side_name(dir)
                     );
-                    out.diagnostic(format!("stream {}: {why}", h.stream));
+                    out.diagnostic(DiagKind::PeerError, format!("stream {}: {why}", h.stream));
                     st.error = Some(why);
                 }
                 self.maybe_emit(h.stream, out);
@@ -585,7 +590,7 @@ impl Http2Session {
                         format!(" ({debug})")
                     }
                 );
-                out.diagnostic(format!("{why}, last stream {last}"));
+                out.diagnostic(DiagKind::PeerError, format!("{why}, last stream {last}"));
                 // Streams the sender of GOAWAY never processed: initiated by the receiver.
                 let parity = u32::from(dir == Direction::ServerToClient);
                 let dead: Vec<u32> = self
@@ -658,7 +663,7 @@ impl Http2Session {
         if req.headers.is_none() && handed.is_none() {
             req.gap = true;
             let why = format!("stream {id}: request headers not captured");
-            note(out, &mut req.diags, why);
+            note(out, &mut req.diags, DiagKind::Gap, why);
         }
         let req_headers = req.headers.take().unwrap_or_default();
         let resp_headers = resp.headers.take();
@@ -847,7 +852,7 @@ impl Http2Session {
             all.push(format!("stream {id} ended by {err}"));
         } else if response.is_none() {
             all.push("no response captured".to_owned());
-            out.diagnostic("no response captured");
+            out.diagnostic(DiagKind::Unanswered, "no response captured");
         } else if !resp.done {
             all.push("connection ended before the response did".to_owned());
             e.truncated = true;
@@ -902,7 +907,8 @@ impl Http2Session {
     }
 }
 
-/// Undoes `content-encoding` on a received body (as HTTP/1 does) and builds its [`Content`].
+/// Undoes `content-encoding` on a received body with the decoder HTTP/1 uses, and builds
+/// its [`Content`]. Problems go to the entry only (HTTP/2 does not count them).
 fn body_content(
     headers: &[Header],
     m: &Msg,
@@ -910,28 +916,18 @@ fn body_content(
     diags: &mut Vec<String>,
     what: &str,
 ) -> Content {
-    let mime = grpc::find(headers, "content-type").unwrap_or("").to_owned();
-    let raw_truncated = m.truncated || m.gap;
-    let (bytes, truncated, compression, size) = match grpc::find(headers, "content-encoding") {
-        Some(enc) if !m.body.is_empty() => {
-            let d = content::decode_body(enc, m.body.clone(), raw_truncated, cap);
-            diags.extend(
-                d.diagnostics
-                    .into_iter()
-                    .map(|x| format!("{what} body: {x}")),
-            );
-            let size = if d.compression.is_some() {
-                d.bytes.len() as u64
-            } else {
-                m.body_size
-            };
-            (d.bytes, d.truncated, d.compression, size)
-        }
-        _ => (m.body.clone(), raw_truncated, None, m.body_size),
+    let raw = content::RawBody {
+        mime: grpc::find(headers, "content-type").unwrap_or("").to_owned(),
+        encoding: grpc::find(headers, "content-encoding"),
+        kept: m.body.clone(),
+        size: m.body_size,
+        truncated: m.truncated || m.gap,
+        capped: false,
     };
-    let mut c = Content::from_bytes(mime, &bytes, size, truncated);
-    c.compression = compression;
-    c
+    let mut typed = Vec::new();
+    let c = content::body_content(raw, cap, what, &mut typed);
+    diags.extend(typed.into_iter().map(|d| d.message));
+    c.content
 }
 
 impl Http2Session {
@@ -957,7 +953,7 @@ impl Http2Session {
                 self.guess.entries.clear();
                 self.guess.diagnostics.clear();
                 self.streams.clear();
-                out.diagnostic(format!(
+                out.diagnostic(DiagKind::Malformed, format!(
                     "not HTTP/2 after all ({why}): the mid-stream guess is dropped ({n} unconfirmed entries not shown)"
                 ));
             }
@@ -1038,10 +1034,13 @@ impl Http2Session {
                 match self.resync(i, rest) {
                     Ok(k) => {
                         if k > 0 {
-                            out.diagnostic(format!(
-                                "{}: skipped {k} bytes to find an HTTP/2 frame boundary",
-                                side_name(dir)
-                            ));
+                            out.diagnostic(
+                                DiagKind::Malformed,
+                                format!(
+                                    "{}: skipped {k} bytes to find an HTTP/2 frame boundary",
+                                    side_name(dir)
+                                ),
+                            );
                         }
                         self.sides[i].synced = true;
                         pos += k;
@@ -1049,10 +1048,13 @@ impl Http2Session {
                     }
                     Err(k) => {
                         if k > 0 {
-                            out.diagnostic(format!(
-                                "{}: skipped {k} bytes looking for an HTTP/2 frame boundary",
-                                side_name(dir)
-                            ));
+                            out.diagnostic(
+                                DiagKind::Malformed,
+                                format!(
+                                    "{}: skipped {k} bytes looking for an HTTP/2 frame boundary",
+                                    side_name(dir)
+                                ),
+                            );
                         }
                         return pos + k;
                     }
@@ -1105,10 +1107,10 @@ impl Http2Session {
                 };
                 let body_len = h.len - usize::from(padded);
                 if pad > body_len {
-                    out.diagnostic(format!(
-                        "stream {}: DATA padding longer than the frame",
-                        h.stream
-                    ));
+                    out.diagnostic(
+                        DiagKind::Malformed,
+                        format!("stream {}: DATA padding longer than the frame", h.stream),
+                    );
                 }
                 let data_left = body_len.saturating_sub(pad);
                 let end_stream = h.flags & frame::FLAG_END_STREAM != 0;
@@ -1133,12 +1135,15 @@ impl Http2Session {
             }
             let max = self.limits.max_head.max(frame::PROBE_MAX_LEN);
             if h.len > max {
-                out.diagnostic(format!(
-                    "{} frame of {} bytes on stream {} exceeds {max} bytes: skipped",
-                    frame::type_name(h.kind),
-                    h.len,
-                    h.stream
-                ));
+                out.diagnostic(
+                    DiagKind::Limit,
+                    format!(
+                        "{} frame of {} bytes on stream {} exceeds {max} bytes: skipped",
+                        frame::type_name(h.kind),
+                        h.len,
+                        h.stream
+                    ),
+                );
                 if matches!(
                     h.kind,
                     frame::HEADERS | frame::CONTINUATION | frame::PUSH_PROMISE
@@ -1175,7 +1180,7 @@ impl Http2Session {
         let data = side.data.take();
         let cont = side.cont.take();
         let msg = format!("{}: {len} bytes not captured", side_name(dir));
-        out.diagnostic(msg.clone());
+        out.diagnostic(DiagKind::Gap, msg.clone());
         for st in self.streams.values_mut() {
             let m = Self::msg(st, dir);
             if !m.done {
@@ -1224,10 +1229,13 @@ impl Session for Http2Session {
     fn on_close(&mut self, _ts: Nanos, out: &mut Output) {
         if self.guess.declined {
             if self.guess.skipped > 0 {
-                out.diagnostic(format!(
-                    "skipped {} bytes after the HTTP/2 guess was refuted",
-                    self.guess.skipped
-                ));
+                out.diagnostic(
+                    DiagKind::Malformed,
+                    format!(
+                        "skipped {} bytes after the HTTP/2 guess was refuted",
+                        self.guess.skipped
+                    ),
+                );
             }
             return;
         }
@@ -1241,7 +1249,7 @@ impl Session for Http2Session {
             let n = self.guess.entries.len() + self.guess.dropped;
             self.guess.entries.clear();
             self.guess.diagnostics.clear();
-            out.diagnostic(format!(
+            out.diagnostic(DiagKind::Malformed, format!(
                 "the HTTP/2 mid-stream guess never confirmed itself (no header block with :method or :status): {n} entries not shown"
             ));
         }

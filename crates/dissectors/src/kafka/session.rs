@@ -2,7 +2,8 @@
 //! id, emits entries. The rules are in the module docs (`mod.rs`).
 
 use super::{INFO, apikeys, body};
-use mizu_dissect::{Chunk, Output, Session, SessionContext};
+use mizu_dissect::kit::side_name;
+use mizu_dissect::{Chunk, DiagKind, Output, Session, SessionContext};
 use mizu_model::jkey;
 use mizu_model::{Direction, Entry, JsonBuf, Nanos, Payload, Protocol, RawJson};
 use std::collections::VecDeque;
@@ -168,15 +169,11 @@ impl KafkaSession {
             return None;
         }
         let n = std::mem::take(&mut side.skipped);
-        let who = if dir == Direction::ClientToServer {
-            "client"
-        } else {
-            "server"
-        };
+        let who = side_name(dir);
         let msg = format!(
             "kafka: skipped {n} {who} bytes (malformed or oversized frames) to find the next frame"
         );
-        out.diagnostic(msg.clone());
+        out.diagnostic(DiagKind::Malformed, msg.clone());
         Some(msg)
     }
 
@@ -204,7 +201,10 @@ impl KafkaSession {
         };
         if !plausible {
             if self.client.synced {
-                out.diagnostic("kafka: malformed request frame, resynchronising");
+                out.diagnostic(
+                    DiagKind::Malformed,
+                    "kafka: malformed request frame, resynchronising",
+                );
                 self.client.synced = false;
             }
             self.client.skipped += 1;
@@ -290,7 +290,12 @@ impl KafkaSession {
             self.pending.push_back(p);
             while self.pending.len() > self.ctx.limits.max_pending.max(1) {
                 if let Some(old) = self.pending.pop_front() {
-                    self.unanswered(old, "no response before too many newer requests", out);
+                    self.unanswered(
+                        old,
+                        DiagKind::Limit,
+                        "no response before too many newer requests",
+                        out,
+                    );
                 }
             }
         }
@@ -315,15 +320,21 @@ impl KafkaSession {
         };
         let Some(idx) = idx else {
             if sane && self.server.synced {
-                out.diagnostic(format!(
-                    "kafka: response to an uncaptured request (correlation id {cid}) skipped"
-                ));
+                out.diagnostic(
+                    DiagKind::Unanswered,
+                    format!(
+                        "kafka: response to an uncaptured request (correlation id {cid}) skipped"
+                    ),
+                );
                 out.skipped(4 + len as u64, SKIPPED_UNMATCHED);
                 self.server.skip = len.saturating_sub(4) as u64;
                 return Step::Consumed(8);
             }
             if self.server.synced {
-                out.diagnostic("kafka: malformed response frame, resynchronising");
+                out.diagnostic(
+                    DiagKind::Malformed,
+                    "kafka: malformed response frame, resynchronising",
+                );
                 self.server.synced = false;
             }
             self.server.skipped += 1;
@@ -340,7 +351,7 @@ impl KafkaSession {
         // Requests before this one were not answered (lost to a gap, or never answered).
         for _ in 0..idx {
             if let Some(old) = self.pending.pop_front() {
-                self.unanswered(old, "no response captured", out);
+                self.unanswered(old, DiagKind::Unanswered, "no response captured", out);
             }
         }
         let Some(mut p) = self.pending.pop_front() else {
@@ -392,12 +403,12 @@ impl KafkaSession {
         Step::Consumed(4 + want)
     }
 
-    fn unanswered(&mut self, mut p: Pending, why: &str, out: &mut Output) {
+    fn unanswered(&mut self, mut p: Pending, kind: DiagKind, why: &str, out: &mut Output) {
         p.diagnostics.push(why.to_owned());
         if self.server_gap {
             p.gap = true;
         }
-        out.diagnostic(format!("kafka: {why}"));
+        out.diagnostic(kind, format!("kafka: {why}"));
         self.emit(p, None, out);
     }
 
@@ -425,7 +436,7 @@ impl KafkaSession {
 
     fn flush(&mut self, out: &mut Output) {
         while let Some(p) = self.pending.pop_front() {
-            self.unanswered(p, "no response captured", out);
+            self.unanswered(p, DiagKind::Unanswered, "no response captured", out);
         }
     }
 }
@@ -471,7 +482,10 @@ impl Session for KafkaSession {
         if dir == Direction::ServerToClient {
             self.server_gap = true;
         }
-        out.diagnostic(format!("kafka: {len} bytes lost, resynchronising"));
+        out.diagnostic(
+            DiagKind::Gap,
+            format!("kafka: {len} bytes lost, resynchronising"),
+        );
     }
 
     fn on_fin(&mut self, dir: Direction, _ts: Nanos, out: &mut Output) {
