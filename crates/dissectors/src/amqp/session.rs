@@ -4,6 +4,7 @@
 use mizu_model::jkey;
 use std::collections::VecDeque;
 
+use mizu_dissect::kit;
 use mizu_dissect::{Chunk, DiagKind, Diagnostic, Output, Session, SessionContext};
 use mizu_model::{Direction, Entry, JsonBuf, Nanos, Payload, RawJson};
 
@@ -836,17 +837,11 @@ impl AmqpSession {
 }
 
 fn cls(p: &[u8]) -> u16 {
-    match p {
-        [a, b, ..] => u16::from_be_bytes([*a, *b]),
-        _ => 0,
-    }
+    kit::be16(p, 0).unwrap_or(0)
 }
 
 fn mid(p: &[u8]) -> u16 {
-    match p {
-        [_, _, a, b, ..] => u16::from_be_bytes([*a, *b]),
-        _ => 0,
-    }
+    kit::be16(p, 2).unwrap_or(0)
 }
 
 /// Verdict on a candidate frame start during resynchronisation.
@@ -903,9 +898,7 @@ fn candidate(data: &[u8]) -> Candidate {
 fn payload_start_plausible(h: &wire::FrameHead, data: &[u8]) -> bool {
     let p = data.get(FRAME_HEADER..).unwrap_or(&[]);
     match (h.kind, p) {
-        (FRAME_METHOD, [a, b, c, d, ..]) => {
-            wire::method_spec(u16::from_be_bytes([*a, *b]), u16::from_be_bytes([*c, *d])).is_some()
-        }
+        (FRAME_METHOD, [_, _, _, _, ..]) => wire::method_spec(cls(p), mid(p)).is_some(),
         (FRAME_HEADER_TYPE, [a, b, c, d, ..]) => [*a, *b, *c, *d] == [0, 60, 0, 0],
         _ => true,
     }

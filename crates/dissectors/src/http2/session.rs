@@ -5,7 +5,7 @@
 use std::collections::{BTreeMap, VecDeque};
 use std::sync::Arc;
 
-use mizu_dissect::kit::{note, side_name};
+use mizu_dissect::kit::{be16, be32, note, side_name};
 use mizu_dissect::{
     Chunk, DiagKind, Diagnostic, HandedOver, Limits, Output, Session, SessionContext,
 };
@@ -556,7 +556,7 @@ impl Http2Session {
                 }
             }
             frame::RST_STREAM => {
-                let code = frame::be32(payload, 0).unwrap_or(0);
+                let code = be32(payload, 0).unwrap_or(0);
                 let Some(st) = self.streams.get_mut(&h.stream) else {
                     return;
                 };
@@ -576,8 +576,8 @@ impl Http2Session {
                 self.maybe_emit(h.stream, out);
             }
             frame::GOAWAY => {
-                let last = frame::be32(payload, 0).unwrap_or(0) & 0x7fff_ffff;
-                let code = frame::be32(payload, 4).unwrap_or(0);
+                let last = be32(payload, 0).unwrap_or(0) & 0x7fff_ffff;
+                let code = be32(payload, 4).unwrap_or(0);
                 let debug = payload.get(8..).unwrap_or(&[]);
                 let debug = String::from_utf8_lossy(&debug[..debug.len().min(256)]).into_owned();
                 let why = format!(
@@ -609,8 +609,8 @@ impl Http2Session {
             frame::SETTINGS if h.flags & frame::FLAG_ACK == 0 => {
                 {
                     for s in payload.chunks_exact(6) {
-                        let id = u16::from_be_bytes([s[0], s[1]]);
-                        let v = u32::from_be_bytes([s[2], s[3], s[4], s[5]]) as usize;
+                        let id = be16(s, 0).unwrap_or(0);
+                        let v = be32(s, 2).unwrap_or(0) as usize;
                         if id == frame::SETTINGS_MAX_FRAME_SIZE {
                             // The peer of the sender may now send frames this large.
                             self.sides[1 - i].max_frame =

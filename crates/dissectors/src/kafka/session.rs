@@ -2,7 +2,7 @@
 //! id, emits entries. The rules are in the module docs (`mod.rs`).
 
 use super::{INFO, apikeys, body};
-use mizu_dissect::kit::side_name;
+use mizu_dissect::kit::{self, be32, side_name};
 use mizu_dissect::{Chunk, DiagKind, Output, Session, SessionContext};
 use mizu_model::jkey;
 use mizu_model::{Direction, Entry, JsonBuf, Nanos, Payload, Protocol, RawJson};
@@ -91,12 +91,8 @@ fn request_head(data: &[u8]) -> Option<ReqHead<'_>> {
     })
 }
 
-fn be_u32(b: Option<&[u8]>) -> Option<u32> {
-    Some(u32::from_be_bytes(b?.try_into().ok()?))
-}
-
-fn be_i16(b: Option<&[u8]>) -> Option<i16> {
-    Some(i16::from_be_bytes(b?.try_into().ok()?))
+fn be_i16(b: &[u8], at: usize) -> Option<i16> {
+    kit::Reader::at(b, at, kit::Endian::Big).i16().ok()
 }
 
 /// A plausible client id: up to 255 printable ASCII bytes, or null or empty (some client
@@ -105,7 +101,7 @@ fn be_i16(b: Option<&[u8]>) -> Option<i16> {
 /// correlation id is below 65,536 reads as a Produce request header, never as another
 /// key. `None`: not enough bytes to tell.
 fn client_id_ok(data: &[u8], key: i16, frame_len: usize, strict: bool) -> Option<bool> {
-    let n = be_i16(data.get(12..14))?;
+    let n = be_i16(data, 12)?;
     if n == -1 || n == 0 {
         return Some(!strict || key != 0);
     }
@@ -120,12 +116,12 @@ fn client_id_ok(data: &[u8], key: i16, frame_len: usize, strict: bool) -> Option
 /// plausible client id (`strict`: the frame boundary is a guess, see [`client_id_ok`]).
 /// `None`: need more bytes.
 pub(crate) fn plausible_request(data: &[u8], strict: bool) -> Option<bool> {
-    let len = be_u32(data.get(..4))? as usize;
+    let len = be32(data, 0)? as usize;
     if !(10..=MAX_FRAME).contains(&len) {
         return Some(false);
     }
-    let key = be_i16(data.get(4..6))?;
-    let version = be_i16(data.get(6..8))?;
+    let key = be_i16(data, 4)?;
+    let version = be_i16(data, 6)?;
     if !apikeys::plausible(key, version) || apikeys::request_header_version(key, version) == 0 {
         return Some(false);
     }
@@ -210,7 +206,7 @@ impl KafkaSession {
             self.client.skipped += 1;
             return Step::Consumed(1);
         }
-        let Some(len) = be_u32(data.get(..4)).map(|l| l as usize) else {
+        let Some(len) = be32(data, 0).map(|l| l as usize) else {
             return Step::Wait;
         };
         let cap = self.frame_cap();
@@ -307,7 +303,7 @@ impl KafkaSession {
 
     fn server_step(&mut self, chunk: &Chunk<'_>, at: usize, out: &mut Output) -> Step {
         let data = chunk.data.get(at..).unwrap_or(&[]);
-        let (Some(len), Some(cid)) = (be_u32(data.get(..4)), be_u32(data.get(4..8))) else {
+        let (Some(len), Some(cid)) = (be32(data, 0), be32(data, 4)) else {
             return Step::Wait;
         };
         let len = len as usize;

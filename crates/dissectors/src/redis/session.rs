@@ -6,7 +6,7 @@ use mizu_model::jkey;
 use std::borrow::Cow;
 use std::collections::VecDeque;
 
-use mizu_dissect::kit::side_name;
+use mizu_dissect::kit::{MessageMeta, side_name};
 use mizu_dissect::{Chunk, DiagKind, Limits, Output, Session, SessionContext};
 use mizu_model::{Direction, Entry, JsonBuf, Nanos, Payload, RawJson};
 
@@ -383,7 +383,14 @@ impl RedisSession {
                 let args = cmd.args();
                 let request = build_request(args, args.len() as u64, false, false);
                 let size = cmd.size as u64;
-                self.push_request(request, false, ts, size, false, gap, notes, out);
+                let meta = MessageMeta {
+                    ts,
+                    size,
+                    truncated: false,
+                    gap,
+                    diagnostics: notes,
+                };
+                self.push_request(request, false, meta, out);
                 return Flow::Advance(cmd.size);
             }
         }
@@ -487,7 +494,14 @@ impl RedisSession {
         let gap = std::mem::take(&mut self.client.gap);
         let items: Vec<Value> = args.into_iter().map(Value::Simple).collect();
         let request = build_request(items.as_slice(), items.len() as u64, false, true);
-        self.push_request(request, true, ts, used as u64, false, gap, notes, out);
+        let meta = MessageMeta {
+            ts,
+            size: used as u64,
+            truncated: false,
+            gap,
+            diagnostics: notes,
+        };
+        self.push_request(request, true, meta, out);
         Flow::Advance(used)
     }
 
@@ -512,21 +526,30 @@ impl RedisSession {
             return;
         }
         let request = build_request(items.as_slice(), declared, msg.truncated, false);
-        self.push_request(request, false, ts, msg.size, msg.truncated, gap, notes, out);
+        let meta = MessageMeta {
+            ts,
+            size: msg.size,
+            truncated: msg.truncated,
+            gap,
+            diagnostics: notes,
+        };
+        self.push_request(request, false, meta, out);
     }
 
-    #[allow(clippy::too_many_arguments)]
     fn push_request(
         &mut self,
         request: Request,
         inline: bool,
-        ts: Nanos,
-        size: u64,
-        truncated: bool,
-        gap: bool,
-        mut diagnostics: Vec<String>,
+        meta: MessageMeta,
         out: &mut Output,
     ) {
+        let MessageMeta {
+            ts,
+            size,
+            truncated,
+            gap,
+            mut diagnostics,
+        } = meta;
         let expect = if per_channel(request.command) {
             request.nargs.max(1)
         } else {

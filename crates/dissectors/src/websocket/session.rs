@@ -4,7 +4,7 @@
 
 use std::collections::VecDeque;
 
-use mizu_dissect::kit::side_name;
+use mizu_dissect::kit::{self, side_name};
 use mizu_dissect::{Chunk, DiagKind, Diagnostic, Output, Session, SessionContext};
 use mizu_model::{Direction, Entry, Nanos, Payload};
 use serde_json::{Map, Value};
@@ -509,8 +509,7 @@ impl WsSession {
         }
         let kept = &m.sink.kept[..];
         if m.opcode == CLOSE {
-            if let Some((code, reason)) = kept.split_first_chunk::<2>() {
-                let code = u16::from_be_bytes(*code);
+            if let (Some(code), Some(reason)) = (kit::be16(kept, 0), kept.get(2..)) {
                 o.insert("code".into(), code.into());
                 o.insert("codeName".into(), frame::close_code_name(code).into());
                 o.insert(
