@@ -6,17 +6,22 @@ mod common;
 use common::{mizu, repo_root};
 use serde_json::Value;
 
-fn stats_json(capture: &str) -> Value {
+/// `mizu read` of a capture with a stats flag; returns what it printed on stderr.
+fn read_stats(capture: &str, flag: &str) -> String {
     let p = repo_root().join(capture);
     let o = mizu(&[
         "read",
         "--format",
         "jsonl",
-        "--stats-json",
+        flag,
         p.to_str().expect("utf-8"),
     ]);
     assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
-    let err = String::from_utf8_lossy(&o.stderr);
+    String::from_utf8_lossy(&o.stderr).into_owned()
+}
+
+fn stats_json(capture: &str) -> Value {
+    let err = read_stats(capture, "--stats-json");
     serde_json::from_str(err.trim().lines().last().unwrap_or_default()).expect("stats JSON")
 }
 
@@ -65,16 +70,7 @@ fn peer_errors_and_unanswered() {
 /// The text form prints one line with the total and each kind seen.
 #[test]
 fn text_stats_show_kinds() {
-    let p = repo_root().join("testdata/http1/17-odd-heads.pcap");
-    let o = mizu(&[
-        "read",
-        "--format",
-        "jsonl",
-        "--stats",
-        p.to_str().expect("utf-8"),
-    ]);
-    assert!(o.status.success());
-    let err = String::from_utf8_lossy(&o.stderr);
+    let err = read_stats("testdata/http1/17-odd-heads.pcap", "--stats");
     assert!(
         err.lines()
             .any(|l| l == "diagnostics      7 (limit 2, malformed 5)"),

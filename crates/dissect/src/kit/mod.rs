@@ -1,12 +1,15 @@
 //! The session kit: what every dissector's session needs and used to copy. A bounds-checked
 //! [`Reader`] with a byte-order parameter, typed [`Diagnostic`]s, [`side_name`] and
-//! [`note`], and [`MessageMeta`] (the capture facts every message carries).
+//! [`note`], [`MessageMeta`] (the capture facts every message carries) and [`drive`]
+//! (the step loop with its spin guard).
 
 mod diag;
+mod drive;
 mod meta;
 mod reader;
 
 pub use diag::{DiagKind, Diagnostic};
+pub use drive::{MAX_IDLE_STEPS, Step, drive};
 pub use meta::MessageMeta;
 pub use reader::{Endian, ReadError, ReadResult, Reader, be16, be32};
 

@@ -4,7 +4,7 @@
 
 use std::collections::VecDeque;
 
-use mizu_dissect::kit::{note, side_name};
+use mizu_dissect::kit::{self, Step, note, side_name};
 use mizu_dissect::{
     Chunk, DiagKind, Diagnostic, Limits, Output, Probe, Session, SessionContext, Upgrade,
 };
@@ -135,14 +135,6 @@ impl Side {
             scan: HeadScan::default(),
         }
     }
-}
-
-/// What one parsing step did.
-enum Step {
-    /// Consumed this many bytes (possibly 0 with a state change): go on.
-    Advance(usize),
-    /// Needs more bytes.
-    Wait,
 }
 
 pub(crate) struct Http1Session {
@@ -1031,29 +1023,20 @@ impl Http1Session {
 impl Session for Http1Session {
     fn on_data(&mut self, chunk: &Chunk<'_>, out: &mut Output) -> usize {
         self.last_ts[chunk.dir.index()] = chunk.last_ts();
-        let mut used = 0;
-        let mut idle = 0;
-        while used < chunk.data.len() && !self.switched {
+        let len = chunk.data.len();
+        kit::drive(len, |used| {
+            if self.switched {
+                return Step::Wait;
+            }
             let step = match chunk.dir {
                 Direction::ClientToServer => self.client_step(chunk, used, out),
                 Direction::ServerToClient => self.server_step(chunk, used, out),
             };
-            match step {
-                Step::Wait => break,
-                Step::Advance(n) => {
-                    let n = n.min(chunk.data.len() - used);
-                    used += n;
-                    self.side(chunk.dir).base += n as u64;
-                    // A zero-byte step changes state; a few in a row would be a bug: stop
-                    // rather than spin.
-                    idle = if n == 0 { idle + 1 } else { 0 };
-                    if idle > 8 {
-                        break;
-                    }
-                }
+            if let Step::Advance(n) = step {
+                self.side(chunk.dir).base += n.min(len - used) as u64;
             }
-        }
-        used
+            step
+        })
     }
 
     fn on_cut(&mut self, chunk: &Chunk<'_>, out: &mut Output) {

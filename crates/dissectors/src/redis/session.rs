@@ -6,7 +6,7 @@ use mizu_model::jkey;
 use std::borrow::Cow;
 use std::collections::VecDeque;
 
-use mizu_dissect::kit::{MessageMeta, side_name};
+use mizu_dissect::kit::{self, MessageMeta, Step as Flow, side_name};
 use mizu_dissect::{Chunk, DiagKind, Limits, Output, Session, SessionContext};
 use mizu_model::{Direction, Entry, JsonBuf, Nanos, Payload, RawJson};
 
@@ -186,11 +186,6 @@ fn collapse(list: Vec<String>) -> Vec<String> {
         }
     }
     out.into_iter().map(|(t, n)| repeated(t, n)).collect()
-}
-
-enum Flow {
-    Advance(usize),
-    Wait,
 }
 
 pub(crate) struct RedisSession {
@@ -1128,21 +1123,7 @@ fn response_json(replies: &[(Message, Nanos)]) -> RawJson {
 
 impl Session for RedisSession {
     fn on_data(&mut self, chunk: &Chunk<'_>, out: &mut Output) -> usize {
-        let mut used = 0;
-        let mut idle = 0;
-        while used < chunk.data.len() {
-            match self.step(chunk, used, out) {
-                Flow::Wait => break,
-                Flow::Advance(n) => {
-                    used += n.min(chunk.data.len() - used);
-                    idle = if n == 0 { idle + 1 } else { 0 };
-                    if idle > 8 {
-                        break;
-                    }
-                }
-            }
-        }
-        used
+        kit::drive(chunk.data.len(), |used| self.step(chunk, used, out))
     }
 
     fn on_gap(&mut self, dir: Direction, len: u64, _ts: Nanos, out: &mut Output) {
