@@ -712,50 +712,11 @@ impl Http2Session {
                 let c = body_content(&request.headers, &req, cap, &mut diags, "request");
                 // A gap alone makes the content incomplete, not `truncated` (entry.md).
                 req.truncated |= c.truncated && !req.gap;
-                let mut pd = mizu_model::PostData::from(c);
-                let essence = pd
-                    .mime_type
-                    .split(';')
-                    .next()
-                    .unwrap_or("")
-                    .trim()
-                    .to_ascii_lowercase();
-                if pd.encoding.is_none() {
-                    if essence == "application/x-www-form-urlencoded" {
-                        pd.params = content::parse_urlencoded(pd.text.as_bytes());
-                    } else if essence == "multipart/form-data" {
-                        pd.params = content::parse_multipart(&pd.mime_type, pd.text.as_bytes());
-                    }
-                }
-                request.post_data = Some(pd);
+                request.post_data = Some(post_data(c));
             }
         }
         // Response.
-        let mut response = resp_headers.map(|h| {
-            let status = grpc::find(&h, ":status").and_then(|s| s.parse::<u16>().ok());
-            if status.is_none() {
-                diags.push("response without a valid :status".to_owned());
-            }
-            let cookies = h
-                .iter()
-                .filter(|x| x.name.eq_ignore_ascii_case("set-cookie"))
-                .filter_map(|x| content::parse_set_cookie(&x.value))
-                .collect();
-            HttpResponse {
-                status: status.unwrap_or(0),
-                status_text: String::new(),
-                http_version: "HTTP/2.0".to_owned(),
-                redirect_url: grpc::find(&h, "location").unwrap_or("").to_owned(),
-                headers: h,
-                cookies,
-                content: Content::default(),
-                body_size: resp.body_size,
-                headers_size: resp.headers_size,
-                trailers: std::mem::take(&mut resp.trailers),
-                informational: Vec::new(),
-                grpc: None,
-            }
-        });
+        let mut response = resp_headers.map(|h| response_from_head(h, &mut resp, &mut diags));
         if response.is_none() && (error.is_some() || resp.body_size > 0) {
             // No response head: an error (status 0) or a response whose head was missed.
             response = Some(HttpResponse {
@@ -782,55 +743,20 @@ impl Http2Session {
                     .to_owned();
             }
         }
-        // gRPC.
         if let Some(kind) = kind {
-            let schema = self.schema.as_deref();
-            let mut g = mizu_model::Grpc {
-                service: service.clone(),
-                method: method.clone(),
-                web: kind != grpc::Kind::Grpc,
-                ..Default::default()
-            };
-            let enc = grpc::find(&request.headers, "grpc-encoding").map(str::to_owned);
-            g.encoding = enc.clone().unwrap_or_default();
-            let b = grpc::Body {
+            let call = GrpcCall {
                 kind,
-                bytes: &req.body,
-                marks: &req.marks,
-                incomplete: req.truncated || req.gap,
-                encoding: enc.as_deref(),
                 service: &service,
                 method: &method,
-                request: true,
-                cap,
-                json: grpc::find(&request.headers, "content-type").is_some_and(grpc::is_json),
             };
-            grpc::decode_messages(&b, schema, &mut g, &mut diags);
-            request.grpc = Some(Box::new(g));
-            if let Some(r) = &mut response {
-                let mut g = mizu_model::Grpc {
-                    web: kind != grpc::Kind::Grpc,
-                    ..Default::default()
-                };
-                let enc = grpc::find(&r.headers, "grpc-encoding").map(str::to_owned);
-                g.encoding = enc.clone().unwrap_or_default();
-                let b = grpc::Body {
-                    kind,
-                    bytes: &resp.body,
-                    marks: &resp.marks,
-                    incomplete: resp.truncated || resp.gap,
-                    encoding: enc.as_deref(),
-                    service: &service,
-                    method: &method,
-                    request: false,
-                    cap,
-                    json: grpc::find(&r.headers, "content-type").is_some_and(grpc::is_json),
-                };
-                let web_trailers = grpc::decode_messages(&b, schema, &mut g, &mut diags);
-                r.trailers.extend(web_trailers);
-                grpc::set_status(&mut g, &[&r.trailers, &r.headers]);
-                r.grpc = Some(Box::new(g));
-            }
+            self.decode_grpc(
+                &call,
+                &req,
+                &resp,
+                &mut request,
+                response.as_mut(),
+                &mut diags,
+            );
         }
 
         // Entry.
@@ -864,6 +790,66 @@ impl Http2Session {
             None => Payload::None,
         };
         e
+    }
+
+    /// Decodes the gRPC messages of both bodies into `request.grpc` / `response.grpc`.
+    fn decode_grpc(
+        &self,
+        call: &GrpcCall<'_>,
+        req: &Msg,
+        resp: &Msg,
+        request: &mut HttpRequest,
+        response: Option<&mut HttpResponse>,
+        diags: &mut Vec<String>,
+    ) {
+        let (kind, cap) = (call.kind, self.limits.max_body);
+        let schema = self.schema.as_deref();
+        let mut g = mizu_model::Grpc {
+            service: call.service.to_owned(),
+            method: call.method.to_owned(),
+            web: kind != grpc::Kind::Grpc,
+            ..Default::default()
+        };
+        let enc = grpc::find(&request.headers, "grpc-encoding").map(str::to_owned);
+        g.encoding = enc.clone().unwrap_or_default();
+        let b = grpc::Body {
+            kind,
+            bytes: &req.body,
+            marks: &req.marks,
+            incomplete: req.truncated || req.gap,
+            encoding: enc.as_deref(),
+            service: call.service,
+            method: call.method,
+            request: true,
+            cap,
+            json: grpc::find(&request.headers, "content-type").is_some_and(grpc::is_json),
+        };
+        grpc::decode_messages(&b, schema, &mut g, diags);
+        request.grpc = Some(Box::new(g));
+        if let Some(r) = response {
+            let mut g = mizu_model::Grpc {
+                web: kind != grpc::Kind::Grpc,
+                ..Default::default()
+            };
+            let enc = grpc::find(&r.headers, "grpc-encoding").map(str::to_owned);
+            g.encoding = enc.clone().unwrap_or_default();
+            let b = grpc::Body {
+                kind,
+                bytes: &resp.body,
+                marks: &resp.marks,
+                incomplete: resp.truncated || resp.gap,
+                encoding: enc.as_deref(),
+                service: call.service,
+                method: call.method,
+                request: false,
+                cap,
+                json: grpc::find(&r.headers, "content-type").is_some_and(grpc::is_json),
+            };
+            let web_trailers = grpc::decode_messages(&b, schema, &mut g, diags);
+            r.trailers.extend(web_trailers);
+            grpc::set_status(&mut g, &[&r.trailers, &r.headers]);
+            r.grpc = Some(Box::new(g));
+        }
     }
 
     fn build_request(&self, h: &[Header], headers_size: u64) -> HttpRequest {
@@ -928,6 +914,60 @@ fn body_content(
     let c = content::body_content(raw, cap, what, &mut typed);
     diags.extend(typed.into_iter().map(|d| d.message));
     c.content
+}
+
+/// The gRPC call a stream carries.
+struct GrpcCall<'a> {
+    kind: grpc::Kind,
+    service: &'a str,
+    method: &'a str,
+}
+
+/// A request body's `postData`, with form fields parsed.
+fn post_data(c: Content) -> mizu_model::PostData {
+    let mut pd = mizu_model::PostData::from(c);
+    let essence = pd
+        .mime_type
+        .split(';')
+        .next()
+        .unwrap_or("")
+        .trim()
+        .to_ascii_lowercase();
+    if pd.encoding.is_none() {
+        if essence == "application/x-www-form-urlencoded" {
+            pd.params = content::parse_urlencoded(pd.text.as_bytes());
+        } else if essence == "multipart/form-data" {
+            pd.params = content::parse_multipart(&pd.mime_type, pd.text.as_bytes());
+        }
+    }
+    pd
+}
+
+/// The response from its header block (the body comes later).
+fn response_from_head(h: Vec<Header>, resp: &mut Msg, diags: &mut Vec<String>) -> HttpResponse {
+    let status = grpc::find(&h, ":status").and_then(|s| s.parse::<u16>().ok());
+    if status.is_none() {
+        diags.push("response without a valid :status".to_owned());
+    }
+    let cookies = h
+        .iter()
+        .filter(|x| x.name.eq_ignore_ascii_case("set-cookie"))
+        .filter_map(|x| content::parse_set_cookie(&x.value))
+        .collect();
+    HttpResponse {
+        status: status.unwrap_or(0),
+        status_text: String::new(),
+        http_version: "HTTP/2.0".to_owned(),
+        redirect_url: grpc::find(&h, "location").unwrap_or("").to_owned(),
+        headers: h,
+        cookies,
+        content: Content::default(),
+        body_size: resp.body_size,
+        headers_size: resp.headers_size,
+        trailers: std::mem::take(&mut resp.trailers),
+        informational: Vec::new(),
+        grpc: None,
+    }
 }
 
 impl Http2Session {
