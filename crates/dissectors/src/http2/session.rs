@@ -462,6 +462,80 @@ impl Http2Session {
     }
 
     /// A complete non-DATA frame.
+    /// `RST_STREAM`: the stream ends (an error unless it was a complete response).
+    fn rst_stream(
+        &mut self,
+        dir: Direction,
+        stream: u32,
+        payload: &[u8],
+        wire: u64,
+        out: &mut Output,
+    ) {
+        let code = be32(payload, 0).unwrap_or(0);
+        let Some(st) = self.streams.get_mut(&stream) else {
+            return;
+        };
+        Self::msg(st, dir).wire += wire;
+        if code == 0 && st.resp.done {
+            // §8.1: a complete response, the client need not finish its request.
+            st.req.done = true;
+        } else {
+            let why = format!(
+                "RST_STREAM {} from the {}",
+                frame::error_name(code),
+                side_name(dir)
+            );
+            out.diagnostic(DiagKind::PeerError, format!("stream {stream}: {why}"));
+            st.error = Some(why);
+        }
+        self.maybe_emit(stream, out);
+    }
+
+    /// `GOAWAY`: the connection ends; streams past the last processed one never ran.
+    fn goaway(&mut self, dir: Direction, payload: &[u8], out: &mut Output) {
+        let last = be32(payload, 0).unwrap_or(0) & 0x7fff_ffff;
+        let code = be32(payload, 4).unwrap_or(0);
+        let debug = payload.get(8..).unwrap_or(&[]);
+        let debug = String::from_utf8_lossy(&debug[..debug.len().min(256)]).into_owned();
+        let why = format!(
+            "GOAWAY {} from the {}{}",
+            frame::error_name(code),
+            side_name(dir),
+            if debug.is_empty() {
+                String::new()
+            } else {
+                format!(" ({debug})")
+            }
+        );
+        out.diagnostic(DiagKind::PeerError, format!("{why}, last stream {last}"));
+        // Streams the sender of GOAWAY never processed: initiated by the receiver.
+        let parity = u32::from(dir == Direction::ServerToClient);
+        let dead: Vec<u32> = self
+            .streams
+            .range(last.saturating_add(1)..)
+            .map(|(&id, _)| id)
+            .filter(|id| id % 2 == parity)
+            .collect();
+        for id in dead {
+            if let Some(st) = self.streams.get_mut(&id) {
+                st.error = Some(format!("{why}: stream not processed"));
+            }
+            self.maybe_emit(id, out);
+        }
+    }
+
+    /// `SETTINGS` (not an ACK) sent on side `i`: only the frame size limit matters here.
+    fn settings(&mut self, i: usize, payload: &[u8]) {
+        for s in payload.chunks_exact(6) {
+            let id = be16(s, 0).unwrap_or(0);
+            let v = be32(s, 2).unwrap_or(0) as usize;
+            if id == frame::SETTINGS_MAX_FRAME_SIZE {
+                // The peer of the sender may now send frames this large.
+                self.sides[1 - i].max_frame = v.clamp(frame::PROBE_MAX_LEN, (1 << 24) - 1);
+            }
+        }
+    }
+
     fn control_frame(
         &mut self,
         dir: Direction,
@@ -555,70 +629,9 @@ impl Http2Session {
                     self.sides[i].cont = Some(p);
                 }
             }
-            frame::RST_STREAM => {
-                let code = be32(payload, 0).unwrap_or(0);
-                let Some(st) = self.streams.get_mut(&h.stream) else {
-                    return;
-                };
-                Self::msg(st, dir).wire += wire;
-                if code == 0 && st.resp.done {
-                    // §8.1: a complete response, the client need not finish its request.
-                    st.req.done = true;
-                } else {
-                    let why = format!(
-                        "RST_STREAM {} from the {}",
-                        frame::error_name(code),
-                        side_name(dir)
-                    );
-                    out.diagnostic(DiagKind::PeerError, format!("stream {}: {why}", h.stream));
-                    st.error = Some(why);
-                }
-                self.maybe_emit(h.stream, out);
-            }
-            frame::GOAWAY => {
-                let last = be32(payload, 0).unwrap_or(0) & 0x7fff_ffff;
-                let code = be32(payload, 4).unwrap_or(0);
-                let debug = payload.get(8..).unwrap_or(&[]);
-                let debug = String::from_utf8_lossy(&debug[..debug.len().min(256)]).into_owned();
-                let why = format!(
-                    "GOAWAY {} from the {}{}",
-                    frame::error_name(code),
-                    side_name(dir),
-                    if debug.is_empty() {
-                        String::new()
-                    } else {
-                        format!(" ({debug})")
-                    }
-                );
-                out.diagnostic(DiagKind::PeerError, format!("{why}, last stream {last}"));
-                // Streams the sender of GOAWAY never processed: initiated by the receiver.
-                let parity = u32::from(dir == Direction::ServerToClient);
-                let dead: Vec<u32> = self
-                    .streams
-                    .range(last.saturating_add(1)..)
-                    .map(|(&id, _)| id)
-                    .filter(|id| id % 2 == parity)
-                    .collect();
-                for id in dead {
-                    if let Some(st) = self.streams.get_mut(&id) {
-                        st.error = Some(format!("{why}: stream not processed"));
-                    }
-                    self.maybe_emit(id, out);
-                }
-            }
-            frame::SETTINGS if h.flags & frame::FLAG_ACK == 0 => {
-                {
-                    for s in payload.chunks_exact(6) {
-                        let id = be16(s, 0).unwrap_or(0);
-                        let v = be32(s, 2).unwrap_or(0) as usize;
-                        if id == frame::SETTINGS_MAX_FRAME_SIZE {
-                            // The peer of the sender may now send frames this large.
-                            self.sides[1 - i].max_frame =
-                                v.clamp(frame::PROBE_MAX_LEN, (1 << 24) - 1);
-                        }
-                    }
-                }
-            }
+            frame::RST_STREAM => self.rst_stream(dir, h.stream, payload, wire, out),
+            frame::GOAWAY => self.goaway(dir, payload, out),
+            frame::SETTINGS if h.flags & frame::FLAG_ACK == 0 => self.settings(i, payload),
             // PRIORITY, PING, WINDOW_UPDATE: nothing to show. Unknown types: ignored (§4.1).
             _ => {}
         }
