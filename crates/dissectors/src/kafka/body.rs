@@ -287,117 +287,126 @@ fn dump<Q: Decodable + std::fmt::Debug, A: Decodable + std::fmt::Debug>(
     })
 }
 
-/// The dispatch table: every API key `kafka-protocol` decodes, with its request and
-/// response types, in one list (a new key is one line).
-macro_rules! by_api_key {
-    ($api:expr, $buf:expr, $version:expr, $is_request:expr; $($key:ident($req:ident, $resp:ident)),* $(,)?) => {
-        #[allow(unreachable_patterns)]
-        match $api {
-            $(ApiKey::$key => dump::<$req, $resp>($buf, $version, $is_request),)*
-            _ => Err(anyhow::anyhow!("API key not supported")),
+/// The one table of every API key `kafka-protocol` decodes, with its request and response
+/// types (a new key is one line). `$cb` is a macro that receives the table and generates
+/// code from it: the decoder below, and the field-name pin test.
+macro_rules! kafka_api_table {
+    ($cb:ident) => {
+        $cb! {
+            Produce(ProduceRequest, ProduceResponse),
+            Fetch(FetchRequest, FetchResponse),
+            ListOffsets(ListOffsetsRequest, ListOffsetsResponse),
+            Metadata(MetadataRequest, MetadataResponse),
+            OffsetCommit(OffsetCommitRequest, OffsetCommitResponse),
+            OffsetFetch(OffsetFetchRequest, OffsetFetchResponse),
+            FindCoordinator(FindCoordinatorRequest, FindCoordinatorResponse),
+            JoinGroup(JoinGroupRequest, JoinGroupResponse),
+            Heartbeat(HeartbeatRequest, HeartbeatResponse),
+            LeaveGroup(LeaveGroupRequest, LeaveGroupResponse),
+            SyncGroup(SyncGroupRequest, SyncGroupResponse),
+            DescribeGroups(DescribeGroupsRequest, DescribeGroupsResponse),
+            ListGroups(ListGroupsRequest, ListGroupsResponse),
+            SaslHandshake(SaslHandshakeRequest, SaslHandshakeResponse),
+            ApiVersions(ApiVersionsRequest, ApiVersionsResponse),
+            CreateTopics(CreateTopicsRequest, CreateTopicsResponse),
+            DeleteTopics(DeleteTopicsRequest, DeleteTopicsResponse),
+            DeleteRecords(DeleteRecordsRequest, DeleteRecordsResponse),
+            InitProducerId(InitProducerIdRequest, InitProducerIdResponse),
+            OffsetForLeaderEpoch(OffsetForLeaderEpochRequest, OffsetForLeaderEpochResponse),
+            AddPartitionsToTxn(AddPartitionsToTxnRequest, AddPartitionsToTxnResponse),
+            AddOffsetsToTxn(AddOffsetsToTxnRequest, AddOffsetsToTxnResponse),
+            EndTxn(EndTxnRequest, EndTxnResponse),
+            WriteTxnMarkers(WriteTxnMarkersRequest, WriteTxnMarkersResponse),
+            TxnOffsetCommit(TxnOffsetCommitRequest, TxnOffsetCommitResponse),
+            DescribeAcls(DescribeAclsRequest, DescribeAclsResponse),
+            CreateAcls(CreateAclsRequest, CreateAclsResponse),
+            DeleteAcls(DeleteAclsRequest, DeleteAclsResponse),
+            DescribeConfigs(DescribeConfigsRequest, DescribeConfigsResponse),
+            AlterConfigs(AlterConfigsRequest, AlterConfigsResponse),
+            AlterReplicaLogDirs(AlterReplicaLogDirsRequest, AlterReplicaLogDirsResponse),
+            DescribeLogDirs(DescribeLogDirsRequest, DescribeLogDirsResponse),
+            SaslAuthenticate(SaslAuthenticateRequest, SaslAuthenticateResponse),
+            CreatePartitions(CreatePartitionsRequest, CreatePartitionsResponse),
+            CreateDelegationToken(CreateDelegationTokenRequest, CreateDelegationTokenResponse),
+            RenewDelegationToken(RenewDelegationTokenRequest, RenewDelegationTokenResponse),
+            ExpireDelegationToken(ExpireDelegationTokenRequest, ExpireDelegationTokenResponse),
+            DescribeDelegationToken(DescribeDelegationTokenRequest, DescribeDelegationTokenResponse),
+            DeleteGroups(DeleteGroupsRequest, DeleteGroupsResponse),
+            ElectLeaders(ElectLeadersRequest, ElectLeadersResponse),
+            IncrementalAlterConfigs(IncrementalAlterConfigsRequest, IncrementalAlterConfigsResponse),
+            AlterPartitionReassignments(AlterPartitionReassignmentsRequest, AlterPartitionReassignmentsResponse),
+            ListPartitionReassignments(ListPartitionReassignmentsRequest, ListPartitionReassignmentsResponse),
+            OffsetDelete(OffsetDeleteRequest, OffsetDeleteResponse),
+            DescribeClientQuotas(DescribeClientQuotasRequest, DescribeClientQuotasResponse),
+            AlterClientQuotas(AlterClientQuotasRequest, AlterClientQuotasResponse),
+            DescribeUserScramCredentials(DescribeUserScramCredentialsRequest, DescribeUserScramCredentialsResponse),
+            AlterUserScramCredentials(AlterUserScramCredentialsRequest, AlterUserScramCredentialsResponse),
+            Vote(VoteRequest, VoteResponse),
+            BeginQuorumEpoch(BeginQuorumEpochRequest, BeginQuorumEpochResponse),
+            EndQuorumEpoch(EndQuorumEpochRequest, EndQuorumEpochResponse),
+            DescribeQuorum(DescribeQuorumRequest, DescribeQuorumResponse),
+            AlterPartition(AlterPartitionRequest, AlterPartitionResponse),
+            UpdateFeatures(UpdateFeaturesRequest, UpdateFeaturesResponse),
+            Envelope(EnvelopeRequest, EnvelopeResponse),
+            FetchSnapshot(FetchSnapshotRequest, FetchSnapshotResponse),
+            DescribeCluster(DescribeClusterRequest, DescribeClusterResponse),
+            DescribeProducers(DescribeProducersRequest, DescribeProducersResponse),
+            BrokerRegistration(BrokerRegistrationRequest, BrokerRegistrationResponse),
+            BrokerHeartbeat(BrokerHeartbeatRequest, BrokerHeartbeatResponse),
+            UnregisterBroker(UnregisterBrokerRequest, UnregisterBrokerResponse),
+            DescribeTransactions(DescribeTransactionsRequest, DescribeTransactionsResponse),
+            ListTransactions(ListTransactionsRequest, ListTransactionsResponse),
+            AllocateProducerIds(AllocateProducerIdsRequest, AllocateProducerIdsResponse),
+            ConsumerGroupHeartbeat(ConsumerGroupHeartbeatRequest, ConsumerGroupHeartbeatResponse),
+            ConsumerGroupDescribe(ConsumerGroupDescribeRequest, ConsumerGroupDescribeResponse),
+            ControllerRegistration(ControllerRegistrationRequest, ControllerRegistrationResponse),
+            GetTelemetrySubscriptions(GetTelemetrySubscriptionsRequest, GetTelemetrySubscriptionsResponse),
+            PushTelemetry(PushTelemetryRequest, PushTelemetryResponse),
+            AssignReplicasToDirs(AssignReplicasToDirsRequest, AssignReplicasToDirsResponse),
+            ListConfigResources(ListConfigResourcesRequest, ListConfigResourcesResponse),
+            DescribeTopicPartitions(DescribeTopicPartitionsRequest, DescribeTopicPartitionsResponse),
+            ShareGroupHeartbeat(ShareGroupHeartbeatRequest, ShareGroupHeartbeatResponse),
+            ShareGroupDescribe(ShareGroupDescribeRequest, ShareGroupDescribeResponse),
+            ShareFetch(ShareFetchRequest, ShareFetchResponse),
+            ShareAcknowledge(ShareAcknowledgeRequest, ShareAcknowledgeResponse),
+            AddRaftVoter(AddRaftVoterRequest, AddRaftVoterResponse),
+            RemoveRaftVoter(RemoveRaftVoterRequest, RemoveRaftVoterResponse),
+            UpdateRaftVoter(UpdateRaftVoterRequest, UpdateRaftVoterResponse),
+            InitializeShareGroupState(InitializeShareGroupStateRequest, InitializeShareGroupStateResponse),
+            ReadShareGroupState(ReadShareGroupStateRequest, ReadShareGroupStateResponse),
+            WriteShareGroupState(WriteShareGroupStateRequest, WriteShareGroupStateResponse),
+            DeleteShareGroupState(DeleteShareGroupStateRequest, DeleteShareGroupStateResponse),
+            ReadShareGroupStateSummary(ReadShareGroupStateSummaryRequest, ReadShareGroupStateSummaryResponse),
+            DescribeShareGroupOffsets(DescribeShareGroupOffsetsRequest, DescribeShareGroupOffsetsResponse),
+            AlterShareGroupOffsets(AlterShareGroupOffsetsRequest, AlterShareGroupOffsetsResponse),
+            DeleteShareGroupOffsets(DeleteShareGroupOffsetsRequest, DeleteShareGroupOffsetsResponse),
+        }
+    };
+}
+#[cfg_attr(not(test), allow(unused_imports))]
+pub(crate) use kafka_api_table;
+
+/// Generates `decode_debug` from the table.
+macro_rules! decode_debug_fn {
+    ($($key:ident($req:ident, $resp:ident)),* $(,)?) => {
+        /// Decodes one message with `kafka-protocol` (through the guarded buffer) and
+        /// returns its `Debug` text.
+        fn decode_debug(
+            api: ApiKey,
+            buf: &mut GuardedBuf,
+            version: i16,
+            is_request: bool,
+        ) -> anyhow::Result<String> {
+            #[allow(unreachable_patterns)]
+            match api {
+                $(ApiKey::$key => dump::<$req, $resp>(buf, version, is_request),)*
+                _ => Err(anyhow::anyhow!("API key not supported")),
+            }
         }
     };
 }
 
-/// Decodes one message with `kafka-protocol` (through the guarded buffer) and returns its
-/// `Debug` text.
-fn decode_debug(
-    api: ApiKey,
-    buf: &mut GuardedBuf,
-    version: i16,
-    is_request: bool,
-) -> anyhow::Result<String> {
-    by_api_key!(
-        api, buf, version, is_request;
-        Produce(ProduceRequest, ProduceResponse),
-        Fetch(FetchRequest, FetchResponse),
-        ListOffsets(ListOffsetsRequest, ListOffsetsResponse),
-        Metadata(MetadataRequest, MetadataResponse),
-        OffsetCommit(OffsetCommitRequest, OffsetCommitResponse),
-        OffsetFetch(OffsetFetchRequest, OffsetFetchResponse),
-        FindCoordinator(FindCoordinatorRequest, FindCoordinatorResponse),
-        JoinGroup(JoinGroupRequest, JoinGroupResponse),
-        Heartbeat(HeartbeatRequest, HeartbeatResponse),
-        LeaveGroup(LeaveGroupRequest, LeaveGroupResponse),
-        SyncGroup(SyncGroupRequest, SyncGroupResponse),
-        DescribeGroups(DescribeGroupsRequest, DescribeGroupsResponse),
-        ListGroups(ListGroupsRequest, ListGroupsResponse),
-        SaslHandshake(SaslHandshakeRequest, SaslHandshakeResponse),
-        ApiVersions(ApiVersionsRequest, ApiVersionsResponse),
-        CreateTopics(CreateTopicsRequest, CreateTopicsResponse),
-        DeleteTopics(DeleteTopicsRequest, DeleteTopicsResponse),
-        DeleteRecords(DeleteRecordsRequest, DeleteRecordsResponse),
-        InitProducerId(InitProducerIdRequest, InitProducerIdResponse),
-        OffsetForLeaderEpoch(OffsetForLeaderEpochRequest, OffsetForLeaderEpochResponse),
-        AddPartitionsToTxn(AddPartitionsToTxnRequest, AddPartitionsToTxnResponse),
-        AddOffsetsToTxn(AddOffsetsToTxnRequest, AddOffsetsToTxnResponse),
-        EndTxn(EndTxnRequest, EndTxnResponse),
-        WriteTxnMarkers(WriteTxnMarkersRequest, WriteTxnMarkersResponse),
-        TxnOffsetCommit(TxnOffsetCommitRequest, TxnOffsetCommitResponse),
-        DescribeAcls(DescribeAclsRequest, DescribeAclsResponse),
-        CreateAcls(CreateAclsRequest, CreateAclsResponse),
-        DeleteAcls(DeleteAclsRequest, DeleteAclsResponse),
-        DescribeConfigs(DescribeConfigsRequest, DescribeConfigsResponse),
-        AlterConfigs(AlterConfigsRequest, AlterConfigsResponse),
-        AlterReplicaLogDirs(AlterReplicaLogDirsRequest, AlterReplicaLogDirsResponse),
-        DescribeLogDirs(DescribeLogDirsRequest, DescribeLogDirsResponse),
-        SaslAuthenticate(SaslAuthenticateRequest, SaslAuthenticateResponse),
-        CreatePartitions(CreatePartitionsRequest, CreatePartitionsResponse),
-        CreateDelegationToken(CreateDelegationTokenRequest, CreateDelegationTokenResponse),
-        RenewDelegationToken(RenewDelegationTokenRequest, RenewDelegationTokenResponse),
-        ExpireDelegationToken(ExpireDelegationTokenRequest, ExpireDelegationTokenResponse),
-        DescribeDelegationToken(DescribeDelegationTokenRequest, DescribeDelegationTokenResponse),
-        DeleteGroups(DeleteGroupsRequest, DeleteGroupsResponse),
-        ElectLeaders(ElectLeadersRequest, ElectLeadersResponse),
-        IncrementalAlterConfigs(IncrementalAlterConfigsRequest, IncrementalAlterConfigsResponse),
-        AlterPartitionReassignments(AlterPartitionReassignmentsRequest, AlterPartitionReassignmentsResponse),
-        ListPartitionReassignments(ListPartitionReassignmentsRequest, ListPartitionReassignmentsResponse),
-        OffsetDelete(OffsetDeleteRequest, OffsetDeleteResponse),
-        DescribeClientQuotas(DescribeClientQuotasRequest, DescribeClientQuotasResponse),
-        AlterClientQuotas(AlterClientQuotasRequest, AlterClientQuotasResponse),
-        DescribeUserScramCredentials(DescribeUserScramCredentialsRequest, DescribeUserScramCredentialsResponse),
-        AlterUserScramCredentials(AlterUserScramCredentialsRequest, AlterUserScramCredentialsResponse),
-        Vote(VoteRequest, VoteResponse),
-        BeginQuorumEpoch(BeginQuorumEpochRequest, BeginQuorumEpochResponse),
-        EndQuorumEpoch(EndQuorumEpochRequest, EndQuorumEpochResponse),
-        DescribeQuorum(DescribeQuorumRequest, DescribeQuorumResponse),
-        AlterPartition(AlterPartitionRequest, AlterPartitionResponse),
-        UpdateFeatures(UpdateFeaturesRequest, UpdateFeaturesResponse),
-        Envelope(EnvelopeRequest, EnvelopeResponse),
-        FetchSnapshot(FetchSnapshotRequest, FetchSnapshotResponse),
-        DescribeCluster(DescribeClusterRequest, DescribeClusterResponse),
-        DescribeProducers(DescribeProducersRequest, DescribeProducersResponse),
-        BrokerRegistration(BrokerRegistrationRequest, BrokerRegistrationResponse),
-        BrokerHeartbeat(BrokerHeartbeatRequest, BrokerHeartbeatResponse),
-        UnregisterBroker(UnregisterBrokerRequest, UnregisterBrokerResponse),
-        DescribeTransactions(DescribeTransactionsRequest, DescribeTransactionsResponse),
-        ListTransactions(ListTransactionsRequest, ListTransactionsResponse),
-        AllocateProducerIds(AllocateProducerIdsRequest, AllocateProducerIdsResponse),
-        ConsumerGroupHeartbeat(ConsumerGroupHeartbeatRequest, ConsumerGroupHeartbeatResponse),
-        ConsumerGroupDescribe(ConsumerGroupDescribeRequest, ConsumerGroupDescribeResponse),
-        ControllerRegistration(ControllerRegistrationRequest, ControllerRegistrationResponse),
-        GetTelemetrySubscriptions(GetTelemetrySubscriptionsRequest, GetTelemetrySubscriptionsResponse),
-        PushTelemetry(PushTelemetryRequest, PushTelemetryResponse),
-        AssignReplicasToDirs(AssignReplicasToDirsRequest, AssignReplicasToDirsResponse),
-        ListConfigResources(ListConfigResourcesRequest, ListConfigResourcesResponse),
-        DescribeTopicPartitions(DescribeTopicPartitionsRequest, DescribeTopicPartitionsResponse),
-        ShareGroupHeartbeat(ShareGroupHeartbeatRequest, ShareGroupHeartbeatResponse),
-        ShareGroupDescribe(ShareGroupDescribeRequest, ShareGroupDescribeResponse),
-        ShareFetch(ShareFetchRequest, ShareFetchResponse),
-        ShareAcknowledge(ShareAcknowledgeRequest, ShareAcknowledgeResponse),
-        AddRaftVoter(AddRaftVoterRequest, AddRaftVoterResponse),
-        RemoveRaftVoter(RemoveRaftVoterRequest, RemoveRaftVoterResponse),
-        UpdateRaftVoter(UpdateRaftVoterRequest, UpdateRaftVoterResponse),
-        InitializeShareGroupState(InitializeShareGroupStateRequest, InitializeShareGroupStateResponse),
-        ReadShareGroupState(ReadShareGroupStateRequest, ReadShareGroupStateResponse),
-        WriteShareGroupState(WriteShareGroupStateRequest, WriteShareGroupStateResponse),
-        DeleteShareGroupState(DeleteShareGroupStateRequest, DeleteShareGroupStateResponse),
-        ReadShareGroupStateSummary(ReadShareGroupStateSummaryRequest, ReadShareGroupStateSummaryResponse),
-        DescribeShareGroupOffsets(DescribeShareGroupOffsetsRequest, DescribeShareGroupOffsetsResponse),
-        AlterShareGroupOffsets(AlterShareGroupOffsetsRequest, AlterShareGroupOffsetsResponse),
-        DeleteShareGroupOffsets(DeleteShareGroupOffsetsRequest, DeleteShareGroupOffsetsResponse),
-    )
-}
+kafka_api_table!(decode_debug_fn);
 
 /// The records of a cut frame: everything after the length prefix that is there.
 fn cut_records(r: &Reader<'_>, flex: bool, budget: &mut Budget, o: &mut JsonBuf) {
