@@ -43,7 +43,7 @@ impl Agent {
     /// Reads the files in order as one capture (`-` is standard input), pushing every
     /// entry; returns at the end of the input (the agent keeps sending).
     pub fn replay(&self, files: &[PathBuf], config: EngineConfig) -> ReplayStats {
-        let mut engine = Engine::new(config, mizu_dissectors::registry::all());
+        let mut engine = Engine::new(config, mizu_dissectors::Registry::default().dissectors());
         let mut out = ReplayStats::default();
         let mut dropped = 0u64;
         let mut entries = 0u64;

@@ -362,7 +362,10 @@ mod live {
             eprintln!("mizu agent: capturing in namespace {ns} ({n} sockets)");
         }
         engine_config.capture = source.capture_kind();
-        let mut engine = Engine::new(engine_config, mizu_dissectors::registry::all());
+        let mut engine = Engine::new(
+            engine_config,
+            mizu_dissectors::Registry::default().dissectors(),
+        );
         let stop = source.stop_handle();
         // Ctrl-C / SIGTERM / --duration end the capture; the agent then drains.
         let rt = crate::serve::runtime().map_err(|e| format!("cannot start: {e}"))?;

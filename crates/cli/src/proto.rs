@@ -4,9 +4,10 @@
 //! A file is compiled with its own directory as the import path; a directory is searched
 //! recursively for `*.proto` files, all compiled with the directory as the import path.
 
-use mizu_dissect::Dissector;
 use mizu_dissectors::protobuf::Schema;
+use mizu_dissectors::{Config, Registry};
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
 /// Relative paths of every `.proto` file under `dir` (sorted, at most 10 000).
 fn proto_files(dir: &Path, rel: &Path, out: &mut Vec<PathBuf>) {
@@ -29,8 +30,9 @@ fn proto_files(dir: &Path, rel: &Path, out: &mut Vec<PathBuf>) {
     }
 }
 
-/// The registry's dissectors, with HTTP/2 decoding gRPC through the schema in `path`.
-pub fn dissectors(path: &Path) -> Result<&'static [&'static dyn Dissector], String> {
+/// The registry with HTTP/2 (gRPC) and HTTP/1 (gRPC-Web) decoding through the schema in
+/// `path`, compiled here (the dissectors read no files).
+pub fn registry(path: &Path) -> Result<Registry, String> {
     let (include, files) = if path.is_dir() {
         let mut files = Vec::new();
         proto_files(path, Path::new(""), &mut files);
@@ -48,6 +50,11 @@ pub fn dissectors(path: &Path) -> Result<&'static [&'static dyn Dissector], Stri
             .unwrap_or(Path::new("."));
         (dir.to_path_buf(), vec![PathBuf::from(name)])
     };
-    let schema = Schema::compile(&[include], &files)?;
-    Ok(mizu_dissectors::http2::dissectors_with_schema(schema))
+    let mut c = protox::Compiler::new([include]).map_err(|e| e.to_string())?;
+    c.include_imports(true);
+    c.open_files(files).map_err(|e| format!("{e}"))?;
+    let schema = Schema::from_pool(c.descriptor_pool());
+    Ok(Registry::new(&Config {
+        schema: Some(Arc::new(schema)),
+    }))
 }

@@ -113,15 +113,15 @@ pub fn run(args: ReadArgs) -> ExitCode {
             .unwrap_or_else(|| (512 << 20).max(args.max_body.saturating_mul(2))),
         ..EngineConfig::default()
     };
-    let dissectors = match args.proto.as_deref().map(crate::proto::dissectors) {
-        None => mizu_dissectors::registry::all(),
-        Some(Ok(d)) => d,
+    let registry = match args.proto.as_deref().map(crate::proto::registry) {
+        None => mizu_dissectors::Registry::default(),
+        Some(Ok(r)) => r,
         Some(Err(e)) => {
             eprintln!("mizu: --proto: {e}");
             return ExitCode::from(2);
         }
     };
-    let mut engine = Engine::new(config, dissectors);
+    let mut engine = Engine::new(config, registry.dissectors());
     // `tcpdump -w - | mizu read -`: show each entry as soon as it completes.
     let immediate = args.files.iter().any(|f| f.as_os_str() == "-");
     // Files: decode on this thread, filter and print on another (the two cores of a

@@ -325,7 +325,10 @@ pub fn run(args: TapArgs, cfg: &crate::config::MizuConfig) -> ExitCode {
         },
         ..EngineConfig::default()
     };
-    let mut engine = Engine::new(engine_config, mizu_dissectors::registry::all());
+    let mut engine = Engine::new(
+        engine_config,
+        mizu_dissectors::Registry::default().dissectors(),
+    );
     let (tx, rx) = std::sync::mpsc::sync_channel::<Vec<Entry>>(16);
     let ingest_hub = hub.clone();
     let ingest = std::thread::Builder::new()

@@ -3,7 +3,9 @@
 //! A protocol is one [`Dissector`]: a static [`ProtocolInfo`] descriptor, a cheap
 //! [`Dissector::probe`] that looks at the first bytes of one direction, and a stateful
 //! [`Session`] per connection that is pushed the bytes of both directions in order, plus
-//! gap, FIN and close events, and writes finished [`Entry`]s into an [`Output`].
+//! gap, FIN and close events, and writes finished [`Entry`]s into an [`Output`]. A
+//! datagram protocol ([`Transport::Datagram`]) gets a [`DatagramSession`] per UDP
+//! pseudo-flow instead, pushed whole datagrams.
 //!
 //! The [`Driver`] owns the per-direction buffers between the reassembler and a session:
 //! it offers the session every unconsumed byte, keeps what the session did not consume,
@@ -38,6 +40,10 @@ pub struct ProtocolInfo {
     pub long_name: &'static str,
     /// Filter-language macro that selects this protocol: `http`.
     pub macro_name: &'static str,
+    /// The filter-language macros this protocol defines (`name → expansion`), including
+    /// `macro_name`'s: `("http", r#"protocol.name == "http""#)`. The registry hands them
+    /// to the filter language, so a new protocol's macro needs no edit elsewhere.
+    pub macros: &'static [(&'static str, &'static str)],
     pub background_color: &'static str,
     pub foreground_color: &'static str,
     pub reference_link: &'static str,
@@ -315,6 +321,44 @@ pub trait Session: Send {
     }
 }
 
+/// How a protocol's messages travel.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Transport {
+    /// Byte streams (TCP, later TLS plaintext): [`Dissector::new_session`].
+    Stream,
+    /// Datagrams (UDP): [`Dissector::new_datagram_session`]. Each datagram is whole: a
+    /// probe on one never needs more bytes.
+    Datagram,
+}
+
+/// Per-pseudo-flow state of a datagram protocol (UDP): the datagrams between one pair of
+/// endpoints, until the engine expires the pair (idle, table full, end of input).
+pub trait DatagramSession: Send {
+    /// One datagram of `dir` captured at `ts`: `data` is its whole captured payload, and
+    /// `missing` payload bytes were announced by its headers but not captured (snaplen).
+    /// Every datagram is complete or marked: there is no reassembly and no gap.
+    fn on_datagram(
+        &mut self,
+        dir: Direction,
+        ts: Nanos,
+        data: &[u8],
+        missing: u32,
+        out: &mut Output,
+    );
+
+    /// The pseudo-flow ended (idle, evicted, end of input). Emit what is pending (a request
+    /// still waiting for its answer becomes an entry without one).
+    fn on_close(&mut self, ts: Nanos, out: &mut Output) {
+        let _ = (ts, out);
+    }
+
+    /// Heap bytes held (pending requests), for the engine's memory budget, as
+    /// [`Session::buffered_bytes`].
+    fn buffered_bytes(&self) -> usize {
+        0
+    }
+}
+
 /// The list-row summary of an entry, as in Mizu's BaseEntry.
 #[derive(Clone, Debug, Default, PartialEq, Eq, serde::Serialize)]
 pub struct Summary {
@@ -333,6 +377,19 @@ pub trait Dissector: Send + Sync {
     fn probe(&self, data: &[u8], ctx: &ProbeContext) -> Probe;
 
     fn new_session(&self, ctx: SessionContext) -> Box<dyn Session>;
+
+    /// Whether this protocol runs over byte streams (default) or datagrams. The engine
+    /// probes stream dissectors on TCP connections and datagram dissectors on UDP.
+    fn transport(&self) -> Transport {
+        Transport::Stream
+    }
+
+    /// A session for a UDP pseudo-flow (`ctx.client` sent the first datagram, or the probe
+    /// said otherwise). `None` (the default): this dissector does not speak datagrams.
+    fn new_datagram_session(&self, ctx: SessionContext) -> Option<Box<dyn DatagramSession>> {
+        let _ = ctx;
+        None
+    }
 
     /// A session for a connection that switched to this protocol via `Upgrade` (the token is
     /// lower-case, e.g. `h2c`). `None`: this dissector does not speak that token.

@@ -12,8 +12,8 @@
 //! kept and `"_undecoded"` holds the base64 of the rest. These are guesses: a short string
 //! can also be a valid message, a packed fixed32 array reads as bytes.
 //!
-//! **With a schema** ([`Schema`], from `.proto` files compiled in-process by `protox`,
-//! no `protoc`): the gRPC method path `/pkg.Service/Method` selects the input (request) or
+//! **With a schema** ([`Schema`], from `.proto` files the CLI compiled in-process with
+//! `protox`, no `protoc`; this crate reads no files): the gRPC method path `/pkg.Service/Method` selects the input (request) or
 //! output (response) message type, and `prost-reflect` decodes it to canonical proto-JSON
 //! with the `.proto` field names, defaults included, enums by name. Unknown methods and
 //! messages that fail to decode fall back to schema-less decoding.
@@ -236,9 +236,10 @@ pub struct Schema {
 }
 
 impl Schema {
-    /// Compiles `files` (paths relative to one of `includes`, or absolute under one) with
-    /// `protox`. Reads the files: call it at startup, never from a session.
-    pub fn compile(
+    /// Compiles `files` with `protox` (tests only: this reads files, and this crate does no
+    /// I/O; `mizu read --proto` compiles in the CLI and hands over [`Schema::from_pool`]).
+    #[cfg(test)]
+    pub(crate) fn compile(
         includes: &[std::path::PathBuf],
         files: &[std::path::PathBuf],
     ) -> Result<Schema, String> {
@@ -248,6 +249,12 @@ impl Schema {
         Ok(Schema {
             pool: c.descriptor_pool(),
         })
+    }
+
+    /// A schema over already compiled descriptors (the CLI compiles `.proto` files with
+    /// `protox` and hands the pool over).
+    pub fn from_pool(pool: prost_reflect::DescriptorPool) -> Schema {
+        Schema { pool }
     }
 
     /// Builds a schema from an encoded `FileDescriptorSet`.

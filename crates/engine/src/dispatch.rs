@@ -10,8 +10,7 @@
 //! ```
 //! use mizu_engine::{Dispatcher, EngineConfig};
 //! use mizu_model::Direction;
-//! let mut d = Dispatcher::new(EngineConfig::default(), mizu_dissectors_or_empty());
-//! # fn mizu_dissectors_or_empty() -> &'static [&'static dyn mizu_dissect::Dissector] { &[] }
+//! let mut d = Dispatcher::new(EngineConfig::default(), &[]);
 //! let c = "10.0.0.1:40000".parse().unwrap();
 //! let s = "10.0.0.2:80".parse().unwrap();
 //! d.open(7, c, s, true, 1);
@@ -27,6 +26,7 @@ use mizu_model::{Direction, Entry, Nanos};
 use mizu_reassembly::{CloseReason, FlowInfo, StreamHandler};
 use std::collections::HashMap;
 use std::net::SocketAddr;
+use std::sync::Arc;
 
 struct Flow {
     info: FlowInfo,
@@ -41,17 +41,20 @@ pub struct Dispatcher {
     idle_timeout: Nanos,
     /// Events for flow ids that were never opened (or already closed).
     unknown_flow_events: u64,
+    /// Id of the next recognised datagram pseudo-flow.
+    next_datagram_flow: u64,
 }
 
 impl Dispatcher {
-    /// A dispatcher using `dissectors` (normally `mizu_dissectors::registry::all()`).
-    pub fn new(config: EngineConfig, dissectors: &'static [&'static dyn Dissector]) -> Dispatcher {
+    /// A dispatcher using `dissectors` (normally `Registry::dissectors()` of `mizu_dissectors`).
+    pub fn new(config: EngineConfig, dissectors: &[Arc<dyn Dissector>]) -> Dispatcher {
         let idle_timeout = config.reassembly.idle_timeout;
         Dispatcher {
             handler: Handler::new(config, dissectors),
             flows: HashMap::new(),
             idle_timeout,
             unknown_flow_events: 0,
+            next_datagram_flow: u64::MAX,
         }
     }
 
@@ -134,8 +137,29 @@ impl Dispatcher {
         }
     }
 
-    /// Closes flows with no event for `idle_timeout` as of `now` (the caller's clock).
+    /// One whole datagram (UDP) from `src` to `dst`: the same pseudo-flow table and
+    /// datagram dissectors as the packet path. Recognised pseudo-flows get ids counting
+    /// down from `u64::MAX`, apart from the caller's stream ids.
+    pub fn datagram(&mut self, src: SocketAddr, dst: SocketAddr, ts: Nanos, payload: &[u8]) {
+        let next = &mut self.next_datagram_flow;
+        let dg = crate::Datagram {
+            src,
+            dst,
+            ts,
+            payload,
+            missing: 0,
+        };
+        self.handler.datagram(&dg, &mut || {
+            let id = *next;
+            *next -= 1;
+            id
+        });
+    }
+
+    /// Closes flows with no event for `idle_timeout` as of `now` (the caller's clock), and
+    /// pseudo-flows idle for the datagram timeout.
     pub fn tick(&mut self, now: Nanos) {
+        self.handler.expire_datagrams(now);
         let timeout = self.idle_timeout;
         let mut idle: Vec<u64> = self
             .flows
@@ -156,6 +180,7 @@ impl Dispatcher {
         for id in ids {
             self.close_with(id, ts, CloseReason::EndOfInput);
         }
+        self.handler.finish_datagrams();
     }
 
     /// Passes the finished entries to `sink`, in completion order.
@@ -177,6 +202,7 @@ impl Dispatcher {
     pub fn stats(&self) -> crate::EngineStats {
         let mut s = self.handler.stats.clone();
         s.active_flows = self.flows.len() as u64;
+        s.datagrams.active_flows = self.handler.datagrams.active() as u64;
         s
     }
 }

@@ -14,20 +14,25 @@
 //! priority. A probe also says which side is the client, which fixes connections whose
 //! handshake was not captured.
 
+mod datagram;
 mod dispatch;
 mod stats;
 pub mod testing;
 
+pub use datagram::{Datagram, DatagramStats};
 pub use dispatch::Dispatcher;
 
 pub use stats::{EngineStats, ProtocolStats};
 
-use mizu_dissect::{Dissector, Driver, Limits, Output, Probe, ProbeContext, SessionContext};
+use mizu_dissect::{
+    Dissector, Driver, Limits, Output, Probe, ProbeContext, SessionContext, Transport,
+};
 use mizu_model::{Direction, Entry, Nanos};
 use mizu_reassembly::{CloseReason, FlowInfo, ReassemblyConfig, StreamHandler, TcpReassembler};
 use mizu_wire::{Decoded, Decoder, DecoderConfig, RawPacket};
 use std::collections::HashMap;
 use std::net::SocketAddr;
+use std::sync::Arc;
 
 /// Most distinct reasons kept in [`EngineStats::unparsed_reasons`].
 pub const MAX_UNPARSED_REASONS: usize = 32;
@@ -61,6 +66,13 @@ pub struct EngineConfig {
     /// (`EngineStats::memory_shed_*`). 0: no budget. Default 512 MiB (`mizu read`); a live
     /// agent sets about half its container's memory limit.
     pub max_memory: usize,
+    /// UDP pseudo-flows tracked at once for datagram protocols; a new one beyond it
+    /// evicts the least recently active (`EngineStats::datagrams.flows_evicted`).
+    pub max_datagram_flows: usize,
+    /// A pseudo-flow with no datagram for this long (capture time) is closed.
+    pub datagram_idle_timeout: Nanos,
+    /// Datagrams of one pseudo-flow probed before it is declared unrecognised.
+    pub max_datagram_probes: u32,
 }
 
 /// Estimated heap bytes of one tracked connection beyond its buffers: the flow table slot
@@ -81,6 +93,9 @@ impl Default for EngineConfig {
             max_probe_bytes: 64 << 10,
             capture: "pcap",
             max_memory: 512 << 20,
+            max_datagram_flows: 4096,
+            datagram_idle_timeout: 30_000_000_000,
+            max_datagram_probes: 4,
         }
     }
 }
@@ -113,14 +128,15 @@ pub struct FlowState {
     /// The reassembler saw the SYN, so its orientation is not a guess.
     handshake_seen: bool,
     ctx: SessionContext,
-    protocol: Option<&'static dyn Dissector>,
+    /// Index of the dissector driving the flow.
+    protocol: Option<usize>,
     /// Heap bytes this flow held when last measured (its share of `Handler::mem_flows`).
     mem: usize,
 }
 
 /// The reassembler's callback target: owns everything except the flow table.
 struct Handler {
-    dissectors: &'static [&'static dyn Dissector],
+    dissectors: Vec<Arc<dyn Dissector>>,
     config: EngineConfig,
     /// Server endpoint -> index of the dissector that matched there last.
     endpoint_cache: HashMap<SocketAddr, usize>,
@@ -131,6 +147,10 @@ struct Handler {
     mem_flows: usize,
     /// Closes happening now are the memory budget's doing.
     shedding: bool,
+    /// UDP pseudo-flows (see `datagram.rs`).
+    datagrams: datagram::Datagrams,
+    /// Some dissector speaks datagrams (else UDP is only counted).
+    has_datagram_dissectors: bool,
 }
 
 /// decode → reassemble → detect → dissect. See the crate docs.
@@ -142,8 +162,10 @@ pub struct Engine {
 }
 
 impl Engine {
-    /// An engine using `dissectors` (normally `mizu_dissectors::registry::all()`).
-    pub fn new(mut config: EngineConfig, dissectors: &'static [&'static dyn Dissector]) -> Engine {
+    /// An engine using `dissectors` (normally `Registry::dissectors()` of
+    /// `mizu_dissectors`; their usual ports become the reassembler's server-port hints).
+    pub fn new(mut config: EngineConfig, dissectors: &[Arc<dyn Dissector>]) -> Engine {
+        add_port_hints(&mut config, dissectors);
         if config.max_memory > 0 {
             // Out-of-order bytes get a quarter of the one budget.
             let r = &mut config.reassembly;
@@ -167,12 +189,26 @@ impl Engine {
     fn step(&mut self, pkt: &RawPacket<'_>) {
         match self.decoder.decode(pkt) {
             Decoded::Tcp(seg) => self.reassembler.segment(&seg, &mut self.handler),
-            Decoded::Udp(_) | Decoded::Other | Decoded::Pending | Decoded::Malformed(_) => {}
+            Decoded::Udp(dg) => {
+                let reassembler = &mut self.reassembler;
+                self.handler.datagram(
+                    &Datagram {
+                        src: dg.src,
+                        dst: dg.dst,
+                        ts: dg.ts,
+                        payload: dg.payload,
+                        missing: dg.missing,
+                    },
+                    &mut || reassembler.allocate_flow_id(),
+                );
+            }
+            Decoded::Other | Decoded::Pending | Decoded::Malformed(_) => {}
         }
         // Expire idle flows and stale holes by capture time, about once a second.
         if pkt.ts >= self.last_tick.saturating_add(1_000_000_000) {
             if self.last_tick != 0 {
                 self.reassembler.tick(pkt.ts, &mut self.handler);
+                self.handler.expire_datagrams(pkt.ts);
             }
             self.last_tick = pkt.ts;
         }
@@ -190,6 +226,8 @@ impl Engine {
         self.handler.mem_flows
             + self.reassembler.buffered_bytes()
             + self.reassembler.active_flows() * FLOW_OVERHEAD
+            + self.handler.datagrams.mem
+            + self.handler.datagrams.active() * FLOW_OVERHEAD
     }
 
     /// Closes connections, the largest of the least recently active first, until the
@@ -226,6 +264,7 @@ impl Engine {
     pub fn tick(&mut self, now: Nanos, sink: &mut dyn FnMut(Entry)) {
         if now > self.last_tick {
             self.reassembler.tick(now, &mut self.handler);
+            self.handler.expire_datagrams(now);
             self.last_tick = now;
         }
         self.handler.drain(sink);
@@ -234,6 +273,7 @@ impl Engine {
     /// End of input: flushes every connection (pending requests become entries).
     pub fn finish(&mut self, sink: &mut dyn FnMut(Entry)) {
         self.reassembler.finish(&mut self.handler);
+        self.handler.finish_datagrams();
         self.handler.drain(sink);
     }
 
@@ -244,12 +284,23 @@ impl Engine {
         s.reassembly = self.reassembler.stats().clone();
         s.active_flows = self.reassembler.active_flows() as u64;
         s.memory_used = self.memory_used() as u64;
+        s.datagrams.active_flows = self.handler.datagrams.active() as u64;
         s
     }
 }
 
+/// Adds the dissectors' usual server ports to the reassembler's orientation hints.
+fn add_port_hints(config: &mut EngineConfig, dissectors: &[Arc<dyn Dissector>]) {
+    let ports = &mut config.reassembly.server_ports;
+    for d in dissectors {
+        ports.extend_from_slice(d.info().ports);
+    }
+    ports.sort_unstable();
+    ports.dedup();
+}
+
 impl Handler {
-    fn new(config: EngineConfig, dissectors: &'static [&'static dyn Dissector]) -> Handler {
+    fn new(config: EngineConfig, dissectors: &[Arc<dyn Dissector>]) -> Handler {
         let mut stats = EngineStats::default();
         for d in dissectors {
             stats.protocols.entry(d.info().id.to_owned()).or_default();
@@ -257,8 +308,13 @@ impl Handler {
         if config.max_memory > 0 {
             stats.memory_budget = config.max_memory as u64;
         }
+        let has_datagram_dissectors = dissectors
+            .iter()
+            .any(|d| d.transport() == mizu_dissect::Transport::Datagram);
         Handler {
-            dissectors,
+            datagrams: datagram::Datagrams::default(),
+            has_datagram_dissectors,
+            dissectors: dissectors.to_vec(),
             config,
             endpoint_cache: HashMap::new(),
             out: Output::default(),
@@ -289,8 +345,10 @@ impl Handler {
     }
 
     /// Moves a session's output into the ready queue, counting it.
-    fn collect(&mut self, proto: Option<&'static dyn Dissector>) {
-        let id = proto.map_or("unknown", |d| d.info().id);
+    fn collect(&mut self, proto: Option<usize>) {
+        let id = proto
+            .and_then(|i| self.dissectors.get(i))
+            .map_or("unknown", |d| d.info().id);
         self.stats
             .count_output(id, self.out.entries.len(), &self.out.diagnostics);
         self.out.diagnostics.clear();
@@ -335,7 +393,8 @@ impl Handler {
             let next = self
                 .dissectors
                 .iter()
-                .find_map(|d| d.upgrade_session_from(&mut up, state.ctx).map(|s| (*d, s)));
+                .enumerate()
+                .find_map(|(i, d)| d.upgrade_session_from(&mut up, state.ctx).map(|s| (i, s)));
             if next.is_none()
                 && let Some(h) = up.request.take()
             {
@@ -377,7 +436,7 @@ impl Handler {
             order.push(i);
         }
         let mut rest: Vec<usize> = (0..self.dissectors.len())
-            .filter(|i| !order.contains(i))
+            .filter(|&i| !order.contains(&i) && self.dissectors[i].transport() == Transport::Stream)
             .collect();
         rest.sort_by_key(|&i| {
             let info = self.dissectors[i].info();
@@ -538,7 +597,9 @@ impl Handler {
         flip: bool,
         events: Vec<Pending>,
     ) {
-        let d = self.dissectors[i];
+        let Some(d) = self.dissectors.get(i).cloned() else {
+            return;
+        };
         if flip {
             state.flipped = true;
             std::mem::swap(&mut state.ctx.client, &mut state.ctx.server);
@@ -550,7 +611,7 @@ impl Handler {
             .entry(d.info().id.to_owned())
             .or_default()
             .flows += 1;
-        state.protocol = Some(d);
+        state.protocol = Some(i);
         let session = d.new_session(state.ctx);
         let mut driver = Driver::new(Some(session), self.config.max_session_buffer);
         // Bytes before the first recognised message start (a capture that joined mid-stream)

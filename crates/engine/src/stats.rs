@@ -70,6 +70,8 @@ pub struct EngineStats {
     /// connections still being probed).
     pub memory_shed_flows: u64,
     pub memory_shed_bytes: u64,
+    /// The datagram (UDP) path: datagrams, pseudo-flows, unrecognised bytes.
+    pub datagrams: crate::DatagramStats,
 }
 
 impl EngineStats {

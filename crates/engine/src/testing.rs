@@ -9,11 +9,12 @@ use mizu_dissect::Dissector;
 use mizu_dissect::testing::Event;
 use mizu_model::Entry;
 use std::net::SocketAddr;
+use std::sync::Arc;
 
 /// Runs `events` as one connection from `client` to `server` (handshake seen) through a
 /// fresh dispatcher and returns the entries.
 pub fn run(
-    dissectors: &'static [&'static dyn Dissector],
+    dissectors: &[Arc<dyn Dissector>],
     client: SocketAddr,
     server: SocketAddr,
     events: &[Event],
@@ -79,7 +80,7 @@ fn recut(events: &[Event], cut: &mut dyn FnMut(usize) -> usize) -> Vec<Event> {
 /// sizes and seeded random cuttings all give the entries of the uncut conversation.
 /// Returns those entries.
 pub fn assert_split_invariant(
-    dissectors: &'static [&'static dyn Dissector],
+    dissectors: &[Arc<dyn Dissector>],
     client: SocketAddr,
     server: SocketAddr,
     events: &[Event],

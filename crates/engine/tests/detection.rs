@@ -42,7 +42,10 @@ fn fixtures() -> Vec<(String, PathBuf)> {
 
 /// Runs raw packets through a default engine: (entries, counters).
 fn run(pkts: impl IntoIterator<Item = (u64, LinkType, Vec<u8>)>) -> (Vec<Entry>, EngineStats) {
-    let mut engine = Engine::new(EngineConfig::default(), mizu_dissectors::registry::all());
+    let mut engine = Engine::new(
+        EngineConfig::default(),
+        mizu_dissectors::Registry::default().dissectors(),
+    );
     let mut entries = Vec::new();
     let mut sink = |e: Entry| entries.push(e);
     for (ts, link, data) in pkts {

@@ -11,7 +11,10 @@ const REQ2: &[u8] = b"POST /b HTTP/1.1\r\nHost: h\r\nContent-Length: 3\r\n\r\nab
 const RESP2: &[u8] = b"HTTP/1.1 201 Created\r\nContent-Length: 0\r\n\r\n";
 
 fn run(cut: &dyn Fn(usize) -> usize) -> Vec<Entry> {
-    let mut d = Dispatcher::new(EngineConfig::default(), mizu_dissectors::registry::all());
+    let mut d = Dispatcher::new(
+        EngineConfig::default(),
+        mizu_dissectors::Registry::default().dissectors(),
+    );
     let c = "10.0.0.1:40000".parse().expect("addr");
     let s = "10.0.0.2:8080".parse().expect("addr");
     d.open(1, c, s, true, 1_000);
@@ -61,7 +64,10 @@ fn dispatcher_detects_and_dissects_whatever_the_cutting() {
 
 #[test]
 fn tick_closes_idle_flows_by_the_callers_clock() {
-    let mut d = Dispatcher::new(EngineConfig::default(), mizu_dissectors::registry::all());
+    let mut d = Dispatcher::new(
+        EngineConfig::default(),
+        mizu_dissectors::Registry::default().dissectors(),
+    );
     let c = "10.0.0.1:40000".parse().expect("addr");
     let s = "10.0.0.2:8080".parse().expect("addr");
     d.open(9, c, s, true, 1);
@@ -84,7 +90,7 @@ fn capture_kind_comes_from_the_config() {
         capture: "af_packet",
         ..EngineConfig::default()
     };
-    let mut d = Dispatcher::new(config, mizu_dissectors::registry::all());
+    let mut d = Dispatcher::new(config, mizu_dissectors::Registry::default().dissectors());
     let c = "10.0.0.1:40000".parse().expect("addr");
     let s = "10.0.0.2:8080".parse().expect("addr");
     d.open(1, c, s, true, 1);
@@ -127,7 +133,7 @@ Sec-WebSocket-Accept: s3pPLMBiTxaQ9kYGzzhZRbK+xOo=\r\n\r\n"
     let c = "10.0.0.1:40000".parse().expect("addr");
     let s = "10.0.0.2:8080".parse().expect("addr");
     let entries = mizu_engine::testing::assert_split_invariant(
-        mizu_dissectors::registry::all(),
+        mizu_dissectors::Registry::default().dissectors(),
         c,
         s,
         &events,

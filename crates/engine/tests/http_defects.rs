@@ -118,7 +118,10 @@ enum Flags {
 
 /// Every entry the engine emits for `conn`, as JSON, with its counters.
 fn run(conn: &Conn) -> (Vec<Value>, EngineStats) {
-    let mut engine = Engine::new(EngineConfig::default(), mizu_dissectors::registry::all());
+    let mut engine = Engine::new(
+        EngineConfig::default(),
+        mizu_dissectors::Registry::default().dissectors(),
+    );
     let mut out = Vec::new();
     let mut sink = |e: mizu_model::Entry| {
         out.push(serde_json::to_value(&e).expect("entry JSON"));

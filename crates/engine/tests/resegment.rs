@@ -46,7 +46,10 @@ fn load(path: &Path) -> Vec<Pkt> {
 }
 
 fn entries(pkts: &[Pkt]) -> Vec<String> {
-    let mut engine = Engine::new(EngineConfig::default(), mizu_dissectors::registry::all());
+    let mut engine = Engine::new(
+        EngineConfig::default(),
+        mizu_dissectors::Registry::default().dissectors(),
+    );
     let mut out = Vec::new();
     let mut sink = |e: mizu_model::Entry| {
         let mut v = serde_json::to_value(&e).expect("entry JSON");

@@ -67,16 +67,11 @@ fn quoted(s: &str) -> String {
 /// The BaseEntry's compact JSON, without `id` (the store adds it).
 pub fn base_entry_json(entry: &Entry, s: &Summary) -> Vec<u8> {
     let p = &entry.protocol;
-    let info = mizu_dissectors::registry::all()
+    let infos = &mizu_dissectors::registry::default_registry().infos();
+    let info = infos
         .iter()
-        .map(|d| d.info())
         .find(|i| i.name == p.name && i.abbr == p.abbr)
-        .or_else(|| {
-            mizu_dissectors::registry::all()
-                .iter()
-                .map(|d| d.info())
-                .find(|i| i.name == p.name)
-        });
+        .or_else(|| infos.iter().find(|i| i.name == p.name));
     let proto = Proto {
         name: &p.name,
         version: &p.version,

@@ -48,10 +48,26 @@ pub fn now_ms() -> i64 {
         .map_or(0, |d| d.as_millis() as i64)
 }
 
+/// The filter macros: every registered protocol's (from the registry, so a new protocol's
+/// macro needs no edit here), then the filter language's built-in ones it does not define.
+pub fn macros() -> &'static [(&'static str, &'static str)] {
+    static MACROS: std::sync::OnceLock<Vec<(&'static str, &'static str)>> =
+        std::sync::OnceLock::new();
+    MACROS.get_or_init(|| {
+        let mut m = mizu_dissectors::registry::default_registry().macros();
+        for &(name, expansion) in mizu_query::default_macros() {
+            if !m.iter().any(|(n, _)| *n == name) {
+                m.push((name, expansion));
+            }
+        }
+        m
+    })
+}
+
 impl Filter {
     pub fn compile(src: &str) -> Result<Filter, FilterError> {
         Ok(Filter {
-            q: mizu_query::compile(src)?,
+            q: mizu_query::compile_with_macros(src, macros())?,
         })
     }
 
@@ -141,5 +157,7 @@ pub fn scan(store: &Store, spec: &QuerySpec, filter: Option<&Filter>) -> QueryRe
 
 /// Checks a filter without keeping it.
 pub fn validate(src: &str) -> Result<(), FilterError> {
-    mizu_query::validate(src).map_err(FilterError::from)
+    mizu_query::compile_with_macros(src, macros())
+        .map(|_| ())
+        .map_err(FilterError::from)
 }

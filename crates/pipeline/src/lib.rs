@@ -18,7 +18,7 @@
 //!
 //! let mut source = mizu_source::FileSource::open("x.pcap".as_ref())?;
 //! let config = EngineConfig { capture: source.capture_kind(), ..EngineConfig::default() };
-//! let mut engine = Engine::new(config, mizu_dissectors::registry::all());
+//! let mut engine = Engine::new(config, mizu_dissectors::Registry::default().dissectors());
 //! let end = run(&mut source, &mut engine, &mut Print, &Options::default())?;
 //! engine.finish(&mut |e| Print.push(e)); // after the last source
 //! # let _ = end;
@@ -293,7 +293,7 @@ mod tests {
             capture: src.capture_kind(),
             ..EngineConfig::default()
         };
-        let mut engine = Engine::new(config, mizu_dissectors::registry::all());
+        let mut engine = Engine::new(config, mizu_dissectors::Registry::default().dissectors());
         let mut sink = Collect::default();
         let opts = Options {
             live: true,

@@ -1,7 +1,8 @@
 //! Protocol macros: a bare name standing for a condition (`http` for
-//! `protocol.name == "http"`). The table is data: a new protocol adds one line here, and
-//! later the dissector registry supplies its own through
-//! [`crate::compile_with_macros`].
+//! `protocol.name == "http"`). The dissector registry supplies each protocol's own
+//! (`ProtocolInfo::macros`) through [`crate::compile_with_macros`]; this table is the
+//! fallback for callers without a registry, and names no dissector defines yet (`dns`,
+//! `gql`). A new protocol needs no line here.
 //!
 //! A macro is expanded only where its name stands alone as a whole selector, never
 //! inside strings or as part of a longer path (`request.http` is a field).

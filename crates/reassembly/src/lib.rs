@@ -73,7 +73,19 @@ pub struct ReassemblyConfig {
     pub ooo_timeout: Nanos,
     /// A flow with no packets for this long (capture time) is closed on [`TcpReassembler::tick`].
     pub idle_timeout: Nanos,
+    /// Ports (besides everything below 1024) that are almost always the server side, for
+    /// orienting a connection whose handshake was not captured. The default names common
+    /// services mizu does not dissect; the engine adds every dissector's usual ports
+    /// (`ProtocolInfo::ports`), so they are written down once.
+    pub server_ports: Vec<u16>,
 }
+
+/// Server ports of common services no dissector names (databases, caches, search,
+/// container and cluster APIs): [`ReassemblyConfig::server_ports`]' default.
+pub const OTHER_SERVER_PORTS: &[u16] = &[
+    1433, 1521, 2375, 2379, 3306, 4000, 5432, 8008, 8443, 9042, 9090, 9200, 9300, 11211, 15672,
+    27017,
+];
 
 impl Default for ReassemblyConfig {
     fn default() -> Self {
@@ -83,6 +95,7 @@ impl Default for ReassemblyConfig {
             max_buffered_total: 256 << 20,
             ooo_timeout: 5_000_000_000,
             idle_timeout: 120_000_000_000,
+            server_ports: OTHER_SERVER_PORTS.to_vec(),
         }
     }
 }

@@ -20,18 +20,9 @@ const NIL: u32 = u32::MAX;
 /// How many FIN/RST-closed flows are remembered, so that their stragglers are ignored.
 const RECENTLY_CLOSED: usize = 4096;
 
-/// Ports that are almost always the server side (besides everything below 1024).
-const WELL_KNOWN_PORTS: &[u16] = &[
-    1433, 1521, 2375, 2379, 3000, 3306, 4000, 5000, 5432, 5672, 6379, 8000, 8008, 8080, 8081, 8443,
-    8888, 9000, 9042, 9090, 9092, 9200, 9300, 11211, 15672, 27017, 50051,
-];
-
-fn well_known(port: u16) -> bool {
-    port < 1024 || WELL_KNOWN_PORTS.contains(&port)
-}
-
 /// Mid-stream orientation guess: is the destination of this first segment the server?
-fn guess_dst_is_server(src_port: u16, dst_port: u16) -> bool {
+fn guess_dst_is_server(server_ports: &[u16], src_port: u16, dst_port: u16) -> bool {
+    let well_known = |p: u16| p < 1024 || server_ports.binary_search(&p).is_ok();
     let (ws, wd) = (well_known(src_port), well_known(dst_port));
     if ws != wd {
         wd
@@ -95,7 +86,17 @@ pub struct TcpReassembler<S> {
 
 impl<S> TcpReassembler<S> {
     /// A reassembler with the given limits.
-    pub fn new(config: ReassemblyConfig) -> Self {
+    /// Takes the next flow id, for a flow the caller tracks itself (a UDP pseudo-flow), so
+    /// every flow of one capture has a distinct id.
+    pub fn allocate_flow_id(&mut self) -> u64 {
+        let id = self.next_id;
+        self.next_id += 1;
+        id
+    }
+
+    pub fn new(mut config: ReassemblyConfig) -> Self {
+        config.server_ports.sort_unstable();
+        config.server_ports.dedup();
         TcpReassembler {
             core: Core {
                 config,
@@ -299,7 +300,11 @@ impl<S> TcpReassembler<S> {
         let src_is_client = match (flags.syn, flags.ack) {
             (true, false) => true,
             (true, true) => false,
-            _ => guess_dst_is_server(seg.src.port(), seg.dst.port()),
+            _ => guess_dst_is_server(
+                &self.core.config.server_ports,
+                seg.src.port(),
+                seg.dst.port(),
+            ),
         };
         let client_is_lo = src_is_lo == src_is_client;
         let max_flows = self.core.config.max_flows.clamp(1, (NIL - 1) as usize);

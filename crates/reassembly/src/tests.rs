@@ -233,7 +233,10 @@ fn syn_ack_first_orients_and_seeds_client() {
 
 #[test]
 fn midstream_pickup_guesses_server() {
-    let (c, mut r, mut h) = (Conv::new(), new_r(), Rec::default());
+    // The engine adds the dissectors' ports (gRPC's 50051 among them) to the defaults.
+    let mut config = ReassemblyConfig::default();
+    config.server_ports.push(50051);
+    let (c, mut r, mut h) = (Conv::new(), TcpReassembler::new(config), Rec::default());
     // First segment seen goes server -> client.
     r.segment(
         &c.seg(S2C, 5, 777, 123, "PA", b"HTTP/1.1 200 OK\r\n"),

@@ -86,6 +86,7 @@ pub static INFO: ProtocolInfo = ProtocolInfo {
     abbr: "AMQP",
     long_name: "Advanced Message Queuing Protocol 0-9-1",
     macro_name: "amqp",
+    macros: &[("amqp", r#"protocol.name == "amqp""#)],
     background_color: "#ff6600",
     foreground_color: "#ffffff",
     reference_link: "https://www.rabbitmq.com/amqp-0-9-1-reference.html",
@@ -148,6 +149,11 @@ fn probe_frames(data: &[u8], ctx: &ProbeContext) -> Probe {
         None if known.is_some() => Probe::Match { from_client },
         None => Probe::NeedMore,
     }
+}
+
+/// The registry's constructor.
+pub fn dissector(_config: &crate::Config) -> std::sync::Arc<dyn Dissector> {
+    std::sync::Arc::new(Amqp)
 }
 
 impl Dissector for Amqp {

@@ -87,12 +87,21 @@ pub static INFO: ProtocolInfo = ProtocolInfo {
     abbr: "HTTP",
     long_name: "Hypertext Transfer Protocol -- HTTP/1.1",
     macro_name: "http",
+    macros: &[("http", r#"protocol.name == "http""#)],
     background_color: "#205cf5",
     foreground_color: "#ffffff",
     reference_link: "https://datatracker.ietf.org/doc/html/rfc9112",
     ports: &[80, 8080, 8000, 8888, 3000, 5000, 8081],
     priority: 0,
 };
+
+/// The registry's constructor: HTTP/1.x, decoding gRPC-Web with the configured schema.
+pub fn dissector(config: &crate::Config) -> Arc<dyn Dissector> {
+    match &config.schema {
+        Some(schema) => Arc::new(Http1WithSchema::new(schema.clone())),
+        None => Arc::new(Http1),
+    }
+}
 
 impl Dissector for Http1 {
     fn info(&self) -> &'static ProtocolInfo {

@@ -89,6 +89,10 @@ pub static INFO: ProtocolInfo = ProtocolInfo {
     abbr: "HTTP/2",
     long_name: "Hypertext Transfer Protocol Version 2 (HTTP/2)",
     macro_name: "http2",
+    macros: &[
+        ("http2", r#"protocol.version == "2.0""#),
+        ("grpc", r#"protocol.abbr == "gRPC""#),
+    ],
     background_color: "#244c5a",
     foreground_color: "#ffffff",
     reference_link: "https://datatracker.ietf.org/doc/html/rfc9113",
@@ -105,29 +109,11 @@ impl Http2 {
     }
 }
 
-/// The registry's dissectors with HTTP/2 (gRPC) and HTTP/1 (gRPC-Web) replaced by ones
-/// using `schema` (for `mizu read --proto`). Leaks one small list per call: call it once
-/// at startup.
-pub fn dissectors_with_schema(schema: Schema) -> &'static [&'static dyn Dissector] {
-    let schema = Arc::new(schema);
-    let h2: &'static Http2 = Box::leak(Box::new(Http2 {
-        schema: Some(schema.clone()),
-    }));
-    let h1: &'static crate::http1::Http1WithSchema =
-        Box::leak(Box::new(crate::http1::Http1WithSchema::new(schema)));
-    let list: Vec<&'static dyn Dissector> = crate::registry::all()
-        .iter()
-        .map(|d| {
-            if d.info().id == INFO.id {
-                h2 as &'static dyn Dissector
-            } else if d.info().id == crate::http1::INFO.id {
-                h1 as &'static dyn Dissector
-            } else {
-                *d
-            }
-        })
-        .collect();
-    Box::leak(list.into_boxed_slice())
+/// The registry's constructor: HTTP/2, decoding gRPC with the configured schema.
+pub fn dissector(config: &crate::Config) -> Arc<dyn Dissector> {
+    Arc::new(Http2 {
+        schema: config.schema.clone(),
+    })
 }
 
 impl Dissector for Http2 {

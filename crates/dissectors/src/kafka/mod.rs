@@ -82,12 +82,18 @@ pub static INFO: ProtocolInfo = ProtocolInfo {
     abbr: "KAFKA",
     long_name: "Apache Kafka Protocol",
     macro_name: "kafka",
+    macros: &[("kafka", r#"protocol.name == "kafka""#)],
     background_color: "#000000",
     foreground_color: "#ffffff",
     reference_link: "https://kafka.apache.org/protocol",
     ports: &[9092],
     priority: 2,
 };
+
+/// The registry's constructor.
+pub fn dissector(_config: &crate::Config) -> std::sync::Arc<dyn Dissector> {
+    std::sync::Arc::new(Kafka)
+}
 
 impl Dissector for Kafka {
     fn info(&self) -> &'static ProtocolInfo {

@@ -96,12 +96,18 @@ pub static INFO: ProtocolInfo = ProtocolInfo {
     abbr: "REDIS",
     long_name: "Redis Serialization Protocol",
     macro_name: "redis",
+    macros: &[("redis", r#"protocol.name == "redis""#)],
     background_color: "#a41e11",
     foreground_color: "#ffffff",
     reference_link: "https://redis.io/docs/latest/develop/reference/protocol-spec/",
     ports: &[6379],
     priority: 3,
 };
+
+/// The registry's constructor.
+pub fn dissector(_config: &crate::Config) -> std::sync::Arc<dyn Dissector> {
+    std::sync::Arc::new(Redis)
+}
 
 impl Dissector for Redis {
     fn info(&self) -> &'static ProtocolInfo {

@@ -61,6 +61,10 @@ pub static INFO: ProtocolInfo = ProtocolInfo {
     abbr: "WS",
     long_name: "WebSocket Protocol",
     macro_name: "websocket",
+    macros: &[
+        ("websocket", r#"protocol.name == "websocket""#),
+        ("ws", r#"protocol.name == "websocket""#),
+    ],
     background_color: "#6a1b9a",
     foreground_color: "#ffffff",
     reference_link: "https://www.rfc-editor.org/rfc/rfc6455",
@@ -95,6 +99,11 @@ impl Config {
 pub fn session_with_extensions(ctx: SessionContext, extensions: &str) -> Box<dyn Session> {
     let headers = [Header::new("Sec-WebSocket-Extensions", extensions)];
     Box::new(session::WsSession::new(ctx, Config::from_headers(&headers)))
+}
+
+/// The registry's constructor.
+pub fn dissector(_config: &crate::Config) -> std::sync::Arc<dyn Dissector> {
+    std::sync::Arc::new(WebSocket)
 }
 
 impl Dissector for WebSocket {
