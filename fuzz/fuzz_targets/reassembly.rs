@@ -59,6 +59,7 @@ fuzz_target!(|input: &[u8]| {
         max_buffered_total: usize::from(cfg[2]) * 32,
         ooo_timeout: u64::from(cfg[3] & 15) * 1_000,
         idle_timeout: u64::from(cfg[3] >> 4) * 10_000 + 1,
+        server_ports: mizu_reassembly::OTHER_SERVER_PORTS.to_vec(),
     };
     let mut r: TcpReassembler<u64> = TcpReassembler::new(config);
     let mut sink = Sink::default();

@@ -15,7 +15,7 @@
 use clap::ArgMatches;
 use clap::parser::ValueSource;
 use mizu_hub::{HubConfig, Limits};
-use mizu_store::redact::RedactPatterns;
+use mizu_model::redact::RedactPatterns;
 use mizu_store::{StoreConfig, parse_size};
 use serde::{Deserialize, Serialize};
 use serde_json::Value;

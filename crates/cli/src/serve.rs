@@ -7,7 +7,7 @@ use clap::Args;
 use mizu_hub::filter::Filter;
 use mizu_hub::{Hub, HubConfig};
 use mizu_model::Entry;
-use mizu_store::redact::RedactPatterns;
+use mizu_model::redact::RedactPatterns;
 use mizu_store::{StoreConfig, parse_size};
 use std::net::SocketAddr;
 use std::path::PathBuf;

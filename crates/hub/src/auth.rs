@@ -41,36 +41,14 @@ pub(crate) fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
     std::hint::black_box(diff) == 0
 }
 
-fn hex(b: u8) -> Option<u8> {
-    match b {
-        b'0'..=b'9' => Some(b - b'0'),
-        b'a'..=b'f' => Some(b - b'a' + 10),
-        b'A'..=b'F' => Some(b - b'A' + 10),
-        _ => None,
-    }
-}
-
-/// Percent-decodes (`+` is a space, as in a query string when `plus` is set).
+/// Percent-decodes (`+` is a space, as in a query string when `plus` is set); invalid
+/// escapes stay as they are.
 fn unescape(s: &str, plus: bool) -> Vec<u8> {
-    let b = s.as_bytes();
-    let mut out = Vec::with_capacity(b.len());
-    let mut i = 0;
-    while i < b.len() {
-        match b[i] {
-            b'%' if i + 2 < b.len() => match (hex(b[i + 1]), hex(b[i + 2])) {
-                (Some(h), Some(l)) => {
-                    out.push(h << 4 | l);
-                    i += 3;
-                    continue;
-                }
-                _ => out.push(b'%'),
-            },
-            b'+' if plus => out.push(b' '),
-            c => out.push(c),
-        }
-        i += 1;
+    if plus {
+        percent_encoding::percent_decode_str(&s.replace('+', " ")).collect()
+    } else {
+        percent_encoding::percent_decode_str(s).collect()
     }
-    out
 }
 
 /// Percent-encodes everything but unreserved characters (for the cookie value).

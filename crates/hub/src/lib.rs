@@ -37,7 +37,7 @@ use axum::response::IntoResponse;
 use filter::Filter;
 use metrics::Metrics;
 use mizu_model::Entry;
-use mizu_store::redact::{RedactPatterns, Redactor, user_agent_ignored};
+use mizu_model::redact::{RedactPatterns, Redactor, user_agent_ignored};
 use mizu_store::{NewEntry, Record, Store, StoreConfig, StoreError};
 use serde::Serialize;
 use std::collections::BTreeMap;

@@ -8,6 +8,7 @@ mod entry;
 mod http;
 pub mod json;
 mod raw;
+pub mod redact;
 
 pub use entry::{Endpoint, Entry, Node, Payload, Protocol, Short, StartTimes, Text};
 pub use http::{

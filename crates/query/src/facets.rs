@@ -7,7 +7,9 @@
 //!
 //! * **Interned** (`protocol.name`, `protocol.abbr`, `protocol.version`,
 //!   `request.method`): a small id per field. Id 0 is *nil* (the path is missing or its
-//!   value is `null`), id 1 is *other* (any value not in the field's table below: other
+//!   value is `null`), id 63 is *unlisted* (a string not in the field's table: a protocol
+//!   the table does not know yet; a filter that only compares the field for equality with
+//!   table strings, as the protocol macros do, decides it), id 1 is *other* (any other value: other
 //!   strings, numbers, objects, …), ids 2.. are the table's strings.
 //! * **Integer** (`response.status`): the integer if it is one in `0..1024`, else nil or
 //!   *other* (floats, strings, larger numbers, …).
@@ -89,8 +91,12 @@ pub(crate) const STATUS: (&str, &str) = ("response", "status");
 
 /// Interned id: nil (missing or `null`).
 pub(crate) const ID_NIL: u8 = 0;
-/// Interned id: a value outside the table.
+/// Interned id: a value outside the table that is not a string (or facets that know
+/// nothing).
 pub(crate) const ID_OTHER: u8 = 1;
+/// Interned id: a string outside the table (a protocol added after the table was written:
+/// a filter comparing the field only for equality with table strings still decides it).
+pub(crate) const ID_UNLISTED: u8 = 63;
 /// Integers `0..STATUS_RANGE` are kept as they are.
 pub(crate) const STATUS_RANGE: u16 = 1024;
 /// Status: nil.
@@ -183,7 +189,7 @@ pub fn facets(json: &[u8]) -> Facets {
             Scalar::Str(s) => table
                 .iter()
                 .position(|t| *t == s.as_ref())
-                .map_or(ID_OTHER, |p| p as u8 + 2),
+                .map_or(ID_UNLISTED, |p| p as u8 + 2),
             _ => ID_OTHER,
         };
     }
@@ -274,7 +280,8 @@ mod tests {
         let doc = br#"{"protocol":{"name":null,"abbr":"ZZ","version":2},"request":{"method":["GET"],"path":"/a\u0062"},"response":{"status":200.0},"src":{"name":7}}"#;
         let f = facets(doc);
         assert_eq!(f.id(0), ID_NIL);
-        assert_eq!(f.id(1), ID_OTHER);
+        // A string outside the table (`ZZ`) is *unlisted*; a number is *other*.
+        assert_eq!(f.id(1), ID_UNLISTED);
         assert_eq!(f.id(2), ID_OTHER);
         assert_eq!(f.id(3), ID_OTHER);
         assert_eq!(f.status(), STATUS_OTHER);

@@ -31,8 +31,8 @@ use crate::EvalContext;
 use crate::compile::{CExpr, Const};
 use crate::eval::Eval;
 use crate::facets::{
-    Facets, Field, ID_NIL, INTERNED, KIND_NIL, KIND_STR, STATUS_NIL, STATUS_RANGE, field_of,
-    path_of, str_hash,
+    Facets, Field, ID_NIL, ID_UNLISTED, INTERNED, KIND_NIL, KIND_STR, STATUS_NIL, STATUS_RANGE,
+    field_of, path_of, str_hash,
 };
 
 /// A three-valued answer: certainly true, certainly false, or "evaluate to find out".
@@ -137,6 +137,25 @@ fn fields(e: &CExpr, out: &mut Vec<Field>) -> bool {
     }
 }
 
+/// Whether `e` (reading one field) only compares it for (in)equality with string
+/// constants, combined with `not`/`and`/`or`; collects the constants.
+fn equality_only(e: &CExpr, consts: &mut Vec<String>) -> bool {
+    match e {
+        CExpr::True => true,
+        CExpr::Not(a) => equality_only(a, consts),
+        CExpr::And(a, b) | CExpr::Or(a, b) => equality_only(a, consts) && equality_only(b, consts),
+        CExpr::Eq(a, b, _) => match (a.as_ref(), b.as_ref()) {
+            (CExpr::Sel(_), CExpr::Const(Const::Str(c)))
+            | (CExpr::Const(Const::Str(c)), CExpr::Sel(_)) => {
+                consts.push(c.clone());
+                true
+            }
+            _ => false,
+        },
+        _ => false,
+    }
+}
+
 /// Evaluates `e` the ordinary way on `doc` (which holds at most the one field `e` reads).
 fn eval_on(e: &CExpr, doc: &Value) -> bool {
     Eval {
@@ -186,6 +205,19 @@ fn leaf(e: &CExpr, field: Field) -> PExpr {
                     hits |= 1 << (k + 2);
                 }
             });
+            // A string outside the table: decided when `e` only compares the field for
+            // equality with table strings (then every such string gives the same answer,
+            // that of one equal to none of them).
+            let mut consts = Vec::new();
+            if equality_only(e, &mut consts) && consts.iter().all(|c| table.contains(&c.as_str())) {
+                let outside = Value::from("\u{1}not in any table");
+                tabulate(e, field, std::iter::once(outside), |_, b| {
+                    known |= 1 << ID_UNLISTED;
+                    if b {
+                        hits |= 1 << ID_UNLISTED;
+                    }
+                });
+            }
             PExpr::Interned {
                 field: i,
                 hits,

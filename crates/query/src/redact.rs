@@ -10,7 +10,7 @@ use serde_json::Value;
 use crate::compile::{Step, selector_steps};
 
 /// The replacement text.
-pub const REDACTED: &str = "[REDACTED]";
+pub use mizu_model::redact::REDACTED;
 
 const MAX_DEPTH: usize = 256;
 

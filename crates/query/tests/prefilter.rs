@@ -425,3 +425,31 @@ proptest! {
         }
     }
 }
+
+/// A protocol the facet tables do not list (added as one folder and one registry line)
+/// is still decided by the protocol macros of the others: its name is *unlisted*, which
+/// `protocol.name == "http"` answers exactly; a filter naming the new protocol itself
+/// stays undecided and is evaluated in full.
+#[test]
+fn an_unlisted_protocol_is_decided_by_equality_filters() {
+    let doc =
+        br#"{"protocol":{"name":"statsd","abbr":"STATSD","version":"1.0"},"request":{"name":"x"}}"#;
+    let f = facets(doc);
+    for (src, want) in [
+        (r#"protocol.name == "http""#, Tri::False),
+        (r#"protocol.name != "http""#, Tri::True),
+        (
+            r#"protocol.name == "http" or protocol.name == "redis""#,
+            Tri::False,
+        ),
+        (r#"protocol.name == "statsd""#, Tri::Unknown),
+        (r#"protocol.name == r"st.*""#, Tri::Unknown),
+        (r#"protocol.name.startsWith("http")"#, Tri::Unknown),
+    ] {
+        let q = compile(src).expect("filter");
+        assert_eq!(q.prefilter(&f), want, "{src}");
+        if want != Tri::Unknown {
+            assert_eq!(q.matches_json(doc, &CTX), want == Tri::True, "{src}");
+        }
+    }
+}

@@ -41,7 +41,6 @@
 //! predicate passed to [`Store::query_faceted`] (or the predicate of [`Store::query`]).
 
 mod log;
-pub mod redact;
 mod size;
 
 pub use log::RecoveryReport;

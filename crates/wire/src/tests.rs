@@ -3,8 +3,9 @@
 #![allow(clippy::unwrap_used)]
 
 use super::*;
-use etherparse::{IpFragOffset, Ipv4Header, PacketBuilder};
+use etherparse::{IpFragOffset, Ipv4Header, PacketBuilder, ip_number};
 use proptest::prelude::*;
+use std::net::SocketAddr;
 
 const SRC4: [u8; 4] = [10, 0, 0, 1];
 const DST4: [u8; 4] = [10, 0, 0, 2];

@@ -16,12 +16,15 @@
 //! at any depth, XML elements and attributes, and form fields.
 //!
 //! Works on the entry JSON (`serde_json::Value`), so agents' entries and in-process ones
-//! are treated alike. Bodies sent as base64 (binary) are left alone.
+//! are treated alike. It lives in `mizu-model` (not the store) so an agent can redact at
+//! the edge, before entries leave the node; the hub applies it at insertion. Bodies sent as base64 (binary) are left alone.
 
 use serde::Deserialize;
 use serde_json::Value;
 
 /// The mask.
+/// The one mask for redacted values (insertion redaction here, and the filter
+/// language's `redact(…)`, which re-exports it).
 pub const REDACTED: &str = "[REDACTED]";
 
 /// Name fragments masked by default (compared after normalising: lower case, no `-_. `).
@@ -385,28 +388,11 @@ fn mask_all_values(v: Option<&mut Value>, n: &mut usize) {
 }
 
 fn decode_component(s: &str) -> String {
-    let b = s.as_bytes();
-    let mut out = Vec::with_capacity(b.len());
-    let mut i = 0;
-    while i < b.len() {
-        match b[i] {
-            b'+' => out.push(b' '),
-            b'%' if i + 2 < b.len() => match (hex(b[i + 1]), hex(b[i + 2])) {
-                (Some(h), Some(l)) => {
-                    out.push(h << 4 | l);
-                    i += 2;
-                }
-                _ => out.push(b'%'),
-            },
-            c => out.push(c),
-        }
-        i += 1;
-    }
-    String::from_utf8_lossy(&out).into_owned()
-}
-
-fn hex(c: u8) -> Option<u8> {
-    (c as char).to_digit(16).map(|d| d as u8)
+    // `+` is a space in a query component; `%2B` stays a plus (decoded after).
+    let s = s.replace('+', " ");
+    percent_encoding::percent_decode_str(&s)
+        .decode_utf8_lossy()
+        .into_owned()
 }
 
 /// True when the entry's `User-Agent` request header contains one of `patterns`
