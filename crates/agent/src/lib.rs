@@ -107,6 +107,8 @@ pub struct CaptureStats {
     pub flows: u64,
     pub entries_by_protocol: BTreeMap<String, u64>,
     pub parse_errors: u64,
+    /// The engine's diagnostics by kind.
+    pub diagnostics_by_kind: BTreeMap<String, u64>,
     pub queue_drops: u64,
 }
 
@@ -274,6 +276,7 @@ impl Shared {
             entries: n.entries.load(Ordering::Relaxed),
             entries_by_protocol: c.entries_by_protocol,
             parse_errors: c.parse_errors,
+            diagnostics_by_kind: c.diagnostics_by_kind,
             queue_drops: c.queue_drops,
             buffer_drops: n.buffer_drops.load(Ordering::Relaxed),
             target_filtered: n.target_filtered.load(Ordering::Relaxed),

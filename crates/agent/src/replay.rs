@@ -30,6 +30,11 @@ pub fn capture_stats(packets: u64, dropped: u64, queue: u64, s: &EngineStats) ->
             .map(|(k, v)| (k.clone(), v.entries))
             .collect(),
         parse_errors: s.flows_unparsed + s.upgrades_unparsed.values().sum::<u64>(),
+        diagnostics_by_kind: s
+            .diagnostics_by_kind
+            .iter()
+            .map(|(k, v)| ((*k).to_owned(), *v))
+            .collect(),
         queue_drops: queue,
     }
 }

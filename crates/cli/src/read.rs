@@ -507,6 +507,18 @@ fn print_stats(src: &SourceStats, st: &EngineStats, har_skipped: u64, json: bool
             p.flows, p.entries, p.diagnostics
         ));
     }
+    if st.diagnostics > 0 {
+        let kinds: Vec<String> = st
+            .diagnostics_by_kind
+            .iter()
+            .map(|(k, n)| format!("{k} {n}"))
+            .collect();
+        lines.push(format!(
+            "diagnostics      {} ({})",
+            st.diagnostics,
+            kinds.join(", ")
+        ));
+    }
     lines.push(format!(
         "gaps             {} ({} bytes never captured)",
         r.gaps, r.gap_bytes

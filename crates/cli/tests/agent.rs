@@ -66,6 +66,19 @@ fn stop(mut child: Child) {
     let _ = child.wait();
 }
 
+/// The hub's `GET /metrics` response (head and text).
+fn metrics(addr: SocketAddr) -> String {
+    let mut s = TcpStream::connect(addr).expect("connect");
+    write!(
+        s,
+        "GET /metrics HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n"
+    )
+    .expect("w");
+    let mut t = String::new();
+    s.read_to_string(&mut t).expect("read");
+    t
+}
+
 fn get(addr: SocketAddr, path: &str) -> Value {
     let mut s = TcpStream::connect(addr).expect("connect");
     s.set_read_timeout(Some(Duration::from_secs(20)))
@@ -354,17 +367,7 @@ fn wrong_token_is_refused_clearly_and_retried_at_backoff() {
     assert_eq!(code, 6, "entries left unsent: {log:#?}");
     assert!(log.iter().any(|l| l.contains("4 unsent")), "{log:#?}");
     assert_eq!(count(addr, ""), 0);
-    let m = {
-        let mut s = TcpStream::connect(addr).expect("connect");
-        write!(
-            s,
-            "GET /metrics HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n"
-        )
-        .expect("w");
-        let mut t = String::new();
-        s.read_to_string(&mut t).expect("read");
-        t
-    };
+    let m = metrics(addr);
     assert!(
         m.lines()
             .any(|l| l.starts_with("mizu_hub_auth_failures_total")
@@ -448,6 +451,47 @@ fn two_agents_one_hub_every_entry_names_its_node() {
         .collect();
     nodes.sort_unstable();
     assert_eq!(nodes, ["node-a", "node-b"]);
+    stop(h);
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+/// The agent reports its engine's diagnostics by kind, and the hub's `/metrics` sums
+/// them per kind (every kind has a series, zeros included).
+#[test]
+fn agent_diagnostics_reach_hub_metrics_by_kind() {
+    let dir = tmpdir("diagkinds");
+    let (h, addr) = hub(0, &dir);
+    let file = fixture("http1/17-odd-heads.pcap");
+    let (mut a, la) = agent(
+        &[
+            "--hub",
+            &format!("ws://{addr}"),
+            "--node",
+            "node-d",
+            "--read",
+            file.to_str().expect("p"),
+        ],
+        TOKEN,
+        false,
+    );
+    let code = wait_exit(&mut a, Duration::from_secs(60));
+    assert_eq!(code, 0, "{:#?}", la.try_iter().collect::<Vec<_>>());
+    let st = get(addr, "/status");
+    let rep = &st["agents"][0]["report"];
+    assert_eq!(
+        rep["diagnosticsByKind"],
+        serde_json::json!({"limit": 2, "malformed": 5}),
+        "{st}"
+    );
+    let m = metrics(addr);
+    for want in [
+        "mizu_hub_agent_diagnostics_total{kind=\"limit\"} 2",
+        "mizu_hub_agent_diagnostics_total{kind=\"malformed\"} 5",
+        "mizu_hub_agent_diagnostics_total{kind=\"gap\"} 0",
+        "mizu_hub_agent_diagnostics_total{kind=\"peer_error\"} 0",
+    ] {
+        assert!(m.lines().any(|l| l == want), "{want} missing: {m}");
+    }
     stop(h);
     let _ = std::fs::remove_dir_all(&dir);
 }

@@ -325,10 +325,13 @@ impl Driver {
             self.stats.unparsed_bytes += dropped;
             return;
         }
-        out.diagnostic(format!(
-            "{dropped} unconsumed bytes exceeded the {} byte buffer cap and were dropped",
-            self.max_buffer
-        ));
+        out.diagnostic(
+            crate::DiagKind::Limit,
+            format!(
+                "{dropped} unconsumed bytes exceeded the {} byte buffer cap and were dropped",
+                self.max_buffer
+            ),
+        );
         self.stats.gaps += 1;
         self.stats.gap_bytes += dropped;
         self.stats.discarded_bytes += dropped;
@@ -437,6 +440,7 @@ mod tests {
             vec![10]
         );
         assert_eq!(out.diagnostics.len(), 1);
+        assert_eq!(out.diagnostics[0].kind, crate::DiagKind::Limit);
     }
 
     #[test]

@@ -16,9 +16,11 @@
 //! any input; what cannot be parsed becomes a diagnostic and a counted drop, never a guess.
 
 mod driver;
+pub mod kit;
 pub mod testing;
 
 pub use driver::{Driver, DriverStats};
+pub use kit::{DiagKind, Diagnostic};
 use mizu_model::{Direction, Endpoint, Entry, Header, Nanos, Protocol};
 use std::net::SocketAddr;
 
@@ -241,8 +243,9 @@ pub struct HandedOver {
 pub struct Output {
     pub entries: Vec<Entry>,
     /// Problems noticed on the wire (malformed head, unanswered request, …). The engine
-    /// counts them; entries they concern also carry them in `entry.diagnostics`.
-    pub diagnostics: Vec<String>,
+    /// counts them by kind; entries they concern also carry the text in
+    /// `entry.diagnostics`.
+    pub diagnostics: Vec<Diagnostic>,
     /// Set when the connection switched protocols. After it the session is not fed again:
     /// the caller hands the remaining bytes to the next protocol's session (or counts them
     /// as unparsed if no dissector speaks it).
@@ -266,8 +269,8 @@ impl Output {
     pub fn emit(&mut self, entry: Entry) {
         self.entries.push(entry);
     }
-    pub fn diagnostic(&mut self, message: impl Into<String>) {
-        self.diagnostics.push(message.into());
+    pub fn diagnostic(&mut self, kind: DiagKind, message: impl Into<String>) {
+        self.diagnostics.push(Diagnostic::new(kind, message));
     }
     /// Reports `bytes` consumed but shown in no entry (nothing for 0 bytes).
     pub fn skipped(&mut self, bytes: u64, reason: &'static str) {

@@ -38,7 +38,10 @@ pub enum Event {
 #[derive(Debug, Default)]
 pub struct Run {
     pub entries: Vec<Entry>,
+    /// The diagnostics' texts, in order.
     pub diagnostics: Vec<String>,
+    /// The kind of each diagnostic (same order as `diagnostics`).
+    pub diagnostic_kinds: Vec<crate::DiagKind>,
     pub upgrades: Vec<Upgrade>,
     pub stats: DriverStats,
     /// What the session reported as skipped without an entry ([`Output::skipped`]).
@@ -83,7 +86,10 @@ pub fn run_detailed(dissector: &dyn Dissector, ctx: SessionContext, events: &[Ev
             driver.switch_session(next, &mut out);
         }
         result.entries.append(&mut out.entries);
-        result.diagnostics.append(&mut out.diagnostics);
+        for d in out.diagnostics.drain(..) {
+            result.diagnostic_kinds.push(d.kind);
+            result.diagnostics.push(d.message);
+        }
         result.skipped.append(&mut out.skipped);
     }
     result.stats = driver.stats().clone();

@@ -1,5 +1,9 @@
-//! Message-body helpers shared by the HTTP dissectors (HTTP/1.x now, HTTP/2 later).
+//! Message-body helpers shared by the HTTP dissectors (HTTP/1.x and HTTP/2).
 //!
+//! * **Bodies** ([`body_content`]): the one decoder both HTTP versions use to turn a
+//!   received body into its entry [`Content`](mizu_model::Content) (content decoding,
+//!   text or base64, the caps), with typed diagnostics worded `request body: …` /
+//!   `response body: …`.
 //! * **Content-Encoding** ([RFC 9110 §8.4](https://www.rfc-editor.org/rfc/rfc9110#section-8.4)):
 //!   [`decode_body`] undoes `gzip`/`x-gzip` (multi-member streams too), `deflate` (both the
 //!   zlib-wrapped form the RFC names and the raw deflate stream some servers send, which
@@ -25,7 +29,8 @@
 
 use std::io::Read;
 
-use mizu_model::{FormParam, Header};
+use mizu_dissect::{DiagKind, Diagnostic};
+use mizu_model::{Content, FormParam, Header};
 
 /// The result of undoing a body's Content-Encoding.
 #[derive(Debug, Default, PartialEq, Eq)]
@@ -36,8 +41,9 @@ pub struct Decoded {
     pub truncated: bool,
     /// The codings that were undone, as a normalised list (`gzip`, `gzip, br`), if any.
     pub compression: Option<String>,
-    /// Problems: unknown coding, corrupt stream, output cap reached.
-    pub diagnostics: Vec<String>,
+    /// Problems: unknown coding (`unsupported`), corrupt stream (`decompress`), output cap
+    /// reached (`limit`).
+    pub diagnostics: Vec<Diagnostic>,
 }
 
 /// A recognised content coding.
@@ -94,9 +100,12 @@ pub fn decode_body(encodings: &str, raw: Vec<u8>, raw_truncated: bool, cap: usiz
             None => {
                 return Decoded {
                     truncated: raw_truncated,
-                    diagnostics: vec![format!(
-                        "unsupported Content-Encoding {:?}: body kept as sent",
-                        token.trim()
+                    diagnostics: vec![Diagnostic::new(
+                        DiagKind::Unsupported,
+                        format!(
+                            "unsupported Content-Encoding {:?}: body kept as sent",
+                            token.trim()
+                        ),
                     )],
                     bytes: raw,
                     compression: None,
@@ -138,10 +147,13 @@ pub fn decode_body(encodings: &str, raw: Vec<u8>, raw_truncated: bool, cap: usiz
                     bytes: raw,
                     truncated: raw_truncated,
                     compression: None,
-                    diagnostics: vec![format!(
-                        "corrupt {} body ({}): kept as sent",
-                        coding.name(),
-                        e.describe()
+                    diagnostics: vec![Diagnostic::new(
+                        DiagKind::Decompress,
+                        format!(
+                            "corrupt {} body ({}): kept as sent",
+                            coding.name(),
+                            e.describe()
+                        ),
                     )],
                 };
             }
@@ -149,8 +161,9 @@ pub fn decode_body(encodings: &str, raw: Vec<u8>, raw_truncated: bool, cap: usiz
     }
     let mut diagnostics = Vec::new();
     if capped_any {
-        diagnostics.push(format!(
-            "decoded body exceeds the {cap} byte cap: cut (possible decompression bomb)"
+        diagnostics.push(Diagnostic::new(
+            DiagKind::Limit,
+            format!("decoded body exceeds the {cap} byte cap: cut (possible decompression bomb)"),
         ));
     }
     Decoded {
@@ -158,6 +171,95 @@ pub fn decode_body(encodings: &str, raw: Vec<u8>, raw_truncated: bool, cap: usiz
         truncated,
         compression: Some(compression),
         diagnostics,
+    }
+}
+
+/// A received HTTP body before decoding, as the session collected it.
+#[derive(Debug, Default)]
+pub struct RawBody<'h> {
+    /// The `Content-Type`, or empty.
+    pub mime: String,
+    /// The `Content-Encoding` list as sent, if any.
+    pub encoding: Option<&'h str>,
+    /// The bytes kept (at most the body cap).
+    pub kept: Vec<u8>,
+    /// The body's wire size (may exceed `kept`).
+    pub size: u64,
+    /// `kept` is only the start of the body (cut by the cap, a gap or the end).
+    pub truncated: bool,
+    /// The body cap cut it.
+    pub capped: bool,
+}
+
+/// A decoded body and its entry [`Content`].
+#[derive(Debug)]
+pub struct BodyContent {
+    pub content: Content,
+    /// The decoded bytes when they are not text (text is in `content.text`).
+    pub decoded: Vec<u8>,
+    /// Cut by the body cap or the decompression cap (the entry's `truncated`; a gap alone
+    /// only makes it `gap`, docs/entry.md).
+    pub capped: bool,
+}
+
+/// Undoes the Content-Encoding of a received request or response body (`what`:
+/// `request` or `response`, which prefixes the diagnostics pushed to `diags`) and
+/// builds its [`Content`]. HTTP/1 and HTTP/2 both use it.
+pub fn body_content(
+    raw: RawBody<'_>,
+    cap: usize,
+    what: &str,
+    diags: &mut Vec<Diagnostic>,
+) -> BodyContent {
+    let RawBody {
+        mime,
+        encoding,
+        kept,
+        size,
+        truncated: raw_truncated,
+        mut capped,
+    } = raw;
+    let (bytes, truncated, compression, size) = match encoding {
+        Some(enc) if !kept.is_empty() => {
+            let d = decode_body(enc, kept, raw_truncated, cap);
+            diags.extend(
+                d.diagnostics
+                    .into_iter()
+                    .map(|x| Diagnostic::new(x.kind, format!("{what} body: {}", x.message))),
+            );
+            capped |= d.truncated && !raw_truncated;
+            let size = if d.compression.is_some() {
+                d.bytes.len() as u64
+            } else {
+                size
+            };
+            (d.bytes, d.truncated, d.compression, size)
+        }
+        _ => (kept, raw_truncated, None, size),
+    };
+    let (mut content, decoded) = match String::from_utf8(bytes) {
+        // Text: moved into the content without a copy.
+        Ok(text) => (
+            Content {
+                mime_type: mime,
+                encoding: None,
+                text,
+                size,
+                compression: None,
+                truncated,
+            },
+            Vec::new(),
+        ),
+        Err(e) => {
+            let bytes = e.into_bytes();
+            (Content::from_bytes(mime, &bytes, size, truncated), bytes)
+        }
+    };
+    content.compression = compression;
+    BodyContent {
+        content,
+        decoded,
+        capped,
     }
 }
 
@@ -524,10 +626,12 @@ mod tests {
         assert_eq!(d.bytes, b"abc");
         assert_eq!(d.compression, None);
         assert_eq!(d.diagnostics.len(), 1);
+        assert_eq!(d.diagnostics[0].kind, DiagKind::Unsupported);
         let d = decode_body("gzip", b"not gzip at all".to_vec(), false, 1024);
         assert_eq!(d.bytes, b"not gzip at all");
+        assert_eq!(d.diagnostics[0].kind, DiagKind::Decompress);
         assert!(
-            d.diagnostics[0].contains("corrupt gzip"),
+            d.diagnostics[0].message.contains("corrupt gzip"),
             "{:?}",
             d.diagnostics
         );

@@ -19,6 +19,7 @@
 //! messages that fail to decode fall back to schema-less decoding.
 
 use base64::Engine as _;
+use mizu_dissect::kit;
 use serde_json::{Map, Value};
 
 /// Deepest nesting decoded; deeper length-delimited fields stay bytes.
@@ -36,16 +37,15 @@ fn b64(b: &[u8]) -> String {
 
 /// Reads a varint at `*pos` (at most 10 bytes).
 fn varint(b: &[u8], pos: &mut usize) -> Option<u64> {
-    let mut v: u64 = 0;
-    for i in 0..10 {
-        let byte = *b.get(*pos)?;
-        *pos += 1;
-        v |= u64::from(byte & 0x7f) << (7 * i);
-        if byte & 0x80 == 0 {
-            return Some(v);
-        }
-    }
-    None
+    let mut r = le_at(b, *pos);
+    let v = r.uleb128(10).ok()?;
+    *pos = r.pos();
+    Some(v)
+}
+
+/// The kit's little-endian reader at `pos` (protobuf's fixed-width fields).
+fn le_at(b: &[u8], pos: usize) -> kit::Reader<'_> {
+    kit::Reader::at(b, pos, kit::Endian::Little)
 }
 
 /// One parsed field.
@@ -78,14 +78,12 @@ fn fields(b: &[u8]) -> (Vec<(u64, Raw<'_>)>, Option<usize>) {
                 Some(v) => Raw::Varint(v),
                 None => return (out, Some(start)),
             },
-            1 => match b.get(pos..pos + 8) {
-                Some(s) => {
+            1 => match le_at(b, pos).u64() {
+                Ok(v) => {
                     pos += 8;
-                    let mut a = [0u8; 8];
-                    a.copy_from_slice(s);
-                    Raw::Fixed64(u64::from_le_bytes(a))
+                    Raw::Fixed64(v)
                 }
-                None => return (out, Some(start)),
+                Err(_) => return (out, Some(start)),
             },
             2 => {
                 let Some(len) = varint(b, &mut pos) else {
@@ -102,12 +100,12 @@ fn fields(b: &[u8]) -> (Vec<(u64, Raw<'_>)>, Option<usize>) {
                     None => return (out, Some(start)),
                 }
             }
-            5 => match b.get(pos..pos + 4) {
-                Some(s) => {
+            5 => match le_at(b, pos).u32() {
+                Ok(v) => {
                     pos += 4;
-                    Raw::Fixed32(u32::from_le_bytes([s[0], s[1], s[2], s[3]]))
+                    Raw::Fixed32(v)
                 }
-                None => return (out, Some(start)),
+                Err(_) => return (out, Some(start)),
             },
             _ => return (out, Some(start)),
         };

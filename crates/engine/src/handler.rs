@@ -118,11 +118,8 @@ impl Handler {
         let id = proto
             .and_then(|i| self.dissectors.get(i))
             .map_or("unknown", |d| d.info().id);
-        let ps = self.stats.protocols.entry(id.to_owned()).or_default();
-        ps.entries += self.out.entries.len() as u64;
-        ps.diagnostics += self.out.diagnostics.len() as u64;
-        self.stats.entries += self.out.entries.len() as u64;
-        self.stats.diagnostics += self.out.diagnostics.len() as u64;
+        self.stats
+            .count_output(id, self.out.entries.len(), &self.out.diagnostics);
         self.out.diagnostics.clear();
         let skipped = std::mem::take(&mut self.out.skipped);
         for sk in skipped {
@@ -176,7 +173,8 @@ impl Handler {
                     "connection switched to {}: response not decoded",
                     up.protocol
                 );
-                self.out.diagnostic(msg.clone());
+                self.out
+                    .diagnostic(mizu_dissect::DiagKind::Unsupported, msg.clone());
                 e.diagnostics.push(msg);
                 self.out.emit(e);
             }
@@ -562,7 +560,7 @@ impl StreamHandler<FlowState> for Handler {
                 e.gap = true;
                 e.diagnostics.push(note.clone());
             }
-            self.out.diagnostic(note);
+            self.out.diagnostic(mizu_dissect::DiagKind::Limit, note);
         }
         let proto = state.protocol;
         self.collect(proto);

@@ -1,6 +1,7 @@
 //! Counters for every stage, so nothing is dropped silently: `mizu read --stats` prints
 //! them and the hub will export them.
 
+use mizu_dissect::{DiagKind, Diagnostic};
 use mizu_reassembly::ReassemblyStats;
 use mizu_wire::DecodeStats;
 use serde::Serialize;
@@ -13,6 +14,8 @@ pub struct ProtocolStats {
     pub flows: u64,
     pub entries: u64,
     pub diagnostics: u64,
+    /// `diagnostics` by kind (`gap`, `malformed`…, see [`DiagKind`]); only kinds seen.
+    pub diagnostics_by_kind: BTreeMap<&'static str, u64>,
 }
 
 /// What the engine saw and what it could not use.
@@ -48,6 +51,10 @@ pub struct EngineStats {
     pub session_gap_bytes: u64,
     pub entries: u64,
     pub diagnostics: u64,
+    /// `diagnostics` by kind (`gap`, `truncated`, `malformed`, `decompress`, `limit`,
+    /// `unsupported`, `unanswered`, `peer_error`); only kinds seen. The values add up to
+    /// `diagnostics`.
+    pub diagnostics_by_kind: BTreeMap<&'static str, u64>,
     /// Protocol switches (`101 Switching Protocols`).
     pub upgrades: u64,
     /// Upgrades to protocols no dissector speaks, by token (bytes counted as unparsed).
@@ -65,4 +72,64 @@ pub struct EngineStats {
     pub memory_shed_bytes: u64,
     /// The datagram (UDP) path: datagrams, pseudo-flows, unrecognised bytes.
     pub datagrams: crate::DatagramStats,
+}
+
+impl EngineStats {
+    /// Counts what one session call produced for protocol `id`: its entries and its
+    /// diagnostics, in total and by kind.
+    pub(crate) fn count_output(&mut self, id: &str, entries: usize, diagnostics: &[Diagnostic]) {
+        let ps = self.protocols.entry(id.to_owned()).or_default();
+        ps.entries += entries as u64;
+        ps.diagnostics += diagnostics.len() as u64;
+        for d in diagnostics {
+            *ps.diagnostics_by_kind.entry(d.kind.as_str()).or_default() += 1;
+        }
+        self.entries += entries as u64;
+        self.diagnostics += diagnostics.len() as u64;
+        for d in diagnostics {
+            *self.diagnostics_by_kind.entry(d.kind.as_str()).or_default() += 1;
+        }
+    }
+
+    /// `diagnostics_by_kind` with every kind, zeros included (for exporters that want a
+    /// stable set of series).
+    pub fn diagnostics_by_every_kind(&self) -> Vec<(&'static str, u64)> {
+        DiagKind::ALL
+            .iter()
+            .map(|k| {
+                let n = self
+                    .diagnostics_by_kind
+                    .get(k.as_str())
+                    .copied()
+                    .unwrap_or(0);
+                (k.as_str(), n)
+            })
+            .collect()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn diagnostics_are_counted_by_kind_and_add_up() {
+        let mut st = EngineStats::default();
+        let d = |k| Diagnostic::new(k, "x");
+        st.count_output("http1", 2, &[d(DiagKind::Gap), d(DiagKind::Gap)]);
+        st.count_output("redis", 1, &[d(DiagKind::Malformed)]);
+        assert_eq!(st.entries, 3);
+        assert_eq!(st.diagnostics, 3);
+        assert_eq!(st.diagnostics_by_kind.get("gap"), Some(&2));
+        assert_eq!(st.diagnostics_by_kind.get("malformed"), Some(&1));
+        assert_eq!(
+            st.protocols["http1"].diagnostics_by_kind.get("gap"),
+            Some(&2)
+        );
+        assert_eq!(st.protocols["redis"].diagnostics, 1);
+        let every = st.diagnostics_by_every_kind();
+        assert_eq!(every.len(), DiagKind::ALL.len());
+        assert_eq!(every.iter().map(|(_, n)| n).sum::<u64>(), st.diagnostics);
+        assert!(every.contains(&("limit", 0)));
+    }
 }

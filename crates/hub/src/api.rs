@@ -292,6 +292,13 @@ async fn version() -> Response {
 
 async fn prometheus(State(hub): State<Hub>) -> Response {
     let mut text = hub.inner.metrics.render(&hub.inner.store.stats());
+    {
+        let agents = hub.inner.agents.lock().unwrap_or_else(|e| e.into_inner());
+        metrics::render_agent_diagnostics(
+            &mut text,
+            agents.values().filter_map(|a| a.report.as_ref()),
+        );
+    }
     crate::map::render_metrics(&hub, &mut text);
     let mut r = Response::new(Body::from(text));
     r.headers_mut().insert(

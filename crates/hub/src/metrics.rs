@@ -66,6 +66,42 @@ fn metric(out: &mut String, name: &str, kind: &str, help: &str, samples: &[(&str
     }
 }
 
+/// Appends the diagnostics the connected and remembered agents last reported, summed by
+/// kind (`mizu_hub_agent_diagnostics_total{kind="gap"}`…): every kind has a series, so
+/// dashboards see zeros rather than gaps.
+pub fn render_agent_diagnostics<'a>(
+    out: &mut String,
+    reports: impl Iterator<Item = &'a mizu_proto::StatusReport>,
+) {
+    let mut sums: std::collections::BTreeMap<&str, u64> = mizu_dissect::DiagKind::ALL
+        .iter()
+        .map(|k| (k.as_str(), 0))
+        .collect();
+    let mut other = 0u64;
+    for r in reports {
+        for (k, n) in &r.diagnostics_by_kind {
+            match sums.get_mut(k.as_str()) {
+                Some(v) => *v = v.saturating_add(*n),
+                // A kind this hub does not know (a newer agent): counted, not labelled.
+                None => other = other.saturating_add(*n),
+            }
+        }
+    }
+    let labels: Vec<(String, u64)> = sums
+        .iter()
+        .map(|(k, v)| (format!("kind=\"{k}\""), *v))
+        .chain((other > 0).then(|| ("kind=\"other\"".to_owned(), other)))
+        .collect();
+    let samples: Vec<(&str, u64)> = labels.iter().map(|(l, v)| (l.as_str(), *v)).collect();
+    metric(
+        out,
+        "mizu_hub_agent_diagnostics_total",
+        "counter",
+        "Diagnostics the agents' dissectors reported, by kind (sum of each agent's last status).",
+        &samples,
+    );
+}
+
 impl Metrics {
     /// The text format, including the store gauges given.
     pub fn render(&self, store: &mizu_store::StoreStats) -> String {

@@ -92,6 +92,10 @@ pub struct StatusReport {
     pub entries_by_protocol: BTreeMap<String, u64>,
     /// Bytes or messages the dissectors could not parse (engine drop counters).
     pub parse_errors: u64,
+    /// Diagnostics by kind (`gap`, `truncated`, `malformed`, `decompress`, `limit`,
+    /// `unsupported`, `unanswered`, `peer_error`), as in `mizu read --stats`.
+    #[serde(skip_serializing_if = "BTreeMap::is_empty")]
+    pub diagnostics_by_kind: BTreeMap<String, u64>,
     /// Entries dropped because the queue between capture and sender was full.
     pub queue_drops: u64,
     /// Entries dropped because the hub was away and the send buffer was full.

@@ -64,6 +64,7 @@ pub mod wire;
 #[cfg(test)]
 mod tests;
 
+use mizu_dissect::kit;
 use mizu_dissect::{
     Dissector, Probe, ProbeContext, ProtocolInfo, Session, SessionContext, Summary,
 };
@@ -112,8 +113,9 @@ fn probe_frames(data: &[u8], ctx: &ProbeContext) -> Probe {
         let Some(p) = data.get(wire::FRAME_HEADER..wire::FRAME_HEADER + 4) else {
             return Probe::NeedMore;
         };
-        let class = u16::from_be_bytes([p[0], p[1]]);
-        let method = u16::from_be_bytes([p[2], p[3]]);
+        let (Some(class), Some(method)) = (kit::be16(p, 0), kit::be16(p, 2)) else {
+            return Probe::NeedMore;
+        };
         let Some(spec) = wire::method_spec(class, method) else {
             return Probe::NoMatch;
         };

@@ -4,7 +4,8 @@
 use mizu_model::jkey;
 use std::collections::VecDeque;
 
-use mizu_dissect::{Chunk, Output, Session, SessionContext};
+use mizu_dissect::kit;
+use mizu_dissect::{Chunk, DiagKind, Diagnostic, Output, Session, SessionContext};
 use mizu_model::{Direction, Entry, JsonBuf, Nanos, Payload, RawJson};
 
 use super::INFO;
@@ -53,7 +54,7 @@ struct Message {
     size: u64,
     gap: bool,
     truncated: bool,
-    diags: Vec<String>,
+    diags: Vec<Diagnostic>,
 }
 
 impl Message {
@@ -233,7 +234,7 @@ struct Side {
     /// Diagnostics about bytes consumed without an entry (skipped to resynchronise,
     /// unknown methods, orphan content frames): put on the next method of this side, or
     /// at the end on an entry still open, else counted as unparsed.
-    notes: Vec<String>,
+    notes: Vec<Diagnostic>,
     /// Bytes `notes` describe.
     noted: u64,
 }
@@ -260,7 +261,7 @@ impl Side {
     }
 
     /// Records bytes consumed without an entry, and why.
-    fn note(&mut self, bytes: u64, msg: String) {
+    fn note(&mut self, bytes: u64, msg: Diagnostic) {
         self.noted += bytes;
         if self.notes.len() < MAX_NOTES {
             self.notes.push(msg);
@@ -310,13 +311,13 @@ impl AmqpSession {
         e.gap = req.gap;
         e.truncated = req.truncated;
         e.request = Payload::Raw(req.json());
-        e.diagnostics = req.diags;
+        e.diagnostics = req.diags.into_iter().map(|d| d.message).collect();
         if let Some(r) = resp {
             e.response_size = r.size;
             e.gap |= r.gap;
             e.truncated |= r.truncated;
             e.response = Payload::Raw(r.json());
-            e.diagnostics.extend(r.diags);
+            e.diagnostics.extend(r.diags.into_iter().map(|d| d.message));
         }
         e
     }
@@ -327,9 +328,15 @@ impl AmqpSession {
             let (c, s) = (self.sides[0].heartbeats, self.sides[1].heartbeats);
             req.heartbeats = (c, s);
         }
+        let kinds: Vec<DiagKind> = req
+            .diags
+            .iter()
+            .chain(resp.iter().flat_map(|r| r.diags.iter()))
+            .map(|d| d.kind)
+            .collect();
         let e = self.entry(req, resp);
-        for d in &e.diagnostics {
-            out.diagnostic(d.clone());
+        for (kind, d) in kinds.into_iter().zip(&e.diagnostics) {
+            out.diagnostic(kind, d.clone());
         }
         out.emit(e);
     }
@@ -363,7 +370,10 @@ impl AmqpSession {
                         size: 0,
                         gap: self.lossy,
                         truncated: false,
-                        diags: vec![format!("{} without a captured request", msg.spec.name)],
+                        diags: vec![Diagnostic::new(
+                            DiagKind::Unanswered,
+                            format!("{} without a captured request", msg.spec.name),
+                        )],
                     };
                     self.emit(req, Some(msg), out);
                 }
@@ -386,7 +396,9 @@ impl AmqpSession {
                     p.from_client != from_client && (conn || p.msg.channel == msg.channel)
                 });
                 if hit && let Some(mut p) = self.pending.remove(i) {
-                    p.msg.diags.push(why.clone());
+                    p.msg
+                        .diags
+                        .push(Diagnostic::new(DiagKind::Unanswered, why.clone()));
                     self.emit(p.msg, None, out);
                 } else {
                     i += 1;
@@ -400,9 +412,10 @@ impl AmqpSession {
         if self.pending.len() >= self.ctx.limits.max_pending.max(1)
             && let Some(mut old) = self.pending.pop_front()
         {
-            old.msg
-                .diags
-                .push("no response captured (too many pending requests)".to_owned());
+            old.msg.diags.push(Diagnostic::new(
+                DiagKind::Limit,
+                "no response captured (too many pending requests)",
+            ));
             self.emit(old.msg, None, out);
         }
         self.pending.push_back(Pending { msg, from_client });
@@ -418,14 +431,19 @@ impl AmqpSession {
                 msg.truncated = true;
             }
             if a.received < a.body_size {
-                msg.diags.push(format!(
-                    "{}: content incomplete ({} of {} body bytes)",
-                    msg.spec.name, a.received, a.body_size
+                msg.diags.push(Diagnostic::new(
+                    DiagKind::Truncated,
+                    format!(
+                        "{}: content incomplete ({} of {} body bytes)",
+                        msg.spec.name, a.received, a.body_size
+                    ),
                 ));
             }
         } else {
-            msg.diags
-                .push(format!("{}: content header not captured", msg.spec.name));
+            msg.diags.push(Diagnostic::new(
+                DiagKind::Truncated,
+                format!("{}: content header not captured", msg.spec.name),
+            ));
             msg.truncated = true;
         }
         self.finish(dir, msg, out);
@@ -448,9 +466,10 @@ impl AmqpSession {
             .position(|a| a.msg.channel == channel)
         {
             let mut a = self.sides[d].asm.remove(i);
-            a.msg
-                .diags
-                .push("content interrupted by a method frame".to_owned());
+            a.msg.diags.push(Diagnostic::new(
+                DiagKind::Malformed,
+                "content interrupted by a method frame",
+            ));
             self.finish_assembly(dir, a, out);
         }
         let mut fields = wire::Fields::default();
@@ -460,7 +479,8 @@ impl AmqpSession {
                 cls(payload),
                 mid(payload)
             );
-            out.diagnostic(msg.clone());
+            let msg = Diagnostic::new(DiagKind::Malformed, msg);
+            out.diagnostic(msg.kind, msg.message.clone());
             self.sides[d].note(size, msg);
             return;
         };
@@ -472,15 +492,24 @@ impl AmqpSession {
         match m.rest {
             Ok(0) => {}
             Ok(extra) => {
-                diags.push(format!("{}: {extra} unexpected trailing bytes", spec.name));
+                diags.push(Diagnostic::new(
+                    DiagKind::Malformed,
+                    format!("{}: {extra} unexpected trailing bytes", spec.name),
+                ));
             }
-            Err(e) => diags.push(format!("{}: {e}", spec.name)),
+            Err(e) => diags.push(Diagnostic::new(
+                DiagKind::Malformed,
+                format!("{}: {e}", spec.name),
+            )),
         }
         if capped {
-            diags.push(format!(
-                "{}: field table cut at {} items",
-                spec.name,
-                wire::MAX_TABLE_ITEMS
+            diags.push(Diagnostic::new(
+                DiagKind::Limit,
+                format!(
+                    "{}: field table cut at {} items",
+                    spec.name,
+                    wire::MAX_TABLE_ITEMS
+                ),
             ));
         }
         let msg = Message {
@@ -501,9 +530,10 @@ impl AmqpSession {
         if spec.content {
             if self.sides[d].asm.len() >= MAX_ASSEMBLIES {
                 let mut a = self.sides[d].asm.remove(0);
-                a.msg
-                    .diags
-                    .push("too many messages assembled at once".to_owned());
+                a.msg.diags.push(Diagnostic::new(
+                    DiagKind::Limit,
+                    "too many messages assembled at once",
+                ));
                 self.finish_assembly(dir, a, out);
             }
             self.sides[d].asm.push(Assembly {
@@ -535,7 +565,8 @@ impl AmqpSession {
             let msg = format!(
                 "content header without a method on channel {channel} ({size} bytes skipped)"
             );
-            out.diagnostic(msg.clone());
+            let msg = Diagnostic::new(DiagKind::Malformed, msg);
+            out.diagnostic(msg.kind, msg.message.clone());
             self.sides[d].note(size, msg);
             return;
         };
@@ -549,9 +580,9 @@ impl AmqpSession {
             Ok(h) => {
                 a.body_size = h.body_size;
                 if h.capped {
-                    a.msg.diags.push(format!(
-                        "headers table cut at {} items",
-                        wire::MAX_TABLE_ITEMS
+                    a.msg.diags.push(Diagnostic::new(
+                        DiagKind::Limit,
+                        format!("headers table cut at {} items", wire::MAX_TABLE_ITEMS),
                     ));
                     a.msg.truncated = true;
                 }
@@ -562,7 +593,10 @@ impl AmqpSession {
                 bytes.extend_from_slice(payload);
                 a.msg.header_end = bytes.len() as u32;
             }
-            Err(e) => a.msg.diags.push(format!("content header: {e}")),
+            Err(e) => a.msg.diags.push(Diagnostic::new(
+                DiagKind::Malformed,
+                format!("content header: {e}"),
+            )),
         }
         if a.body_size == 0 {
             let a = self.sides[d].asm.remove(i);
@@ -587,9 +621,12 @@ impl AmqpSession {
         {
             let mut a = self.sides[d].asm.remove(i);
             if a.received > a.body_size {
-                a.msg.diags.push(format!(
-                    "body frames carry {} bytes, the header announced {}",
-                    a.received, a.body_size
+                a.msg.diags.push(Diagnostic::new(
+                    DiagKind::Malformed,
+                    format!(
+                        "body frames carry {} bytes, the header announced {}",
+                        a.received, a.body_size
+                    ),
                 ));
             }
             self.finish_assembly(dir, a, out);
@@ -625,13 +662,19 @@ impl AmqpSession {
             };
             self.sides[d].body = None;
             if end != FRAME_END {
-                self.desync(d, "AMQP body frame not terminated by 0xCE".to_owned(), out);
+                self.desync(
+                    d,
+                    DiagKind::Malformed,
+                    "AMQP body frame not terminated by 0xCE".to_owned(),
+                    out,
+                );
                 if let Some(i) = self.sides[d].asm.iter().position(|a| a.msg.channel == ch) {
                     let mut a = self.sides[d].asm.remove(i);
                     a.msg.gap = true;
-                    a.msg
-                        .diags
-                        .push("body frame not terminated by 0xCE".to_owned());
+                    a.msg.diags.push(Diagnostic::new(
+                        DiagKind::Malformed,
+                        "body frame not terminated by 0xCE",
+                    ));
                     self.finish_assembly(dir, a, out);
                 }
                 return Step::Desync;
@@ -647,7 +690,7 @@ impl AmqpSession {
                 "invalid AMQP frame (type {}, channel {}, size {})",
                 h.kind, h.channel, h.size
             );
-            self.desync(d, why, out);
+            self.desync(d, DiagKind::Malformed, why, out);
             return Step::Desync;
         }
         if h.kind == FRAME_BODY {
@@ -664,7 +707,8 @@ impl AmqpSession {
                         h.channel,
                         h.total()
                     );
-                    out.diagnostic(msg.clone());
+                    let msg = Diagnostic::new(DiagKind::Malformed, msg);
+                    out.diagnostic(msg.kind, msg.message.clone());
                     side.note(h.total() as u64, msg);
                 }
             }
@@ -685,7 +729,7 @@ impl AmqpSession {
                 }
             }
             let why = format!("AMQP frame of {} bytes exceeds {MAX_FRAME}", h.size);
-            self.desync(d, why, out);
+            self.desync(d, DiagKind::Limit, why, out);
             return Step::Desync;
         }
         let total = h.total();
@@ -693,7 +737,12 @@ impl AmqpSession {
             return Step::NeedMore;
         };
         if frame.last() != Some(&FRAME_END) {
-            self.desync(d, "AMQP frame not terminated by 0xCE".to_owned(), out);
+            self.desync(
+                d,
+                DiagKind::Malformed,
+                "AMQP frame not terminated by 0xCE".to_owned(),
+                out,
+            );
             return Step::Desync;
         }
         let payload = frame.get(FRAME_HEADER..total - 1).unwrap_or(&[]);
@@ -707,8 +756,8 @@ impl AmqpSession {
     }
 
     /// Framing is lost on side `d` for `why` (said now, and with the skipped bytes later).
-    fn desync(&mut self, d: usize, why: String, out: &mut Output) {
-        out.diagnostic(format!("{why}: resynchronising"));
+    fn desync(&mut self, d: usize, kind: DiagKind, why: String, out: &mut Output) {
+        out.diagnostic(kind, format!("{why}: resynchronising"));
         if let Some(side) = self.sides.get_mut(d) {
             side.reason.get_or_insert(why);
         }
@@ -760,16 +809,19 @@ impl AmqpSession {
             return;
         };
         p.msg.truncated = true;
-        p.msg.diags.push(format!(
-            "its answer ({}) came in an AMQP frame of {size} bytes, over the {MAX_FRAME} byte \
-             limit: skipped",
-            spec.name
+        p.msg.diags.push(Diagnostic::new(
+            DiagKind::Limit,
+            format!(
+                "its answer ({}) came in an AMQP frame of {size} bytes, over the {MAX_FRAME} byte \
+                 limit: skipped",
+                spec.name
+            ),
         ));
         self.emit(p.msg, None, out);
     }
 
     /// Enters resynchronisation on `dir`: content being assembled there lost frames.
-    fn lose_sync(&mut self, dir: Direction, why: &str, out: &mut Output) {
+    fn lose_sync(&mut self, dir: Direction, kind: DiagKind, why: &str, out: &mut Output) {
         let d = dir.index();
         self.lossy = true;
         let side = &mut self.sides[d];
@@ -778,24 +830,18 @@ impl AmqpSession {
         let asm = std::mem::take(&mut side.asm);
         for mut a in asm {
             a.msg.gap = true;
-            a.msg.diags.push(why.to_owned());
+            a.msg.diags.push(Diagnostic::new(kind, why));
             self.finish_assembly(dir, a, out);
         }
     }
 }
 
 fn cls(p: &[u8]) -> u16 {
-    match p {
-        [a, b, ..] => u16::from_be_bytes([*a, *b]),
-        _ => 0,
-    }
+    kit::be16(p, 0).unwrap_or(0)
 }
 
 fn mid(p: &[u8]) -> u16 {
-    match p {
-        [_, _, a, b, ..] => u16::from_be_bytes([*a, *b]),
-        _ => 0,
-    }
+    kit::be16(p, 2).unwrap_or(0)
 }
 
 /// Verdict on a candidate frame start during resynchronisation.
@@ -852,9 +898,7 @@ fn candidate(data: &[u8]) -> Candidate {
 fn payload_start_plausible(h: &wire::FrameHead, data: &[u8]) -> bool {
     let p = data.get(FRAME_HEADER..).unwrap_or(&[]);
     match (h.kind, p) {
-        (FRAME_METHOD, [a, b, c, d, ..]) => {
-            wire::method_spec(u16::from_be_bytes([*a, *b]), u16::from_be_bytes([*c, *d])).is_some()
-        }
+        (FRAME_METHOD, [_, _, _, _, ..]) => wire::method_spec(cls(p), mid(p)).is_some(),
         (FRAME_HEADER_TYPE, [a, b, c, d, ..]) => [*a, *b, *c, *d] == [0, 60, 0, 0],
         _ => true,
     }
@@ -907,14 +951,18 @@ impl Session for AmqpSession {
                             if hdr == PROTOCOL_HEADER {
                                 self.sides[d].state = State::Sync;
                             } else {
-                                out.diagnostic(format!(
-                                    "AMQP protocol header for version {}-{}-{} (not 0-9-1)",
-                                    hdr[5], hdr[6], hdr[7]
-                                ));
+                                out.diagnostic(
+                                    DiagKind::Unsupported,
+                                    format!(
+                                        "AMQP protocol header for version {}-{}-{} (not 0-9-1)",
+                                        hdr[5], hdr[6], hdr[7]
+                                    ),
+                                );
                                 self.sides[d].state = State::Resync;
                             }
                             if !is_client(dir) {
                                 out.diagnostic(
+                                    DiagKind::Unsupported,
                                     "the server answered with a protocol header: version refused",
                                 );
                             }
@@ -932,7 +980,12 @@ impl Session for AmqpSession {
                     Step::Consumed(n) => pos += n,
                     Step::NeedMore => break,
                     Step::Desync => {
-                        self.lose_sync(dir, "frames lost: the stream could not be framed", out);
+                        self.lose_sync(
+                            dir,
+                            DiagKind::Malformed,
+                            "frames lost: the stream could not be framed",
+                            out,
+                        );
                         self.sides[d].must_skip = true;
                     }
                 },
@@ -961,7 +1014,8 @@ impl Session for AmqpSession {
                                 format!("{n} bytes skipped to resynchronise on a frame boundary")
                             }
                         };
-                        out.diagnostic(msg.clone());
+                        let msg = Diagnostic::new(DiagKind::Malformed, msg);
+                        out.diagnostic(msg.kind, msg.message.clone());
                         side.note(n, msg);
                     }
                 }
@@ -991,7 +1045,12 @@ impl Session for AmqpSession {
             }
             return;
         }
-        self.lose_sync(dir, &format!("gap of {len} bytes in the capture"), out);
+        self.lose_sync(
+            dir,
+            DiagKind::Gap,
+            &format!("gap of {len} bytes in the capture"),
+            out,
+        );
         let side = &mut self.sides[d];
         side.must_skip = false;
         if side.skipped > 0 {
@@ -1000,7 +1059,13 @@ impl Session for AmqpSession {
                 .reason
                 .take()
                 .unwrap_or_else(|| "AMQP framing lost".to_owned());
-            side.note(n, format!("{r}: {n} bytes skipped before a capture gap"));
+            side.note(
+                n,
+                Diagnostic::new(
+                    DiagKind::Malformed,
+                    format!("{r}: {n} bytes skipped before a capture gap"),
+                ),
+            );
         }
     }
 
@@ -1022,7 +1087,8 @@ impl Session for AmqpSession {
                     .take()
                     .unwrap_or_else(|| "AMQP framing lost".to_owned());
                 let msg = format!("{r}: {n} bytes skipped to the end of the connection");
-                out.diagnostic(msg.clone());
+                let msg = Diagnostic::new(DiagKind::Malformed, msg);
+                out.diagnostic(msg.kind, msg.message.clone());
                 side.note(n, msg);
             }
             let notes = std::mem::take(&mut side.notes);
@@ -1046,7 +1112,10 @@ impl Session for AmqpSession {
             }
         }
         while let Some(mut p) = self.pending.pop_front() {
-            p.msg.diags.push("no response captured".to_owned());
+            p.msg.diags.push(Diagnostic::new(
+                DiagKind::Unanswered,
+                "no response captured",
+            ));
             self.emit(p.msg, None, out);
         }
     }

@@ -7,6 +7,7 @@
 use std::borrow::Cow;
 
 use base64::Engine as _;
+use mizu_dissect::kit;
 use mizu_model::JsonBuf;
 
 /// The protocol header a 0-9-1 client sends first.
@@ -41,11 +42,11 @@ pub struct FrameHead {
 
 /// Parses the 7-byte frame header at the start of `data` (`None`: fewer than 7 bytes).
 pub fn frame_head(data: &[u8]) -> Option<FrameHead> {
-    let h = data.get(..FRAME_HEADER)?;
+    let mut r = kit::Reader::be(data.get(..FRAME_HEADER)?);
     Some(FrameHead {
-        kind: h[0],
-        channel: u16::from_be_bytes([h[1], h[2]]),
-        size: u32::from_be_bytes([h[3], h[4], h[5], h[6]]),
+        kind: r.u8().ok()?,
+        channel: r.u16().ok()?,
+        size: r.u32().ok()?,
     })
 }
 
@@ -430,68 +431,62 @@ impl std::fmt::Display for WireError {
     }
 }
 
-/// A bounds-checked big-endian reader.
+/// A bounds-checked big-endian reader: the session kit's reader, with AMQP's strings and
+/// field tables on top.
 pub struct Reader<'a> {
-    data: &'a [u8],
-    pos: usize,
+    inner: kit::Reader<'a>,
     /// Set when a table or array had more than [`MAX_TABLE_ITEMS`] items.
     pub capped: bool,
 }
 
 type R<T> = Result<T, WireError>;
 
+impl From<kit::ReadError> for WireError {
+    fn from(_: kit::ReadError) -> WireError {
+        WireError::Short
+    }
+}
+
 impl<'a> Reader<'a> {
     pub fn new(data: &'a [u8]) -> Reader<'a> {
         Reader {
-            data,
-            pos: 0,
+            inner: kit::Reader::be(data),
             capped: false,
         }
     }
     pub fn remaining(&self) -> usize {
-        self.data.len().saturating_sub(self.pos)
+        self.inner.remaining()
     }
     pub fn bytes(&mut self, n: usize) -> R<&'a [u8]> {
-        let end = self.pos.checked_add(n).ok_or(WireError::Short)?;
-        let s = self.data.get(self.pos..end).ok_or(WireError::Short)?;
-        self.pos = end;
-        Ok(s)
-    }
-    fn arr<const N: usize>(&mut self) -> R<[u8; N]> {
-        let s = self.bytes(N)?;
-        let mut a = [0u8; N];
-        a.copy_from_slice(s);
-        Ok(a)
+        Ok(self.inner.take(n)?)
     }
     pub fn u8(&mut self) -> R<u8> {
-        Ok(self.arr::<1>()?[0])
+        Ok(self.inner.u8()?)
     }
     pub fn u16(&mut self) -> R<u16> {
-        Ok(u16::from_be_bytes(self.arr()?))
+        Ok(self.inner.u16()?)
     }
     pub fn u32(&mut self) -> R<u32> {
-        Ok(u32::from_be_bytes(self.arr()?))
+        Ok(self.inner.u32()?)
     }
     pub fn u64(&mut self) -> R<u64> {
-        Ok(u64::from_be_bytes(self.arr()?))
+        Ok(self.inner.u64()?)
     }
     pub fn shortstr(&mut self) -> R<&'a [u8]> {
-        let n = self.u8()? as usize;
-        self.bytes(n)
+        Ok(self.inner.u8_prefixed()?)
     }
     pub fn longstr(&mut self) -> R<&'a [u8]> {
-        let n = self.u32()? as usize;
-        self.bytes(n)
+        Ok(self.inner.u32_prefixed()?)
     }
 
     /// Where the reader is.
     fn pos(&self) -> usize {
-        self.pos
+        self.inner.pos()
     }
 
     /// The bytes read since `start` (a [`Reader::pos`]).
     fn since(&self, start: usize) -> &'a [u8] {
-        self.data.get(start..self.pos).unwrap_or_default()
+        self.inner.since(start)
     }
 
     /// A field table: `u32` byte length, then (shortstr name, typed value) pairs; as a

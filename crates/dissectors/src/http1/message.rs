@@ -4,11 +4,12 @@
 
 use std::net::SocketAddr;
 
+use mizu_dissect::Diagnostic;
 use mizu_model::{Content, Header, HttpRequest, HttpResponse, PostData};
 
 use super::body::{BodyReader, ChunkPhase, Framing};
 use super::wire::{RequestHead, ResponseHead};
-use crate::content;
+use crate::content::{self, BodyContent};
 
 /// `HTTP/1.0` or `HTTP/1.1`.
 pub(crate) fn version_string(minor: u8) -> String {
@@ -272,64 +273,25 @@ fn content_length(headers: &[Header]) -> Result<u64, String> {
     value.ok_or_else(|| "empty Content-Length".to_owned())
 }
 
-/// The decoded body of a message.
-pub(crate) struct BodyContent {
-    pub content: Content,
-    /// The decoded bytes when they are not text (text is in `content.text`).
-    pub decoded: Vec<u8>,
-    /// Cut by the body cap or the decompression cap (the entry's `truncated`; a gap alone
-    /// only makes it `gap`, docs/entry.md).
-    pub capped: bool,
-}
-
-/// Undoes Content-Encoding on a received body and builds its [`Content`].
+/// Undoes Content-Encoding on a received body and builds its [`Content`]
+/// (the shared [`content::body_content`]).
 pub(crate) fn body_content(
     headers: &[Header],
     body: BodyReader,
     cap: usize,
-    diags: &mut Vec<String>,
+    what: &str,
+    diags: &mut Vec<Diagnostic>,
 ) -> BodyContent {
-    let mime = first(headers, "content-type").unwrap_or("").to_owned();
-    let raw_truncated = body.truncated || body.gap;
-    let mut capped = body.capped;
-    let (bytes, truncated, compression, size) = match joined(headers, "content-encoding") {
-        Some(enc) if !body.kept.is_empty() => {
-            let d = content::decode_body(&enc, body.kept, raw_truncated, cap);
-            diags.extend(d.diagnostics);
-            capped |= d.truncated && !raw_truncated;
-            let size = if d.compression.is_some() {
-                d.bytes.len() as u64
-            } else {
-                body.size
-            };
-            (d.bytes, d.truncated, d.compression, size)
-        }
-        _ => (body.kept, raw_truncated, None, body.size),
+    let encoding = joined(headers, "content-encoding");
+    let raw = content::RawBody {
+        mime: first(headers, "content-type").unwrap_or("").to_owned(),
+        encoding: encoding.as_deref(),
+        truncated: body.truncated || body.gap,
+        capped: body.capped,
+        kept: body.kept,
+        size: body.size,
     };
-    let (mut content, decoded) = match String::from_utf8(bytes) {
-        // Text: moved into the content without a copy.
-        Ok(text) => (
-            Content {
-                mime_type: mime,
-                encoding: None,
-                text,
-                size,
-                compression: None,
-                truncated,
-            },
-            Vec::new(),
-        ),
-        Err(e) => {
-            let bytes = e.into_bytes();
-            (Content::from_bytes(mime, &bytes, size, truncated), bytes)
-        }
-    };
-    content.compression = compression;
-    BodyContent {
-        content,
-        decoded,
-        capped,
-    }
+    content::body_content(raw, cap, what, diags)
 }
 
 /// The request's `postData`, with form fields parsed.

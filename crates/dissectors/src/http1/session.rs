@@ -4,7 +4,10 @@
 
 use std::collections::VecDeque;
 
-use mizu_dissect::{Chunk, Limits, Output, Probe, Session, SessionContext, Upgrade};
+use mizu_dissect::kit::{self, Step, note, side_name};
+use mizu_dissect::{
+    Chunk, DiagKind, Diagnostic, Limits, Output, Probe, Session, SessionContext, Upgrade,
+};
 use mizu_model::{Direction, Entry, HttpRequest, HttpResponse, Nanos, Payload};
 
 use super::INFO;
@@ -134,14 +137,6 @@ impl Side {
     }
 }
 
-/// What one parsing step did.
-enum Step {
-    /// Consumed this many bytes (possibly 0 with a state change): go on.
-    Advance(usize),
-    /// Needs more bytes.
-    Wait,
-}
-
 pub(crate) struct Http1Session {
     ctx: SessionContext,
     /// `.proto` schema for gRPC-Web messages (`--proto`).
@@ -173,13 +168,6 @@ pub(crate) struct Http1Session {
     last_ts: [Nanos; 2],
 }
 
-fn side_name(dir: Direction) -> &'static str {
-    match dir {
-        Direction::ClientToServer => "client",
-        Direction::ServerToClient => "server",
-    }
-}
-
 /// The diagnostic of a head whose end was not captured.
 fn cut_reason(what: &str, len: usize, line_cut: bool) -> String {
     if line_cut {
@@ -191,11 +179,6 @@ fn cut_reason(what: &str, len: usize, line_cut: bool) -> String {
             "{what} head cut by a capture gap after {len} bytes: later headers and the body were not captured"
         )
     }
-}
-
-fn note(out: &mut Output, diags: &mut Vec<String>, msg: String) {
-    out.diagnostic(msg.clone());
-    diags.push(msg);
 }
 
 impl Http1Session {
@@ -303,7 +286,7 @@ impl Http1Session {
                 side_name(dir)
             ),
         };
-        out.diagnostic(msg.clone());
+        out.diagnostic(DiagKind::Malformed, msg.clone());
         Some(msg)
     }
 
@@ -323,7 +306,13 @@ impl Http1Session {
                         Step::Advance(n)
                     }
                     Fed::Broken(n, why) => {
-                        self.finish_request(Some(format!("request body: {why}")), out);
+                        self.finish_request(
+                            Some(Diagnostic::new(
+                                DiagKind::Malformed,
+                                format!("request body: {why}"),
+                            )),
+                            out,
+                        );
                         self.client.resync = true;
                         Step::Advance(n)
                     }
@@ -506,15 +495,20 @@ impl Http1Session {
         }
         let cut = self.cut.take();
         if let Some(why) = &cut {
-            note(out, &mut diags, why.clone());
+            note(out, &mut diags, DiagKind::Gap, why.clone());
             gap = true;
         }
         let oversize = self.oversize.take();
         if let Some(why) = &oversize {
-            note(out, &mut diags, why.clone());
+            note(out, &mut diags, DiagKind::Limit, why.clone());
         }
         for odd in std::mem::take(&mut head.oddities) {
-            note(out, &mut diags, format!("request: {odd}"));
+            note(
+                out,
+                &mut diags,
+                DiagKind::Malformed,
+                format!("request: {odd}"),
+            );
         }
         let minor = head.minor;
         let is_head = head.method.eq_ignore_ascii_case("HEAD");
@@ -522,7 +516,12 @@ impl Http1Session {
         let mut framing_diags = Vec::new();
         let framing = message::framing(&head.headers, true, &mut framing_diags);
         for d in framing_diags {
-            note(out, &mut diags, format!("request: {d}"));
+            note(
+                out,
+                &mut diags,
+                DiagKind::Malformed,
+                format!("request: {d}"),
+            );
         }
         let req = Box::new(message::build_request(head, self.ctx.server, head_len));
         let upgrade = req.header("upgrade").is_some_and(|u| !u.trim().is_empty());
@@ -536,7 +535,7 @@ impl Http1Session {
                 "more than {} requests waiting for a response: the oldest is emitted unanswered",
                 self.limits.max_pending
             );
-            out.diagnostic(msg.clone());
+            out.diagnostic(DiagKind::Limit, msg.clone());
             let mut e = self.build_entry(old);
             e.diagnostics.push(msg);
             out.emit(e);
@@ -576,7 +575,7 @@ impl Http1Session {
     }
 
     /// Completes the request whose body the client side was receiving.
-    fn finish_request(&mut self, broken: Option<String>, out: &mut Output) {
+    fn finish_request(&mut self, broken: Option<Diagnostic>, out: &mut Output) {
         let body = match std::mem::replace(&mut self.client.state, State::Head) {
             State::Body(b) => b,
             _ => BodyReader::new(Framing::Length(0)),
@@ -584,7 +583,12 @@ impl Http1Session {
         self.complete_request(body, broken, out);
     }
 
-    fn complete_request(&mut self, mut body: BodyReader, broken: Option<String>, out: &mut Output) {
+    fn complete_request(
+        &mut self,
+        mut body: BodyReader,
+        broken: Option<Diagnostic>,
+        out: &mut Output,
+    ) {
         let cap = self.limits.max_body;
         let mut wait_upgrade = false;
         if let Some(ex) = self.pending.back_mut()
@@ -592,7 +596,7 @@ impl Http1Session {
             && let Some(r) = ex.req.as_mut()
         {
             if let Some(why) = broken {
-                note(out, &mut r.diagnostics, why);
+                note(out, &mut r.diagnostics, why.kind, why.message);
                 r.truncated = true;
             }
             r.size += body.wire;
@@ -602,12 +606,12 @@ impl Http1Session {
             if body.size > 0 || !body.kept.is_empty() {
                 let mut diags = Vec::new();
                 let headers = std::mem::take(&mut r.req.headers);
-                let content = message::body_content(&headers, body, cap, &mut diags);
+                let content = message::body_content(&headers, body, cap, "request", &mut diags);
                 r.truncated |= content.capped;
                 r.req.post_data = Some(message::post_data(&headers, content));
                 r.req.headers = headers;
                 for d in diags {
-                    note(out, &mut r.diagnostics, format!("request body: {d}"));
+                    note(out, &mut r.diagnostics, d.kind, d.message);
                 }
             }
             wait_upgrade = r.upgrade || r.is_connect;
@@ -633,7 +637,13 @@ impl Http1Session {
                         Step::Advance(n)
                     }
                     Fed::Broken(n, why) => {
-                        self.finish_response(Some(format!("response body: {why}")), out);
+                        self.finish_response(
+                            Some(Diagnostic::new(
+                                DiagKind::Malformed,
+                                format!("response body: {why}"),
+                            )),
+                            out,
+                        );
                         self.server.resync = true;
                         Step::Advance(n)
                     }
@@ -665,7 +675,12 @@ impl Http1Session {
         out: &mut Output,
     ) {
         for odd in std::mem::take(&mut head.oddities) {
-            note(out, &mut diags, format!("response: {odd}"));
+            note(
+                out,
+                &mut diags,
+                DiagKind::Malformed,
+                format!("response: {odd}"),
+            );
         }
         let code = head.code;
         if (100..200).contains(&code) && code != 101 {
@@ -680,12 +695,12 @@ impl Http1Session {
         }
         let cut = self.cut.take();
         if let Some(why) = &cut {
-            note(out, &mut diags, why.clone());
+            note(out, &mut diags, DiagKind::Gap, why.clone());
             gap = true;
         }
         let oversize = self.oversize.take();
         if let Some(why) = &oversize {
-            note(out, &mut diags, why.clone());
+            note(out, &mut diags, DiagKind::Limit, why.clone());
         }
         let ts = chunk.ts_at(at);
         let minor = head.minor;
@@ -719,7 +734,12 @@ impl Http1Session {
             let mut framing_diags = Vec::new();
             let f = message::framing(&resp.headers, false, &mut framing_diags);
             for d in framing_diags {
-                note(out, &mut diags, format!("response: {d}"));
+                note(
+                    out,
+                    &mut diags,
+                    DiagKind::Malformed,
+                    format!("response: {d}"),
+                );
             }
             f
         };
@@ -796,7 +816,7 @@ impl Http1Session {
         }
     }
 
-    fn finish_response(&mut self, broken: Option<String>, out: &mut Output) {
+    fn finish_response(&mut self, broken: Option<Diagnostic>, out: &mut Output) {
         let body = match std::mem::replace(&mut self.server.state, State::Head) {
             State::Body(b) => b,
             _ => BodyReader::new(Framing::Length(0)),
@@ -807,14 +827,14 @@ impl Http1Session {
     fn complete_response(
         &mut self,
         mut body: BodyReader,
-        broken: Option<String>,
+        broken: Option<Diagnostic>,
         out: &mut Output,
     ) {
         let Some(mut m) = self.response.take() else {
             return;
         };
         if let Some(why) = broken {
-            note(out, &mut m.diagnostics, why);
+            note(out, &mut m.diagnostics, why.kind, why.message);
             m.truncated = true;
         }
         m.size += body.wire;
@@ -822,12 +842,17 @@ impl Http1Session {
         m.resp.body_size = body.size;
         m.resp.trailers = std::mem::take(&mut body.trailers);
         let mut diags = Vec::new();
-        let content =
-            message::body_content(&m.resp.headers, body, self.limits.max_body, &mut diags);
+        let content = message::body_content(
+            &m.resp.headers,
+            body,
+            self.limits.max_body,
+            "response",
+            &mut diags,
+        );
         m.truncated |= content.capped;
         m.resp.content = content.content;
         for d in diags {
-            note(out, &mut m.diagnostics, format!("response body: {d}"));
+            note(out, &mut m.diagnostics, d.kind, d.message);
         }
         self.attach_response(m, out);
     }
@@ -840,6 +865,7 @@ impl Http1Session {
             note(
                 out,
                 &mut m.diagnostics,
+                DiagKind::Unanswered,
                 "response without a captured request".to_owned(),
             );
             m.gap = true;
@@ -875,7 +901,7 @@ impl Http1Session {
         while let Some(ex) = self.pending.pop_front() {
             let e = self.build_entry(ex);
             if e.response.is_none() {
-                out.diagnostic("no response captured");
+                out.diagnostic(DiagKind::Unanswered, "no response captured");
             }
             out.emit(e);
         }
@@ -945,9 +971,12 @@ impl Http1Session {
     fn end_of_stream(&mut self, dir: Direction, out: &mut Output) {
         let side = self.side(dir);
         if matches!(side.state, State::SkipHead(_)) {
-            let why = format!(
-                "{} closed the connection before the end of the head",
-                side_name(dir)
+            let why = Diagnostic::new(
+                DiagKind::Truncated,
+                format!(
+                    "{} closed the connection before the end of the head",
+                    side_name(dir)
+                ),
             );
             match dir {
                 Direction::ClientToServer => self.finish_request(Some(why), out),
@@ -963,9 +992,12 @@ impl Http1Session {
         };
         let broken = match body.framing {
             Framing::Close => None,
-            _ => Some(format!(
-                "{} closed the connection before the end of the body",
-                side_name(dir)
+            _ => Some(Diagnostic::new(
+                DiagKind::Truncated,
+                format!(
+                    "{} closed the connection before the end of the body",
+                    side_name(dir)
+                ),
             )),
         };
         match dir {
@@ -983,7 +1015,7 @@ impl Http1Session {
                 side_name(dir)
             );
             side.skipped = 0;
-            out.diagnostic(msg);
+            out.diagnostic(DiagKind::Malformed, msg);
         }
     }
 }
@@ -991,29 +1023,20 @@ impl Http1Session {
 impl Session for Http1Session {
     fn on_data(&mut self, chunk: &Chunk<'_>, out: &mut Output) -> usize {
         self.last_ts[chunk.dir.index()] = chunk.last_ts();
-        let mut used = 0;
-        let mut idle = 0;
-        while used < chunk.data.len() && !self.switched {
+        let len = chunk.data.len();
+        kit::drive(len, |used| {
+            if self.switched {
+                return Step::Wait;
+            }
             let step = match chunk.dir {
                 Direction::ClientToServer => self.client_step(chunk, used, out),
                 Direction::ServerToClient => self.server_step(chunk, used, out),
             };
-            match step {
-                Step::Wait => break,
-                Step::Advance(n) => {
-                    let n = n.min(chunk.data.len() - used);
-                    used += n;
-                    self.side(chunk.dir).base += n as u64;
-                    // A zero-byte step changes state; a few in a row would be a bug: stop
-                    // rather than spin.
-                    idle = if n == 0 { idle + 1 } else { 0 };
-                    if idle > 8 {
-                        break;
-                    }
-                }
+            if let Step::Advance(n) = step {
+                self.side(chunk.dir).base += n.min(len - used) as u64;
             }
-        }
-        used
+            step
+        })
     }
 
     fn on_cut(&mut self, chunk: &Chunk<'_>, out: &mut Output) {
@@ -1106,7 +1129,7 @@ impl Session for Http1Session {
         match absorbed {
             Some(done) => {
                 let msg = format!("{len} bytes of the {name}'s body lost in a capture gap");
-                out.diagnostic(msg.clone());
+                out.diagnostic(DiagKind::Gap, msg.clone());
                 match dir {
                     Direction::ClientToServer => {
                         if let Some(r) = self.pending.back_mut().and_then(|ex| ex.req.as_mut()) {
@@ -1138,7 +1161,7 @@ impl Session for Http1Session {
                         Direction::ClientToServer => {
                             if let Some(r) = self.pending.back_mut().and_then(|ex| ex.req.as_mut())
                             {
-                                note(out, &mut r.diagnostics, why);
+                                note(out, &mut r.diagnostics, DiagKind::Gap, why);
                                 r.gap = true;
                                 r.truncated |= snaplen;
                             }
@@ -1146,7 +1169,7 @@ impl Session for Http1Session {
                         }
                         Direction::ServerToClient => {
                             if let Some(r) = self.response.as_mut() {
-                                note(out, &mut r.diagnostics, why);
+                                note(out, &mut r.diagnostics, DiagKind::Gap, why);
                                 r.gap = true;
                                 r.truncated |= snaplen;
                             }
@@ -1154,9 +1177,12 @@ impl Session for Http1Session {
                         }
                     }
                 } else {
-                    out.diagnostic(format!(
-                        "{len} bytes of {name} data lost in a capture gap: resynchronising"
-                    ));
+                    out.diagnostic(
+                        DiagKind::Gap,
+                        format!(
+                            "{len} bytes of {name} data lost in a capture gap: resynchronising"
+                        ),
+                    );
                 }
                 let side = self.side(dir);
                 side.state = State::Head;

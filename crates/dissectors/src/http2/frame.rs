@@ -2,6 +2,8 @@
 //! the 9-byte frame header, frame types and flags, padding, and the payload layouts of
 //! the control frames. Pure functions over byte slices, no allocation.
 
+use mizu_dissect::kit::be32;
+
 /// `PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n` (RFC 9113 §3.4): the client connection preface.
 pub const PREFACE: &[u8; 24] = b"PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n";
 
@@ -46,7 +48,7 @@ impl FrameHeader {
             len: (usize::from(h[0]) << 16) | (usize::from(h[1]) << 8) | usize::from(h[2]),
             kind: h[3],
             flags: h[4],
-            stream: u32::from_be_bytes([h[5], h[6], h[7], h[8]]) & 0x7fff_ffff,
+            stream: be32(h, 5)? & 0x7fff_ffff,
         })
     }
 
@@ -113,15 +115,8 @@ pub fn headers_fragment(payload: &[u8], flags: u8) -> Option<&[u8]> {
 /// `(promised stream id, header block fragment)` of a PUSH_PROMISE payload.
 pub fn push_promise(payload: &[u8], flags: u8) -> Option<(u32, &[u8])> {
     let p = unpad(payload, flags)?;
-    let id = p.get(..4)?;
-    let id = u32::from_be_bytes([id[0], id[1], id[2], id[3]]) & 0x7fff_ffff;
+    let id = be32(p, 0)? & 0x7fff_ffff;
     Some((id, p.get(4..)?))
-}
-
-/// A 32-bit big-endian value at `at`.
-pub fn be32(b: &[u8], at: usize) -> Option<u32> {
-    let s = b.get(at..at + 4)?;
-    Some(u32::from_be_bytes([s[0], s[1], s[2], s[3]]))
 }
 
 /// The name of an error code (RFC 9113 §7).

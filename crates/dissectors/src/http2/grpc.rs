@@ -16,6 +16,7 @@
 //! message cut by it is shown `truncated` and later ones are counted as dropped.
 
 use base64::Engine as _;
+use mizu_dissect::kit;
 use mizu_model::{Grpc, GrpcMessage, Header, Nanos};
 
 use crate::content;
@@ -150,7 +151,7 @@ pub fn decode_messages(
             break;
         };
         let flags = prefix[0];
-        let len = u32::from_be_bytes([prefix[1], prefix[2], prefix[3], prefix[4]]) as usize;
+        let len = kit::be32(prefix, 1).unwrap_or(0) as usize;
         let start = pos + 5;
         let avail = bytes.len() - start;
         let ts = ts_at(pos);
@@ -180,7 +181,7 @@ pub fn decode_messages(
                 Some(enc) if !enc.eq_ignore_ascii_case("identity") => {
                     let d = content::decode_body(enc, payload.to_vec(), cut, body.cap);
                     for m in d.diagnostics {
-                        diags.push(format!("gRPC message: {m}"));
+                        diags.push(format!("gRPC message: {}", m.message));
                     }
                     msg.truncated |= d.truncated;
                     if d.compression.is_none() {

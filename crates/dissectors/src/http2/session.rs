@@ -5,7 +5,10 @@
 use std::collections::{BTreeMap, VecDeque};
 use std::sync::Arc;
 
-use mizu_dissect::{Chunk, HandedOver, Limits, Output, Session, SessionContext};
+use mizu_dissect::kit::{be16, be32, note, side_name};
+use mizu_dissect::{
+    Chunk, DiagKind, Diagnostic, HandedOver, Limits, Output, Session, SessionContext,
+};
 use mizu_model::{Content, Direction, Entry, Header, HttpRequest, HttpResponse, Nanos, Payload};
 
 use super::frame::{self, FrameHeader, HEADER_LEN, PREFACE};
@@ -129,7 +132,7 @@ pub(crate) struct Http2Session {
 #[derive(Debug, Default)]
 struct Guess {
     entries: Vec<Entry>,
-    diagnostics: Vec<String>,
+    diagnostics: Vec<Diagnostic>,
     /// Evidence against HTTP/2 seen while unconfirmed: why.
     refuted: Option<String>,
     /// The guess was refuted: every later byte is skipped.
@@ -142,18 +145,6 @@ struct Guess {
 
 /// Entries an unconfirmed guess holds back at most (older ones are dropped and counted).
 const GUESS_HELD: usize = 64;
-
-fn side_name(dir: Direction) -> &'static str {
-    match dir {
-        Direction::ClientToServer => "client",
-        Direction::ServerToClient => "server",
-    }
-}
-
-fn note(out: &mut Output, diags: &mut Vec<String>, msg: String) {
-    out.diagnostic(msg.clone());
-    diags.push(msg);
-}
 
 impl Http2Session {
     pub(crate) fn new(
@@ -224,7 +215,7 @@ impl Http2Session {
             {
                 let why =
                     format!("more than {cap} concurrent streams: the oldest is emitted unfinished");
-                note(out, &mut st.req.diags, why);
+                note(out, &mut st.req.diags, DiagKind::Limit, why);
                 self.finish(old, st, out);
             }
             let mut st = Stream::default();
@@ -293,7 +284,7 @@ impl Http2Session {
             // Neither head was captured: no method, no path, no status. Such an entry
             // says nothing a user could act on (and is what junk decodes to): count it.
             let bytes = st.req.wire + st.resp.wire;
-            out.diagnostic(format!(
+            out.diagnostic(DiagKind::Gap, format!(
                 "stream {id}: neither request nor response headers captured ({bytes} bytes of frames): not shown"
             ));
             return;
@@ -360,25 +351,35 @@ impl Http2Session {
             Ok(b) => {
                 if b.unknown > 0 {
                     gap = true;
-                    diags.push(format!(
+                    diags.push(Diagnostic::new(DiagKind::Gap, format!(
                         "{} header field(s) refer to HPACK dynamic-table entries sent before the capture or a gap: left out",
                         b.unknown
-                    ));
-                    diags.extend(b.notes);
+                    )));
+                    diags.extend(
+                        b.notes
+                            .into_iter()
+                            .map(|n| Diagnostic::new(DiagKind::Gap, n)),
+                    );
                 }
                 if b.over_cap > 0 {
                     truncated = true;
-                    diags.push(format!(
-                        "header list over {max_list} bytes: {} field(s) left out",
-                        b.over_cap
+                    diags.push(Diagnostic::new(
+                        DiagKind::Limit,
+                        format!(
+                            "header list over {max_list} bytes: {} field(s) left out",
+                            b.over_cap
+                        ),
                     ));
                 }
             }
             Err(e) => {
                 self.refute(|| format!("HPACK error ({e})"));
                 gap = true;
-                diags.push(format!(
-                    "HPACK error ({e}): this block is incomplete and later ones may lack fields"
+                diags.push(Diagnostic::new(
+                    DiagKind::Malformed,
+                    format!(
+                        "HPACK error ({e}): this block is incomplete and later ones may lack fields"
+                    ),
                 ));
             }
         }
@@ -391,15 +392,19 @@ impl Http2Session {
             self.confirmed = true;
         }
         for d in &diags {
-            out.diagnostic(d.clone());
+            out.diagnostic(d.kind, d.message.clone());
         }
+        let diags: Vec<String> = diags.into_iter().map(|d| d.message).collect();
         if let Some(promised) = p.promised {
             // PUSH_PROMISE: the promised stream's request, sent by the server.
             if promised == 0
                 || self.streams.contains_key(&promised)
                 || self.recent.contains(&promised)
             {
-                out.diagnostic(format!("PUSH_PROMISE for unusable stream {promised}"));
+                out.diagnostic(
+                    DiagKind::Malformed,
+                    format!("PUSH_PROMISE for unusable stream {promised}"),
+                );
                 return;
             }
             let st = Stream {
@@ -457,6 +462,80 @@ impl Http2Session {
     }
 
     /// A complete non-DATA frame.
+    /// `RST_STREAM`: the stream ends (an error unless it was a complete response).
+    fn rst_stream(
+        &mut self,
+        dir: Direction,
+        stream: u32,
+        payload: &[u8],
+        wire: u64,
+        out: &mut Output,
+    ) {
+        let code = be32(payload, 0).unwrap_or(0);
+        let Some(st) = self.streams.get_mut(&stream) else {
+            return;
+        };
+        Self::msg(st, dir).wire += wire;
+        if code == 0 && st.resp.done {
+            // §8.1: a complete response, the client need not finish its request.
+            st.req.done = true;
+        } else {
+            let why = format!(
+                "RST_STREAM {} from the {}",
+                frame::error_name(code),
+                side_name(dir)
+            );
+            out.diagnostic(DiagKind::PeerError, format!("stream {stream}: {why}"));
+            st.error = Some(why);
+        }
+        self.maybe_emit(stream, out);
+    }
+
+    /// `GOAWAY`: the connection ends; streams past the last processed one never ran.
+    fn goaway(&mut self, dir: Direction, payload: &[u8], out: &mut Output) {
+        let last = be32(payload, 0).unwrap_or(0) & 0x7fff_ffff;
+        let code = be32(payload, 4).unwrap_or(0);
+        let debug = payload.get(8..).unwrap_or(&[]);
+        let debug = String::from_utf8_lossy(&debug[..debug.len().min(256)]).into_owned();
+        let why = format!(
+            "GOAWAY {} from the {}{}",
+            frame::error_name(code),
+            side_name(dir),
+            if debug.is_empty() {
+                String::new()
+            } else {
+                format!(" ({debug})")
+            }
+        );
+        out.diagnostic(DiagKind::PeerError, format!("{why}, last stream {last}"));
+        // Streams the sender of GOAWAY never processed: initiated by the receiver.
+        let parity = u32::from(dir == Direction::ServerToClient);
+        let dead: Vec<u32> = self
+            .streams
+            .range(last.saturating_add(1)..)
+            .map(|(&id, _)| id)
+            .filter(|id| id % 2 == parity)
+            .collect();
+        for id in dead {
+            if let Some(st) = self.streams.get_mut(&id) {
+                st.error = Some(format!("{why}: stream not processed"));
+            }
+            self.maybe_emit(id, out);
+        }
+    }
+
+    /// `SETTINGS` (not an ACK) sent on side `i`: only the frame size limit matters here.
+    fn settings(&mut self, i: usize, payload: &[u8]) {
+        for s in payload.chunks_exact(6) {
+            let id = be16(s, 0).unwrap_or(0);
+            let v = be32(s, 2).unwrap_or(0) as usize;
+            if id == frame::SETTINGS_MAX_FRAME_SIZE {
+                // The peer of the sender may now send frames this large.
+                self.sides[1 - i].max_frame = v.clamp(frame::PROBE_MAX_LEN, (1 << 24) - 1);
+            }
+        }
+    }
+
     fn control_frame(
         &mut self,
         dir: Direction,
@@ -478,7 +557,7 @@ impl Http2Session {
                 "stream {stream}: header block interrupted by a {} frame: dropped",
                 frame::type_name(h.kind)
             );
-            out.diagnostic(msg.clone());
+            out.diagnostic(DiagKind::Malformed, msg.clone());
             if let Some(st) = self.streams.get_mut(&stream) {
                 let m = Self::msg(st, dir);
                 m.gap = true;
@@ -493,7 +572,7 @@ impl Http2Session {
                     frame::push_promise(payload, h.flags).map(|(p, f)| (Some(p), f))
                 };
                 let Some((promised, fragment)) = parsed else {
-                    out.diagnostic(format!(
+                    out.diagnostic(DiagKind::Malformed, format!(
                         "stream {}: malformed {} frame (padding/priority longer than the payload)",
                         h.stream,
                         frame::type_name(h.kind)
@@ -518,10 +597,10 @@ impl Http2Session {
             frame::CONTINUATION => {
                 let max = self.limits.max_head;
                 let Some(mut p) = self.sides[i].cont.take() else {
-                    out.diagnostic(format!(
-                        "stream {}: CONTINUATION without a header block",
-                        h.stream
-                    ));
+                    out.diagnostic(
+                        DiagKind::Malformed,
+                        format!("stream {}: CONTINUATION without a header block", h.stream),
+                    );
                     return;
                 };
                 if p.block.len() + payload.len() > max {
@@ -530,7 +609,7 @@ impl Http2Session {
                         "stream {}: header block over {max} bytes: dropped",
                         p.stream
                     );
-                    out.diagnostic(msg.clone());
+                    out.diagnostic(DiagKind::Limit, msg.clone());
                     if let Some(st) = self.stream(p.stream, dir, p.ts, out) {
                         let m = Self::msg(st, dir);
                         m.truncated = true;
@@ -550,70 +629,9 @@ impl Http2Session {
                     self.sides[i].cont = Some(p);
                 }
             }
-            frame::RST_STREAM => {
-                let code = frame::be32(payload, 0).unwrap_or(0);
-                let Some(st) = self.streams.get_mut(&h.stream) else {
-                    return;
-                };
-                Self::msg(st, dir).wire += wire;
-                if code == 0 && st.resp.done {
-                    // §8.1: a complete response, the client need not finish its request.
-                    st.req.done = true;
-                } else {
-                    let why = format!(
-                        "RST_STREAM {} from the {}",
-                        frame::error_name(code),
-                        side_name(dir)
-                    );
-                    out.diagnostic(format!("stream {}: {why}", h.stream));
-                    st.error = Some(why);
-                }
-                self.maybe_emit(h.stream, out);
-            }
-            frame::GOAWAY => {
-                let last = frame::be32(payload, 0).unwrap_or(0) & 0x7fff_ffff;
-                let code = frame::be32(payload, 4).unwrap_or(0);
-                let debug = payload.get(8..).unwrap_or(&[]);
-                let debug = String::from_utf8_lossy(&debug[..debug.len().min(256)]).into_owned();
-                let why = format!(
-                    "GOAWAY {} from the {}{}",
-                    frame::error_name(code),
-                    side_name(dir),
-                    if debug.is_empty() {
-                        String::new()
-                    } else {
-                        format!(" ({debug})")
-                    }
-                );
-                out.diagnostic(format!("{why}, last stream {last}"));
-                // Streams the sender of GOAWAY never processed: initiated by the receiver.
-                let parity = u32::from(dir == Direction::ServerToClient);
-                let dead: Vec<u32> = self
-                    .streams
-                    .range(last.saturating_add(1)..)
-                    .map(|(&id, _)| id)
-                    .filter(|id| id % 2 == parity)
-                    .collect();
-                for id in dead {
-                    if let Some(st) = self.streams.get_mut(&id) {
-                        st.error = Some(format!("{why}: stream not processed"));
-                    }
-                    self.maybe_emit(id, out);
-                }
-            }
-            frame::SETTINGS if h.flags & frame::FLAG_ACK == 0 => {
-                {
-                    for s in payload.chunks_exact(6) {
-                        let id = u16::from_be_bytes([s[0], s[1]]);
-                        let v = u32::from_be_bytes([s[2], s[3], s[4], s[5]]) as usize;
-                        if id == frame::SETTINGS_MAX_FRAME_SIZE {
-                            // The peer of the sender may now send frames this large.
-                            self.sides[1 - i].max_frame =
-                                v.clamp(frame::PROBE_MAX_LEN, (1 << 24) - 1);
-                        }
-                    }
-                }
-            }
+            frame::RST_STREAM => self.rst_stream(dir, h.stream, payload, wire, out),
+            frame::GOAWAY => self.goaway(dir, payload, out),
+            frame::SETTINGS if h.flags & frame::FLAG_ACK == 0 => self.settings(i, payload),
             // PRIORITY, PING, WINDOW_UPDATE: nothing to show. Unknown types: ignored (§4.1).
             _ => {}
         }
@@ -658,7 +676,7 @@ impl Http2Session {
         if req.headers.is_none() && handed.is_none() {
             req.gap = true;
             let why = format!("stream {id}: request headers not captured");
-            note(out, &mut req.diags, why);
+            note(out, &mut req.diags, DiagKind::Gap, why);
         }
         let req_headers = req.headers.take().unwrap_or_default();
         let resp_headers = resp.headers.take();
@@ -707,50 +725,11 @@ impl Http2Session {
                 let c = body_content(&request.headers, &req, cap, &mut diags, "request");
                 // A gap alone makes the content incomplete, not `truncated` (entry.md).
                 req.truncated |= c.truncated && !req.gap;
-                let mut pd = mizu_model::PostData::from(c);
-                let essence = pd
-                    .mime_type
-                    .split(';')
-                    .next()
-                    .unwrap_or("")
-                    .trim()
-                    .to_ascii_lowercase();
-                if pd.encoding.is_none() {
-                    if essence == "application/x-www-form-urlencoded" {
-                        pd.params = content::parse_urlencoded(pd.text.as_bytes());
-                    } else if essence == "multipart/form-data" {
-                        pd.params = content::parse_multipart(&pd.mime_type, pd.text.as_bytes());
-                    }
-                }
-                request.post_data = Some(pd);
+                request.post_data = Some(post_data(c));
             }
         }
         // Response.
-        let mut response = resp_headers.map(|h| {
-            let status = grpc::find(&h, ":status").and_then(|s| s.parse::<u16>().ok());
-            if status.is_none() {
-                diags.push("response without a valid :status".to_owned());
-            }
-            let cookies = h
-                .iter()
-                .filter(|x| x.name.eq_ignore_ascii_case("set-cookie"))
-                .filter_map(|x| content::parse_set_cookie(&x.value))
-                .collect();
-            HttpResponse {
-                status: status.unwrap_or(0),
-                status_text: String::new(),
-                http_version: "HTTP/2.0".to_owned(),
-                redirect_url: grpc::find(&h, "location").unwrap_or("").to_owned(),
-                headers: h,
-                cookies,
-                content: Content::default(),
-                body_size: resp.body_size,
-                headers_size: resp.headers_size,
-                trailers: std::mem::take(&mut resp.trailers),
-                informational: Vec::new(),
-                grpc: None,
-            }
-        });
+        let mut response = resp_headers.map(|h| response_from_head(h, &mut resp, &mut diags));
         if response.is_none() && (error.is_some() || resp.body_size > 0) {
             // No response head: an error (status 0) or a response whose head was missed.
             response = Some(HttpResponse {
@@ -777,55 +756,20 @@ impl Http2Session {
                     .to_owned();
             }
         }
-        // gRPC.
         if let Some(kind) = kind {
-            let schema = self.schema.as_deref();
-            let mut g = mizu_model::Grpc {
-                service: service.clone(),
-                method: method.clone(),
-                web: kind != grpc::Kind::Grpc,
-                ..Default::default()
-            };
-            let enc = grpc::find(&request.headers, "grpc-encoding").map(str::to_owned);
-            g.encoding = enc.clone().unwrap_or_default();
-            let b = grpc::Body {
+            let call = GrpcCall {
                 kind,
-                bytes: &req.body,
-                marks: &req.marks,
-                incomplete: req.truncated || req.gap,
-                encoding: enc.as_deref(),
                 service: &service,
                 method: &method,
-                request: true,
-                cap,
-                json: grpc::find(&request.headers, "content-type").is_some_and(grpc::is_json),
             };
-            grpc::decode_messages(&b, schema, &mut g, &mut diags);
-            request.grpc = Some(Box::new(g));
-            if let Some(r) = &mut response {
-                let mut g = mizu_model::Grpc {
-                    web: kind != grpc::Kind::Grpc,
-                    ..Default::default()
-                };
-                let enc = grpc::find(&r.headers, "grpc-encoding").map(str::to_owned);
-                g.encoding = enc.clone().unwrap_or_default();
-                let b = grpc::Body {
-                    kind,
-                    bytes: &resp.body,
-                    marks: &resp.marks,
-                    incomplete: resp.truncated || resp.gap,
-                    encoding: enc.as_deref(),
-                    service: &service,
-                    method: &method,
-                    request: false,
-                    cap,
-                    json: grpc::find(&r.headers, "content-type").is_some_and(grpc::is_json),
-                };
-                let web_trailers = grpc::decode_messages(&b, schema, &mut g, &mut diags);
-                r.trailers.extend(web_trailers);
-                grpc::set_status(&mut g, &[&r.trailers, &r.headers]);
-                r.grpc = Some(Box::new(g));
-            }
+            self.decode_grpc(
+                &call,
+                &req,
+                &resp,
+                &mut request,
+                response.as_mut(),
+                &mut diags,
+            );
         }
 
         // Entry.
@@ -847,7 +791,7 @@ impl Http2Session {
             all.push(format!("stream {id} ended by {err}"));
         } else if response.is_none() {
             all.push("no response captured".to_owned());
-            out.diagnostic("no response captured");
+            out.diagnostic(DiagKind::Unanswered, "no response captured");
         } else if !resp.done {
             all.push("connection ended before the response did".to_owned());
             e.truncated = true;
@@ -859,6 +803,66 @@ impl Http2Session {
             None => Payload::None,
         };
         e
+    }
+
+    /// Decodes the gRPC messages of both bodies into `request.grpc` / `response.grpc`.
+    fn decode_grpc(
+        &self,
+        call: &GrpcCall<'_>,
+        req: &Msg,
+        resp: &Msg,
+        request: &mut HttpRequest,
+        response: Option<&mut HttpResponse>,
+        diags: &mut Vec<String>,
+    ) {
+        let (kind, cap) = (call.kind, self.limits.max_body);
+        let schema = self.schema.as_deref();
+        let mut g = mizu_model::Grpc {
+            service: call.service.to_owned(),
+            method: call.method.to_owned(),
+            web: kind != grpc::Kind::Grpc,
+            ..Default::default()
+        };
+        let enc = grpc::find(&request.headers, "grpc-encoding").map(str::to_owned);
+        g.encoding = enc.clone().unwrap_or_default();
+        let b = grpc::Body {
+            kind,
+            bytes: &req.body,
+            marks: &req.marks,
+            incomplete: req.truncated || req.gap,
+            encoding: enc.as_deref(),
+            service: call.service,
+            method: call.method,
+            request: true,
+            cap,
+            json: grpc::find(&request.headers, "content-type").is_some_and(grpc::is_json),
+        };
+        grpc::decode_messages(&b, schema, &mut g, diags);
+        request.grpc = Some(Box::new(g));
+        if let Some(r) = response {
+            let mut g = mizu_model::Grpc {
+                web: kind != grpc::Kind::Grpc,
+                ..Default::default()
+            };
+            let enc = grpc::find(&r.headers, "grpc-encoding").map(str::to_owned);
+            g.encoding = enc.clone().unwrap_or_default();
+            let b = grpc::Body {
+                kind,
+                bytes: &resp.body,
+                marks: &resp.marks,
+                incomplete: resp.truncated || resp.gap,
+                encoding: enc.as_deref(),
+                service: call.service,
+                method: call.method,
+                request: false,
+                cap,
+                json: grpc::find(&r.headers, "content-type").is_some_and(grpc::is_json),
+            };
+            let web_trailers = grpc::decode_messages(&b, schema, &mut g, diags);
+            r.trailers.extend(web_trailers);
+            grpc::set_status(&mut g, &[&r.trailers, &r.headers]);
+            r.grpc = Some(Box::new(g));
+        }
     }
 
     fn build_request(&self, h: &[Header], headers_size: u64) -> HttpRequest {
@@ -902,7 +906,8 @@ impl Http2Session {
     }
 }
 
-/// Undoes `content-encoding` on a received body (as HTTP/1 does) and builds its [`Content`].
+/// Undoes `content-encoding` on a received body with the decoder HTTP/1 uses, and builds
+/// its [`Content`]. Problems go to the entry only (HTTP/2 does not count them).
 fn body_content(
     headers: &[Header],
     m: &Msg,
@@ -910,28 +915,72 @@ fn body_content(
     diags: &mut Vec<String>,
     what: &str,
 ) -> Content {
-    let mime = grpc::find(headers, "content-type").unwrap_or("").to_owned();
-    let raw_truncated = m.truncated || m.gap;
-    let (bytes, truncated, compression, size) = match grpc::find(headers, "content-encoding") {
-        Some(enc) if !m.body.is_empty() => {
-            let d = content::decode_body(enc, m.body.clone(), raw_truncated, cap);
-            diags.extend(
-                d.diagnostics
-                    .into_iter()
-                    .map(|x| format!("{what} body: {x}")),
-            );
-            let size = if d.compression.is_some() {
-                d.bytes.len() as u64
-            } else {
-                m.body_size
-            };
-            (d.bytes, d.truncated, d.compression, size)
-        }
-        _ => (m.body.clone(), raw_truncated, None, m.body_size),
+    let raw = content::RawBody {
+        mime: grpc::find(headers, "content-type").unwrap_or("").to_owned(),
+        encoding: grpc::find(headers, "content-encoding"),
+        kept: m.body.clone(),
+        size: m.body_size,
+        truncated: m.truncated || m.gap,
+        capped: false,
     };
-    let mut c = Content::from_bytes(mime, &bytes, size, truncated);
-    c.compression = compression;
-    c
+    let mut typed = Vec::new();
+    let c = content::body_content(raw, cap, what, &mut typed);
+    diags.extend(typed.into_iter().map(|d| d.message));
+    c.content
+}
+
+/// The gRPC call a stream carries.
+struct GrpcCall<'a> {
+    kind: grpc::Kind,
+    service: &'a str,
+    method: &'a str,
+}
+
+/// A request body's `postData`, with form fields parsed.
+fn post_data(c: Content) -> mizu_model::PostData {
+    let mut pd = mizu_model::PostData::from(c);
+    let essence = pd
+        .mime_type
+        .split(';')
+        .next()
+        .unwrap_or("")
+        .trim()
+        .to_ascii_lowercase();
+    if pd.encoding.is_none() {
+        if essence == "application/x-www-form-urlencoded" {
+            pd.params = content::parse_urlencoded(pd.text.as_bytes());
+        } else if essence == "multipart/form-data" {
+            pd.params = content::parse_multipart(&pd.mime_type, pd.text.as_bytes());
+        }
+    }
+    pd
+}
+
+/// The response from its header block (the body comes later).
+fn response_from_head(h: Vec<Header>, resp: &mut Msg, diags: &mut Vec<String>) -> HttpResponse {
+    let status = grpc::find(&h, ":status").and_then(|s| s.parse::<u16>().ok());
+    if status.is_none() {
+        diags.push("response without a valid :status".to_owned());
+    }
+    let cookies = h
+        .iter()
+        .filter(|x| x.name.eq_ignore_ascii_case("set-cookie"))
+        .filter_map(|x| content::parse_set_cookie(&x.value))
+        .collect();
+    HttpResponse {
+        status: status.unwrap_or(0),
+        status_text: String::new(),
+        http_version: "HTTP/2.0".to_owned(),
+        redirect_url: grpc::find(&h, "location").unwrap_or("").to_owned(),
+        headers: h,
+        cookies,
+        content: Content::default(),
+        body_size: resp.body_size,
+        headers_size: resp.headers_size,
+        trailers: std::mem::take(&mut resp.trailers),
+        informational: Vec::new(),
+        grpc: None,
+    }
 }
 
 impl Http2Session {
@@ -957,7 +1006,7 @@ impl Http2Session {
                 self.guess.entries.clear();
                 self.guess.diagnostics.clear();
                 self.streams.clear();
-                out.diagnostic(format!(
+                out.diagnostic(DiagKind::Malformed, format!(
                     "not HTTP/2 after all ({why}): the mid-stream guess is dropped ({n} unconfirmed entries not shown)"
                 ));
             }
@@ -1038,10 +1087,13 @@ impl Http2Session {
                 match self.resync(i, rest) {
                     Ok(k) => {
                         if k > 0 {
-                            out.diagnostic(format!(
-                                "{}: skipped {k} bytes to find an HTTP/2 frame boundary",
-                                side_name(dir)
-                            ));
+                            out.diagnostic(
+                                DiagKind::Malformed,
+                                format!(
+                                    "{}: skipped {k} bytes to find an HTTP/2 frame boundary",
+                                    side_name(dir)
+                                ),
+                            );
                         }
                         self.sides[i].synced = true;
                         pos += k;
@@ -1049,10 +1101,13 @@ impl Http2Session {
                     }
                     Err(k) => {
                         if k > 0 {
-                            out.diagnostic(format!(
-                                "{}: skipped {k} bytes looking for an HTTP/2 frame boundary",
-                                side_name(dir)
-                            ));
+                            out.diagnostic(
+                                DiagKind::Malformed,
+                                format!(
+                                    "{}: skipped {k} bytes looking for an HTTP/2 frame boundary",
+                                    side_name(dir)
+                                ),
+                            );
                         }
                         return pos + k;
                     }
@@ -1105,10 +1160,10 @@ impl Http2Session {
                 };
                 let body_len = h.len - usize::from(padded);
                 if pad > body_len {
-                    out.diagnostic(format!(
-                        "stream {}: DATA padding longer than the frame",
-                        h.stream
-                    ));
+                    out.diagnostic(
+                        DiagKind::Malformed,
+                        format!("stream {}: DATA padding longer than the frame", h.stream),
+                    );
                 }
                 let data_left = body_len.saturating_sub(pad);
                 let end_stream = h.flags & frame::FLAG_END_STREAM != 0;
@@ -1133,12 +1188,15 @@ impl Http2Session {
             }
             let max = self.limits.max_head.max(frame::PROBE_MAX_LEN);
             if h.len > max {
-                out.diagnostic(format!(
-                    "{} frame of {} bytes on stream {} exceeds {max} bytes: skipped",
-                    frame::type_name(h.kind),
-                    h.len,
-                    h.stream
-                ));
+                out.diagnostic(
+                    DiagKind::Limit,
+                    format!(
+                        "{} frame of {} bytes on stream {} exceeds {max} bytes: skipped",
+                        frame::type_name(h.kind),
+                        h.len,
+                        h.stream
+                    ),
+                );
                 if matches!(
                     h.kind,
                     frame::HEADERS | frame::CONTINUATION | frame::PUSH_PROMISE
@@ -1175,7 +1233,7 @@ impl Http2Session {
         let data = side.data.take();
         let cont = side.cont.take();
         let msg = format!("{}: {len} bytes not captured", side_name(dir));
-        out.diagnostic(msg.clone());
+        out.diagnostic(DiagKind::Gap, msg.clone());
         for st in self.streams.values_mut() {
             let m = Self::msg(st, dir);
             if !m.done {
@@ -1224,10 +1282,13 @@ impl Session for Http2Session {
     fn on_close(&mut self, _ts: Nanos, out: &mut Output) {
         if self.guess.declined {
             if self.guess.skipped > 0 {
-                out.diagnostic(format!(
-                    "skipped {} bytes after the HTTP/2 guess was refuted",
-                    self.guess.skipped
-                ));
+                out.diagnostic(
+                    DiagKind::Malformed,
+                    format!(
+                        "skipped {} bytes after the HTTP/2 guess was refuted",
+                        self.guess.skipped
+                    ),
+                );
             }
             return;
         }
@@ -1241,7 +1302,7 @@ impl Session for Http2Session {
             let n = self.guess.entries.len() + self.guess.dropped;
             self.guess.entries.clear();
             self.guess.diagnostics.clear();
-            out.diagnostic(format!(
+            out.diagnostic(DiagKind::Malformed, format!(
                 "the HTTP/2 mid-stream guess never confirmed itself (no header block with :method or :status): {n} entries not shown"
             ));
         }

@@ -287,292 +287,126 @@ fn dump<Q: Decodable + std::fmt::Debug, A: Decodable + std::fmt::Debug>(
     })
 }
 
-/// Decodes one message with `kafka-protocol` (through the guarded buffer) and returns its
-/// `Debug` text.
-fn decode_debug(
-    api: ApiKey,
-    buf: &mut GuardedBuf,
-    version: i16,
-    is_request: bool,
-) -> anyhow::Result<String> {
-    #[allow(unreachable_patterns)]
-    match api {
-        ApiKey::Produce => dump::<ProduceRequest, ProduceResponse>(buf, version, is_request),
-        ApiKey::Fetch => dump::<FetchRequest, FetchResponse>(buf, version, is_request),
-        ApiKey::ListOffsets => {
-            dump::<ListOffsetsRequest, ListOffsetsResponse>(buf, version, is_request)
+/// The one table of every API key `kafka-protocol` decodes, with its request and response
+/// types (a new key is one line). `$cb` is a macro that receives the table and generates
+/// code from it: the decoder below, and the field-name pin test.
+macro_rules! kafka_api_table {
+    ($cb:ident) => {
+        $cb! {
+            Produce(ProduceRequest, ProduceResponse),
+            Fetch(FetchRequest, FetchResponse),
+            ListOffsets(ListOffsetsRequest, ListOffsetsResponse),
+            Metadata(MetadataRequest, MetadataResponse),
+            OffsetCommit(OffsetCommitRequest, OffsetCommitResponse),
+            OffsetFetch(OffsetFetchRequest, OffsetFetchResponse),
+            FindCoordinator(FindCoordinatorRequest, FindCoordinatorResponse),
+            JoinGroup(JoinGroupRequest, JoinGroupResponse),
+            Heartbeat(HeartbeatRequest, HeartbeatResponse),
+            LeaveGroup(LeaveGroupRequest, LeaveGroupResponse),
+            SyncGroup(SyncGroupRequest, SyncGroupResponse),
+            DescribeGroups(DescribeGroupsRequest, DescribeGroupsResponse),
+            ListGroups(ListGroupsRequest, ListGroupsResponse),
+            SaslHandshake(SaslHandshakeRequest, SaslHandshakeResponse),
+            ApiVersions(ApiVersionsRequest, ApiVersionsResponse),
+            CreateTopics(CreateTopicsRequest, CreateTopicsResponse),
+            DeleteTopics(DeleteTopicsRequest, DeleteTopicsResponse),
+            DeleteRecords(DeleteRecordsRequest, DeleteRecordsResponse),
+            InitProducerId(InitProducerIdRequest, InitProducerIdResponse),
+            OffsetForLeaderEpoch(OffsetForLeaderEpochRequest, OffsetForLeaderEpochResponse),
+            AddPartitionsToTxn(AddPartitionsToTxnRequest, AddPartitionsToTxnResponse),
+            AddOffsetsToTxn(AddOffsetsToTxnRequest, AddOffsetsToTxnResponse),
+            EndTxn(EndTxnRequest, EndTxnResponse),
+            WriteTxnMarkers(WriteTxnMarkersRequest, WriteTxnMarkersResponse),
+            TxnOffsetCommit(TxnOffsetCommitRequest, TxnOffsetCommitResponse),
+            DescribeAcls(DescribeAclsRequest, DescribeAclsResponse),
+            CreateAcls(CreateAclsRequest, CreateAclsResponse),
+            DeleteAcls(DeleteAclsRequest, DeleteAclsResponse),
+            DescribeConfigs(DescribeConfigsRequest, DescribeConfigsResponse),
+            AlterConfigs(AlterConfigsRequest, AlterConfigsResponse),
+            AlterReplicaLogDirs(AlterReplicaLogDirsRequest, AlterReplicaLogDirsResponse),
+            DescribeLogDirs(DescribeLogDirsRequest, DescribeLogDirsResponse),
+            SaslAuthenticate(SaslAuthenticateRequest, SaslAuthenticateResponse),
+            CreatePartitions(CreatePartitionsRequest, CreatePartitionsResponse),
+            CreateDelegationToken(CreateDelegationTokenRequest, CreateDelegationTokenResponse),
+            RenewDelegationToken(RenewDelegationTokenRequest, RenewDelegationTokenResponse),
+            ExpireDelegationToken(ExpireDelegationTokenRequest, ExpireDelegationTokenResponse),
+            DescribeDelegationToken(DescribeDelegationTokenRequest, DescribeDelegationTokenResponse),
+            DeleteGroups(DeleteGroupsRequest, DeleteGroupsResponse),
+            ElectLeaders(ElectLeadersRequest, ElectLeadersResponse),
+            IncrementalAlterConfigs(IncrementalAlterConfigsRequest, IncrementalAlterConfigsResponse),
+            AlterPartitionReassignments(AlterPartitionReassignmentsRequest, AlterPartitionReassignmentsResponse),
+            ListPartitionReassignments(ListPartitionReassignmentsRequest, ListPartitionReassignmentsResponse),
+            OffsetDelete(OffsetDeleteRequest, OffsetDeleteResponse),
+            DescribeClientQuotas(DescribeClientQuotasRequest, DescribeClientQuotasResponse),
+            AlterClientQuotas(AlterClientQuotasRequest, AlterClientQuotasResponse),
+            DescribeUserScramCredentials(DescribeUserScramCredentialsRequest, DescribeUserScramCredentialsResponse),
+            AlterUserScramCredentials(AlterUserScramCredentialsRequest, AlterUserScramCredentialsResponse),
+            Vote(VoteRequest, VoteResponse),
+            BeginQuorumEpoch(BeginQuorumEpochRequest, BeginQuorumEpochResponse),
+            EndQuorumEpoch(EndQuorumEpochRequest, EndQuorumEpochResponse),
+            DescribeQuorum(DescribeQuorumRequest, DescribeQuorumResponse),
+            AlterPartition(AlterPartitionRequest, AlterPartitionResponse),
+            UpdateFeatures(UpdateFeaturesRequest, UpdateFeaturesResponse),
+            Envelope(EnvelopeRequest, EnvelopeResponse),
+            FetchSnapshot(FetchSnapshotRequest, FetchSnapshotResponse),
+            DescribeCluster(DescribeClusterRequest, DescribeClusterResponse),
+            DescribeProducers(DescribeProducersRequest, DescribeProducersResponse),
+            BrokerRegistration(BrokerRegistrationRequest, BrokerRegistrationResponse),
+            BrokerHeartbeat(BrokerHeartbeatRequest, BrokerHeartbeatResponse),
+            UnregisterBroker(UnregisterBrokerRequest, UnregisterBrokerResponse),
+            DescribeTransactions(DescribeTransactionsRequest, DescribeTransactionsResponse),
+            ListTransactions(ListTransactionsRequest, ListTransactionsResponse),
+            AllocateProducerIds(AllocateProducerIdsRequest, AllocateProducerIdsResponse),
+            ConsumerGroupHeartbeat(ConsumerGroupHeartbeatRequest, ConsumerGroupHeartbeatResponse),
+            ConsumerGroupDescribe(ConsumerGroupDescribeRequest, ConsumerGroupDescribeResponse),
+            ControllerRegistration(ControllerRegistrationRequest, ControllerRegistrationResponse),
+            GetTelemetrySubscriptions(GetTelemetrySubscriptionsRequest, GetTelemetrySubscriptionsResponse),
+            PushTelemetry(PushTelemetryRequest, PushTelemetryResponse),
+            AssignReplicasToDirs(AssignReplicasToDirsRequest, AssignReplicasToDirsResponse),
+            ListConfigResources(ListConfigResourcesRequest, ListConfigResourcesResponse),
+            DescribeTopicPartitions(DescribeTopicPartitionsRequest, DescribeTopicPartitionsResponse),
+            ShareGroupHeartbeat(ShareGroupHeartbeatRequest, ShareGroupHeartbeatResponse),
+            ShareGroupDescribe(ShareGroupDescribeRequest, ShareGroupDescribeResponse),
+            ShareFetch(ShareFetchRequest, ShareFetchResponse),
+            ShareAcknowledge(ShareAcknowledgeRequest, ShareAcknowledgeResponse),
+            AddRaftVoter(AddRaftVoterRequest, AddRaftVoterResponse),
+            RemoveRaftVoter(RemoveRaftVoterRequest, RemoveRaftVoterResponse),
+            UpdateRaftVoter(UpdateRaftVoterRequest, UpdateRaftVoterResponse),
+            InitializeShareGroupState(InitializeShareGroupStateRequest, InitializeShareGroupStateResponse),
+            ReadShareGroupState(ReadShareGroupStateRequest, ReadShareGroupStateResponse),
+            WriteShareGroupState(WriteShareGroupStateRequest, WriteShareGroupStateResponse),
+            DeleteShareGroupState(DeleteShareGroupStateRequest, DeleteShareGroupStateResponse),
+            ReadShareGroupStateSummary(ReadShareGroupStateSummaryRequest, ReadShareGroupStateSummaryResponse),
+            DescribeShareGroupOffsets(DescribeShareGroupOffsetsRequest, DescribeShareGroupOffsetsResponse),
+            AlterShareGroupOffsets(AlterShareGroupOffsetsRequest, AlterShareGroupOffsetsResponse),
+            DeleteShareGroupOffsets(DeleteShareGroupOffsetsRequest, DeleteShareGroupOffsetsResponse),
         }
-        ApiKey::Metadata => dump::<MetadataRequest, MetadataResponse>(buf, version, is_request),
-        ApiKey::OffsetCommit => {
-            dump::<OffsetCommitRequest, OffsetCommitResponse>(buf, version, is_request)
-        }
-        ApiKey::OffsetFetch => {
-            dump::<OffsetFetchRequest, OffsetFetchResponse>(buf, version, is_request)
-        }
-        ApiKey::FindCoordinator => {
-            dump::<FindCoordinatorRequest, FindCoordinatorResponse>(buf, version, is_request)
-        }
-        ApiKey::JoinGroup => dump::<JoinGroupRequest, JoinGroupResponse>(buf, version, is_request),
-        ApiKey::Heartbeat => dump::<HeartbeatRequest, HeartbeatResponse>(buf, version, is_request),
-        ApiKey::LeaveGroup => {
-            dump::<LeaveGroupRequest, LeaveGroupResponse>(buf, version, is_request)
-        }
-        ApiKey::SyncGroup => dump::<SyncGroupRequest, SyncGroupResponse>(buf, version, is_request),
-        ApiKey::DescribeGroups => {
-            dump::<DescribeGroupsRequest, DescribeGroupsResponse>(buf, version, is_request)
-        }
-        ApiKey::ListGroups => {
-            dump::<ListGroupsRequest, ListGroupsResponse>(buf, version, is_request)
-        }
-        ApiKey::SaslHandshake => {
-            dump::<SaslHandshakeRequest, SaslHandshakeResponse>(buf, version, is_request)
-        }
-        ApiKey::ApiVersions => {
-            dump::<ApiVersionsRequest, ApiVersionsResponse>(buf, version, is_request)
-        }
-        ApiKey::CreateTopics => {
-            dump::<CreateTopicsRequest, CreateTopicsResponse>(buf, version, is_request)
-        }
-        ApiKey::DeleteTopics => {
-            dump::<DeleteTopicsRequest, DeleteTopicsResponse>(buf, version, is_request)
-        }
-        ApiKey::DeleteRecords => {
-            dump::<DeleteRecordsRequest, DeleteRecordsResponse>(buf, version, is_request)
-        }
-        ApiKey::InitProducerId => {
-            dump::<InitProducerIdRequest, InitProducerIdResponse>(buf, version, is_request)
-        }
-        ApiKey::OffsetForLeaderEpoch => dump::<
-            OffsetForLeaderEpochRequest,
-            OffsetForLeaderEpochResponse,
-        >(buf, version, is_request),
-        ApiKey::AddPartitionsToTxn => {
-            dump::<AddPartitionsToTxnRequest, AddPartitionsToTxnResponse>(buf, version, is_request)
-        }
-        ApiKey::AddOffsetsToTxn => {
-            dump::<AddOffsetsToTxnRequest, AddOffsetsToTxnResponse>(buf, version, is_request)
-        }
-        ApiKey::EndTxn => dump::<EndTxnRequest, EndTxnResponse>(buf, version, is_request),
-        ApiKey::WriteTxnMarkers => {
-            dump::<WriteTxnMarkersRequest, WriteTxnMarkersResponse>(buf, version, is_request)
-        }
-        ApiKey::TxnOffsetCommit => {
-            dump::<TxnOffsetCommitRequest, TxnOffsetCommitResponse>(buf, version, is_request)
-        }
-        ApiKey::DescribeAcls => {
-            dump::<DescribeAclsRequest, DescribeAclsResponse>(buf, version, is_request)
-        }
-        ApiKey::CreateAcls => {
-            dump::<CreateAclsRequest, CreateAclsResponse>(buf, version, is_request)
-        }
-        ApiKey::DeleteAcls => {
-            dump::<DeleteAclsRequest, DeleteAclsResponse>(buf, version, is_request)
-        }
-        ApiKey::DescribeConfigs => {
-            dump::<DescribeConfigsRequest, DescribeConfigsResponse>(buf, version, is_request)
-        }
-        ApiKey::AlterConfigs => {
-            dump::<AlterConfigsRequest, AlterConfigsResponse>(buf, version, is_request)
-        }
-        ApiKey::AlterReplicaLogDirs => dump::<
-            AlterReplicaLogDirsRequest,
-            AlterReplicaLogDirsResponse,
-        >(buf, version, is_request),
-        ApiKey::DescribeLogDirs => {
-            dump::<DescribeLogDirsRequest, DescribeLogDirsResponse>(buf, version, is_request)
-        }
-        ApiKey::SaslAuthenticate => {
-            dump::<SaslAuthenticateRequest, SaslAuthenticateResponse>(buf, version, is_request)
-        }
-        ApiKey::CreatePartitions => {
-            dump::<CreatePartitionsRequest, CreatePartitionsResponse>(buf, version, is_request)
-        }
-        ApiKey::CreateDelegationToken => dump::<
-            CreateDelegationTokenRequest,
-            CreateDelegationTokenResponse,
-        >(buf, version, is_request),
-        ApiKey::RenewDelegationToken => dump::<
-            RenewDelegationTokenRequest,
-            RenewDelegationTokenResponse,
-        >(buf, version, is_request),
-        ApiKey::ExpireDelegationToken => dump::<
-            ExpireDelegationTokenRequest,
-            ExpireDelegationTokenResponse,
-        >(buf, version, is_request),
-        ApiKey::DescribeDelegationToken => dump::<
-            DescribeDelegationTokenRequest,
-            DescribeDelegationTokenResponse,
-        >(buf, version, is_request),
-        ApiKey::DeleteGroups => {
-            dump::<DeleteGroupsRequest, DeleteGroupsResponse>(buf, version, is_request)
-        }
-        ApiKey::ElectLeaders => {
-            dump::<ElectLeadersRequest, ElectLeadersResponse>(buf, version, is_request)
-        }
-        ApiKey::IncrementalAlterConfigs => dump::<
-            IncrementalAlterConfigsRequest,
-            IncrementalAlterConfigsResponse,
-        >(buf, version, is_request),
-        ApiKey::AlterPartitionReassignments => dump::<
-            AlterPartitionReassignmentsRequest,
-            AlterPartitionReassignmentsResponse,
-        >(buf, version, is_request),
-        ApiKey::ListPartitionReassignments => dump::<
-            ListPartitionReassignmentsRequest,
-            ListPartitionReassignmentsResponse,
-        >(buf, version, is_request),
-        ApiKey::OffsetDelete => {
-            dump::<OffsetDeleteRequest, OffsetDeleteResponse>(buf, version, is_request)
-        }
-        ApiKey::DescribeClientQuotas => dump::<
-            DescribeClientQuotasRequest,
-            DescribeClientQuotasResponse,
-        >(buf, version, is_request),
-        ApiKey::AlterClientQuotas => {
-            dump::<AlterClientQuotasRequest, AlterClientQuotasResponse>(buf, version, is_request)
-        }
-        ApiKey::DescribeUserScramCredentials => dump::<
-            DescribeUserScramCredentialsRequest,
-            DescribeUserScramCredentialsResponse,
-        >(buf, version, is_request),
-        ApiKey::AlterUserScramCredentials => dump::<
-            AlterUserScramCredentialsRequest,
-            AlterUserScramCredentialsResponse,
-        >(buf, version, is_request),
-        ApiKey::Vote => dump::<VoteRequest, VoteResponse>(buf, version, is_request),
-        ApiKey::BeginQuorumEpoch => {
-            dump::<BeginQuorumEpochRequest, BeginQuorumEpochResponse>(buf, version, is_request)
-        }
-        ApiKey::EndQuorumEpoch => {
-            dump::<EndQuorumEpochRequest, EndQuorumEpochResponse>(buf, version, is_request)
-        }
-        ApiKey::DescribeQuorum => {
-            dump::<DescribeQuorumRequest, DescribeQuorumResponse>(buf, version, is_request)
-        }
-        ApiKey::AlterPartition => {
-            dump::<AlterPartitionRequest, AlterPartitionResponse>(buf, version, is_request)
-        }
-        ApiKey::UpdateFeatures => {
-            dump::<UpdateFeaturesRequest, UpdateFeaturesResponse>(buf, version, is_request)
-        }
-        ApiKey::Envelope => dump::<EnvelopeRequest, EnvelopeResponse>(buf, version, is_request),
-        ApiKey::FetchSnapshot => {
-            dump::<FetchSnapshotRequest, FetchSnapshotResponse>(buf, version, is_request)
-        }
-        ApiKey::DescribeCluster => {
-            dump::<DescribeClusterRequest, DescribeClusterResponse>(buf, version, is_request)
-        }
-        ApiKey::DescribeProducers => {
-            dump::<DescribeProducersRequest, DescribeProducersResponse>(buf, version, is_request)
-        }
-        ApiKey::BrokerRegistration => {
-            dump::<BrokerRegistrationRequest, BrokerRegistrationResponse>(buf, version, is_request)
-        }
-        ApiKey::BrokerHeartbeat => {
-            dump::<BrokerHeartbeatRequest, BrokerHeartbeatResponse>(buf, version, is_request)
-        }
-        ApiKey::UnregisterBroker => {
-            dump::<UnregisterBrokerRequest, UnregisterBrokerResponse>(buf, version, is_request)
-        }
-        ApiKey::DescribeTransactions => dump::<
-            DescribeTransactionsRequest,
-            DescribeTransactionsResponse,
-        >(buf, version, is_request),
-        ApiKey::ListTransactions => {
-            dump::<ListTransactionsRequest, ListTransactionsResponse>(buf, version, is_request)
-        }
-        ApiKey::AllocateProducerIds => dump::<
-            AllocateProducerIdsRequest,
-            AllocateProducerIdsResponse,
-        >(buf, version, is_request),
-        ApiKey::ConsumerGroupHeartbeat => dump::<
-            ConsumerGroupHeartbeatRequest,
-            ConsumerGroupHeartbeatResponse,
-        >(buf, version, is_request),
-        ApiKey::ConsumerGroupDescribe => dump::<
-            ConsumerGroupDescribeRequest,
-            ConsumerGroupDescribeResponse,
-        >(buf, version, is_request),
-        ApiKey::ControllerRegistration => dump::<
-            ControllerRegistrationRequest,
-            ControllerRegistrationResponse,
-        >(buf, version, is_request),
-        ApiKey::GetTelemetrySubscriptions => dump::<
-            GetTelemetrySubscriptionsRequest,
-            GetTelemetrySubscriptionsResponse,
-        >(buf, version, is_request),
-        ApiKey::PushTelemetry => {
-            dump::<PushTelemetryRequest, PushTelemetryResponse>(buf, version, is_request)
-        }
-        ApiKey::AssignReplicasToDirs => dump::<
-            AssignReplicasToDirsRequest,
-            AssignReplicasToDirsResponse,
-        >(buf, version, is_request),
-        ApiKey::ListConfigResources => dump::<
-            ListConfigResourcesRequest,
-            ListConfigResourcesResponse,
-        >(buf, version, is_request),
-        ApiKey::DescribeTopicPartitions => dump::<
-            DescribeTopicPartitionsRequest,
-            DescribeTopicPartitionsResponse,
-        >(buf, version, is_request),
-        ApiKey::ShareGroupHeartbeat => dump::<
-            ShareGroupHeartbeatRequest,
-            ShareGroupHeartbeatResponse,
-        >(buf, version, is_request),
-        ApiKey::ShareGroupDescribe => {
-            dump::<ShareGroupDescribeRequest, ShareGroupDescribeResponse>(buf, version, is_request)
-        }
-        ApiKey::ShareFetch => {
-            dump::<ShareFetchRequest, ShareFetchResponse>(buf, version, is_request)
-        }
-        ApiKey::ShareAcknowledge => {
-            dump::<ShareAcknowledgeRequest, ShareAcknowledgeResponse>(buf, version, is_request)
-        }
-        ApiKey::AddRaftVoter => {
-            dump::<AddRaftVoterRequest, AddRaftVoterResponse>(buf, version, is_request)
-        }
-        ApiKey::RemoveRaftVoter => {
-            dump::<RemoveRaftVoterRequest, RemoveRaftVoterResponse>(buf, version, is_request)
-        }
-        ApiKey::UpdateRaftVoter => {
-            dump::<UpdateRaftVoterRequest, UpdateRaftVoterResponse>(buf, version, is_request)
-        }
-        ApiKey::InitializeShareGroupState => dump::<
-            InitializeShareGroupStateRequest,
-            InitializeShareGroupStateResponse,
-        >(buf, version, is_request),
-        ApiKey::ReadShareGroupState => dump::<
-            ReadShareGroupStateRequest,
-            ReadShareGroupStateResponse,
-        >(buf, version, is_request),
-        ApiKey::WriteShareGroupState => dump::<
-            WriteShareGroupStateRequest,
-            WriteShareGroupStateResponse,
-        >(buf, version, is_request),
-        ApiKey::DeleteShareGroupState => dump::<
-            DeleteShareGroupStateRequest,
-            DeleteShareGroupStateResponse,
-        >(buf, version, is_request),
-        ApiKey::ReadShareGroupStateSummary => dump::<
-            ReadShareGroupStateSummaryRequest,
-            ReadShareGroupStateSummaryResponse,
-        >(buf, version, is_request),
-        ApiKey::DescribeShareGroupOffsets => dump::<
-            DescribeShareGroupOffsetsRequest,
-            DescribeShareGroupOffsetsResponse,
-        >(buf, version, is_request),
-        ApiKey::AlterShareGroupOffsets => dump::<
-            AlterShareGroupOffsetsRequest,
-            AlterShareGroupOffsetsResponse,
-        >(buf, version, is_request),
-        ApiKey::DeleteShareGroupOffsets => dump::<
-            DeleteShareGroupOffsetsRequest,
-            DeleteShareGroupOffsetsResponse,
-        >(buf, version, is_request),
-        _ => Err(anyhow::anyhow!("API key not supported")),
-    }
+    };
 }
+#[cfg_attr(not(test), allow(unused_imports))]
+pub(crate) use kafka_api_table;
+
+/// Generates `decode_debug` from the table.
+macro_rules! decode_debug_fn {
+    ($($key:ident($req:ident, $resp:ident)),* $(,)?) => {
+        /// Decodes one message with `kafka-protocol` (through the guarded buffer) and
+        /// returns its `Debug` text.
+        fn decode_debug(
+            api: ApiKey,
+            buf: &mut GuardedBuf,
+            version: i16,
+            is_request: bool,
+        ) -> anyhow::Result<String> {
+            #[allow(unreachable_patterns)]
+            match api {
+                $(ApiKey::$key => dump::<$req, $resp>(buf, version, is_request),)*
+                _ => Err(anyhow::anyhow!("API key not supported")),
+            }
+        }
+    };
+}
+
+kafka_api_table!(decode_debug_fn);
 
 /// The records of a cut frame: everything after the length prefix that is there.
 fn cut_records(r: &Reader<'_>, flex: bool, budget: &mut Budget, o: &mut JsonBuf) {

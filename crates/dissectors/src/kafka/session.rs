@@ -2,7 +2,8 @@
 //! id, emits entries. The rules are in the module docs (`mod.rs`).
 
 use super::{INFO, apikeys, body};
-use mizu_dissect::{Chunk, Output, Session, SessionContext};
+use mizu_dissect::kit::{self, be32, side_name};
+use mizu_dissect::{Chunk, DiagKind, Output, Session, SessionContext};
 use mizu_model::jkey;
 use mizu_model::{Direction, Entry, JsonBuf, Nanos, Payload, Protocol, RawJson};
 use std::collections::VecDeque;
@@ -90,12 +91,8 @@ fn request_head(data: &[u8]) -> Option<ReqHead<'_>> {
     })
 }
 
-fn be_u32(b: Option<&[u8]>) -> Option<u32> {
-    Some(u32::from_be_bytes(b?.try_into().ok()?))
-}
-
-fn be_i16(b: Option<&[u8]>) -> Option<i16> {
-    Some(i16::from_be_bytes(b?.try_into().ok()?))
+fn be_i16(b: &[u8], at: usize) -> Option<i16> {
+    kit::Reader::at(b, at, kit::Endian::Big).i16().ok()
 }
 
 /// A plausible client id: up to 255 printable ASCII bytes, or null or empty (some client
@@ -104,7 +101,7 @@ fn be_i16(b: Option<&[u8]>) -> Option<i16> {
 /// correlation id is below 65,536 reads as a Produce request header, never as another
 /// key. `None`: not enough bytes to tell.
 fn client_id_ok(data: &[u8], key: i16, frame_len: usize, strict: bool) -> Option<bool> {
-    let n = be_i16(data.get(12..14))?;
+    let n = be_i16(data, 12)?;
     if n == -1 || n == 0 {
         return Some(!strict || key != 0);
     }
@@ -119,12 +116,12 @@ fn client_id_ok(data: &[u8], key: i16, frame_len: usize, strict: bool) -> Option
 /// plausible client id (`strict`: the frame boundary is a guess, see [`client_id_ok`]).
 /// `None`: need more bytes.
 pub(crate) fn plausible_request(data: &[u8], strict: bool) -> Option<bool> {
-    let len = be_u32(data.get(..4))? as usize;
+    let len = be32(data, 0)? as usize;
     if !(10..=MAX_FRAME).contains(&len) {
         return Some(false);
     }
-    let key = be_i16(data.get(4..6))?;
-    let version = be_i16(data.get(6..8))?;
+    let key = be_i16(data, 4)?;
+    let version = be_i16(data, 6)?;
     if !apikeys::plausible(key, version) || apikeys::request_header_version(key, version) == 0 {
         return Some(false);
     }
@@ -168,15 +165,11 @@ impl KafkaSession {
             return None;
         }
         let n = std::mem::take(&mut side.skipped);
-        let who = if dir == Direction::ClientToServer {
-            "client"
-        } else {
-            "server"
-        };
+        let who = side_name(dir);
         let msg = format!(
             "kafka: skipped {n} {who} bytes (malformed or oversized frames) to find the next frame"
         );
-        out.diagnostic(msg.clone());
+        out.diagnostic(DiagKind::Malformed, msg.clone());
         Some(msg)
     }
 
@@ -204,13 +197,16 @@ impl KafkaSession {
         };
         if !plausible {
             if self.client.synced {
-                out.diagnostic("kafka: malformed request frame, resynchronising");
+                out.diagnostic(
+                    DiagKind::Malformed,
+                    "kafka: malformed request frame, resynchronising",
+                );
                 self.client.synced = false;
             }
             self.client.skipped += 1;
             return Step::Consumed(1);
         }
-        let Some(len) = be_u32(data.get(..4)).map(|l| l as usize) else {
+        let Some(len) = be32(data, 0).map(|l| l as usize) else {
             return Step::Wait;
         };
         let cap = self.frame_cap();
@@ -290,7 +286,12 @@ impl KafkaSession {
             self.pending.push_back(p);
             while self.pending.len() > self.ctx.limits.max_pending.max(1) {
                 if let Some(old) = self.pending.pop_front() {
-                    self.unanswered(old, "no response before too many newer requests", out);
+                    self.unanswered(
+                        old,
+                        DiagKind::Limit,
+                        "no response before too many newer requests",
+                        out,
+                    );
                 }
             }
         }
@@ -302,7 +303,7 @@ impl KafkaSession {
 
     fn server_step(&mut self, chunk: &Chunk<'_>, at: usize, out: &mut Output) -> Step {
         let data = chunk.data.get(at..).unwrap_or(&[]);
-        let (Some(len), Some(cid)) = (be_u32(data.get(..4)), be_u32(data.get(4..8))) else {
+        let (Some(len), Some(cid)) = (be32(data, 0), be32(data, 4)) else {
             return Step::Wait;
         };
         let len = len as usize;
@@ -315,15 +316,21 @@ impl KafkaSession {
         };
         let Some(idx) = idx else {
             if sane && self.server.synced {
-                out.diagnostic(format!(
-                    "kafka: response to an uncaptured request (correlation id {cid}) skipped"
-                ));
+                out.diagnostic(
+                    DiagKind::Unanswered,
+                    format!(
+                        "kafka: response to an uncaptured request (correlation id {cid}) skipped"
+                    ),
+                );
                 out.skipped(4 + len as u64, SKIPPED_UNMATCHED);
                 self.server.skip = len.saturating_sub(4) as u64;
                 return Step::Consumed(8);
             }
             if self.server.synced {
-                out.diagnostic("kafka: malformed response frame, resynchronising");
+                out.diagnostic(
+                    DiagKind::Malformed,
+                    "kafka: malformed response frame, resynchronising",
+                );
                 self.server.synced = false;
             }
             self.server.skipped += 1;
@@ -340,7 +347,7 @@ impl KafkaSession {
         // Requests before this one were not answered (lost to a gap, or never answered).
         for _ in 0..idx {
             if let Some(old) = self.pending.pop_front() {
-                self.unanswered(old, "no response captured", out);
+                self.unanswered(old, DiagKind::Unanswered, "no response captured", out);
             }
         }
         let Some(mut p) = self.pending.pop_front() else {
@@ -392,12 +399,12 @@ impl KafkaSession {
         Step::Consumed(4 + want)
     }
 
-    fn unanswered(&mut self, mut p: Pending, why: &str, out: &mut Output) {
+    fn unanswered(&mut self, mut p: Pending, kind: DiagKind, why: &str, out: &mut Output) {
         p.diagnostics.push(why.to_owned());
         if self.server_gap {
             p.gap = true;
         }
-        out.diagnostic(format!("kafka: {why}"));
+        out.diagnostic(kind, format!("kafka: {why}"));
         self.emit(p, None, out);
     }
 
@@ -425,7 +432,7 @@ impl KafkaSession {
 
     fn flush(&mut self, out: &mut Output) {
         while let Some(p) = self.pending.pop_front() {
-            self.unanswered(p, "no response captured", out);
+            self.unanswered(p, DiagKind::Unanswered, "no response captured", out);
         }
     }
 }
@@ -471,7 +478,10 @@ impl Session for KafkaSession {
         if dir == Direction::ServerToClient {
             self.server_gap = true;
         }
-        out.diagnostic(format!("kafka: {len} bytes lost, resynchronising"));
+        out.diagnostic(
+            DiagKind::Gap,
+            format!("kafka: {len} bytes lost, resynchronising"),
+        );
     }
 
     fn on_fin(&mut self, dir: Direction, _ts: Nanos, out: &mut Output) {

@@ -888,3 +888,135 @@ fn summaries_of_rendered_and_tree_payloads_agree() {
     }
     assert!(seen >= 4, "{seen} entries with topics");
 }
+
+/// The rendered field names of every API key and version `kafka-protocol` decodes, both
+/// directions, for a default message: a crate upgrade that renames a field users filter
+/// on fails here. Regenerate `field_names.txt` with `UPDATE_EXPECT=1` and review the diff.
+mod field_names {
+    use super::super::body::{self, kafka_api_table};
+    use bytes::BytesMut;
+    use kafka_protocol::messages::*;
+    use kafka_protocol::protocol::Encodable;
+    use mizu_model::JsonBuf;
+    use std::collections::BTreeSet;
+
+    fn encode<Q: Encodable + Default, A: Encodable + Default>(
+        version: i16,
+        is_request: bool,
+    ) -> Result<BytesMut, String> {
+        let mut b = BytesMut::new();
+        let r = if is_request {
+            Q::default().encode(&mut b, version)
+        } else {
+            A::default().encode(&mut b, version)
+        };
+        r.map(|()| b).map_err(|e| e.to_string())
+    }
+
+    macro_rules! encode_default_fn {
+        ($($key:ident($req:ident, $resp:ident)),* $(,)?) => {
+            /// A default message of `api` at `version`, encoded.
+            fn encode_default(
+                api: ApiKey,
+                version: i16,
+                is_request: bool,
+            ) -> Result<BytesMut, String> {
+                #[allow(unreachable_patterns)]
+                match api {
+                    $(ApiKey::$key => encode::<$req, $resp>(version, is_request),)*
+                    _ => Err("not in the table".to_owned()),
+                }
+            }
+        };
+    }
+    kafka_api_table!(encode_default_fn);
+
+    /// Every object key path in `v` (`a.b`, arrays as `a[].b`).
+    fn paths(v: &serde_json::Value, prefix: &str, out: &mut BTreeSet<String>) {
+        match v {
+            serde_json::Value::Object(m) => {
+                for (k, x) in m {
+                    let p = if prefix.is_empty() {
+                        k.clone()
+                    } else {
+                        format!("{prefix}.{k}")
+                    };
+                    out.insert(p.clone());
+                    paths(x, &p, out);
+                }
+            }
+            serde_json::Value::Array(a) => {
+                for x in a {
+                    paths(x, &format!("{prefix}[]"), out);
+                }
+            }
+            _ => {}
+        }
+    }
+
+    fn render_all() -> String {
+        let mut lines = Vec::new();
+        for key in 0..=i16::from(u8::MAX) {
+            let Ok(api) = ApiKey::try_from(key) else {
+                continue;
+            };
+            let range = api.valid_versions();
+            for version in range.min..=range.max {
+                for is_request in [true, false] {
+                    let side = if is_request { "request" } else { "response" };
+                    let name = super::super::apikeys::name(key).unwrap_or("?");
+                    let line = match encode_default(api, version, is_request) {
+                        Err(e) => format!("{name} v{version} {side}: not encodable ({e})"),
+                        Ok(bytes) => {
+                            let mut o = JsonBuf::new();
+                            let b = if is_request {
+                                body::request(key, version, &bytes, true, 1 << 20, &mut o)
+                            } else {
+                                body::response(key, version, &bytes, true, 1 << 20, &mut o)
+                            };
+                            let v = o.finish().to_value();
+                            let mut set = BTreeSet::new();
+                            paths(&v, "", &mut set);
+                            let set: Vec<String> = set.into_iter().collect();
+                            let mut line = format!("{name} v{version} {side}: {}", set.join(" "));
+                            if !b.diagnostics.is_empty() {
+                                line.push_str(&format!(" ! {}", b.diagnostics.join("; ")));
+                            }
+                            line
+                        }
+                    };
+                    lines.push(line);
+                }
+            }
+        }
+        lines.join("\n") + "\n"
+    }
+
+    #[test]
+    fn every_key_and_version_renders_the_pinned_field_names() {
+        let got = render_all();
+        let path =
+            std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("src/kafka/field_names.txt");
+        if std::env::var_os("UPDATE_EXPECT").is_some() {
+            std::fs::write(&path, &got).expect("write field_names.txt");
+        }
+        let want = std::fs::read_to_string(&path).unwrap_or_default();
+        assert!(
+            got.lines().count() > 500,
+            "every key and version, both directions"
+        );
+        if got != want {
+            let diff: Vec<String> = got
+                .lines()
+                .zip(want.lines().chain(std::iter::repeat("")))
+                .filter(|(g, w)| g != w)
+                .take(5)
+                .map(|(g, w)| format!("got  {g}\nwant {w}"))
+                .collect();
+            panic!(
+                "Kafka field names changed (UPDATE_EXPECT=1 to accept, then review):\n{}",
+                diff.join("\n")
+            );
+        }
+    }
+}

@@ -3,83 +3,60 @@
 //! fields. Every read returns `None` past the end instead of panicking, and array counts are
 //! checked against the bytes left, so no allocation is sized by the wire.
 
-/// A cursor over one frame (or a part of one).
+use mizu_dissect::kit;
+
+/// A cursor over one frame (or a part of one): the session kit's big-endian reader with
+/// Kafka's types on top (a failed read is `None`: the frame is malformed).
 #[derive(Clone, Copy, Debug)]
-pub(crate) struct Reader<'a> {
-    data: &'a [u8],
-    pos: usize,
-}
+pub(crate) struct Reader<'a>(kit::Reader<'a>);
 
 impl<'a> Reader<'a> {
     pub(crate) fn new(data: &'a [u8]) -> Reader<'a> {
-        Reader { data, pos: 0 }
+        Reader(kit::Reader::be(data))
     }
 
     pub(crate) fn pos(&self) -> usize {
-        self.pos
+        self.0.pos()
     }
 
     pub(crate) fn remaining(&self) -> usize {
-        self.data.len().saturating_sub(self.pos)
+        self.0.remaining()
     }
 
     pub(crate) fn rest(&self) -> &'a [u8] {
-        self.data.get(self.pos..).unwrap_or(&[])
+        self.0.rest()
     }
 
     pub(crate) fn take(&mut self, n: usize) -> Option<&'a [u8]> {
-        let end = self.pos.checked_add(n)?;
-        let s = self.data.get(self.pos..end)?;
-        self.pos = end;
-        Some(s)
-    }
-
-    fn array<const N: usize>(&mut self) -> Option<[u8; N]> {
-        self.take(N)?.try_into().ok()
+        self.0.take(n).ok()
     }
 
     pub(crate) fn i8(&mut self) -> Option<i8> {
-        Some(i8::from_be_bytes(self.array()?))
+        self.0.i8().ok()
     }
     pub(crate) fn i16(&mut self) -> Option<i16> {
-        Some(i16::from_be_bytes(self.array()?))
+        self.0.i16().ok()
     }
     pub(crate) fn i32(&mut self) -> Option<i32> {
-        Some(i32::from_be_bytes(self.array()?))
+        self.0.i32().ok()
     }
     pub(crate) fn i64(&mut self) -> Option<i64> {
-        Some(i64::from_be_bytes(self.array()?))
+        self.0.i64().ok()
     }
     pub(crate) fn u32(&mut self) -> Option<u32> {
-        Some(u32::from_be_bytes(self.array()?))
+        self.0.u32().ok()
     }
 
-    /// Unsigned LEB128 varint (at most 5 bytes, as Kafka's 32-bit ones).
+    /// Unsigned LEB128 varint (at most 5 bytes, as Kafka's 32-bit ones; bits past 32 are
+    /// dropped).
     pub(crate) fn uvarint(&mut self) -> Option<u32> {
-        let mut v: u32 = 0;
-        for i in 0..5 {
-            let b = *self.data.get(self.pos)?;
-            self.pos += 1;
-            v |= u32::from(b & 0x7f) << (7 * i);
-            if b & 0x80 == 0 {
-                return Some(v);
-            }
-        }
-        None
+        self.0.uleb128(5).ok().map(|v| v as u32)
     }
 
     /// Zig-zag signed varint (records use these; up to 10 bytes for 64-bit ones).
     pub(crate) fn varlong(&mut self) -> Option<i64> {
-        let mut v: u64 = 0;
-        for i in 0..10 {
-            let b = *self.data.get(self.pos)?;
-            self.pos += 1;
-            v |= u64::from(b & 0x7f) << (7 * i);
-            if b & 0x80 == 0 {
-                return Some(((v >> 1) as i64) ^ -((v & 1) as i64));
-            }
-        }
-        None
+        let v = self.0.uleb128(10).ok()?;
+        Some(((v >> 1) as i64) ^ -((v & 1) as i64))
     }
 
     /// `STRING` / `NULLABLE_STRING` (i16 length, -1 = null) or their compact forms

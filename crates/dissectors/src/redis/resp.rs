@@ -362,67 +362,8 @@ impl Parser {
         if data.is_empty() {
             return Step::Need;
         }
-        if let Some(b) = &mut self.bulk {
-            if b.remaining > 0 {
-                let n = (data.len() as u64).min(b.remaining) as usize;
-                let room = self
-                    .budget
-                    .saturating_sub(self.kept)
-                    .min(n)
-                    .min(self.budget);
-                if room > 0 {
-                    b.data.extend_from_slice(&data[..room]);
-                    self.kept += room;
-                }
-                if room < n {
-                    self.truncated = true;
-                }
-                b.remaining -= n as u64;
-                self.size += n as u64;
-                return Step::More(n);
-            }
-            // The CR LF after the content.
-            let want = if b.crlf == 2 { b'\r' } else { b'\n' };
-            let Some(&got) = data.first() else {
-                return Step::Need;
-            };
-            if got != want {
-                return Step::Invalid("bulk string not followed by CRLF".to_owned());
-            }
-            b.crlf -= 1;
-            self.size += 1;
-            if b.crlf > 0 {
-                return Step::More(1);
-            }
-            let Some(b) = self.bulk.take() else {
-                return Step::More(1);
-            };
-            let value = match b.kind {
-                b'!' => Value::Error {
-                    text: b.data,
-                    bulk: true,
-                },
-                b'=' => {
-                    let (fmt, data) = match b.data.get(3) {
-                        Some(b':') => (
-                            Some(String::from_utf8_lossy(&b.data[..3]).into_owned()),
-                            b.data[4..].to_vec(),
-                        ),
-                        _ => (None, b.data),
-                    };
-                    Value::Bulk {
-                        data,
-                        len: b.len.saturating_sub(if fmt.is_some() { 4 } else { 0 }),
-                        verbatim: Some(fmt.unwrap_or_default()),
-                    }
-                }
-                _ => Value::Bulk {
-                    data: b.data,
-                    len: b.len,
-                    verbatim: None,
-                },
-            };
-            return self.complete(value, 1);
+        if self.bulk.is_some() {
+            return self.bulk_step(data);
         }
         let Some((content, used)) = line(data) else {
             if data.len() > self.max_line {
@@ -490,54 +431,123 @@ impl Parser {
                 }
                 _ => return self.invalid(used, "invalid RESP bulk length"),
             },
-            b'*' | b'~' | b'>' | b'%' | b'|' => {
-                let kind = AggKind::from_byte(t).unwrap_or(AggKind::Array);
-                let pairs = matches!(kind, AggKind::Map | AggKind::Attribute);
-                let room = self.count_room();
-                match parse_int(rest) {
-                    Some(-1) if t == b'*' => Value::Null,
-                    Some(n)
-                        if n >= 0 && (n as u64).saturating_mul(1 + u64::from(pairs)) <= room =>
-                    {
-                        let n = n as u64;
-                        let remaining = if pairs { n * 2 } else { n };
-                        if remaining == 0 {
-                            Value::Agg {
-                                kind,
-                                items: Vec::new(),
-                                declared: 0,
-                            }
-                        } else {
-                            if self.stack.len() >= MAX_DEPTH {
-                                return self.invalid(
-                                    used,
-                                    &format!("RESP aggregates nested deeper than {MAX_DEPTH}"),
-                                );
-                            }
-                            self.stack.push(Frame {
-                                kind,
-                                items: Vec::new(),
-                                remaining,
-                                declared: n,
-                            });
-                            return Step::More(used);
-                        }
-                    }
-                    Some(n) if n >= 0 => {
-                        return self.invalid(
-                            used,
-                            &format!(
-                                "RESP aggregate of {n} elements exceeds the {} element cap",
-                                self.max_count
-                            ),
-                        );
-                    }
-                    _ => return self.invalid(used, "invalid RESP aggregate length"),
-                }
-            }
+            b'*' | b'~' | b'>' | b'%' | b'|' => match self.aggregate_header(t, rest, used) {
+                Ok(v) => v,
+                Err(step) => return step,
+            },
             _ => return self.invalid(used, "not a RESP type byte"),
         };
         self.complete(value, used)
+    }
+
+    /// Inside a bulk string: its content, then its CR LF, then the finished value.
+    fn bulk_step(&mut self, data: &[u8]) -> Step {
+        let Some(b) = &mut self.bulk else {
+            return Step::Need;
+        };
+        if b.remaining > 0 {
+            let n = (data.len() as u64).min(b.remaining) as usize;
+            let room = self
+                .budget
+                .saturating_sub(self.kept)
+                .min(n)
+                .min(self.budget);
+            if room > 0 {
+                b.data.extend_from_slice(&data[..room]);
+                self.kept += room;
+            }
+            if room < n {
+                self.truncated = true;
+            }
+            b.remaining -= n as u64;
+            self.size += n as u64;
+            return Step::More(n);
+        }
+        // The CR LF after the content.
+        let want = if b.crlf == 2 { b'\r' } else { b'\n' };
+        let Some(&got) = data.first() else {
+            return Step::Need;
+        };
+        if got != want {
+            return Step::Invalid("bulk string not followed by CRLF".to_owned());
+        }
+        b.crlf -= 1;
+        self.size += 1;
+        if b.crlf > 0 {
+            return Step::More(1);
+        }
+        let Some(b) = self.bulk.take() else {
+            return Step::More(1);
+        };
+        let value = match b.kind {
+            b'!' => Value::Error {
+                text: b.data,
+                bulk: true,
+            },
+            b'=' => {
+                let (fmt, data) = match b.data.get(3) {
+                    Some(b':') => (
+                        Some(String::from_utf8_lossy(&b.data[..3]).into_owned()),
+                        b.data[4..].to_vec(),
+                    ),
+                    _ => (None, b.data),
+                };
+                Value::Bulk {
+                    data,
+                    len: b.len.saturating_sub(if fmt.is_some() { 4 } else { 0 }),
+                    verbatim: Some(fmt.unwrap_or_default()),
+                }
+            }
+            _ => Value::Bulk {
+                data: b.data,
+                len: b.len,
+                verbatim: None,
+            },
+        };
+        self.complete(value, 1)
+    }
+
+    /// The header line of an aggregate (`*`, `~`, `>`, `%`, `|`): an empty or null value,
+    /// or `Err` with the step to return (a frame opened, or invalid).
+    fn aggregate_header(&mut self, t: u8, rest: &[u8], used: usize) -> Result<Value, Step> {
+        let kind = AggKind::from_byte(t).unwrap_or(AggKind::Array);
+        let pairs = matches!(kind, AggKind::Map | AggKind::Attribute);
+        let room = self.count_room();
+        match parse_int(rest) {
+            Some(-1) if t == b'*' => Ok(Value::Null),
+            Some(n) if n >= 0 && (n as u64).saturating_mul(1 + u64::from(pairs)) <= room => {
+                let n = n as u64;
+                let remaining = if pairs { n * 2 } else { n };
+                if remaining == 0 {
+                    return Ok(Value::Agg {
+                        kind,
+                        items: Vec::new(),
+                        declared: 0,
+                    });
+                }
+                if self.stack.len() >= MAX_DEPTH {
+                    return Err(self.invalid(
+                        used,
+                        &format!("RESP aggregates nested deeper than {MAX_DEPTH}"),
+                    ));
+                }
+                self.stack.push(Frame {
+                    kind,
+                    items: Vec::new(),
+                    remaining,
+                    declared: n,
+                });
+                Err(Step::More(used))
+            }
+            Some(n) if n >= 0 => Err(self.invalid(
+                used,
+                &format!(
+                    "RESP aggregate of {n} elements exceeds the {} element cap",
+                    self.max_count
+                ),
+            )),
+            _ => Err(self.invalid(used, "invalid RESP aggregate length")),
+        }
     }
 
     fn invalid(&mut self, used: usize, why: &str) -> Step {

@@ -6,7 +6,8 @@ use mizu_model::jkey;
 use std::borrow::Cow;
 use std::collections::VecDeque;
 
-use mizu_dissect::{Chunk, Limits, Output, Session, SessionContext};
+use mizu_dissect::kit::{self, MessageMeta, Step as Flow, side_name};
+use mizu_dissect::{Chunk, DiagKind, Limits, Output, Session, SessionContext};
 use mizu_model::{Direction, Entry, JsonBuf, Nanos, Payload, RawJson};
 
 use super::command::{
@@ -115,7 +116,7 @@ impl Side {
             None => format!("skipped {skipped} bytes of {name} data to the next message"),
         };
         if let Some(first) = self.notes.push(msg, skipped + dropped) {
-            out.diagnostic(first);
+            out.diagnostic(DiagKind::Malformed, first);
         }
     }
 }
@@ -185,11 +186,6 @@ fn collapse(list: Vec<String>) -> Vec<String> {
         }
     }
     out.into_iter().map(|(t, n)| repeated(t, n)).collect()
-}
-
-enum Flow {
-    Advance(usize),
-    Wait,
 }
 
 pub(crate) struct RedisSession {
@@ -275,13 +271,6 @@ impl ReplyCache {
         }
         self.next = self.next.wrapping_add(1);
         json
-    }
-}
-
-fn side_name(dir: Direction) -> &'static str {
-    match dir {
-        Direction::ClientToServer => "client",
-        Direction::ServerToClient => "server",
     }
 }
 
@@ -389,7 +378,14 @@ impl RedisSession {
                 let args = cmd.args();
                 let request = build_request(args, args.len() as u64, false, false);
                 let size = cmd.size as u64;
-                self.push_request(request, false, ts, size, false, gap, notes, out);
+                let meta = MessageMeta {
+                    ts,
+                    size,
+                    truncated: false,
+                    gap,
+                    diagnostics: notes,
+                };
+                self.push_request(request, false, meta, out);
                 return Flow::Advance(cmd.size);
             }
         }
@@ -487,13 +483,20 @@ impl RedisSession {
         let ts = chunk.ts_at(at);
         let mut notes = self.client.notes.take();
         if let Some(odd) = odd {
-            out.diagnostic(odd);
+            out.diagnostic(DiagKind::Malformed, odd);
             notes.push(odd.to_owned());
         }
         let gap = std::mem::take(&mut self.client.gap);
         let items: Vec<Value> = args.into_iter().map(Value::Simple).collect();
         let request = build_request(items.as_slice(), items.len() as u64, false, true);
-        self.push_request(request, true, ts, used as u64, false, gap, notes, out);
+        let meta = MessageMeta {
+            ts,
+            size: used as u64,
+            truncated: false,
+            gap,
+            diagnostics: notes,
+        };
+        self.push_request(request, true, meta, out);
         Flow::Advance(used)
     }
 
@@ -518,21 +521,30 @@ impl RedisSession {
             return;
         }
         let request = build_request(items.as_slice(), declared, msg.truncated, false);
-        self.push_request(request, false, ts, msg.size, msg.truncated, gap, notes, out);
+        let meta = MessageMeta {
+            ts,
+            size: msg.size,
+            truncated: msg.truncated,
+            gap,
+            diagnostics: notes,
+        };
+        self.push_request(request, false, meta, out);
     }
 
-    #[allow(clippy::too_many_arguments)]
     fn push_request(
         &mut self,
         request: Request,
         inline: bool,
-        ts: Nanos,
-        size: u64,
-        truncated: bool,
-        gap: bool,
-        mut diagnostics: Vec<String>,
+        meta: MessageMeta,
         out: &mut Output,
     ) {
+        let MessageMeta {
+            ts,
+            size,
+            truncated,
+            gap,
+            mut diagnostics,
+        } = meta;
         let expect = if per_channel(request.command) {
             request.nargs.max(1)
         } else {
@@ -549,7 +561,7 @@ impl RedisSession {
             // rather than let the open aggregate swallow the replies to come.
             self.server.speculative = false;
             let why = "the client sent a request before it ended (reply picked up mid-stream)";
-            self.cut(Direction::ServerToClient, why, out);
+            self.cut(Direction::ServerToClient, DiagKind::Malformed, why, out);
             self.server
                 .start_resync("server reply picked up mid-stream".to_owned());
             self.server.at_line_start = true;
@@ -663,7 +675,7 @@ impl RedisSession {
                 ));
             } else {
                 let why = "reply without a captured request".to_owned();
-                out.diagnostic(why.clone());
+                out.diagnostic(DiagKind::Unanswered, why.clone());
                 notes.push(why);
             }
             let mut e = self.template(&msg);
@@ -827,7 +839,7 @@ impl RedisSession {
     }
 
     /// Ends a message cut by a gap or the end of the connection: what was parsed is kept.
-    fn cut(&mut self, dir: Direction, why: &str, out: &mut Output) {
+    fn cut(&mut self, dir: Direction, kind: DiagKind, why: &str, out: &mut Output) {
         let side = self.side(dir);
         let Some(mut msg) = side.parser.take_partial() else {
             return;
@@ -836,7 +848,7 @@ impl RedisSession {
         let mut notes = side.notes.take();
         side.gap = false;
         let note = format!("{} message cut: {why}", side_name(dir));
-        out.diagnostic(note.clone());
+        out.diagnostic(kind, note.clone());
         notes.push(note);
         msg.truncated = true;
         match dir {
@@ -864,7 +876,7 @@ impl RedisSession {
                 side_name(dir)
             );
             let n = std::mem::take(&mut side.skipped) + std::mem::take(&mut side.dropped);
-            out.diagnostic(msg.clone());
+            out.diagnostic(DiagKind::Malformed, msg.clone());
             side.notes.push(msg, n);
         }
         let bytes = side.notes.bytes;
@@ -1111,29 +1123,21 @@ fn response_json(replies: &[(Message, Nanos)]) -> RawJson {
 
 impl Session for RedisSession {
     fn on_data(&mut self, chunk: &Chunk<'_>, out: &mut Output) -> usize {
-        let mut used = 0;
-        let mut idle = 0;
-        while used < chunk.data.len() {
-            match self.step(chunk, used, out) {
-                Flow::Wait => break,
-                Flow::Advance(n) => {
-                    used += n.min(chunk.data.len() - used);
-                    idle = if n == 0 { idle + 1 } else { 0 };
-                    if idle > 8 {
-                        break;
-                    }
-                }
-            }
-        }
-        used
+        kit::drive(chunk.data.len(), |used| self.step(chunk, used, out))
     }
 
     fn on_gap(&mut self, dir: Direction, len: u64, _ts: Nanos, out: &mut Output) {
-        self.cut(dir, &format!("{len} bytes lost in a capture gap"), out);
+        self.cut(
+            dir,
+            DiagKind::Gap,
+            &format!("{len} bytes lost in a capture gap"),
+            out,
+        );
         let name = side_name(dir);
-        out.diagnostic(format!(
-            "{len} bytes of {name} data lost in a capture gap: resynchronising"
-        ));
+        out.diagnostic(
+            DiagKind::Gap,
+            format!("{len} bytes of {name} data lost in a capture gap: resynchronising"),
+        );
         let side = self.side(dir);
         side.ts = None;
         side.gap = true;
@@ -1152,26 +1156,31 @@ impl Session for RedisSession {
     fn on_close(&mut self, _ts: Nanos, out: &mut Output) {
         self.cut(
             Direction::ClientToServer,
+            DiagKind::Truncated,
             "the connection ended mid-message",
             out,
         );
         self.cut(
             Direction::ServerToClient,
+            DiagKind::Truncated,
             "the connection ended mid-message",
             out,
         );
         self.report_skipped(Direction::ClientToServer, out);
         self.report_skipped(Direction::ServerToClient, out);
         if self.evicted > 0 {
-            out.diagnostic(format!(
-                "{} requests were emitted before their replies because more than {} bytes of \
+            out.diagnostic(
+                DiagKind::Limit,
+                format!(
+                    "{} requests were emitted before their replies because more than {} bytes of \
                  requests were waiting; {} of their replies were shown on their own",
-                self.evicted, self.limits.max_pending_bytes, self.owed_shown
-            ));
+                    self.evicted, self.limits.max_pending_bytes, self.owed_shown
+                ),
+            );
         }
         while let Some(req) = self.pending.pop_front() {
             self.pending_bytes = self.pending_bytes.saturating_sub(req.cost);
-            out.diagnostic("no response captured");
+            out.diagnostic(DiagKind::Unanswered, "no response captured");
             let e = self.build_partial(req);
             out.emit(e);
         }

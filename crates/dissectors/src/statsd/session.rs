@@ -2,7 +2,7 @@
 //! and [`StreamSession`] for newline-terminated lines over a byte stream. Both turn each
 //! line into one entry through [`emit_line`].
 
-use mizu_dissect::{Chunk, DatagramSession, Output, Session, SessionContext};
+use mizu_dissect::{Chunk, DatagramSession, DiagKind, Output, Session, SessionContext};
 use mizu_model::{Direction, Entry, Nanos, Payload, StartTimes};
 
 use super::INFO;
@@ -33,14 +33,14 @@ fn emit_line(
             let msg = format!("statsd: line cut by the capture ({cut} bytes not captured)");
             e.truncated = true;
             e.diagnostics.push(msg.clone());
-            out.diagnostic(msg);
+            out.diagnostic(DiagKind::Truncated, msg);
             serde_json::json!({ "line": text })
         }
         Ok(v) => v,
         Err(why) => {
             let msg = format!("statsd: malformed line: {why}");
             e.diagnostics.push(msg.clone());
-            out.diagnostic(msg);
+            out.diagnostic(DiagKind::Malformed, msg);
             serde_json::json!({ "line": text })
         }
     };

@@ -1,6 +1,8 @@
 //! RFC 6455 §5.2 frame headers: parsing (allocation-free) and the plausibility test used
 //! to find the next frame after lost bytes.
 
+use mizu_dissect::kit;
+
 /// Opcodes (RFC 6455 §11.8).
 pub const CONTINUATION: u8 = 0x0;
 pub const TEXT: u8 = 0x1;
@@ -58,19 +60,16 @@ pub fn parse(b: &[u8]) -> Parsed {
     let len7 = b1 & 0x7f;
     let (len, mut at, long_length) = match len7 {
         126 => {
-            let Some(x) = b.get(2..4) else {
+            let Some(x) = kit::be16(b, 2) else {
                 return Parsed::Need;
             };
-            let n = u64::from(u16::from_be_bytes([x[0], x[1]]));
+            let n = u64::from(x);
             (n, 4, n < 126)
         }
         127 => {
-            let Some(x) = b.get(2..10) else {
+            let Ok(n) = kit::Reader::at(b, 2, kit::Endian::Big).u64() else {
                 return Parsed::Need;
             };
-            let mut a = [0u8; 8];
-            a.copy_from_slice(x);
-            let n = u64::from_be_bytes(a);
             if n >> 63 != 0 {
                 return Parsed::Bad;
             }

@@ -4,7 +4,8 @@
 
 use std::collections::VecDeque;
 
-use mizu_dissect::{Chunk, Output, Session, SessionContext};
+use mizu_dissect::kit::{self, side_name};
+use mizu_dissect::{Chunk, DiagKind, Diagnostic, Output, Session, SessionContext};
 use mizu_model::{Direction, Entry, Nanos, Payload};
 use serde_json::{Map, Value};
 
@@ -46,7 +47,7 @@ struct Msg {
     gap: bool,
     /// Not every frame of it was seen (cut by a gap, a new message, the end).
     incomplete: bool,
-    diags: Vec<String>,
+    diags: Vec<Diagnostic>,
 }
 
 impl Msg {
@@ -67,9 +68,9 @@ impl Msg {
         }
     }
 
-    fn note(&mut self, d: impl Into<String>) {
-        let d = d.into();
-        if !self.diags.contains(&d) {
+    fn note(&mut self, kind: DiagKind, d: impl Into<String>) {
+        let d = Diagnostic::new(kind, d);
+        if !self.diags.iter().any(|x| x.message == d.message) {
             self.diags.push(d);
         }
     }
@@ -105,7 +106,7 @@ struct Side {
     skipped: u64,
     skip_reason: &'static str,
     /// Notes for the next message of this direction.
-    next_notes: Vec<String>,
+    next_notes: Vec<Diagnostic>,
     /// Bytes offered but not consumed at the last call.
     waiting: usize,
 }
@@ -161,7 +162,7 @@ impl WsSession {
         if !self.notes_reported {
             self.notes_reported = true;
             for n in &self.notes {
-                out.diagnostic(n.clone());
+                out.diagnostic(DiagKind::Unsupported, n.clone());
             }
         }
     }
@@ -189,10 +190,13 @@ impl WsSession {
             let mut m = Msg::new(&h, ts, cap.min(CONTROL_KEEP));
             m.diags.append(&mut side.next_notes);
             for p in problems {
-                m.note(p);
+                m.note(DiagKind::Malformed, p);
             }
             if !matches!(h.opcode, CLOSE | PING | PONG) {
-                m.note(format!("reserved control opcode 0x{:X}", h.opcode));
+                m.note(
+                    DiagKind::Malformed,
+                    format!("reserved control opcode 0x{:X}", h.opcode),
+                );
             }
             side.ctrl = Some(m);
             return;
@@ -202,10 +206,13 @@ impl WsSession {
                 m.frames += 1;
                 m.wire += h.header_len as u64;
                 if h.mask.is_some() != m.masked {
-                    m.note("frames of one message differ in masking");
+                    m.note(
+                        DiagKind::Malformed,
+                        "frames of one message differ in masking",
+                    );
                 }
                 for p in problems {
-                    m.note(p);
+                    m.note(DiagKind::Malformed, p);
                 }
                 return;
             }
@@ -214,26 +221,35 @@ impl WsSession {
             m.diags.append(&mut side.next_notes);
             m.gap = true;
             m.incomplete = true;
-            m.note("continuation frame without the message's first frame");
+            m.note(
+                DiagKind::Gap,
+                "continuation frame without the message's first frame",
+            );
             for p in problems {
-                m.note(p);
+                m.note(DiagKind::Malformed, p);
             }
             side.msg = Some(m);
             return;
         }
         if let Some(mut old) = side.msg.take() {
             old.incomplete = true;
-            old.note("message not finished: the next message started before its final frame");
+            old.note(
+                DiagKind::Malformed,
+                "message not finished: the next message started before its final frame",
+            );
             self.finish_data(dir, old, out);
         }
         let side = &mut self.sides[dir.index()];
         let mut m = Msg::new(&h, ts, cap);
         m.diags.append(&mut side.next_notes);
         for p in problems {
-            m.note(p);
+            m.note(DiagKind::Malformed, p);
         }
         if h.opcode != TEXT && h.opcode != frame::BINARY {
-            m.note(format!("reserved data opcode 0x{:X}", h.opcode));
+            m.note(
+                DiagKind::Malformed,
+                format!("reserved data opcode 0x{:X}", h.opcode),
+            );
         }
         if h.rsv & 0b100 != 0
             && let Some(inf) = side.inflater.as_mut()
@@ -242,6 +258,7 @@ impl WsSession {
             if inf.begin() {
                 m.gap = true;
                 m.note(
+                    DiagKind::Gap,
                     "permessage-deflate context was lost earlier on this direction: the text may be wrong",
                 );
             }
@@ -329,15 +346,21 @@ impl WsSession {
             match stop {
                 Some(Stop::Limit) => {
                     m.truncated = true;
-                    m.note(format!(
-                        "permessage-deflate: inflating stopped after {} bytes",
-                        m.sink.total
-                    ));
+                    m.note(
+                        DiagKind::Limit,
+                        format!(
+                            "permessage-deflate: inflating stopped after {} bytes",
+                            m.sink.total
+                        ),
+                    );
                 }
-                Some(Stop::Corrupt) => m.note(format!(
-                    "permessage-deflate: invalid compressed data after {} inflated bytes",
-                    m.sink.total
-                )),
+                Some(Stop::Corrupt) => m.note(
+                    DiagKind::Decompress,
+                    format!(
+                        "permessage-deflate: invalid compressed data after {} inflated bytes",
+                        m.sink.total
+                    ),
+                ),
                 None => {}
             }
         }
@@ -348,7 +371,10 @@ impl WsSession {
             && let Err(e) = std::str::from_utf8(&m.sink.kept)
             && e.error_len().is_some()
         {
-            m.note("text message is not valid UTF-8 (shown as base64)");
+            m.note(
+                DiagKind::Malformed,
+                "text message is not valid UTF-8 (shown as base64)",
+            );
         }
         self.emit(dir, m, None, out);
     }
@@ -359,7 +385,10 @@ impl WsSession {
             m.truncated = true;
         }
         if m.opcode == CLOSE && m.payload == 1 {
-            m.note("close payload of 1 byte (a status code takes 2)");
+            m.note(
+                DiagKind::Malformed,
+                "close payload of 1 byte (a status code takes 2)",
+            );
         }
         let other = dir.reverse();
         match m.opcode {
@@ -412,11 +441,14 @@ impl WsSession {
     }
 
     fn unanswered(&mut self, dir: Direction, mut m: Msg, out: &mut Output) {
-        m.note(if m.opcode == CLOSE {
-            "no close reply captured"
-        } else {
-            "no pong captured"
-        });
+        m.note(
+            DiagKind::Unanswered,
+            if m.opcode == CLOSE {
+                "no close reply captured"
+            } else {
+                "no pong captured"
+            },
+        );
         self.emit(dir, m, None, out);
     }
 
@@ -430,8 +462,8 @@ impl WsSession {
         e.truncated = req.truncated;
         e.gap = req.gap;
         for d in &req.diags {
-            out.diagnostic(d.clone());
-            e.diagnostics.push(d.clone());
+            out.diagnostic(d.kind, d.message.clone());
+            e.diagnostics.push(d.message.clone());
         }
         match resp {
             Some(r) => {
@@ -440,9 +472,9 @@ impl WsSession {
                 e.truncated |= r.truncated;
                 e.gap |= r.gap;
                 for d in &r.diags {
-                    let d = format!("response: {d}");
-                    out.diagnostic(d.clone());
-                    e.diagnostics.push(d);
+                    let text = format!("response: {}", d.message);
+                    out.diagnostic(d.kind, text.clone());
+                    e.diagnostics.push(text);
                 }
                 e.set_times(req.ts, Some(r.ts));
             }
@@ -477,8 +509,7 @@ impl WsSession {
         }
         let kept = &m.sink.kept[..];
         if m.opcode == CLOSE {
-            if let Some((code, reason)) = kept.split_first_chunk::<2>() {
-                let code = u16::from_be_bytes(*code);
+            if let (Some(code), Some(reason)) = (kit::be16(kept, 0), kept.get(2..)) {
                 o.insert("code".into(), code.into());
                 o.insert("codeName".into(), frame::close_code_name(code).into());
                 o.insert(
@@ -587,7 +618,11 @@ impl WsSession {
         if side.skipped == 0 {
             return;
         }
-        let who = if side.from_client { "client" } else { "server" };
+        let who = side_name(if side.from_client {
+            Direction::ClientToServer
+        } else {
+            Direction::ServerToClient
+        });
         let d = format!(
             "skipped {} bytes of {who} data {} ({})",
             side.skipped,
@@ -601,27 +636,28 @@ impl WsSession {
         side.skipped = 0;
         side.skip_reason = "";
         if at_end {
-            out.diagnostic(d);
+            out.diagnostic(DiagKind::Malformed, d);
         } else {
-            side.next_notes.push(d);
+            side.next_notes
+                .push(Diagnostic::new(DiagKind::Malformed, d));
         }
     }
 
     /// A message in progress was cut by a gap or the end: emit what was seen.
-    fn cut_messages(&mut self, dir: Direction, why: &str, out: &mut Output) {
+    fn cut_messages(&mut self, dir: Direction, kind: DiagKind, why: &str, out: &mut Output) {
         let side = &mut self.sides[dir.index()];
         let ctrl = side.ctrl.take();
         let msg = side.msg.take();
         if let Some(mut c) = ctrl {
             c.gap = true;
             c.incomplete = true;
-            c.note(why);
+            c.note(kind, why);
             self.emit(dir, c, None, out);
         }
         if let Some(mut m) = msg {
             m.gap = true;
             m.incomplete = true;
-            m.note(why);
+            m.note(kind, why);
             self.finish_data(dir, m, out);
         }
     }
@@ -729,7 +765,10 @@ impl Session for WsSession {
                 };
                 if let Some(m) = m {
                     m.gap = true;
-                    m.note(format!("{len} payload bytes were not captured"));
+                    m.note(
+                        DiagKind::Gap,
+                        format!("{len} payload bytes were not captured"),
+                    );
                     // Never splice: keep nothing after the hole.
                     m.sink.cap = m.sink.kept.len();
                     if m.compressed && !control {
@@ -746,7 +785,7 @@ impl Session for WsSession {
                 if let Some(inf) = side.inflater.as_mut() {
                     inf.on_gap();
                 }
-                self.cut_messages(dir, "message cut by a capture gap", out);
+                self.cut_messages(dir, DiagKind::Gap, "message cut by a capture gap", out);
                 self.lose_sync(dir, "after a capture gap");
             }
         }
@@ -788,7 +827,12 @@ impl Session for WsSession {
                 }
             }
             if mid_frame || side.msg.is_some() || side.ctrl.is_some() {
-                self.cut_messages(dir, "connection ended before the message was complete", out);
+                self.cut_messages(
+                    dir,
+                    DiagKind::Truncated,
+                    "connection ended before the message was complete",
+                    out,
+                );
             }
             self.report_skipped(dir, out, true);
         }
