@@ -7,7 +7,10 @@
 //!   traffic excluded, `--pcap-out` read back identical, host mode on a bridge);
 //! - `agents_live.sh`: two live agents in two netns "nodes" feeding one hub;
 //! - `protocols_live.sh`: h2c (nghttpd/nghttp), gRPC (grpcio) and AMQP (RabbitMQ + pika)
-//!   through `mizu tap --local`, seen ÷ sent = 100% with method/path/status and names.
+//!   through `mizu tap --local`, seen ÷ sent = 100% with method/path/status and names;
+//! - `replay_live.sh`: fixture pcaps sent into a veth while `mizu tap` captures it give
+//!   the same entries as `mizu read` of those files (only time, capture kind, id and
+//!   names set aside).
 
 use std::process::Command;
 use std::sync::Mutex;
@@ -77,5 +80,16 @@ fn tap_local_sees_every_h2c_grpc_and_amqp_request_with_names() {
             "seen/sent: h2 24/24 = 100%, grpc 20/20 = 100%, amqp 20/20 publishes + 20/20 gets = 100%; names ok",
         ],
         "e2e-proto",
+    );
+}
+
+#[test]
+fn live_capture_of_replayed_fixtures_equals_mizu_read_of_them() {
+    e2e(
+        "replay_live.sh",
+        &[
+            "replay: 117 live entries identical to mizu read of the same files (amqp, http, kafka, redis, websocket)",
+        ],
+        "e2e-replay",
     );
 }
