@@ -29,6 +29,7 @@ pub mod filter;
 pub mod metrics;
 mod resolve;
 mod roster;
+mod targets;
 mod ws;
 
 pub use auth::UI_COOKIE;
@@ -350,6 +351,7 @@ impl Hub {
             .merge(api::routes())
             .merge(ws::routes())
             .merge(agents::routes())
+            .merge(targets::routes())
             .fallback_service(fallback)
             .method_not_allowed_fallback(|| async {
                 error::ApiError::new(
