@@ -35,9 +35,10 @@ pub(crate) fn routes() -> Router<Hub> {
 /// The path prefix these routes share (the UI-token layer leaves them to [`authorize`]).
 pub(crate) const PREFIX: &str = "/agents/targets";
 
-fn authorize(hub: &Hub, headers: &HeaderMap) -> Result<(), Response> {
+/// `None`: authorized; `Some`: the answer to send instead.
+fn authorize(hub: &Hub, headers: &HeaderMap) -> Option<Response> {
     let Some(token) = hub.inner.config.token.as_deref() else {
-        return Err(ApiError::new(
+        return Some(ApiError::new(
             StatusCode::FORBIDDEN,
             "agent targets are disabled: start the hub with --token TOKEN (or MIZU_HUB_TOKEN) and send `Authorization: Bearer TOKEN`",
         )
@@ -49,7 +50,7 @@ fn authorize(hub: &Hub, headers: &HeaderMap) -> Result<(), Response> {
         .and_then(|v| v.strip_prefix("Bearer "))
         .unwrap_or("");
     if constant_time_eq(given.trim().as_bytes(), token.as_bytes()) {
-        return Ok(());
+        return None;
     }
     metrics::inc(&hub.inner.metrics.auth_failures);
     let mut r = ApiError::new(
@@ -59,11 +60,11 @@ fn authorize(hub: &Hub, headers: &HeaderMap) -> Result<(), Response> {
     .into_response();
     r.headers_mut()
         .insert(header::WWW_AUTHENTICATE, HeaderValue::from_static("Bearer"));
-    Err(r)
+    Some(r)
 }
 
 async fn list(State(hub): State<Hub>, headers: HeaderMap) -> Response {
-    if let Err(r) = authorize(&hub, &headers) {
+    if let Some(r) = authorize(&hub, &headers) {
         return r;
     }
     let all = hub.inner.targets.borrow().clone();
@@ -75,7 +76,7 @@ async fn get_node(
     Path(node): Path<String>,
     headers: HeaderMap,
 ) -> Response {
-    if let Err(r) = authorize(&hub, &headers) {
+    if let Some(r) = authorize(&hub, &headers) {
         return r;
     }
     match hub.targets_for(&node) {
@@ -102,7 +103,7 @@ async fn put_node(
 }
 
 fn put(hub: &Hub, node: String, headers: &HeaderMap, body: &[u8]) -> Response {
-    if let Err(r) = authorize(hub, headers) {
+    if let Some(r) = authorize(hub, headers) {
         return r;
     }
     let mut list: TargetList = match serde_json::from_slice(body) {
