@@ -16,6 +16,13 @@ command -v curl >/dev/null 2>&1 || need+=(curl)
 command -v redis-server >/dev/null 2>&1 || need+=(redis-server)
 command -v redis-cli >/dev/null 2>&1 || need+=(redis-tools)
 command -v setpriv >/dev/null 2>&1 || need+=(util-linux)
+# scripts/e2e/protocols_live.sh: h2c (nghttpd/nghttp), gRPC (grpcio), AMQP (RabbitMQ +
+# pika). Debian's python modules go to /usr/bin/python3, which the script looks for.
+command -v nghttpd >/dev/null 2>&1 || need+=(nghttp2-server)
+command -v nghttp >/dev/null 2>&1 || need+=(nghttp2-client)
+[ -x /usr/lib/rabbitmq/bin/rabbitmq-server ] || need+=(rabbitmq-server)
+/usr/bin/python3 -c 'import grpc' >/dev/null 2>&1 || need+=(python3-grpcio)
+/usr/bin/python3 -c 'import pika' >/dev/null 2>&1 || need+=(python3-pika)
 # The web UI's browser tests (ui/e2e) and its build (crates/ui/build.rs).
 [ -x /usr/bin/chromium ] || need+=(chromium)
 command -v node >/dev/null 2>&1 || need+=(nodejs npm)
@@ -32,6 +39,14 @@ if [ ${#need[@]} -gt 0 ]; then
   echo "wireshark-common wireshark-common/install-setuid boolean false" | debconf-set-selections
   apt-get update -qq
   apt-get install -y -qq --no-install-recommends "${need[@]}" >/dev/null
+  # The tests start RabbitMQ by hand inside a pod; a host service the package may have
+  # started would only hold memory and port 5672.
+  case " ${need[*]} " in
+    *" rabbitmq-server "*)
+      if command -v systemctl >/dev/null 2>&1; then
+        systemctl disable --now rabbitmq-server >/dev/null 2>&1 || true
+      fi ;;
+  esac
 fi
 
 # The UI (ui/, built by crates/ui/build.rs) uses Vite 8, which needs Node 20.19+ and npm 11.

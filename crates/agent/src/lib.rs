@@ -29,6 +29,7 @@
 
 mod replay;
 mod sender;
+pub mod tls;
 
 pub use replay::{ReplayStats, capture_stats};
 
@@ -48,6 +49,9 @@ pub struct AgentConfig {
     pub hub: String,
     /// Bearer token (`MIZU_HUB_TOKEN`).
     pub token: String,
+    /// Extra CA certificates (PEM) trusted for a `wss://` hub, besides the system's
+    /// (`--hub-ca`, `MIZU_HUB_CA`).
+    pub hub_ca: Option<std::path::PathBuf>,
     /// This agent's name on the hub (default: `NODE-PID`).
     pub agent: String,
     /// The node entries are tagged with (default: the host name).
@@ -77,6 +81,7 @@ impl Default for AgentConfig {
         AgentConfig {
             hub: format!("ws://127.0.0.1:{}", 8899),
             token: String::new(),
+            hub_ca: None,
             agent: String::new(),
             node: String::new(),
             node_ip: String::new(),
@@ -226,6 +231,8 @@ pub(crate) struct Shared {
     pub(crate) targets: watch::Sender<Option<TargetList>>,
     filter: RwLock<Option<Arc<TargetFilter>>>,
     pub(crate) connected: AtomicBool,
+    /// TLS settings for a `wss://` hub (built once at start).
+    pub(crate) tls: Option<Arc<rustls::ClientConfig>>,
 }
 
 impl Shared {
@@ -332,6 +339,14 @@ impl Agent {
         }
         cfg.batch_entries = cfg.batch_entries.max(1);
         cfg.window = cfg.window.max(1);
+        let tls = if agent_url(&cfg.hub, "", "").starts_with("wss://") || cfg.hub_ca.is_some() {
+            Some(
+                tls::client_config(cfg.hub_ca.as_deref())
+                    .map_err(|e| std::io::Error::new(std::io::ErrorKind::InvalidInput, e))?,
+            )
+        } else {
+            None
+        };
         let shared = Arc::new(Shared {
             cfg,
             buf: Mutex::new(Buffer::default()),
@@ -343,6 +358,7 @@ impl Agent {
             targets: watch::channel(None).0,
             filter: RwLock::new(None),
             connected: AtomicBool::new(false),
+            tls,
         });
         let s = shared.clone();
         let thread = std::thread::Builder::new()

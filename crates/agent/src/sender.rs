@@ -152,7 +152,8 @@ async fn connect(sh: &Shared, url: &str) -> Result<Ws, ConnectError> {
         ConnectError::Other("the token has characters a header cannot carry".into())
     })?;
     req.headers_mut().insert("authorization", auth);
-    let fut = tokio_tungstenite::connect_async(req);
+    let connector = sh.tls.clone().map(tokio_tungstenite::Connector::Rustls);
+    let fut = tokio_tungstenite::connect_async_tls_with_config(req, None, false, connector);
     match tokio::time::timeout(Duration::from_secs(10), fut).await {
         Err(_) => Err(ConnectError::Other("timed out after 10 s".into())),
         Ok(Ok((ws, _))) => Ok(ws),
@@ -168,7 +169,15 @@ async fn connect(sh: &Shared, url: &str) -> Result<Ws, ConnectError> {
                 .unwrap_or(body);
             Err(ConnectError::Refused(resp.status().as_u16(), msg))
         }
-        Ok(Err(e)) => Err(ConnectError::Other(e.to_string())),
+        Ok(Err(e)) => {
+            let mut msg = e.to_string();
+            if msg.contains("certificate") {
+                msg.push_str(
+                    " (a hub certificate from a private CA: trust it with --hub-ca FILE or MIZU_HUB_CA)",
+                );
+            }
+            Err(ConnectError::Other(msg))
+        }
     }
 }
 

@@ -21,13 +21,21 @@ Exit status: 0 done; 2 bad usage; 3 an input could not be read or capture could 
 6 entries were dropped or left unsent.\n\n\
 Live capture needs root, or once: sudo setcap cap_net_raw,cap_net_admin,cap_sys_admin+ep $(which mizu)\n\n\
 Examples:\n  sudo MIZU_HUB_TOKEN=s3cret mizu agent --hub ws://hub:8899 --node node-a\n  \
+sudo MIZU_HUB_TOKEN=s3cret mizu agent --hub wss://hub.example:443 --hub-ca ca.pem\n  \
 sudo MIZU_HUB_TOKEN=s3cret mizu agent --hub hub:8899 --netns web --netns db\n  \
 MIZU_HUB_TOKEN=s3cret mizu agent --hub ws://hub:8899 --node node-a --read capture.pcap"
 )]
 pub struct AgentArgs {
-    /// The hub: ws://HOST:PORT (http:// and HOST:PORT work too). Config: agent.hub.
+    /// The hub: ws://HOST:PORT (http:// and HOST:PORT work too), or wss:// (https://)
+    /// through TLS. Config: agent.hub.
     #[arg(long, value_name = "URL")]
     pub hub: Option<String>,
+
+    /// For a wss:// hub: also trust the CA certificates in this PEM file (a private CA or
+    /// the one that signed a self-signed hub certificate). Default: MIZU_HUB_CA; the
+    /// system's roots are always trusted.
+    #[arg(long, value_name = "FILE")]
+    pub hub_ca: Option<PathBuf>,
 
     /// Node name entries are tagged with (`node.name`). Default: the host name.
     #[arg(long, value_name = "NAME")]
@@ -178,6 +186,11 @@ or allow it once: sudo setcap cap_net_raw,cap_net_admin,cap_sys_admin+ep $(which
 fn config(a: &AgentArgs, c: &crate::config::MizuConfig) -> Result<AgentConfig, String> {
     let a = &AgentArgs {
         hub: Some(c.agent.hub.clone()),
+        hub_ca: a
+            .hub_ca
+            .clone()
+            .or_else(|| std::env::var_os("MIZU_HUB_CA").map(PathBuf::from))
+            .filter(|p| !p.as_os_str().is_empty()),
         node: Some(c.agent.node.clone()).filter(|n| !n.is_empty()),
         buffer_entries: usize::try_from(c.agent.buffer_entries)
             .map_err(|_| "agent.buffer-entries must be >= 0".to_owned())?,
@@ -204,6 +217,7 @@ fn config(a: &AgentArgs, c: &crate::config::MizuConfig) -> Result<AgentConfig, S
     }
     Ok(AgentConfig {
         hub: a.hub.clone().unwrap_or_default(),
+        hub_ca: a.hub_ca.clone(),
         token,
         agent: a.name.clone().unwrap_or_default(),
         node: a.node.clone().unwrap_or_default(),

@@ -376,18 +376,24 @@ pub fn run(args: TapArgs, cfg: &crate::config::MizuConfig) -> ExitCode {
         mizu_dissectors::Registry::default().dissectors(),
     );
     let (tx, rx) = std::sync::mpsc::sync_channel::<Vec<Entry>>(16);
+    // Stored batches go back to the capture thread, which allocated their entries and
+    // frees them far more cheaply than this thread could (see `Hub::ingest_from`).
+    let (back_tx, back_rx) = std::sync::mpsc::sync_channel::<Vec<Entry>>(17);
     let ingest_hub = hub.clone();
     let ingest = std::thread::Builder::new()
         .name("mizu-ingest".into())
         .spawn(move || {
             let mut errors = 0u64;
-            for batch in rx {
-                if let Err(e) = ingest_hub.ingest(batch) {
+            for mut batch in rx {
+                if let Err(e) = ingest_hub.ingest_from(&mut batch) {
                     errors += 1;
                     if errors == 1 {
                         eprintln!("mizu tap: store: {e}");
                     }
                 }
+                // Big entries are freed here at once; full or gone: all of it.
+                batch.retain(|e| e.request_size + e.response_size < 64 << 10);
+                let _ = back_tx.try_send(batch);
             }
             errors
         });
@@ -402,6 +408,7 @@ pub fn run(args: TapArgs, cfg: &crate::config::MizuConfig) -> ExitCode {
     names.refresh();
     let mut sink = TapSink {
         tx: Some(tx),
+        stored: back_rx,
         batch: Vec::with_capacity(BATCH),
         names,
         pcap,
@@ -520,6 +527,8 @@ const RESCAN_TICKS: u64 = 2;
 
 struct TapSink {
     tx: Option<std::sync::mpsc::SyncSender<Vec<Entry>>>,
+    /// Batches the ingest thread has stored, back to be freed (and reused) here.
+    stored: std::sync::mpsc::Receiver<Vec<Entry>>,
     batch: Vec<Entry>,
     names: NetnsNames,
     pcap: Option<PcapNgWriter<std::io::BufWriter<std::fs::File>>>,
@@ -540,7 +549,14 @@ impl TapSink {
         if self.batch.is_empty() {
             return;
         }
-        let batch = std::mem::replace(&mut self.batch, Vec::with_capacity(BATCH));
+        // Free every stored batch that came back; reuse one of them.
+        let mut next = None;
+        while let Ok(mut stored) = self.stored.try_recv() {
+            stored.clear();
+            next = Some(stored);
+        }
+        let next = next.unwrap_or_else(|| Vec::with_capacity(BATCH));
+        let batch = std::mem::replace(&mut self.batch, next);
         if let Some(tx) = &self.tx
             && tx.send(batch).is_err()
         {

@@ -5,7 +5,12 @@
 //!
 //! - `tap_local.sh`: `mizu tap --local` (namespaces appearing and going, names, own
 //!   traffic excluded, `--pcap-out` read back identical, host mode on a bridge);
-//! - `agents_live.sh`: two live agents in two netns "nodes" feeding one hub.
+//! - `agents_live.sh`: two live agents in two netns "nodes" feeding one hub;
+//! - `protocols_live.sh`: h2c (nghttpd/nghttp), gRPC (grpcio) and AMQP (RabbitMQ + pika)
+//!   through `mizu tap --local`, seen ÷ sent = 100% with method/path/status and names;
+//! - `replay_live.sh`: fixture pcaps sent into a veth while `mizu tap` captures it give
+//!   the same entries as `mizu read` of those files (only time, capture kind, id and
+//!   names set aside).
 
 use std::process::Command;
 use std::sync::Mutex;
@@ -64,5 +69,27 @@ fn two_live_agents_one_hub_every_entry_names_its_node() {
         "agents_live.sh",
         &["node-a 25/25 = 100%, node-b 25/25 = 100%; every entry names its node"],
         "e2e-agents",
+    );
+}
+
+#[test]
+fn tap_local_sees_every_h2c_grpc_and_amqp_request_with_names() {
+    e2e(
+        "protocols_live.sh",
+        &[
+            "seen/sent: h2 24/24 = 100%, grpc 20/20 = 100%, amqp 20/20 publishes + 20/20 gets = 100%; names ok",
+        ],
+        "e2e-proto",
+    );
+}
+
+#[test]
+fn live_capture_of_replayed_fixtures_equals_mizu_read_of_them() {
+    e2e(
+        "replay_live.sh",
+        &[
+            "replay: 117 live entries identical to mizu read of the same files (amqp, http, kafka, redis, websocket)",
+        ],
+        "e2e-replay",
     );
 }

@@ -7,6 +7,12 @@
 //! `close`; [`Dispatcher::tick`] with the caller's clock closes flows idle for longer than
 //! the configured `idle_timeout`. Entries come out through [`Dispatcher::drain`].
 //!
+//! The global memory budget (`EngineConfig::max_memory`) holds here as on the packet
+//! path: after each event the dispatcher counts every flow's buffered bytes plus
+//! `FLOW_OVERHEAD` per open flow, and over the budget it sheds whole flows (the heaviest
+//! of the 16 least recently active) until usage is under 7/8 of it; their unfinished
+//! entries are marked `gap` and `EngineStats::memory_shed_*` count them.
+//!
 //! ```
 //! use mizu_engine::{Dispatcher, EngineConfig};
 //! use mizu_model::Direction;
@@ -20,7 +26,7 @@
 //! d.drain(&mut |e| out.push(e));
 //! ```
 
-use crate::{EngineConfig, FlowState, Handler};
+use crate::{EngineConfig, FLOW_OVERHEAD, FlowState, Handler, SHED_WINDOW};
 use mizu_dissect::Dissector;
 use mizu_model::{Direction, Entry, Nanos};
 use mizu_reassembly::{CloseReason, FlowInfo, StreamHandler};
@@ -93,6 +99,7 @@ impl Dispatcher {
             Some(f) => {
                 f.last = f.last.max(ts);
                 self.handler.data(&mut f.state, &f.info, dir, ts, bytes);
+                self.keep_budget(ts);
             }
             None => self.unknown_flow_events += 1,
         }
@@ -104,6 +111,7 @@ impl Dispatcher {
             Some(f) => {
                 f.last = f.last.max(ts);
                 self.handler.gap(&mut f.state, &f.info, dir, ts, len);
+                self.keep_budget(ts);
             }
             None => self.unknown_flow_events += 1,
         }
@@ -115,6 +123,7 @@ impl Dispatcher {
             Some(f) => {
                 f.last = f.last.max(ts);
                 self.handler.fin(&mut f.state, &f.info, dir, ts);
+                self.keep_budget(ts);
             }
             None => self.unknown_flow_events += 1,
         }
@@ -125,6 +134,44 @@ impl Dispatcher {
         if !self.close_with(flow, ts, CloseReason::Fin) {
             self.unknown_flow_events += 1;
         }
+    }
+
+    /// Bytes counted against the memory budget now: what every flow buffers plus a fixed
+    /// overhead per open flow (no reassembler here: the caller delivers in-order bytes).
+    pub fn memory_used(&self) -> usize {
+        self.handler.mem_flows + self.flows.len() * FLOW_OVERHEAD
+    }
+
+    /// After an event: records the peak and, over the budget, sheds whole flows.
+    fn keep_budget(&mut self, ts: Nanos) {
+        let used = self.memory_used();
+        let stats = &mut self.handler.stats;
+        stats.memory_peak = stats.memory_peak.max(used as u64);
+        let budget = self.handler.config.max_memory;
+        if budget == 0 || used <= budget {
+            return;
+        }
+        let target = budget - budget / 8;
+        self.handler.shedding = true;
+        while self.memory_used() > target {
+            // The heaviest of the SHED_WINDOW least recently active flows (ties: lowest id,
+            // so the choice does not depend on the hash map's order).
+            let mut oldest: Vec<(Nanos, u64, usize)> = self
+                .flows
+                .iter()
+                .map(|(id, f)| (f.last, *id, f.state.mem))
+                .collect();
+            oldest.sort_unstable();
+            oldest.truncate(SHED_WINDOW);
+            let Some(&(_, id, _)) = oldest
+                .iter()
+                .min_by_key(|(_, id, mem)| (std::cmp::Reverse(*mem), *id))
+            else {
+                break;
+            };
+            self.close_with(id, ts, CloseReason::Evicted);
+        }
+        self.handler.shedding = false;
     }
 
     fn close_with(&mut self, flow: u64, ts: Nanos, reason: CloseReason) -> bool {
@@ -203,6 +250,7 @@ impl Dispatcher {
         let mut s = self.handler.stats.clone();
         s.active_flows = self.flows.len() as u64;
         s.datagrams.active_flows = self.handler.datagrams.active() as u64;
+        s.memory_used = self.memory_used() as u64;
         s
     }
 }

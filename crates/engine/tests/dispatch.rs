@@ -143,3 +143,71 @@ Sec-WebSocket-Accept: s3pPLMBiTxaQ9kYGzzhZRbK+xOo=\r\n\r\n"
     assert_eq!(first["request"]["path"], "/chat");
     assert_eq!(first["response"]["status"], 101);
 }
+
+/// 100 connections each left holding an unfinished 4 KiB upload, through a dispatcher with
+/// a 64 KiB budget: usage never stays over the budget after an event, whole flows are shed
+/// and counted, and their cut requests come out marked `gap` with the budget named.
+#[test]
+fn dispatcher_keeps_the_global_memory_budget() {
+    const FLOWS: u64 = 100;
+    const BUDGET: usize = 64 << 10;
+    let run = |max_memory: usize| {
+        let config = EngineConfig {
+            max_memory,
+            ..EngineConfig::default()
+        };
+        let mut d = Dispatcher::new(config, mizu_dissectors::registry::all());
+        let s = "10.0.0.2:8080".parse().expect("addr");
+        let head = b"POST /upload HTTP/1.1\r\nHost: h\r\nContent-Length: 100000\r\n\r\n";
+        let body = [b'x'; 1024];
+        let mut peak_after_event = 0;
+        let mut ts = 1_000;
+        for flow in 0..FLOWS {
+            let c = std::net::SocketAddr::new([10, 0, 0, 1].into(), 40_000 + flow as u16);
+            ts += 1_000;
+            d.open(flow, c, s, true, ts);
+            d.data(flow, Direction::ClientToServer, ts, head);
+            peak_after_event = peak_after_event.max(d.memory_used());
+            for _ in 0..4 {
+                ts += 1_000;
+                d.data(flow, Direction::ClientToServer, ts, &body);
+                peak_after_event = peak_after_event.max(d.memory_used());
+            }
+        }
+        let stats = d.stats();
+        d.finish(ts + 1);
+        let mut out = Vec::new();
+        d.drain(&mut |e| out.push(e));
+        (stats, peak_after_event, out)
+    };
+
+    let (free, free_peak, free_out) = run(0);
+    assert_eq!(free.memory_shed_flows, 0);
+    assert!(
+        free_peak > 4 * BUDGET,
+        "without a budget the 100 uploads hold {free_peak} bytes"
+    );
+    assert_eq!(free_out.len(), FLOWS as usize);
+
+    let (stats, peak, out) = run(BUDGET);
+    assert!(
+        peak <= BUDGET,
+        "usage after an event {peak} > budget {BUDGET}"
+    );
+    assert!(stats.memory_peak >= peak as u64);
+    assert_eq!(stats.memory_budget, BUDGET as u64);
+    assert!(
+        stats.memory_shed_flows >= FLOWS / 2,
+        "shed {} flows",
+        stats.memory_shed_flows
+    );
+    assert!(stats.active_flows < FLOWS);
+    // Every connection still yields its (cut) request; the shed ones say why.
+    assert_eq!(out.len(), FLOWS as usize);
+    let shed: Vec<&Entry> = out
+        .iter()
+        .filter(|e| e.diagnostics.iter().any(|d| d.contains("memory budget")))
+        .collect();
+    assert_eq!(shed.len() as u64, stats.memory_shed_flows);
+    assert!(shed.iter().all(|e| e.gap));
+}

@@ -8,7 +8,7 @@
 //!   whenever a request authenticated with `?token=`, so the page's later `fetch` calls
 //!   and its `/ws` socket (browsers cannot set headers on a WebSocket) carry it.
 //!
-//! Always open: `/agents/ws` (agents have their own `--token`), `/version`,
+//! Always open: `/agents/ws` and `/agents/targets*` (they need the agents' `--token`), `/version`,
 //! `/metadata/version`, `/echo` and `/metrics` (counters only, for Prometheus).
 //! Tokens are compared in constant time.
 
@@ -104,7 +104,12 @@ pub(crate) async fn ui_token(State(hub): State<Hub>, req: Request, next: Next) -
     let Some(token) = hub.inner.config.ui_token.as_deref() else {
         return next.run(req).await;
     };
-    if OPEN.contains(&req.uri().path()) {
+    let path = req.uri().path();
+    // `/agents/targets*` checks the agents' token itself (crate::targets).
+    if OPEN.contains(&path)
+        || path == crate::targets::PREFIX
+        || path.starts_with("/agents/targets/")
+    {
         return next.run(req).await;
     }
     match presented(&req, token.as_bytes()) {

@@ -30,6 +30,7 @@ mod map;
 pub mod metrics;
 mod resolve;
 mod roster;
+mod targets;
 mod ws;
 
 pub use auth::UI_COOKIE;
@@ -258,10 +259,17 @@ impl Hub {
     /// Stores entries (in-process ingest: `mizu read --serve`), pushing them to live
     /// subscribers. Blocking (with a data dir it waits for the disk): call it from a
     /// plain thread or `spawn_blocking`.
-    pub fn ingest(&self, entries: Vec<Entry>) -> Result<IngestReport, StoreError> {
+    pub fn ingest(&self, mut entries: Vec<Entry>) -> Result<IngestReport, StoreError> {
+        self.ingest_from(&mut entries)
+    }
+
+    /// [`Hub::ingest`] leaving the entries with the caller (their `id`s cleared), so the
+    /// thread that allocated them can free them: with mimalloc, frees from another thread
+    /// take a much slower path (`mizu tap` hands the batch back to its capture thread).
+    pub fn ingest_from(&self, entries: &mut [Entry]) -> Result<IngestReport, StoreError> {
         let mut report = IngestReport::default();
         let mut batch = Vec::with_capacity(entries.len());
-        for e in entries {
+        for e in entries.iter_mut() {
             match self.prepare(e) {
                 Prepared::Keep(n) => batch.push(n),
                 Prepared::Filtered => report.filtered += 1,
@@ -292,17 +300,17 @@ impl Hub {
     }
 
     /// Filters, redacts, summarises and serialises one entry.
-    fn prepare(&self, mut entry: Entry) -> Prepared {
+    fn prepare(&self, entry: &mut Entry) -> Prepared {
         let inner = &self.inner;
         let m = &inner.metrics;
         entry.id.clear();
-        let summary = mizu_dissectors::registry::summarize(&entry);
-        let base = base::base_entry_json(&entry, &summary);
+        let summary = mizu_dissectors::registry::summarize(entry);
+        let base = base::base_entry_json(entry, &summary);
         let slow_path = inner.redactor.is_active()
             || inner.insertion.is_some()
             || !inner.config.ignored_user_agents.is_empty();
         let json = if slow_path {
-            let Ok(mut v) = serde_json::to_value(&entry) else {
+            let Ok(mut v) = serde_json::to_value(&*entry) else {
                 metrics::inc(&m.dropped_invalid);
                 return Prepared::Filtered;
             };
@@ -358,6 +366,7 @@ impl Hub {
             .merge(ws::routes())
             .merge(agents::routes())
             .merge(map::routes())
+            .merge(targets::routes())
             .fallback_service(fallback)
             .method_not_allowed_fallback(|| async {
                 error::ApiError::new(

@@ -216,8 +216,10 @@ fn own_headers(hs: &[httparse::Header<'_>]) -> Vec<Header> {
 
 /// A header value as text; obsolete line folding becomes one space.
 fn header_value(v: &[u8]) -> String {
-    if let Ok(s) = std::str::from_utf8(v)
-        && !s.contains(['\r', '\n'])
+    // The common case: no folding (byte searches, memchr), valid UTF-8.
+    if !v.contains(&b'\r')
+        && !v.contains(&b'\n')
+        && let Ok(s) = std::str::from_utf8(v)
     {
         return s.to_owned();
     }
