@@ -156,7 +156,7 @@ fn dispatcher_keeps_the_global_memory_budget() {
             max_memory,
             ..EngineConfig::default()
         };
-        let mut d = Dispatcher::new(config, mizu_dissectors::registry::all());
+        let mut d = Dispatcher::new(config, mizu_dissectors::Registry::default().dissectors());
         let s = "10.0.0.2:8080".parse().expect("addr");
         let head = b"POST /upload HTTP/1.1\r\nHost: h\r\nContent-Length: 100000\r\n\r\n";
         let body = [b'x'; 1024];
