@@ -29,6 +29,24 @@ pub struct MizuConfig {
     pub tap: TapConfig,
     pub hub: HubSection,
     pub agent: AgentSection,
+    pub oas: OasSection,
+}
+
+/// `oas.*`: OpenAPI inference (`GET /oas`), Mizu's keys.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case", default)]
+pub struct OasSection {
+    pub enable: bool,
+    pub max_example_len: i64,
+}
+
+impl Default for OasSection {
+    fn default() -> Self {
+        OasSection {
+            enable: true,
+            max_example_len: 10240,
+        }
+    }
 }
 
 /// `tap.*`: Mizu's tap keys. The ingest keys (redaction, ignored user agents, insertion
@@ -46,6 +64,7 @@ pub struct TapConfig {
     pub max_entries_db_size: String,
     pub insertion_filter: String,
     pub max_body: String,
+    pub traffic_validation_file: String,
 }
 
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
@@ -93,6 +112,7 @@ impl Default for TapConfig {
             max_entries_db_size: "200MB".into(),
             insertion_filter: String::new(),
             max_body: "1M".into(),
+            traffic_validation_file: String::new(),
         }
     }
 }
@@ -186,6 +206,10 @@ pub const KEYS: &[(&str, &str)] = &[
         "Body bytes kept per message after decompression; longer bodies are cut and marked truncated.",
     ),
     (
+        "tap.traffic-validation-file",
+        "YAML rules checked on every HTTP entry (docs/rules.md); reloaded when the file changes.",
+    ),
+    (
         "hub",
         "mizu hub: the hub on its own (also reads the tap.* ingest keys above).",
     ),
@@ -221,6 +245,15 @@ pub const KEYS: &[(&str, &str)] = &[
     ("agent.buffer-size", "Most bytes of entry JSON held."),
     ("agent.batch-entries", "Entries per batch."),
     ("agent.status-interval", "Seconds between status reports."),
+    (
+        "oas",
+        "OpenAPI documents inferred from HTTP traffic (GET /oas, the UI's spec view).",
+    ),
+    ("oas.enable", "Infer OpenAPI documents."),
+    (
+        "oas.max-example-len",
+        "Longest request/response body kept as an example, in bytes.",
+    ),
 ];
 
 /// Flags whose key is not `<command>.<flag>`: (command, flag id, key).
@@ -229,6 +262,11 @@ pub const FLAG_KEYS: &[(&str, &str, &str)] = &[
     ("hub", "redact", "tap.redact"),
     ("hub", "ignored_user_agents", "tap.ignored-user-agents"),
     ("hub", "insertion_filter", "tap.insertion-filter"),
+    (
+        "hub",
+        "traffic_validation_file",
+        "tap.traffic-validation-file",
+    ),
     ("agent", "max_body", "tap.max-body"),
     ("tap", "netns", "tap.namespaces"),
 ];
@@ -522,6 +560,12 @@ fn validate(c: &MizuConfig) -> Result<(), ConfigError> {
     };
     port("tap.gui-port", c.tap.gui_port, false)?;
     port("hub.port", c.hub.port, true)?;
+    if !(0..=16 << 20).contains(&c.oas.max_example_len) {
+        return Err(ConfigError(format!(
+            "`oas.max-example-len` is {}: give 0..16777216 bytes (default 10240)",
+            c.oas.max_example_len
+        )));
+    }
     Ok(())
 }
 
@@ -663,6 +707,12 @@ impl MizuConfig {
                 .unwrap_or(usize::MAX),
                 ..Limits::default()
             },
+            oas: self.oas.enable.then(|| mizu_analysis::oas::OasConfig {
+                max_example_len: usize::try_from(self.oas.max_example_len).unwrap_or(0),
+                ..mizu_analysis::oas::OasConfig::default()
+            }),
+            rules_file: Some(PathBuf::from(&self.tap.traffic_validation_file))
+                .filter(|p| !p.as_os_str().is_empty()),
             ..HubConfig::default()
         })
     }

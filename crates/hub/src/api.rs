@@ -55,6 +55,8 @@ const API_PREFIXES: &[&str] = &[
     "/servicemap",
     "/replay",
     "/api",
+    "/oas",
+    "/rules",
 ];
 
 /// Unknown routes: a GET/HEAD outside the API gets the web UI (`mizu-ui`: the file, else
@@ -291,7 +293,8 @@ async fn version() -> Response {
 }
 
 async fn prometheus(State(hub): State<Hub>) -> Response {
-    let text = hub.inner.metrics.render(&hub.inner.store.stats());
+    let mut text = hub.inner.metrics.render(&hub.inner.store.stats());
+    hub.render_analysis_metrics(&mut text);
     let mut r = Response::new(Body::from(text));
     r.headers_mut().insert(
         header::CONTENT_TYPE,
