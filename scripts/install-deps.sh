@@ -38,6 +38,17 @@ if [ "${npm_major:-0}" -lt 11 ]; then
   npm install -g npm@11 --no-audit --no-fund >/dev/null
 fi
 
+# OpenAPI documents inferred by mizu are checked with openapi-spec-validator (PyPI;
+# scripts/validate-oas.py, crates/analysis/tests/oas.rs).
+if ! python3 -c 'import openapi_spec_validator' >/dev/null 2>&1; then
+  if ! python3 -m pip --version >/dev/null 2>&1; then
+    export DEBIAN_FRONTEND=noninteractive
+    apt-get update -qq && apt-get install -y -qq --no-install-recommends python3-pip >/dev/null
+  fi
+  python3 -m pip install --quiet openapi-spec-validator 2>/dev/null \
+    || python3 -m pip install --quiet --break-system-packages openapi-spec-validator
+fi
+
 # rustfmt and clippy ship with the toolchain on this machine type; add them if not.
 if ! cargo fmt --version >/dev/null 2>&1; then rustup component add rustfmt; fi
 if ! cargo clippy --version >/dev/null 2>&1; then rustup component add clippy; fi
