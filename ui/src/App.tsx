@@ -2,6 +2,7 @@ import { useCallback, useEffect, useRef, useState } from 'react';
 import { EntryStream, fetchOlder, fetchStatus, type Toast } from './api';
 import { Details } from './Details';
 import { FilterBar } from './FilterBar';
+import { SpecView } from './SpecView';
 import { LiveBuffer, RowStore, appendClause, formatBytes, parseUrl } from './logic';
 import { TrafficList, type ListHandle } from './TrafficList';
 import type { HubStatus, Meta } from './types';
@@ -35,6 +36,7 @@ export function App() {
   const [cursor, setCursor] = useState(-1);
   const [version, setVersion] = useState(0);
   const [paused, setPaused] = useState(false);
+  const [specs, setSpecs] = useState(false);
   const [held, setHeld] = useState(0);
   const [atBottom, setAtBottom] = useState(true);
   const [conn, setConn] = useState<Conn>('connecting');
@@ -210,6 +212,9 @@ export function App() {
         </div>
         <FilterBar value={draft} applied={query} onChange={setDraft} onApply={apply} focusRef={filterFocus} />
         <div className="top-actions">
+          <button className="btn" data-testid="spec-button" onClick={() => setSpecs(true)} title="OpenAPI documents inferred from the HTTP traffic, per service">
+            API specs
+          </button>
           <button
             className={`btn ${paused ? 'primary' : ''}`}
             data-testid="pause"
@@ -297,6 +302,7 @@ export function App() {
         <span className="spacer" />
         <span className="muted">{status ? `mizu ${status.version}` : ''}</span>
       </footer>
+      {specs && <SpecView dark={dark} onClose={() => setSpecs(false)} />}
       <div className="toasts">
         {toasts.map((t) => (
           <div key={t.id} className={`toast ${t.type}`} role="status">
