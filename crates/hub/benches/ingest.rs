@@ -1,6 +1,9 @@
 //! The hub's whole in-process ingest path per entry: summary, BaseEntry, compact JSON,
 //! store append, live broadcast. Real ~1 KB HTTP entries from `testdata/http1`.
 //!
+//! Variants: plain, `--redact`, OpenAPI inference, validation rules (three rules: json,
+//! header, slo), and both analyses together.
+//!
 //! `cargo bench -p mizu-hub --bench ingest`
 
 use criterion::{BatchSize, Criterion, Throughput, criterion_group, criterion_main};
@@ -29,12 +32,26 @@ fn ingest(c: &mut Criterion) {
     let mut g = c.benchmark_group("hub ingest");
     g.throughput(Throughput::Elements(100_000));
     g.sample_size(10);
-    for (name, redact) in [("plain", false), ("with --redact", true)] {
+    let rules = std::env::temp_dir().join(format!("mizu-bench-rules-{}.yaml", std::process::id()));
+    std::fs::write(
+        &rules,
+        "rules:\n  - name: j\n    type: json\n    key: $.form\n  - name: h\n    type: header\n    key: (?i)^content-type$\n    value: json\n  - name: s\n    type: slo\n    response-time: 100\n",
+    )
+    .expect("rules file");
+    for (name, redact, oas, with_rules) in [
+        ("plain", false, false, false),
+        ("with --redact", true, false, false),
+        ("with OAS", false, true, false),
+        ("with rules", false, false, true),
+        ("with OAS + rules", false, true, true),
+    ] {
         g.bench_function(format!("{name}, 100k entries in 1000-entry batches"), |b| {
             b.iter_batched(
                 || {
                     let hub = Hub::new(HubConfig {
                         redact,
+                        oas: oas.then(Default::default),
+                        rules_file: with_rules.then(|| rules.clone()),
                         ..HubConfig::default()
                     })
                     .expect("hub");
@@ -58,6 +75,7 @@ fn ingest(c: &mut Criterion) {
         });
     }
     g.finish();
+    let _ = std::fs::remove_file(&rules);
 }
 
 criterion_group!(benches, ingest);
