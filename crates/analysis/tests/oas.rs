@@ -15,7 +15,8 @@ fn root() -> PathBuf {
 
 fn fixtures() -> Vec<PathBuf> {
     let mut out = Vec::new();
-    for dir in ["http1", "http2", "multi"] {
+    for dir in ["http1", "http2", "services"] {
+        // `services`: the multi-service capture (HTTP/1, gRPC, Redis between pods).
         let Ok(rd) = std::fs::read_dir(root().join("testdata").join(dir)) else {
             continue;
         };
