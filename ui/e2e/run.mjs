@@ -592,7 +592,9 @@ test('a failed validation rule marks its row red; the Rules tab lists each resul
   const red = await page.$$eval('.row.rule-failed', (els) => els.map((e) => e.getAttribute('data-entry-id')));
   assertEq(red.sort(), failed, 'exactly the failed entries are marked');
   const bg = await page.$eval(`.row[data-entry-id="${failed[0]}"]`, (e) => getComputedStyle(e).backgroundColor);
-  const [r, g, b] = bg.match(/[\d.]+/g).map(Number);
+  // rgb(…) in 0..255, or color(srgb …) in 0..1 (what color-mix computes to).
+  const scale = bg.startsWith('color(') ? 255 : 1;
+  const [r, g, b] = bg.match(/[\d.]+/g).map((x) => Number(x) * scale);
   assert(r > g + 20 && r > b + 20, `failed row is red: ${bg}`);
   const okBg = await page.$eval(`.row[data-entry-id="${passed[0]}"]`, (e) => getComputedStyle(e).backgroundColor);
   assert(okBg !== bg, `passing row is not red: ${okBg}`);
