@@ -57,7 +57,19 @@ fi
 
 # Offline schema validation of mizu's Kubernetes manifests (crates/cli/tests/kube_validate.rs).
 if ! command -v kubernetes-validate >/dev/null 2>&1; then
-  python3 -m pip install --quiet --disable-pip-version-check kubernetes-validate
+  python3 -m pip install --quiet --disable-pip-version-check kubernetes-validate 2>/dev/null \
+    || python3 -m pip install --quiet --disable-pip-version-check --break-system-packages kubernetes-validate
+fi
+
+# OpenAPI documents inferred by mizu are checked with openapi-spec-validator (PyPI;
+# scripts/validate-oas.py, crates/analysis/tests/oas.rs).
+if ! python3 -c 'import openapi_spec_validator' >/dev/null 2>&1; then
+  if ! python3 -m pip --version >/dev/null 2>&1; then
+    export DEBIAN_FRONTEND=noninteractive
+    apt-get update -qq && apt-get install -y -qq --no-install-recommends python3-pip >/dev/null
+  fi
+  python3 -m pip install --quiet openapi-spec-validator 2>/dev/null \
+    || python3 -m pip install --quiet --break-system-packages openapi-spec-validator
 fi
 
 # rustfmt and clippy ship with the toolchain on this machine type; add them if not.

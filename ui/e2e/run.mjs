@@ -607,6 +607,71 @@ test('stats view shows the protocols, the timeline and top endpoints', async () 
   await mesh.hub.stop();
 });
 
+test('spec view shows the inferred paths of a service; download gives the document', async () => {
+  const name = 'http1/09-forms-multipart-cookies';
+  const h = await serveFixtures([name]);
+  const committed = JSON.parse(fs.readFileSync(path.join(repo, 'testdata', `${name}.oas.json`), 'utf8'));
+  const [service] = Object.keys(committed);
+  const page = await newPage(h.hub);
+  await page.goto(h.hub.base);
+  await page.waitForSelector('[data-entry-id].row');
+  await page.click('[data-testid=spec-button]');
+  await page.waitForSelector('[data-testid=spec-service]');
+  const services = await page.$$eval('[data-testid=spec-service] span:first-child', (els) => els.map((e) => e.textContent));
+  assertEq(services, Object.keys(committed), 'services listed');
+  await page.waitForFunction((t) => document.querySelector('[data-testid=spec-title]')?.textContent === t, service);
+  const shown = await page.$$eval('[data-testid=spec-path]', (els) => [...new Set(els.map((e) => e.textContent))]);
+  assertEq(shown.sort(), Object.keys(committed[service].paths).sort(), 'the inferred paths are shown');
+  // Open one operation: its responses render.
+  await page.click('.spec-op summary');
+  await page.waitForSelector('.spec-op[open] .spec-response');
+  const href = await page.getAttribute('[data-testid=spec-download]', 'href');
+  const r = await fetch(new URL(href, h.hub.base));
+  assert(/attachment/.test(r.headers.get('content-disposition') ?? ''), 'download is an attachment');
+  assertEq(Object.keys((await r.json()).paths).sort(), Object.keys(committed[service].paths).sort(), 'downloaded document');
+  await shot(page, 'spec-view');
+  assertEq(page.errors, [], 'no console errors');
+  await page.ctx.close();
+  await h.hub.stop();
+});
+
+test('a failed validation rule marks its row red; the Rules tab lists each result', async () => {
+  const name = 'http1/09-forms-multipart-cookies';
+  const hub = await startMizu(['read', path.join(repo, 'testdata', `${name}.pcap`), '--serve', '--traffic-validation-file', path.join(repo, 'testdata/rules/rules.yaml')]);
+  const n = fs.readFileSync(path.join(repo, 'testdata', `${name}.expected.jsonl`), 'utf8').split('\n').filter(Boolean).length;
+  const deadline = Date.now() + 30000;
+  while ((await (await fetch(`${hub.base}/status`)).json()).store.entries < n) {
+    if (Date.now() > deadline) throw new Error('entries not stored');
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  const failed = (await hubEntries(hub.base, 'rules.status == false')).map((e) => e.id).sort();
+  const passed = (await hubEntries(hub.base, 'rules.status == true')).map((e) => e.id).sort();
+  assert(failed.length > 0 && passed.length > 0, `failed ${failed.length}, passed ${passed.length}`);
+  const page = await newPage(hub);
+  await page.goto(hub.base);
+  await page.waitForFunction((k) => document.querySelectorAll('[data-entry-id].row').length === k, n);
+  const red = await page.$$eval('.row.rule-failed', (els) => els.map((e) => e.getAttribute('data-entry-id')));
+  assertEq(red.sort(), failed, 'exactly the failed entries are marked');
+  const bg = await page.$eval(`.row[data-entry-id="${failed[0]}"]`, (e) => getComputedStyle(e).backgroundColor);
+  // rgb(…) in 0..255, or color(srgb …) in 0..1 (what color-mix computes to).
+  const scale = bg.startsWith('color(') ? 255 : 1;
+  const [r, g, b] = bg.match(/[\d.]+/g).map((x) => Number(x) * scale);
+  assert(r > g + 20 && r > b + 20, `failed row is red: ${bg}`);
+  const okBg = await page.$eval(`.row[data-entry-id="${passed[0]}"]`, (e) => getComputedStyle(e).backgroundColor);
+  assert(okBg !== bg, `passing row is not red: ${okBg}`);
+  await shot(page, 'rules-red-rows');
+  await page.click(`.row[data-entry-id="${failed[0]}"]`);
+  await page.click('[data-testid=tab-rules]');
+  await page.waitForSelector('[data-testid=rules-tab]');
+  const entry = (await (await fetch(`${hub.base}/entries/${failed[0]}`)).json()).data;
+  const rows = await page.$$eval('[data-testid=rule-row]', (els) => els.map((e) => [e.children[0].textContent, e.className]));
+  assertEq(rows, entry.rules.results.map((x) => [x.name, x.passed ? 'rule-pass' : 'rule-fail']), 'one row per rule result');
+  assert((await page.textContent('[data-testid=rules-status]')).includes('A rule failed'), 'status line');
+  assertEq(page.errors, [], 'no console errors');
+  await page.ctx.close();
+  await hub.stop();
+});
+
 // ------------------------------------------------------------------ main
 
 const only = process.argv.slice(2);

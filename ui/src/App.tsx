@@ -4,6 +4,7 @@ import { Details } from './Details';
 import { FilterBar } from './FilterBar';
 import { ServiceMap } from './ServiceMap';
 import { Stats } from './Stats';
+import { SpecView } from './SpecView';
 import { LiveBuffer, RowStore, appendClause, formatBytes, parseUrl } from './logic';
 import { TrafficList, type ListHandle } from './TrafficList';
 import type { HubStatus, Meta } from './types';
@@ -37,6 +38,7 @@ export function App() {
   const [cursor, setCursor] = useState(-1);
   const [version, setVersion] = useState(0);
   const [paused, setPaused] = useState(false);
+  const [specs, setSpecs] = useState(false);
   const [held, setHeld] = useState(0);
   const [atBottom, setAtBottom] = useState(true);
   const [conn, setConn] = useState<Conn>('connecting');
@@ -224,6 +226,9 @@ export function App() {
           <button className={`btn ${view === 'stats' ? 'primary' : ''}`} data-testid="view-stats" onClick={() => setView((v) => (v === 'stats' ? 'list' : 'stats'))}>
             Traffic Stats
           </button>
+          <button className="btn" data-testid="spec-button" onClick={() => setSpecs(true)} title="OpenAPI documents inferred from the HTTP traffic, per service">
+            API specs
+          </button>
           <button
             className={`btn ${paused ? 'primary' : ''}`}
             data-testid="pause"
@@ -313,6 +318,7 @@ export function App() {
         <span className="spacer" />
         <span className="muted">{status ? `mizu ${status.version}` : ''}</span>
       </footer>
+      {specs && <SpecView dark={dark} onClose={() => setSpecs(false)} />}
       <div className="toasts">
         {toasts.map((t) => (
           <div key={t.id} className={`toast ${t.type}`} role="status">

@@ -4,6 +4,7 @@ import { useEffect, useState, type ReactNode } from 'react';
 import { JsonView, allExpanded, collapseAllNested, darkStyles, defaultStyles } from 'react-json-view-lite';
 import 'react-json-view-lite/dist/index.css';
 import { fetchEntry } from './api';
+import { RulesTab } from './RulesTab';
 import { Plus } from './TrafficList';
 import type { BaseEntry, Body, Entry } from './types';
 import {
@@ -37,7 +38,7 @@ interface Props {
 
 export function Details({ id, query, dark, onAddClause, onClose }: Props) {
   const [state, setState] = useState<{ id: string; entry?: Entry; base?: BaseEntry; error?: string }>({ id });
-  const [tab, setTab] = useState<'request' | 'response' | 'raw'>('request');
+  const [tab, setTab] = useState<'request' | 'response' | 'rules' | 'raw'>('request');
   const [copied, setCopied] = useState('');
 
   useEffect(() => {
@@ -139,15 +140,17 @@ export function Details({ id, query, dark, onAddClause, onClose }: Props) {
         {copied && <span className="muted">copied {copied}</span>}
       </div>
       <nav className="tabs" role="tablist">
-        {(['request', 'response', 'raw'] as const).map((t) => (
+        {(entry.rules ? (['request', 'response', 'rules', 'raw'] as const) : (['request', 'response', 'raw'] as const)).map((t) => (
           <button key={t} role="tab" aria-selected={tab === t} className={tab === t ? 'tab active' : 'tab'} onClick={() => setTab(t)} data-testid={`tab-${t}`}>
-            {t === 'raw' ? 'Raw JSON' : t[0]?.toUpperCase() + t.slice(1)}
+            {t === 'raw' ? 'Raw JSON' : t === 'rules' ? `Rules (${entry.rules?.numberOfRules ?? 0})` : t[0]?.toUpperCase() + t.slice(1)}
           </button>
         ))}
       </nav>
       <div className="tab-body" data-testid="tab-body">
         {tab === 'raw' ? (
           <JsonView data={entry} shouldExpandNode={collapseAllNested} style={dark ? darkStyles : defaultStyles} />
+        ) : tab === 'rules' ? (
+          <RulesTab rules={entry.rules} />
         ) : isHttp ? (
           <HttpSide entry={entry} side={tab} onAdd={onAddClause} dark={dark} />
         ) : (

@@ -146,7 +146,7 @@ const Row = memo(function Row({ e, index, selected, cursor, onSelect }: RowProps
   // TrafficList) appears over the hovered value, so rows stay a dozen DOM nodes.
   return (
     <div
-      className={`row${selected ? ' selected' : ''}${cursor ? ' cursor' : ''}`}
+      className={`row${selected ? ' selected' : ''}${cursor ? ' cursor' : ''}${e.rules ? (e.rules.status ? ' rule-passed' : ' rule-failed') : ''}`}
       style={{ height: ROW_HEIGHT }}
       data-entry-id={e.id}
       role="row"
@@ -179,6 +179,15 @@ const Row = memo(function Row({ e, index, selected, cursor, onSelect }: RowProps
         {e.gap && (
           <span className="mark err" title="gap: bytes of this exchange were never captured">
             ⚠
+          </span>
+        )}
+        {e.rules && (
+          <span
+            className={`mark rules ${e.rules.status ? 'ok' : 'err'}`}
+            data-testid="rules-mark"
+            title={`${e.rules.numberOfRules} traffic validation rule(s): ${e.rules.status ? 'all passed' : 'a rule failed'} (Rules tab in the details)`}
+          >
+            R{e.rules.numberOfRules}
           </span>
         )}
         {!!e.diagnostics && (

@@ -45,6 +45,24 @@ export interface BaseEntry {
   node?: { name: string; ip?: string };
   /** How many diagnostics the full entry carries. */
   diagnostics?: number;
+  /** Traffic validation rules that applied (short form; the full entry has the results). */
+  rules?: RulesSummary;
+}
+
+export interface RulesSummary {
+  /** False when a rule failed. */
+  status: boolean;
+  latency: number;
+  numberOfRules: number;
+}
+
+export interface RuleResult {
+  name: string;
+  type: string;
+  key?: string;
+  value?: string;
+  passed: boolean;
+  reason: string;
 }
 
 export interface Meta {
@@ -93,6 +111,7 @@ export interface Entry {
   truncated?: boolean;
   gap?: boolean;
   diagnostics?: string[];
+  rules?: RulesSummary & { results: RuleResult[] };
 }
 
 export interface AgentStatus {

@@ -38,6 +38,7 @@ pub struct MizuConfig {
     pub hub: HubSection,
     pub agent: AgentSection,
     pub kube: KubeSection,
+    pub oas: OasSection,
 }
 
 /// Mizu's `tap.api-server-resources` / `tap.tapper-resources` (Kubernetes quantities).
@@ -107,6 +108,23 @@ impl Default for KubeSection {
     }
 }
 
+/// `oas.*`: OpenAPI inference (`GET /oas`), Mizu's keys.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case", default)]
+pub struct OasSection {
+    pub enable: bool,
+    pub max_example_len: i64,
+}
+
+impl Default for OasSection {
+    fn default() -> Self {
+        OasSection {
+            enable: true,
+            max_example_len: 10240,
+        }
+    }
+}
+
 /// `tap.*`: Mizu's tap keys. The ingest keys (redaction, ignored user agents, insertion
 /// filter, store size) also apply to `mizu hub`, which is what stores the entries.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -124,6 +142,7 @@ pub struct TapConfig {
     pub max_body: String,
     pub api_server_resources: ResourcesConfig,
     pub tapper_resources: ResourcesConfig,
+    pub traffic_validation_file: String,
 }
 
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
@@ -171,6 +190,7 @@ impl Default for TapConfig {
             max_entries_db_size: "200MB".into(),
             insertion_filter: String::new(),
             max_body: "1M".into(),
+            traffic_validation_file: String::new(),
             // The hub holds the store in memory: its budget plus room for queries and
             // sockets (measured RSS: store bytes + ~150 MiB at the default 200MB).
             api_server_resources: ResourcesConfig {
@@ -204,6 +224,7 @@ impl Default for MizuConfig {
             hub: HubSection::default(),
             agent: AgentSection::default(),
             kube: KubeSection::default(),
+            oas: OasSection::default(),
         }
     }
 }
@@ -339,6 +360,10 @@ pub const KEYS: &[(&str, &str)] = &[
     ("tap.tapper-resources.cpu-requests", "CPU request."),
     ("tap.tapper-resources.memory-requests", "Memory request."),
     (
+        "tap.traffic-validation-file",
+        "YAML rules checked on every HTTP entry (docs/rules.md); reloaded when the file changes.",
+    ),
+    (
         "hub",
         "mizu hub: the hub on its own (also reads the tap.* ingest keys above).",
     ),
@@ -430,6 +455,15 @@ pub const KEYS: &[(&str, &str)] = &[
         "kube.timeout",
         "Seconds to wait for pods to start (and for objects to go on cleanup).",
     ),
+    (
+        "oas",
+        "OpenAPI documents inferred from HTTP traffic (GET /oas, the UI's spec view).",
+    ),
+    ("oas.enable", "Infer OpenAPI documents."),
+    (
+        "oas.max-example-len",
+        "Longest request/response body kept as an example, in bytes.",
+    ),
 ];
 
 /// Flags whose key is not `<command>.<flag>`: (command, flag id, key).
@@ -438,6 +472,11 @@ pub const FLAG_KEYS: &[(&str, &str, &str)] = &[
     ("hub", "redact", "tap.redact"),
     ("hub", "ignored_user_agents", "tap.ignored-user-agents"),
     ("hub", "insertion_filter", "tap.insertion-filter"),
+    (
+        "hub",
+        "traffic_validation_file",
+        "tap.traffic-validation-file",
+    ),
     ("agent", "max_body", "tap.max-body"),
     ("tap", "netns", "tap.namespaces"),
 ];
@@ -743,6 +782,12 @@ fn validate(c: &MizuConfig) -> Result<(), ConfigError> {
             "`mizu-resources-namespace` is empty: name a namespace (default mizu)".into(),
         ));
     }
+    if !(0..=16 << 20).contains(&c.oas.max_example_len) {
+        return Err(ConfigError(format!(
+            "`oas.max-example-len` is {}: give 0..16777216 bytes (default 10240)",
+            c.oas.max_example_len
+        )));
+    }
     Ok(())
 }
 
@@ -884,6 +929,12 @@ impl MizuConfig {
                 .unwrap_or(usize::MAX),
                 ..Limits::default()
             },
+            oas: self.oas.enable.then(|| mizu_analysis::oas::OasConfig {
+                max_example_len: usize::try_from(self.oas.max_example_len).unwrap_or(0),
+                ..mizu_analysis::oas::OasConfig::default()
+            }),
+            rules_file: Some(PathBuf::from(&self.tap.traffic_validation_file))
+                .filter(|p| !p.as_os_str().is_empty()),
             ..HubConfig::default()
         })
     }

@@ -34,6 +34,9 @@ pub struct Writer<W: Write> {
     buf: Vec<u8>,
     /// Write every entry out at once (reading a live pipe): latency over throughput.
     pub immediate: bool,
+    /// `--traffic-validation-file`: JSON lines get the `rules` object of the entries a
+    /// rule applies to.
+    pub rules: Option<std::sync::Arc<mizu_analysis::rules::RuleSet>>,
 }
 
 impl<W: Write> Writer<W> {
@@ -45,6 +48,7 @@ impl<W: Write> Writer<W> {
             skipped: 0,
             buf: Vec::with_capacity(1 << 17),
             immediate: false,
+            rules: None,
         }
     }
 
@@ -75,6 +79,11 @@ impl<W: Write> Writer<W> {
                     return Err(err);
                 }
                 written.map_err(io::Error::other)?;
+                // The entry's closing brace is always in `buf` (only whole leading
+                // pieces spill), so the object can be extended there.
+                if let Some(out) = self.rules.as_ref().and_then(|r| r.evaluate(e)) {
+                    mizu_analysis::rules::splice_member(&mut self.buf, "rules", &out.to_json());
+                }
                 self.buf.push(b'\n');
                 if self.buf.len() >= 1 << 16 {
                     self.out.write_all(&self.buf)?;

@@ -92,6 +92,10 @@ fn open(path: &Path) -> Result<FileSource, SourceError> {
 }
 
 pub fn run(args: ReadArgs) -> ExitCode {
+    let rules = match args.hub.rules() {
+        Ok(r) => r,
+        Err(code) => return code,
+    };
     let (mut filter, mut serving) = match (args.hub.filter(), args.hub.start()) {
         (Ok(f), Ok(s)) => (f, s),
         (Err(code), _) | (_, Err(code)) => return code,
@@ -133,13 +137,14 @@ pub fn run(args: ReadArgs) -> ExitCode {
             std::io::BufWriter::with_capacity(1 << 16, stdout.lock()),
         );
         writer.immediate = immediate;
+        writer.rules = rules;
         Output::Inline {
             writer,
             filter: filter.take(),
             error: None,
         }
     } else {
-        Output::threaded(format, filter.take())
+        Output::threaded(format, filter.take(), rules)
     };
     let mut status = 0u8;
     let mut totals = SourceStats::default();
@@ -303,7 +308,11 @@ enum Output {
 }
 
 impl Output {
-    fn threaded(format: Format, mut filter: Option<crate::serve::ReadFilter>) -> Output {
+    fn threaded(
+        format: Format,
+        mut filter: Option<crate::serve::ReadFilter>,
+        rules: Option<std::sync::Arc<mizu_analysis::rules::RuleSet>>,
+    ) -> Output {
         let (tx, rx) = std::sync::mpsc::sync_channel::<Vec<mizu_model::Entry>>(BATCHES_QUEUED);
         let failed = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
         let flag = failed.clone();
@@ -317,6 +326,7 @@ impl Output {
                     format,
                     std::io::BufWriter::with_capacity(1 << 16, stdout.lock()),
                 );
+                writer.rules = rules;
                 let mut error = None;
                 'batches: for mut batch in rx {
                     for e in &batch {

@@ -97,6 +97,12 @@ pub(crate) struct IngestOptions {
     /// Store only entries matching this filter (its redact(...) paths are masked).
     #[arg(long, value_name = "EXPR")]
     pub(crate) insertion_filter: Option<String>,
+
+    /// Check every HTTP entry against these rules (Mizu's YAML `rules:` list of json,
+    /// header and slo rules; docs/rules.md). Failures get `rules.status == false`; the
+    /// file is reloaded when it changes.
+    #[arg(long, value_name = "FILE")]
+    pub(crate) traffic_validation_file: Option<std::path::PathBuf>,
 }
 
 /// `mizu read` options for the hub and filtering (flattened into `ReadArgs`).
@@ -123,6 +129,12 @@ pub struct ReadHubArgs {
     /// With --serve: byte budget of the in-memory store.
     #[arg(long, default_value = "200MB", value_parser = size, value_name = "SIZE", requires = "serve")]
     max_entries_db_size: u64,
+
+    /// Check every HTTP entry against these rules (docs/rules.md): printed entries (and,
+    /// with --serve, stored ones) get a `rules` object; `rules.status == false` marks a
+    /// failed rule.
+    #[arg(long, value_name = "FILE")]
+    pub(crate) traffic_validation_file: Option<std::path::PathBuf>,
 }
 
 pub(crate) fn patterns(list: &[String]) -> Result<RedactPatterns, String> {
@@ -436,6 +448,21 @@ impl ReadHubArgs {
         }
     }
 
+    /// `--traffic-validation-file` compiled for printing (`None` without the flag or with
+    /// --serve, where the hub applies it); on error prints it and returns exit 2.
+    pub fn rules(&self) -> Result<Option<std::sync::Arc<mizu_analysis::rules::RuleSet>>, ExitCode> {
+        match &self.traffic_validation_file {
+            Some(p) if !self.serve => match mizu_hub::load_rules_file(p) {
+                Ok(set) => Ok(Some(std::sync::Arc::new(set))),
+                Err(e) => {
+                    eprintln!("mizu: {e}");
+                    Err(ExitCode::from(EXIT_USAGE))
+                }
+            },
+            _ => Ok(None),
+        }
+    }
+
     /// With `--serve`: starts the server (entries stream in live while files are read).
     pub fn start(&self) -> Result<Option<Serving>, ExitCode> {
         if !self.serve {
@@ -446,6 +473,8 @@ impl ReadHubArgs {
                 max_bytes: self.max_entries_db_size,
                 ..StoreConfig::default()
             },
+            oas: Some(mizu_analysis::oas::OasConfig::default()),
+            rules_file: self.traffic_validation_file.clone(),
             ..HubConfig::default()
         };
         let hub = Hub::new(config).map_err(|e| {

@@ -2,6 +2,9 @@
 //! store append, live broadcast, and the analyses (service map, stats). Real ~1 KB HTTP
 //! entries from `testdata/http1`.
 //!
+//! Variants: plain, `--redact`, OpenAPI inference, validation rules (three rules: json,
+//! header, slo), and both analyses together.
+//!
 //! `cargo bench -p mizu-hub --bench ingest`
 
 use criterion::{BatchSize, Criterion, Throughput, criterion_group, criterion_main};
@@ -30,12 +33,21 @@ fn ingest(c: &mut Criterion) {
     let mut g = c.benchmark_group("hub ingest");
     g.throughput(Throughput::Elements(100_000));
     g.sample_size(10);
+    let rules = std::env::temp_dir().join(format!("mizu-bench-rules-{}.yaml", std::process::id()));
+    std::fs::write(
+        &rules,
+        "rules:\n  - name: j\n    type: json\n    key: $.form\n  - name: h\n    type: header\n    key: (?i)^content-type$\n    value: json\n  - name: s\n    type: slo\n    response-time: 100\n",
+    )
+    .expect("rules file");
     // "analyses off" is the baseline of issue 17's budget: service map, stats and RED
     // series are kept at ingest unless `analysis.enabled` is false.
-    for (name, redact, analysis) in [
-        ("plain", false, true),
-        ("plain, analyses off", false, false),
-        ("with --redact", true, true),
+    for (name, redact, analysis, oas, with_rules) in [
+        ("plain", false, true, false, false),
+        ("plain, analyses off", false, false, false, false),
+        ("with --redact", true, true, false, false),
+        ("with OAS", false, true, true, false),
+        ("with rules", false, true, false, true),
+        ("with OAS + rules", false, true, true, true),
     ] {
         g.bench_function(format!("{name}, 100k entries in 1000-entry batches"), |b| {
             b.iter_batched(
@@ -46,6 +58,8 @@ fn ingest(c: &mut Criterion) {
                             enabled: analysis,
                             ..AnalysisConfig::default()
                         },
+                        oas: oas.then(Default::default),
+                        rules_file: with_rules.then(|| rules.clone()),
                         ..HubConfig::default()
                     })
                     .expect("hub");
@@ -69,6 +83,7 @@ fn ingest(c: &mut Criterion) {
         });
     }
     g.finish();
+    let _ = std::fs::remove_file(&rules);
 }
 
 criterion_group!(benches, ingest);

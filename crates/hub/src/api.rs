@@ -55,6 +55,8 @@ const API_PREFIXES: &[&str] = &[
     "/servicemap",
     "/replay",
     "/api",
+    "/oas",
+    "/rules",
 ];
 
 /// Unknown routes: a GET/HEAD outside the API gets the web UI (`mizu-ui`: the file, else
@@ -300,6 +302,7 @@ async fn prometheus(State(hub): State<Hub>) -> Response {
         );
     }
     crate::map::render_metrics(&hub, &mut text);
+    hub.render_analysis_metrics(&mut text);
     let mut r = Response::new(Body::from(text));
     r.headers_mut().insert(
         header::CONTENT_TYPE,

@@ -28,13 +28,16 @@ mod error;
 pub mod filter;
 mod map;
 pub mod metrics;
+mod oas;
 mod resolve;
 mod roster;
+mod rules;
 mod targets;
 mod ws;
 
 pub use auth::UI_COOKIE;
 pub use map::AnalysisConfig;
+pub use rules::load_rules_file;
 
 use axum::response::IntoResponse;
 use filter::Filter;
@@ -123,6 +126,10 @@ pub struct HubConfig {
     pub limits: Limits,
     /// Service map, traffic stats and RED metrics kept at ingest (`map` module).
     pub analysis: AnalysisConfig,
+    /// OpenAPI inference (`GET /oas`) with these caps; `None`: off.
+    pub oas: Option<mizu_analysis::oas::OasConfig>,
+    /// Traffic validation rules file (`--traffic-validation-file`), reloaded when it changes.
+    pub rules_file: Option<std::path::PathBuf>,
 }
 
 /// A hub that could not start.
@@ -130,6 +137,8 @@ pub struct HubConfig {
 pub enum HubError {
     Store(StoreError),
     InsertionFilter(filter::FilterError),
+    /// The traffic validation file (message names the file, rule and field).
+    Rules(String),
 }
 
 impl std::fmt::Display for HubError {
@@ -137,6 +146,7 @@ impl std::fmt::Display for HubError {
         match self {
             HubError::Store(e) => write!(f, "store: {e}"),
             HubError::InsertionFilter(e) => write!(f, "invalid insertion filter: {e}"),
+            HubError::Rules(e) => write!(f, "{e}"),
         }
     }
 }
@@ -186,6 +196,8 @@ pub(crate) struct Inner {
     pub config: HubConfig,
     pub insertion: Option<Filter>,
     pub redactor: Redactor,
+    pub oas: Option<Mutex<mizu_analysis::oas::Oas>>,
+    pub rules: Option<rules::Rules>,
     pub live: broadcast::Sender<Arc<Record>>,
     pub metrics: Metrics,
     pub(crate) analysis: map::Analysis,
@@ -221,6 +233,14 @@ impl Hub {
             }
             _ => None,
         };
+        let rules = match &config.rules_file {
+            Some(p) => Some(rules::Rules::open(p).map_err(HubError::Rules)?),
+            None => None,
+        };
+        let oas = config
+            .oas
+            .clone()
+            .map(|c| Mutex::new(mizu_analysis::oas::Oas::new(c)));
         let store = Store::open(config.store.clone()).map_err(HubError::Store)?;
         let (live, _) = broadcast::channel(config.limits.live_queue.max(16));
         let redactor = Redactor::new(config.redact, &config.redact_patterns);
@@ -230,6 +250,8 @@ impl Hub {
                 store,
                 insertion,
                 redactor,
+                oas,
+                rules,
                 live,
                 metrics: Metrics::default(),
                 analysis: map::Analysis::new(config.analysis),
@@ -305,11 +327,11 @@ impl Hub {
         let m = &inner.metrics;
         entry.id.clear();
         let summary = mizu_dissectors::registry::summarize(entry);
-        let base = base::base_entry_json(entry, &summary);
+        let mut base = base::base_entry_json(entry, &summary);
         let slow_path = inner.redactor.is_active()
             || inner.insertion.is_some()
             || !inner.config.ignored_user_agents.is_empty();
-        let json = if slow_path {
+        let mut json = if slow_path {
             let Ok(mut v) = serde_json::to_value(&*entry) else {
                 metrics::inc(&m.dropped_invalid);
                 return Prepared::Filtered;
@@ -336,6 +358,13 @@ impl Hub {
             }
             out
         };
+        // Analyses of stored entries: validation rules annotate the entry, OpenAPI learns.
+        if let Some(r) = &inner.rules {
+            r.annotate(&entry, &mut json, &mut base);
+        }
+        if let Some(o) = &inner.oas {
+            oas::lock(o).add(&entry);
+        }
         if (json.len() + base.len() + 128) as u64 + mizu_store::RECORD_OVERHEAD
             > inner.store.max_record_bytes()
         {
@@ -367,6 +396,8 @@ impl Hub {
             .merge(agents::routes())
             .merge(map::routes())
             .merge(targets::routes())
+            .merge(oas::routes())
+            .merge(rules::routes())
             .fallback_service(fallback)
             .method_not_allowed_fallback(|| async {
                 error::ApiError::new(
@@ -422,6 +453,24 @@ impl Hub {
                 let _ = hub.inner.shutdown.send(true);
             })
             .await
+    }
+
+    /// The OpenAPI and validation-rule lines of `/metrics`.
+    fn render_analysis_metrics(&self, out: &mut String) {
+        if let Some(o) = &self.inner.oas {
+            oas::render_metrics(o, out);
+        }
+        if let Some(r) = &self.inner.rules {
+            r.render_metrics(out);
+        }
+    }
+
+    /// The OpenAPI document inferred for `service` so far (tests, `mizu read`).
+    pub fn oas_document(&self, service: &str) -> Option<serde_json::Value> {
+        self.inner
+            .oas
+            .as_ref()
+            .and_then(|o| oas::lock(o).document(service))
     }
 
     /// Live WebSocket clients.
