@@ -46,6 +46,7 @@ pub struct TapConfig {
     pub max_entries_db_size: String,
     pub insertion_filter: String,
     pub max_body: String,
+    pub replay: bool,
 }
 
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
@@ -93,6 +94,7 @@ impl Default for TapConfig {
             max_entries_db_size: "200MB".into(),
             insertion_filter: String::new(),
             max_body: "1M".into(),
+            replay: false,
         }
     }
 }
@@ -186,6 +188,10 @@ pub const KEYS: &[(&str, &str)] = &[
         "Body bytes kept per message after decompression; longer bodies are cut and marked truncated.",
     ),
     (
+        "tap.replay",
+        "Allow POST /replay/ (the UI's Replay button): the hub then sends edited copies of captured HTTP requests on the user's behalf.",
+    ),
+    (
         "hub",
         "mizu hub: the hub on its own (also reads the tap.* ingest keys above).",
     ),
@@ -231,6 +237,8 @@ pub const FLAG_KEYS: &[(&str, &str, &str)] = &[
     ("hub", "insertion_filter", "tap.insertion-filter"),
     ("agent", "max_body", "tap.max-body"),
     ("tap", "netns", "tap.namespaces"),
+    ("hub", "enable_replay", "tap.replay"),
+    ("tap", "enable_replay", "tap.replay"),
 ];
 
 /// `--config-path` and `--set`, global to every command.
@@ -662,6 +670,10 @@ impl MizuConfig {
                 )?)
                 .unwrap_or(usize::MAX),
                 ..Limits::default()
+            },
+            replay: mizu_hub::replay::ReplayConfig {
+                enabled: self.tap.replay,
+                ..Default::default()
             },
             ..HubConfig::default()
         })

@@ -97,6 +97,12 @@ pub(crate) struct IngestOptions {
     /// Store only entries matching this filter (its redact(...) paths are masked).
     #[arg(long, value_name = "EXPR")]
     pub(crate) insertion_filter: Option<String>,
+
+    /// Allow `POST /replay/` (the UI's Replay button): the hub sends edited copies of
+    /// captured HTTP requests on your behalf (10 s timeout, 1 MiB response cap, 5 at
+    /// once). Config key `tap.replay`.
+    #[arg(long)]
+    pub(crate) enable_replay: bool,
 }
 
 /// `mizu read` options for the hub and filtering (flattened into `ReadArgs`).
@@ -123,6 +129,11 @@ pub struct ReadHubArgs {
     /// With --serve: byte budget of the in-memory store.
     #[arg(long, default_value = "200MB", value_parser = size, value_name = "SIZE", requires = "serve")]
     max_entries_db_size: u64,
+
+    /// With --serve: allow `POST /replay/` (the UI's Replay button) to send edited
+    /// copies of captured HTTP requests from this process.
+    #[arg(long, requires = "serve")]
+    enable_replay: bool,
 }
 
 pub(crate) fn patterns(list: &[String]) -> Result<RedactPatterns, String> {
@@ -445,6 +456,10 @@ impl ReadHubArgs {
             store: StoreConfig {
                 max_bytes: self.max_entries_db_size,
                 ..StoreConfig::default()
+            },
+            replay: mizu_hub::replay::ReplayConfig {
+                enabled: self.enable_replay,
+                ..Default::default()
             },
             ..HubConfig::default()
         };
