@@ -11,6 +11,7 @@ mod agent;
 pub mod config;
 mod names;
 mod output;
+mod packets;
 mod proto;
 mod read;
 mod serve;

@@ -380,6 +380,12 @@ pub struct Serving {
 }
 
 impl Serving {
+    /// Answers `GET /entries/pcap` by re-reading these capture files.
+    pub fn export_packets_from(&self, paths: Vec<PathBuf>) {
+        self.hub
+            .set_packet_archive(std::sync::Arc::new(crate::packets::FileArchive { paths }));
+    }
+
     pub fn push(&mut self, e: Entry) {
         self.batch.push(e);
         if self.batch.len() >= 1024 {
