@@ -4,7 +4,8 @@
 //! files and copies out the frames of the asked connections (matched by their address
 //! pair, both directions), so an export costs nothing until it is asked for and always
 //! has every packet the file had. Captures read from stdin cannot be re-read: the hub
-//! then says pcap export is unavailable.
+//! then says pcap export is unavailable. `mizu tap` keeps recent packets per connection
+//! in a [`mizu_agent::packets::PacketRing`] instead ([`RingArchive`]).
 
 use mizu_hub::{ConnKey, PacketArchive, PacketExport};
 use mizu_source::pcapng::PcapNgWriter;
@@ -64,8 +65,32 @@ impl PacketArchive for FileArchive {
             pcap: w.finish().map_err(|e| e.to_string())?,
             found,
             missing: wanted.len() - found,
+            partial: 0,
             packets,
             truncated,
+        })
+    }
+}
+
+/// `mizu tap`'s packets: the ring the capture loop fills.
+pub struct RingArchive(pub std::sync::Arc<std::sync::Mutex<mizu_agent::packets::PacketRing>>);
+
+impl PacketArchive for RingArchive {
+    fn export(&self, conns: &[ConnKey], max_bytes: u64) -> Result<PacketExport, String> {
+        let pairs: Vec<(SocketAddr, SocketAddr)> =
+            conns.iter().map(|c| (c.client, c.server)).collect();
+        let e = self
+            .0
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .export(&pairs, max_bytes);
+        Ok(PacketExport {
+            pcap: e.pcap,
+            found: e.found,
+            missing: e.missing,
+            partial: e.partial,
+            packets: e.packets,
+            truncated: e.truncated,
         })
     }
 }

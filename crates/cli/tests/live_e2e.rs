@@ -5,7 +5,9 @@
 //!
 //! - `tap_local.sh`: `mizu tap --local` (namespaces appearing and going, names, own
 //!   traffic excluded, `--pcap-out` read back identical, host mode on a bridge);
-//! - `agents_live.sh`: two live agents in two netns "nodes" feeding one hub.
+//! - `agents_live.sh`: two live agents in two netns "nodes" feeding one hub;
+//! - `export_replay.sh`: `POST /replay/` from the hub to a pod, pcap and HAR export of a
+//!   filter read back by `mizu read` and tshark.
 
 use std::process::Command;
 use std::sync::Mutex;
@@ -64,5 +66,21 @@ fn two_live_agents_one_hub_every_entry_names_its_node() {
         "agents_live.sh",
         &["node-a 25/25 = 100%, node-b 25/25 = 100%; every entry names its node"],
         "e2e-agents",
+    );
+}
+
+#[test]
+fn tap_replays_from_the_hub_and_exports_pcap_and_har_of_a_filter() {
+    e2e(
+        "export_replay.sh",
+        &[
+            "replay: 200 'page 3' from the pod",
+            "replay: refused 502, timeout 504",
+            "replay: the replayed request was captured with x-mizu-replay",
+            "pcap export: 3 entries through mizu read (['/p1', '/p2', '/p4']), identical to the hub's",
+            "pcap export: tshark sees the same 3 requests",
+            "har: the filter's 2 calls",
+        ],
+        "e2e-export",
     );
 }

@@ -122,7 +122,7 @@ pub(crate) fn attachment(r: &mut Response, content_type: &'static str, name: &st
     }
     h.insert(
         "access-control-expose-headers",
-        HeaderValue::from_static("x-mizu-exported, x-mizu-limit, x-mizu-more, x-mizu-timed-out, x-mizu-connections-found, x-mizu-connections-missing, x-mizu-packets"),
+        HeaderValue::from_static("x-mizu-exported, x-mizu-limit, x-mizu-more, x-mizu-timed-out, x-mizu-connections-found, x-mizu-connections-missing, x-mizu-connections-partial, x-mizu-packets, x-mizu-truncated"),
     );
 }
 
@@ -252,6 +252,7 @@ async fn pcap(
     for (k, v) in [
         ("x-mizu-connections-found", out.found),
         ("x-mizu-connections-missing", out.missing + unaddressed),
+        ("x-mizu-connections-partial", out.partial),
         ("x-mizu-packets", out.packets as usize),
         ("x-mizu-truncated", usize::from(out.truncated)),
     ] {

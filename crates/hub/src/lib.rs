@@ -149,6 +149,8 @@ pub struct PacketExport {
     pub found: usize,
     /// Connections asked for whose packets are gone (aged out of the ring, or never kept).
     pub missing: usize,
+    /// Found, but their oldest packets had aged out (the file starts mid-connection).
+    pub partial: usize,
     pub packets: u64,
     /// `max_bytes` stopped the export early.
     pub truncated: bool,
