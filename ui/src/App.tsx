@@ -1,6 +1,7 @@
 import { useCallback, useEffect, useRef, useState } from 'react';
 import { EntryStream, fetchOlder, fetchStatus, type Toast } from './api';
 import { Details } from './Details';
+import { ExportButtons } from './Export';
 import { FilterBar } from './FilterBar';
 import { LiveBuffer, RowStore, appendClause, formatBytes, parseUrl } from './logic';
 import { TrafficList, type ListHandle } from './TrafficList';
@@ -210,6 +211,7 @@ export function App() {
         </div>
         <FilterBar value={draft} applied={query} onChange={setDraft} onApply={apply} focusRef={filterFocus} />
         <div className="top-actions">
+          <ExportButtons query={query} />
           <button
             className={`btn ${paused ? 'primary' : ''}`}
             data-testid="pause"

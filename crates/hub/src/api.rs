@@ -71,7 +71,7 @@ pub(crate) async fn fallback(req: axum::extract::Request) -> Response {
     }
     ApiError::new(
         StatusCode::NOT_FOUND,
-        "no such route: see docs/api.md (GET /entries, /entries/{id}, /status, /version, /metrics; POST /query/validate; WebSocket /ws, /agents/ws)",
+        "no such route: see docs/api.md (GET /entries, /entries/{id}, /entries/har, /entries/pcap, /status, /version, /metrics; POST /query/validate, /replay/; WebSocket /ws, /agents/ws)",
     )
     .into_response()
 }
@@ -273,6 +273,14 @@ async fn status(State(hub): State<Hub>) -> Response {
         "store": inner.store.stats(),
         "wsClients": hub.ws_clients(),
         "uiTokenConfigured": c.ui_token.is_some(),
+        "replay": {
+            "enabled": c.replay.enabled,
+            "flag": "--enable-replay",
+            "timeoutMs": c.replay.timeout.as_millis() as u64,
+            "maxResponseBytes": c.replay.max_response_bytes,
+            "maxParallel": c.replay.max_parallel,
+        },
+        "pcapExport": inner.packets.get().is_some(),
         "ingest": {
             "tokenConfigured": c.token.is_some(),
             "redact": c.redact,
