@@ -71,6 +71,9 @@ pub struct AgentConfig {
     /// No acknowledgement for this long while batches are out: the connection is
     /// considered dead and re-made.
     pub ack_timeout: Duration,
+    /// Bytes of recent packets kept per connection for the hub's pcap export
+    /// ([`packets::PacketRing`]); 0 keeps none (and the hello says so).
+    pub packet_ring: usize,
 }
 
 impl Default for AgentConfig {
@@ -91,6 +94,7 @@ impl Default for AgentConfig {
             backoff_min: Duration::from_millis(500),
             backoff_max: Duration::from_secs(30),
             ack_timeout: Duration::from_secs(30),
+            packet_ring: 0,
         }
     }
 }
@@ -225,6 +229,8 @@ pub(crate) struct Shared {
     pub(crate) targets: watch::Sender<Option<TargetList>>,
     filter: RwLock<Option<Arc<TargetFilter>>>,
     pub(crate) connected: AtomicBool,
+    /// Recent packets for the hub's pcap export (`packet_ring` bytes).
+    pub(crate) ring: Option<Arc<Mutex<packets::PacketRing>>>,
 }
 
 impl Shared {
@@ -330,7 +336,10 @@ impl Agent {
         }
         cfg.batch_entries = cfg.batch_entries.max(1);
         cfg.window = cfg.window.max(1);
+        let ring = (cfg.packet_ring > 0)
+            .then(|| Arc::new(Mutex::new(packets::PacketRing::new(cfg.packet_ring))));
         let shared = Arc::new(Shared {
+            ring,
             cfg,
             buf: Mutex::new(Buffer::default()),
             wake: Notify::new(),
@@ -350,6 +359,11 @@ impl Agent {
             shared,
             thread: Some(thread),
         })
+    }
+
+    /// The packet ring the capture fills (`AgentConfig::packet_ring` > 0).
+    pub fn packet_ring(&self) -> Option<Arc<Mutex<packets::PacketRing>>> {
+        self.shared.ring.clone()
     }
 
     pub fn config(&self) -> &AgentConfig {

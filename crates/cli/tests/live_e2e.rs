@@ -7,7 +7,8 @@
 //!   traffic excluded, `--pcap-out` read back identical, host mode on a bridge);
 //! - `agents_live.sh`: two live agents in two netns "nodes" feeding one hub;
 //! - `export_replay.sh`: `POST /replay/` from the hub to a pod, pcap and HAR export of a
-//!   filter read back by `mizu read` and tshark.
+//!   filter read back by `mizu read` and tshark, from `mizu tap` and from `mizu hub`
+//!   asking a live agent for the packets.
 
 use std::process::Command;
 use std::sync::Mutex;
@@ -80,6 +81,7 @@ fn tap_replays_from_the_hub_and_exports_pcap_and_har_of_a_filter() {
             "pcap export: 3 entries through mizu read (['/p1', '/p2', '/p4']), identical to the hub's",
             "pcap export: tshark sees the same 3 requests",
             "har: the filter's 2 calls",
+            "agent pcap export: 2 entries through mizu read, identical to the hub's",
         ],
         "e2e-export",
     );

@@ -215,12 +215,19 @@ async fn pcap(
     State(hub): State<Hub>,
     params: Result<Query<ExportParams>, axum::extract::rejection::QueryRejection>,
 ) -> Result<Response, ApiError> {
-    let Some(archive) = hub.inner.packets.get().cloned() else {
+    let archive = hub.inner.packets.get().cloned();
+    let has_peers = !hub
+        .inner
+        .packet_peers
+        .lock()
+        .unwrap_or_else(|e| e.into_inner())
+        .is_empty();
+    if archive.is_none() && !has_peers {
         return Err(ApiError::new(
             StatusCode::NOT_IMPLEMENTED,
-            "this hub keeps no packets: pcap export works with `mizu read --serve` (re-reads the capture) and `mizu tap` (a ring of recent packets per connection, --pcap-ring); export HAR instead (GET /entries/har)",
+            "this hub keeps no packets and no connected agent does: pcap export works with `mizu read --serve` (re-reads the capture), `mizu tap` and `mizu agent` (a ring of recent packets per connection, --pcap-ring); export HAR instead (GET /entries/har)",
         ));
-    };
+    }
     let sel = select(&hub, params).await?;
     let mut conns: Vec<crate::ConnKey> = Vec::new();
     let mut seen = std::collections::HashSet::new();
@@ -236,15 +243,18 @@ async fn pcap(
         }
     }
     let max_bytes = hub.inner.config.limits.max_export_bytes;
-    let out = tokio::task::spawn_blocking(move || archive.export(&conns, max_bytes))
-        .await
-        .map_err(|_| ApiError::new(StatusCode::INTERNAL_SERVER_ERROR, "pcap export failed"))?
-        .map_err(|e| {
-            ApiError::new(
-                StatusCode::INTERNAL_SERVER_ERROR,
-                format!("pcap export: {e}"),
-            )
-        })?;
+    let out = match archive {
+        Some(archive) => tokio::task::spawn_blocking(move || archive.export(&conns, max_bytes))
+            .await
+            .map_err(|_| ApiError::new(StatusCode::INTERNAL_SERVER_ERROR, "pcap export failed"))?
+            .map_err(|e| {
+                ApiError::new(
+                    StatusCode::INTERNAL_SERVER_ERROR,
+                    format!("pcap export: {e}"),
+                )
+            })?,
+        None => from_agents(&hub, conns, max_bytes).await,
+    };
     let mut r = Response::new(Body::from(out.pcap));
     attachment(&mut r, "application/vnd.tcpdump.pcap", "mizu.pcapng");
     selection_headers(&mut r, &sel, sel.records.len());
@@ -261,4 +271,92 @@ async fn pcap(
         }
     }
     Ok(r)
+}
+
+/// An empty pcapng (a section header and nothing else).
+const EMPTY_PCAPNG: [u8; 28] = [
+    0x0a, 0x0d, 0x0d, 0x0a, 28, 0, 0, 0, 0x4d, 0x3c, 0x2b, 0x1a, 1, 0, 0, 0, 0xff, 0xff, 0xff,
+    0xff, 0xff, 0xff, 0xff, 0xff, 28, 0, 0, 0,
+];
+
+/// How long an export waits for each agent's packets.
+const AGENT_PACKETS_TIMEOUT: Duration = Duration::from_secs(10);
+
+/// Asks each connected agent that keeps packets for the connections its node captured
+/// (an entry's `node.name`), all at once. Connections of nodes no such agent serves, or
+/// whose agent did not answer in time, are counted missing. Several agents' files are
+/// concatenated as pcapng sections (one per node), which Wireshark and tshark read.
+async fn from_agents(hub: &Hub, conns: Vec<crate::ConnKey>, max_bytes: u64) -> crate::PacketExport {
+    let peers: Vec<(String, tokio::sync::mpsc::Sender<crate::agents::PacketJob>)> = hub
+        .inner
+        .packet_peers
+        .lock()
+        .unwrap_or_else(|e| e.into_inner())
+        .iter()
+        .map(|(a, tx)| (a.clone(), tx.clone()))
+        .collect();
+    let nodes: std::collections::BTreeMap<String, String> = {
+        let agents = hub.inner.agents.lock().unwrap_or_else(|e| e.into_inner());
+        peers
+            .iter()
+            .filter_map(|(a, _)| agents.get(a).map(|s| (a.clone(), s.node.clone())))
+            .collect()
+    };
+    let mut out = crate::PacketExport::default();
+    let mut asked = Vec::new();
+    let mut served = vec![false; conns.len()];
+    for (agent, tx) in &peers {
+        let node = nodes.get(agent).map_or(agent.as_str(), String::as_str);
+        let refs: Vec<mizu_proto::ConnectionRef> = conns
+            .iter()
+            .enumerate()
+            .filter(|(_, c)| c.node == node || (c.node.is_empty() && peers.len() == 1))
+            .map(|(i, c)| {
+                served[i] = true;
+                mizu_proto::ConnectionRef {
+                    client: c.client.to_string(),
+                    server: c.server.to_string(),
+                }
+            })
+            .collect();
+        if refs.is_empty() {
+            continue;
+        }
+        let n = refs.len();
+        let (rtx, rrx) = tokio::sync::oneshot::channel();
+        if tx.send((refs, max_bytes, rtx)).await.is_err() {
+            out.missing += n;
+            continue;
+        }
+        asked.push((n, rrx));
+    }
+    out.missing += served.iter().filter(|s| !**s).count();
+    let mut pcap = Vec::new();
+    for (n, rrx) in asked {
+        match tokio::time::timeout(AGENT_PACKETS_TIMEOUT, rrx).await {
+            Ok(Ok(r)) => {
+                out.found += r.found as usize;
+                out.missing += r.missing as usize;
+                out.partial += r.partial as usize;
+                out.packets += r.packets;
+                out.truncated |= r.truncated;
+                if r.packets > 0
+                    && let Some(b) = r.pcap_bytes()
+                {
+                    if pcap.len() as u64 + b.len() as u64 > max_bytes {
+                        out.truncated = true;
+                        continue;
+                    }
+                    pcap.extend_from_slice(&b);
+                }
+            }
+            _ => out.missing += n,
+        }
+    }
+    out.pcap = if pcap.is_empty() {
+        EMPTY_PCAPNG.to_vec()
+    } else {
+        pcap
+    };
+    out
 }

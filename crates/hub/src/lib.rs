@@ -19,7 +19,7 @@
 //! parameters REST and WebSocket share, `conn` the listener that turns hyper's own
 //! parse-error answers into JSON, `auth` the UI token, `roster` the agent list bounds.
 
-mod agents;
+pub(crate) mod agents;
 mod api;
 mod auth;
 pub mod base;
@@ -236,6 +236,9 @@ pub(crate) struct Inner {
     ingest_lock: Mutex<()>,
     /// Packets for pcap export (set once by the process that captures in-process).
     pub packets: std::sync::OnceLock<Arc<dyn PacketArchive>>,
+    /// Connected agents that keep packets (their `hello` said `packets: true`), by agent
+    /// name: where `GET /entries/pcap` asks when this process captures nothing itself.
+    pub packet_peers: Mutex<BTreeMap<String, tokio::sync::mpsc::Sender<agents::PacketJob>>>,
     pub replay_slots: Arc<Semaphore>,
     pub shutdown: watch::Sender<bool>,
 }
@@ -281,6 +284,7 @@ impl Hub {
                 agent_slots: Arc::new(Semaphore::new(config.limits.max_agents)),
                 ingest_lock: Mutex::new(()),
                 packets: std::sync::OnceLock::new(),
+                packet_peers: Mutex::new(BTreeMap::new()),
                 replay_slots: Arc::new(Semaphore::new(config.replay.max_parallel.max(1))),
                 targets: watch::channel(BTreeMap::new()).0,
                 shutdown,
