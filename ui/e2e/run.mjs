@@ -672,6 +672,101 @@ test('a failed validation rule marks its row red; the Rules tab lists each resul
   await hub.stop();
 });
 
+test('replay from the details pane shows the response next to the original; off without --enable-replay', async () => {
+  // Off: the button is disabled and says why.
+  const page = await newPage(fx.hub);
+  const one = (await hubEntries(fx.hub.base, 'http and !http2'))[0];
+  await page.goto(`${fx.hub.base}/?entry=${one.id}`);
+  await page.waitForSelector(`[data-testid=details][data-entry-id="${one.id}"]`);
+  await page.waitForSelector('[data-testid=replay-disabled]');
+  assert(await page.isDisabled('[data-testid=replay-open]'), 'replay button disabled');
+  const title = await page.getAttribute('[data-testid=replay-open]', 'title');
+  assert(title.includes('--enable-replay'), `the button names the flag: ${title}`);
+  await page.ctx.close();
+
+  // On: a real server on loopback answers the edited request, sent by the hub.
+  const http = await import('node:http');
+  const seen = [];
+  const srv = http.createServer((req, res) => {
+    let body = '';
+    req.on('data', (d) => (body += d));
+    req.on('end', () => {
+      seen.push({ method: req.method, url: req.url, replay: req.headers['x-mizu-replay'], edited: req.headers['x-edited'], body });
+      res.writeHead(207, { 'content-type': 'text/plain', 'x-served-by': 'e2e' });
+      res.end(`replayed ${req.method} ${req.url}`);
+    });
+  });
+  srv.listen(0, '127.0.0.1');
+  await once(srv, 'listening');
+  const port = srv.address().port;
+  const file = path.join(repo, 'testdata/http1/09-forms-multipart-cookies.pcap');
+  const hub = await startMizu(['read', file, '--serve', '--enable-replay']);
+  try {
+    const p = await newPage(hub);
+    const entries = await hubEntries(hub.base, 'request.method == "POST"');
+    assert(entries.length > 0, 'the fixture has a POST');
+    const id = entries[0].id;
+    await p.goto(`${hub.base}/?entry=${id}`);
+    await p.waitForSelector(`[data-testid=details][data-entry-id="${id}"]`);
+    await p.waitForSelector('[data-testid=replay-open]:not([disabled])');
+    await p.click('[data-testid=replay-open]');
+    await p.waitForSelector('[data-testid=replay-panel]');
+    const url = await p.inputValue('[data-testid=replay-url]');
+    assert(/^http:\/\/10\.250\.0\.\d+:\d+\//.test(url), `prefilled with the server address: ${url}`);
+    const path0 = new URL(url).pathname;
+    await p.fill('[data-testid=replay-url]', `http://127.0.0.1:${port}${path0}?again=1`);
+    const headers = await p.inputValue('[data-testid=replay-headers]');
+    await p.fill('[data-testid=replay-headers]', `${headers}\nX-Edited: yes`);
+    await p.fill('[data-testid=replay-body]', 'a=1&b=2');
+    await p.click('[data-testid=replay-send]');
+    await p.waitForSelector('[data-testid=replay-result-status]');
+    assertEq(await p.textContent('[data-testid=replay-result-status]'), '207', 'replay status shown');
+    assertEq(await p.textContent('[data-testid=replay-result-body]'), `replayed POST ${path0}?again=1`, 'replay body shown');
+    const orig = await p.textContent('[data-testid=replay-original-status]');
+    assertEq(orig, String(entries[0].status), 'the original status next to it');
+    const result = await p.textContent('[data-testid=replay-result]');
+    assert(result.includes('x-served-by') && result.includes('ms'), `replay headers and time shown: ${result.slice(0, 200)}`);
+    assertEq(seen.length, 1, 'the server got one request');
+    assertEq(seen[0], { method: 'POST', url: `${path0}?again=1`, replay: '1', edited: 'yes', body: 'a=1&b=2' }, 'the edited request arrived');
+    await shot(p, 'details-replay-light');
+    // A refused connection is shown as an error, not a crash.
+    await p.fill('[data-testid=replay-url]', `http://127.0.0.1:${await freePort()}/`);
+    await p.click('[data-testid=replay-send]');
+    await p.waitForSelector('[data-testid=replay-error]');
+    const err = await p.textContent('[data-testid=replay-error]');
+    assert(err.startsWith('connect: could not connect to 127.0.0.1'), `refused: ${err}`);
+    assertEq(p.errors.filter((e) => !e.includes('502')), [], 'no console errors');
+    await p.ctx.close();
+  } finally {
+    srv.close();
+    await hub.stop();
+  }
+});
+
+test('export: HAR and pcap downloads of the current filter', async () => {
+  const page = await newPage(fx.hub);
+  const q = 'http and !http2';
+  const want = await hubEntries(fx.hub.base, q);
+  assert(want.length > 0, 'the fixtures have HTTP/1 entries');
+  await page.goto(`${fx.hub.base}/?q=${encodeURIComponent(q)}`);
+  await page.waitForSelector('[data-entry-id].row');
+  const href = await page.getAttribute('[data-testid=export-har]', 'href');
+  assert(href.startsWith('/entries/har?') && href.includes('http+and+%21http2'), `HAR link carries the filter: ${href}`);
+  const [dl] = await Promise.all([page.waitForEvent('download'), page.click('[data-testid=export-har]')]);
+  const har = JSON.parse(fs.readFileSync(await dl.path(), 'utf8'));
+  assertEq(har.log.version, '1.2', 'HAR 1.2');
+  assertEq(har.log.entries.length, want.length, 'one HAR entry per filtered entry');
+  const paths = har.log.entries.map((e) => new URL(e.request.url).pathname).sort();
+  assertEq(paths, want.map((e) => e.summary.split('?')[0]).sort(), 'the filtered calls');
+  // The fixture hub re-reads its files: pcap export of the same filter.
+  const [pd] = await Promise.all([page.waitForEvent('download'), page.click('[data-testid=export-pcap]')]);
+  const bytes = fs.readFileSync(await pd.path());
+  assertEq(bytes.readUInt32LE(0), 0x0a0d0d0a, 'a pcapng file');
+  assert(bytes.length > 200, `pcap has packets: ${bytes.length} bytes`);
+  assertEq(page.errors, [], 'no console errors');
+  await page.ctx.close();
+});
+
 // ------------------------------------------------------------------ main
 
 const only = process.argv.slice(2);

@@ -1,6 +1,7 @@
 import { useCallback, useEffect, useRef, useState } from 'react';
 import { EntryStream, fetchOlder, fetchStatus, type Toast } from './api';
 import { Details } from './Details';
+import { ExportButtons } from './Export';
 import { FilterBar } from './FilterBar';
 import { ServiceMap } from './ServiceMap';
 import { Stats } from './Stats';
@@ -229,6 +230,7 @@ export function App() {
           <button className="btn" data-testid="spec-button" onClick={() => setSpecs(true)} title="OpenAPI documents inferred from the HTTP traffic, per service">
             API specs
           </button>
+          <ExportButtons query={query} />
           <button
             className={`btn ${paused ? 'primary' : ''}`}
             data-testid="pause"

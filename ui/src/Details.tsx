@@ -6,6 +6,7 @@ import 'react-json-view-lite/dist/index.css';
 import { fetchEntry } from './api';
 import { RulesTab } from './RulesTab';
 import { Plus } from './TrafficList';
+import { ReplayButton, ReplayPanel } from './Replay';
 import type { BaseEntry, Body, Entry } from './types';
 import {
   bodyKind,
@@ -40,6 +41,7 @@ export function Details({ id, query, dark, onAddClause, onClose }: Props) {
   const [state, setState] = useState<{ id: string; entry?: Entry; base?: BaseEntry; error?: string }>({ id });
   const [tab, setTab] = useState<'request' | 'response' | 'rules' | 'raw'>('request');
   const [copied, setCopied] = useState('');
+  const [replaying, setReplaying] = useState<string | undefined>();
 
   useEffect(() => {
     let live = true;
@@ -137,8 +139,10 @@ export function Details({ id, query, dark, onAddClause, onClose }: Props) {
         <button className="btn" onClick={() => copy('link', permalink(location.origin, entry.id, query))} data-testid="permalink">
           Copy permalink
         </button>
+        {isHttp && <ReplayButton open={replaying === entry.id} onOpen={() => setReplaying((r) => (r === entry.id ? undefined : entry.id))} />}
         {copied && <span className="muted">copied {copied}</span>}
       </div>
+      {isHttp && replaying === entry.id && <ReplayPanel key={entry.id} entry={entry} />}
       <nav className="tabs" role="tablist">
         {(entry.rules ? (['request', 'response', 'rules', 'raw'] as const) : (['request', 'response', 'raw'] as const)).map((t) => (
           <button key={t} role="tab" aria-selected={tab === t} className={tab === t ? 'tab active' : 'tab'} onClick={() => setTab(t)} data-testid={`tab-${t}`}>

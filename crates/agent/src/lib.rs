@@ -27,6 +27,7 @@
 //!   name) and published on [`Agent::targets`] for the capture layer (namespaces,
 //!   interfaces).
 
+pub mod packets;
 mod replay;
 mod sender;
 pub mod tls;
@@ -74,6 +75,9 @@ pub struct AgentConfig {
     /// No acknowledgement for this long while batches are out: the connection is
     /// considered dead and re-made.
     pub ack_timeout: Duration,
+    /// Bytes of recent packets kept per connection for the hub's pcap export
+    /// ([`packets::PacketRing`]); 0 keeps none (and the hello says so).
+    pub packet_ring: usize,
 }
 
 impl Default for AgentConfig {
@@ -95,6 +99,7 @@ impl Default for AgentConfig {
             backoff_min: Duration::from_millis(500),
             backoff_max: Duration::from_secs(30),
             ack_timeout: Duration::from_secs(30),
+            packet_ring: 0,
         }
     }
 }
@@ -233,6 +238,8 @@ pub(crate) struct Shared {
     pub(crate) connected: AtomicBool,
     /// TLS settings for a `wss://` hub (built once at start).
     pub(crate) tls: Option<Arc<rustls::ClientConfig>>,
+    /// Recent packets for the hub's pcap export (`packet_ring` bytes).
+    pub(crate) ring: Option<Arc<Mutex<packets::PacketRing>>>,
 }
 
 impl Shared {
@@ -347,7 +354,10 @@ impl Agent {
         } else {
             None
         };
+        let ring = (cfg.packet_ring > 0)
+            .then(|| Arc::new(Mutex::new(packets::PacketRing::new(cfg.packet_ring))));
         let shared = Arc::new(Shared {
+            ring,
             cfg,
             buf: Mutex::new(Buffer::default()),
             wake: Notify::new(),
@@ -368,6 +378,11 @@ impl Agent {
             shared,
             thread: Some(thread),
         })
+    }
+
+    /// The packet ring the capture fills (`AgentConfig::packet_ring` > 0).
+    pub fn packet_ring(&self) -> Option<Arc<Mutex<packets::PacketRing>>> {
+        self.shared.ring.clone()
     }
 
     pub fn config(&self) -> &AgentConfig {

@@ -44,6 +44,7 @@ impl Agent {
     /// entry; returns at the end of the input (the agent keeps sending).
     pub fn replay(&self, files: &[PathBuf], config: EngineConfig) -> ReplayStats {
         let mut engine = Engine::new(config, mizu_dissectors::Registry::default().dissectors());
+        let ring = self.packet_ring();
         let mut out = ReplayStats::default();
         let mut dropped = 0u64;
         let mut entries = 0u64;
@@ -67,6 +68,9 @@ impl Agent {
             loop {
                 match src.next_packet() {
                     Ok(Some(p)) => {
+                        if let Some(r) = &ring {
+                            r.lock().unwrap_or_else(|e| e.into_inner()).push(&p);
+                        }
                         engine.push(&p, &mut sink);
                         out.packets += 1;
                         if out.packets % 256 == 0 {

@@ -226,6 +226,7 @@ async fn session(sh: &Shared, ws: Ws) -> Result<(), String> {
         node_ip: sh.cfg.node_ip.clone(),
         software: format!("mizu {}", env!("CARGO_PKG_VERSION")),
         captures: vec!["pcap".into(), "af_packet".into()],
+        packets: sh.ring.is_some(),
     });
     send(&mut tx, text(&hello), send_timeout).await?;
     let mut status = tokio::time::interval(sh.cfg.status_interval);
@@ -301,6 +302,10 @@ async fn session(sh: &Shared, ws: Ws) -> Result<(), String> {
                         }
                     }
                     Ok(HubMessage::Targets(t)) => sh.apply_targets(t),
+                    Ok(HubMessage::Packets(req)) => {
+                        let reply = AgentMessage::Packets(packets_reply(sh, &req));
+                        send(&mut tx, text(&reply), send_timeout).await?;
+                    }
                     Err(e) => sh.log(&format!("unreadable message from the hub: {e}")),
                 }
             }
@@ -312,6 +317,38 @@ async fn session(sh: &Shared, ws: Ws) -> Result<(), String> {
             }
         }
     }
+}
+
+/// Answers the hub's request for the packets of some connections from the ring.
+fn packets_reply(sh: &Shared, req: &mizu_proto::PacketsRequest) -> mizu_proto::PacketsReply {
+    let mut reply = mizu_proto::PacketsReply {
+        v: mizu_proto::VERSION,
+        id: req.id,
+        ..Default::default()
+    };
+    let Some(ring) = &sh.ring else {
+        reply.missing = req.connections.len() as u64;
+        reply.error = "this agent keeps no packets (start it with --pcap-ring SIZE)".into();
+        return reply;
+    };
+    let mut pairs = Vec::with_capacity(req.connections.len());
+    for c in &req.connections {
+        match (c.client.parse(), c.server.parse()) {
+            (Ok(a), Ok(b)) => pairs.push((a, b)),
+            _ => reply.missing += 1,
+        }
+    }
+    let e = ring
+        .lock()
+        .unwrap_or_else(|e| e.into_inner())
+        .export(&pairs, req.max_bytes);
+    reply.found = e.found as u64;
+    reply.missing += e.missing as u64;
+    reply.partial = e.partial as u64;
+    reply.packets = e.packets;
+    reply.truncated = e.truncated;
+    reply.set_pcap(&e.pcap);
+    reply
 }
 
 async fn send<S>(tx: &mut S, m: Message, timeout: Duration) -> Result<(), String>

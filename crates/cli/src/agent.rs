@@ -97,6 +97,12 @@ pub struct AgentArgs {
     /// Body bytes kept per message (as `mizu read --max-body`).
     #[arg(long, default_value = "1M", value_parser = crate::read::parse_size)]
     pub max_body: usize,
+
+    /// Recent packets kept per connection so the hub can export the packets behind a
+    /// filter as pcap (`GET /entries/pcap`): one byte budget for all connections; 0
+    /// keeps none.
+    #[arg(long, default_value = "64M", value_parser = crate::read::parse_size, value_name = "SIZE")]
+    pub pcap_ring: usize,
 }
 
 fn size(s: &str) -> Result<u64, String> {
@@ -210,6 +216,7 @@ fn config(a: &AgentArgs, c: &crate::config::MizuConfig) -> Result<AgentConfig, S
         backoff_min: a.backoff_min,
         backoff_max: a.backoff_max,
         drain_timeout: a.drain_timeout,
+        pcap_ring: a.pcap_ring,
     };
     let token = std::env::var("MIZU_HUB_TOKEN").unwrap_or_default();
     if token.is_empty() {
@@ -229,6 +236,7 @@ fn config(a: &AgentArgs, c: &crate::config::MizuConfig) -> Result<AgentConfig, S
             .max(Duration::from_millis(100)),
         backoff_min: secs(a.backoff_min, "backoff-min")?,
         backoff_max: secs(a.backoff_max, "backoff-max")?,
+        packet_ring: a.pcap_ring,
         ..AgentConfig::default()
     })
 }
@@ -256,6 +264,7 @@ mod live {
         from_targets: BTreeSet<String>,
         interfaces: Interfaces,
         entries: u64,
+        ring: Option<Arc<std::sync::Mutex<mizu_agent::packets::PacketRing>>>,
     }
 
     impl AgentSink<'_> {
@@ -302,6 +311,12 @@ mod live {
         fn push(&mut self, e: Entry) {
             self.entries += 1;
             self.agent.push(e);
+        }
+
+        fn packet(&mut self, pkt: &mizu_source::RawPacket<'_>) {
+            if let Some(r) = &self.ring {
+                r.lock().unwrap_or_else(|e| e.into_inner()).push(pkt);
+            }
         }
 
         fn tick(&mut self, p: &mut Progress<'_>) {
@@ -391,6 +406,7 @@ mod live {
             from_targets: BTreeSet::new(),
             interfaces,
             entries: 0,
+            ring: agent.packet_ring(),
         };
         let mut errors = Vec::new();
         if let Err(e) = mizu_pipeline::run(&mut source, &mut engine, &mut sink, &Options::live()) {

@@ -143,6 +143,7 @@ pub struct TapConfig {
     pub api_server_resources: ResourcesConfig,
     pub tapper_resources: ResourcesConfig,
     pub traffic_validation_file: String,
+    pub replay: bool,
 }
 
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
@@ -190,6 +191,7 @@ impl Default for TapConfig {
             max_entries_db_size: "200MB".into(),
             insertion_filter: String::new(),
             max_body: "1M".into(),
+            replay: false,
             traffic_validation_file: String::new(),
             // The hub holds the store in memory: its budget plus room for queries and
             // sockets (measured RSS: store bytes + ~150 MiB at the default 200MB).
@@ -364,6 +366,10 @@ pub const KEYS: &[(&str, &str)] = &[
         "YAML rules checked on every HTTP entry (docs/rules.md); reloaded when the file changes.",
     ),
     (
+        "tap.replay",
+        "Allow POST /replay/ (the UI's Replay button): the hub then sends edited copies of captured HTTP requests on the user's behalf.",
+    ),
+    (
         "hub",
         "mizu hub: the hub on its own (also reads the tap.* ingest keys above).",
     ),
@@ -479,6 +485,8 @@ pub const FLAG_KEYS: &[(&str, &str, &str)] = &[
     ),
     ("agent", "max_body", "tap.max-body"),
     ("tap", "netns", "tap.namespaces"),
+    ("hub", "enable_replay", "tap.replay"),
+    ("tap", "enable_replay", "tap.replay"),
 ];
 
 /// `--config-path` and `--set`, global to every command.
@@ -935,6 +943,10 @@ impl MizuConfig {
             }),
             rules_file: Some(PathBuf::from(&self.tap.traffic_validation_file))
                 .filter(|p| !p.as_os_str().is_empty()),
+            replay: mizu_hub::replay::ReplayConfig {
+                enabled: self.tap.replay,
+                ..Default::default()
+            },
             ..HubConfig::default()
         })
     }

@@ -12,6 +12,7 @@ pub mod config;
 mod kube_cmd;
 mod names;
 mod output;
+mod packets;
 mod proto;
 mod read;
 mod serve;

@@ -2,8 +2,7 @@
 //! table (like the UI's list row), and HAR 1.2 (importable by Chrome DevTools).
 //! Every format is written incrementally: nothing is held back until the end.
 
-use mizu_model::{Entry, Header, HttpRequest, HttpResponse, Payload};
-use serde_json::{Value, json};
+use mizu_model::Entry;
 use std::io::{self, Write};
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
@@ -17,13 +16,6 @@ pub enum Format {
     /// Decode everything but print no entries (use with --stats to count).
     None,
 }
-
-/// Everything of a HAR document before its first entry.
-const HAR_PREAMBLE: &str = concat!(
-    "{\"log\":{\"version\":\"1.2\",\"creator\":{\"name\":\"mizu\",\"version\":\"",
-    env!("CARGO_PKG_VERSION"),
-    "\"},\"pages\":[],\"entries\":[\n"
-);
 
 pub struct Writer<W: Write> {
     format: Format,
@@ -105,12 +97,12 @@ impl<W: Write> Writer<W> {
                 writeln!(self.out, "{}", table_row(e))?;
             }
             Format::Har => {
-                let Some(v) = har_entry(e) else {
+                let Some(v) = mizu_model::har::entry(e) else {
                     self.skipped += 1;
                     return Ok(());
                 };
                 if self.written == 0 {
-                    self.out.write_all(HAR_PREAMBLE.as_bytes())?;
+                    self.out.write_all(mizu_model::har::PREAMBLE.as_bytes())?;
                 } else {
                     self.out.write_all(b",\n")?;
                 }
@@ -132,9 +124,9 @@ impl<W: Write> Writer<W> {
         self.buf.clear();
         if self.format == Format::Har {
             if self.written == 0 {
-                self.out.write_all(HAR_PREAMBLE.as_bytes())?;
+                self.out.write_all(mizu_model::har::PREAMBLE.as_bytes())?;
             }
-            self.out.write_all(b"\n]}}\n")?;
+            self.out.write_all(mizu_model::har::EPILOGUE.as_bytes())?;
             // Written once: a second finish must not close the document twice.
             self.format = Format::Jsonl;
         }
@@ -182,106 +174,4 @@ fn table_row(e: &Entry) -> String {
         latency,
         flags
     )
-}
-
-fn har_pairs(pairs: &[Header]) -> Value {
-    Value::Array(
-        pairs
-            .iter()
-            .map(|h| json!({"name": h.name, "value": h.value}))
-            .collect(),
-    )
-}
-
-fn har_request(r: &HttpRequest) -> Value {
-    let mut v = json!({
-        "method": r.method,
-        "url": r.url,
-        "httpVersion": r.http_version,
-        "cookies": har_pairs(&r.cookies),
-        "headers": har_pairs(&r.headers),
-        "queryString": har_pairs(&r.query_string),
-        "headersSize": r.headers_size,
-        "bodySize": r.body_size,
-    });
-    if let Some(p) = &r.post_data {
-        let mut pd = json!({ "mimeType": p.mime_type, "text": p.text });
-        if !p.params.is_empty() {
-            pd["params"] = Value::Array(
-                p.params
-                    .iter()
-                    .map(|f| {
-                        let mut o = json!({"name": f.name, "value": f.value});
-                        if let Some(n) = &f.file_name {
-                            o["fileName"] = json!(n);
-                        }
-                        if let Some(c) = &f.content_type {
-                            o["contentType"] = json!(c);
-                        }
-                        o
-                    })
-                    .collect(),
-            );
-        }
-        if let Some(enc) = &p.encoding {
-            pd["encoding"] = json!(enc);
-        }
-        v["postData"] = pd;
-    }
-    v
-}
-
-fn har_response(r: Option<&HttpResponse>) -> Value {
-    let Some(r) = r else {
-        // HAR requires a response; an unanswered request shows as status 0, as browsers do.
-        return json!({
-            "status": 0, "statusText": "", "httpVersion": "", "cookies": [], "headers": [],
-            "content": {"size": 0, "mimeType": "x-unknown"}, "redirectURL": "",
-            "headersSize": -1, "bodySize": -1, "_error": "no response captured"
-        });
-    };
-    let mut content = json!({
-        "size": r.content.size,
-        "mimeType": if r.content.mime_type.is_empty() { "x-unknown" } else { r.content.mime_type.as_str() },
-        "text": r.content.text,
-    });
-    if let Some(enc) = &r.content.encoding {
-        content["encoding"] = json!(enc);
-    }
-    if r.content.compression.is_some() {
-        content["compression"] = json!(r.content.size as i64 - r.body_size as i64);
-    }
-    json!({
-        "status": r.status,
-        "statusText": r.status_text,
-        "httpVersion": r.http_version,
-        "cookies": har_pairs(&r.cookies),
-        "headers": har_pairs(&r.headers),
-        "content": content,
-        "redirectURL": r.redirect_url,
-        "headersSize": r.headers_size,
-        "bodySize": r.body_size,
-    })
-}
-
-/// The HAR `entries[]` item for an HTTP entry; `None` for other protocols.
-pub fn har_entry(e: &Entry) -> Option<Value> {
-    let Payload::HttpRequest(req) = &e.request else {
-        return None;
-    };
-    let resp = e.response.as_http_response();
-    let total_ms = e.elapsed_micros as f64 / 1000.0;
-    Some(json!({
-        "startedDateTime": e.start_time,
-        "time": total_ms,
-        "request": har_request(req),
-        "response": har_response(resp),
-        "cache": {},
-        "timings": {"blocked": -1, "dns": -1, "connect": -1, "send": 0, "wait": total_ms, "receive": 0, "ssl": -1},
-        "serverIPAddress": e.dst.ip,
-        "connection": e.flow.to_string(),
-        "_src": format!("{}:{}", e.src.ip, e.src.port),
-        "_truncated": e.truncated,
-        "_gap": e.gap,
-    }))
 }

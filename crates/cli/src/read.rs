@@ -100,6 +100,11 @@ pub fn run(args: ReadArgs) -> ExitCode {
         (Ok(f), Ok(s)) => (f, s),
         (Err(code), _) | (_, Err(code)) => return code,
     };
+    if let Some(s) = &serving
+        && !args.files.iter().any(|f| f.as_os_str() == "-")
+    {
+        s.export_packets_from(args.files.clone());
+    }
     let stdout = std::io::stdout();
     let format = args.format.unwrap_or(if stdout.is_terminal() {
         Format::Table

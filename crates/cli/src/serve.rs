@@ -103,6 +103,11 @@ pub(crate) struct IngestOptions {
     /// file is reloaded when it changes.
     #[arg(long, value_name = "FILE")]
     pub(crate) traffic_validation_file: Option<std::path::PathBuf>,
+    /// Allow `POST /replay/` (the UI's Replay button): the hub sends edited copies of
+    /// captured HTTP requests on your behalf (10 s timeout, 1 MiB response cap, 5 at
+    /// once). Config key `tap.replay`.
+    #[arg(long)]
+    pub(crate) enable_replay: bool,
 }
 
 /// `mizu read` options for the hub and filtering (flattened into `ReadArgs`).
@@ -135,6 +140,10 @@ pub struct ReadHubArgs {
     /// failed rule.
     #[arg(long, value_name = "FILE")]
     pub(crate) traffic_validation_file: Option<std::path::PathBuf>,
+    /// With --serve: allow `POST /replay/` (the UI's Replay button) to send edited
+    /// copies of captured HTTP requests from this process.
+    #[arg(long, requires = "serve")]
+    enable_replay: bool,
 }
 
 pub(crate) fn patterns(list: &[String]) -> Result<RedactPatterns, String> {
@@ -381,6 +390,12 @@ pub struct Serving {
 }
 
 impl Serving {
+    /// Answers `GET /entries/pcap` by re-reading these capture files.
+    pub fn export_packets_from(&self, paths: Vec<PathBuf>) {
+        self.hub
+            .set_packet_archive(std::sync::Arc::new(crate::packets::FileArchive { paths }));
+    }
+
     pub fn push(&mut self, e: Entry) {
         self.batch.push(e);
         if self.batch.len() >= 1024 {
@@ -475,6 +490,10 @@ impl ReadHubArgs {
             },
             oas: Some(mizu_analysis::oas::OasConfig::default()),
             rules_file: self.traffic_validation_file.clone(),
+            replay: mizu_hub::replay::ReplayConfig {
+                enabled: self.enable_replay,
+                ..Default::default()
+            },
             ..HubConfig::default()
         };
         let hub = Hub::new(config).map_err(|e| {

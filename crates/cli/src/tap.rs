@@ -113,6 +113,12 @@ pub struct TapArgs {
     #[arg(long, value_name = "FILE")]
     pcap_out: Option<PathBuf>,
 
+    /// Recent packets kept per connection for pcap export from the UI/API
+    /// (`GET /entries/pcap`): one byte budget for all connections (each gets at most a
+    /// sixteenth; the least recently active are dropped first). 0 keeps none.
+    #[arg(long, default_value = "64M", value_parser = crate::read::parse_size, value_name = "SIZE")]
+    pcap_ring: usize,
+
     /// Kernel ring per socket (K/M/G suffixes). Bigger rings ride out bursts.
     #[arg(long, default_value = "32M", value_parser = crate::read::parse_size, value_name = "SIZE")]
     ring_size: usize,
@@ -406,7 +412,15 @@ pub fn run(args: TapArgs, cfg: &crate::config::MizuConfig) -> ExitCode {
     };
     let mut names = NetnsNames::default();
     names.refresh();
+    let ring = (args.pcap_ring > 0).then(|| {
+        let r = Arc::new(std::sync::Mutex::new(mizu_agent::packets::PacketRing::new(
+            args.pcap_ring,
+        )));
+        hub.set_packet_archive(Arc::new(crate::packets::RingArchive(r.clone())));
+        r
+    });
     let mut sink = TapSink {
+        ring,
         tx: Some(tx),
         stored: back_rx,
         batch: Vec::with_capacity(BATCH),
@@ -526,6 +540,8 @@ const BATCH: usize = 512;
 const RESCAN_TICKS: u64 = 2;
 
 struct TapSink {
+    /// Recent packets per connection (`--pcap-ring`) for pcap export.
+    ring: Option<Arc<std::sync::Mutex<mizu_agent::packets::PacketRing>>>,
     tx: Option<std::sync::mpsc::SyncSender<Vec<Entry>>>,
     /// Batches the ingest thread has stored, back to be freed (and reused) here.
     stored: std::sync::mpsc::Receiver<Vec<Entry>>,
@@ -601,6 +617,9 @@ impl Sink for TapSink {
     }
 
     fn packet(&mut self, pkt: &RawPacket<'_>) {
+        if let Some(r) = &self.ring {
+            r.lock().unwrap_or_else(|e| e.into_inner()).push(pkt);
+        }
         if let Some(w) = &mut self.pcap
             && let Err(e) = w.write(pkt)
             && !self.pcap_error

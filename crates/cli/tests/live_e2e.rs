@@ -11,6 +11,9 @@
 //! - `replay_live.sh`: fixture pcaps sent into a veth while `mizu tap` captures it give
 //!   the same entries as `mizu read` of those files (only time, capture kind, id and
 //!   names set aside).
+//! - `export_replay.sh`: `POST /replay/` from the hub to a pod, pcap and HAR export of a
+//!   filter read back by `mizu read` and tshark, from `mizu tap` and from `mizu hub`
+//!   asking a live agent for the packets.
 
 use std::process::Command;
 use std::sync::Mutex;
@@ -91,5 +94,22 @@ fn live_capture_of_replayed_fixtures_equals_mizu_read_of_them() {
             "replay: 117 live entries identical to mizu read of the same files (amqp, http, kafka, redis, websocket)",
         ],
         "e2e-replay",
+    );
+}
+
+#[test]
+fn tap_replays_from_the_hub_and_exports_pcap_and_har_of_a_filter() {
+    e2e(
+        "export_replay.sh",
+        &[
+            "replay: 200 'page 3' from the pod",
+            "replay: refused 502, timeout 504",
+            "replay: the replayed request was captured with x-mizu-replay",
+            "pcap export: 3 entries through mizu read (['/p1', '/p2', '/p4']), identical to the hub's",
+            "pcap export: tshark sees the same 3 requests",
+            "har: the filter's 2 calls",
+            "agent pcap export: 2 entries through mizu read, identical to the hub's",
+        ],
+        "e2e-export",
     );
 }

@@ -34,6 +34,14 @@ use serde::Deserialize;
 use serde_json::Value;
 use std::net::SocketAddr;
 
+/// A pcap export's request to one agent: the connections, the size cap, and where the
+/// agent's [`mizu_proto::PacketsReply`] goes.
+pub(crate) type PacketJob = (
+    Vec<mizu_proto::ConnectionRef>,
+    u64,
+    tokio::sync::oneshot::Sender<mizu_proto::PacketsReply>,
+);
+
 /// The agent ingest route (state: the hub).
 pub(crate) fn routes() -> Router<Hub> {
     Router::new().route("/agents/ws", get(handler))
@@ -207,9 +215,32 @@ async fn agent_loop(
     let mut node = node;
     let mut sent_targets: Option<TargetList> = None;
     targets.mark_changed();
+    // Packet requests for this agent (pcap export), and the ones awaiting its reply.
+    let (job_tx, mut job_rx) = tokio::sync::mpsc::channel::<PacketJob>(4);
+    let mut pending: std::collections::HashMap<
+        u64,
+        tokio::sync::oneshot::Sender<mizu_proto::PacketsReply>,
+    > = std::collections::HashMap::new();
+    let mut next_request = 0u64;
     loop {
         let msg = tokio::select! {
             m = socket.recv() => m,
+            Some((connections, max_bytes, reply)) = job_rx.recv() => {
+                next_request += 1;
+                // Replies that will never come (a dropped export) free their slot here.
+                pending.retain(|_, r| !r.is_closed());
+                pending.insert(next_request, reply);
+                let req = HubMessage::Packets(mizu_proto::PacketsRequest {
+                    v: VERSION,
+                    id: next_request,
+                    connections,
+                    max_bytes,
+                });
+                if socket.send(text(&req)).await.is_err() {
+                    break;
+                }
+                continue;
+            }
             _ = shutdown.changed() => {
                 close(&mut socket, 1001, "hub shutting down").await;
                 break;
@@ -274,7 +305,20 @@ async fn agent_loop(
                 };
                 Some(error(seq, false, format!("bad message ({e}){hint}")))
             }
+            Ok(AgentMessage::Packets(r)) => {
+                if let Some(tx) = pending.remove(&r.id) {
+                    let _ = tx.send(r);
+                }
+                None
+            }
             Ok(AgentMessage::Hello(h)) => {
+                if h.packets {
+                    inner
+                        .packet_peers
+                        .lock()
+                        .unwrap_or_else(|e| e.into_inner())
+                        .insert(agent.clone(), job_tx.clone());
+                }
                 if !h.node.is_empty() {
                     node = crate::roster::bounded_name(h.node.clone());
                 }
@@ -313,6 +357,11 @@ async fn agent_loop(
             break;
         }
     }
+    inner
+        .packet_peers
+        .lock()
+        .unwrap_or_else(|e| e.into_inner())
+        .remove(&agent);
     update(hub, &agent, |a| a.connected = false);
 }
 

@@ -73,7 +73,7 @@ pub(crate) async fn fallback(req: axum::extract::Request) -> Response {
     }
     ApiError::new(
         StatusCode::NOT_FOUND,
-        "no such route: see docs/api.md (GET /entries, /entries/{id}, /status, /status/trafficStats, /servicemap/get, /version, /metrics; POST /query/validate; WebSocket /ws, /agents/ws)",
+        "no such route: see docs/api.md (GET /entries, /entries/{id}, /entries/har, /entries/pcap, /status, /status/trafficStats, /servicemap/get, /oas, /rules, /version, /metrics; POST /query/validate, /replay/; WebSocket /ws, /agents/ws)",
     )
     .into_response()
 }
@@ -275,6 +275,14 @@ async fn status(State(hub): State<Hub>) -> Response {
         "store": inner.store.stats(),
         "wsClients": hub.ws_clients(),
         "uiTokenConfigured": c.ui_token.is_some(),
+        "replay": {
+            "enabled": c.replay.enabled,
+            "flag": "--enable-replay",
+            "timeoutMs": c.replay.timeout.as_millis() as u64,
+            "maxResponseBytes": c.replay.max_response_bytes,
+            "maxParallel": c.replay.max_parallel,
+        },
+        "pcapExport": inner.packets.get().is_some(),
         "ingest": {
             "tokenConfigured": c.token.is_some(),
             "redact": c.redact,

@@ -19,16 +19,18 @@
 //! parameters REST and WebSocket share, `conn` the listener that turns hyper's own
 //! parse-error answers into JSON, `auth` the UI token, `roster` the agent list bounds.
 
-mod agents;
+pub(crate) mod agents;
 mod api;
 mod auth;
 pub mod base;
 mod conn;
 mod error;
+mod export;
 pub mod filter;
 mod map;
 pub mod metrics;
 mod oas;
+pub mod replay;
 mod resolve;
 mod roster;
 mod rules;
@@ -83,6 +85,9 @@ pub struct Limits {
     /// Default and largest `timeoutMs` of one query (3 000 and 60 000).
     pub default_timeout_ms: u64,
     pub max_timeout_ms: u64,
+    /// Largest pcap `GET /entries/pcap` returns (default 256 MiB); past it the export
+    /// stops and says so (`X-Mizu-Truncated: 1`).
+    pub max_export_bytes: u64,
 }
 
 impl Default for Limits {
@@ -100,6 +105,7 @@ impl Default for Limits {
             max_query_limit: 10_000,
             default_timeout_ms: 3_000,
             max_timeout_ms: 60_000,
+            max_export_bytes: 256 << 20,
         }
     }
 }
@@ -130,6 +136,43 @@ pub struct HubConfig {
     pub oas: Option<mizu_analysis::oas::OasConfig>,
     /// Traffic validation rules file (`--traffic-validation-file`), reloaded when it changes.
     pub rules_file: Option<std::path::PathBuf>,
+    /// `POST /replay/` (`--enable-replay`, `tap.replay`): off unless set, since it sends
+    /// traffic on the user's behalf.
+    pub replay: replay::ReplayConfig,
+}
+
+/// One TCP connection a pcap export asks packets for: the entry's client and server
+/// addresses, the node that captured it (empty for in-process capture) and the entry's
+/// time (ms; an archive may use it to tell reused port pairs apart).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ConnKey {
+    pub node: String,
+    pub client: std::net::SocketAddr,
+    pub server: std::net::SocketAddr,
+    pub timestamp_ms: i64,
+}
+
+/// The packets of some connections as one capture file.
+#[derive(Clone, Debug, Default)]
+pub struct PacketExport {
+    /// A pcapng file (`mizu read`, tshark and Wireshark open it).
+    pub pcap: Vec<u8>,
+    /// Connections with at least one packet in the file.
+    pub found: usize,
+    /// Connections asked for whose packets are gone (aged out of the ring, or never kept).
+    pub missing: usize,
+    /// Found, but their oldest packets had aged out (the file starts mid-connection).
+    pub partial: usize,
+    pub packets: u64,
+    /// `max_bytes` stopped the export early.
+    pub truncated: bool,
+}
+
+/// Where `GET /entries/pcap` gets packets: `mizu read --serve` re-reads its capture
+/// files, `mizu tap` keeps a bounded ring of recent packets per connection. Blocking
+/// (called on a blocking thread).
+pub trait PacketArchive: Send + Sync {
+    fn export(&self, conns: &[ConnKey], max_bytes: u64) -> Result<PacketExport, String>;
 }
 
 /// A hub that could not start.
@@ -209,6 +252,12 @@ pub(crate) struct Inner {
     pub targets: watch::Sender<BTreeMap<String, mizu_proto::TargetList>>,
     /// Keeps append + broadcast in id order across concurrent agents.
     ingest_lock: Mutex<()>,
+    /// Packets for pcap export (set once by the process that captures in-process).
+    pub packets: std::sync::OnceLock<Arc<dyn PacketArchive>>,
+    /// Connected agents that keep packets (their `hello` said `packets: true`), by agent
+    /// name: where `GET /entries/pcap` asks when this process captures nothing itself.
+    pub packet_peers: Mutex<BTreeMap<String, tokio::sync::mpsc::Sender<agents::PacketJob>>>,
+    pub replay_slots: Arc<Semaphore>,
     pub shutdown: watch::Sender<bool>,
 }
 
@@ -263,6 +312,9 @@ impl Hub {
                 )),
                 agent_slots: Arc::new(Semaphore::new(config.limits.max_agents)),
                 ingest_lock: Mutex::new(()),
+                packets: std::sync::OnceLock::new(),
+                packet_peers: Mutex::new(BTreeMap::new()),
+                replay_slots: Arc::new(Semaphore::new(config.replay.max_parallel.max(1))),
                 targets: watch::channel(BTreeMap::new()).0,
                 shutdown,
                 config,
@@ -276,6 +328,12 @@ impl Hub {
 
     pub fn metrics(&self) -> &Metrics {
         &self.inner.metrics
+    }
+
+    /// Makes `GET /entries/pcap` available, answered from `archive`. Only the first call
+    /// takes effect.
+    pub fn set_packet_archive(&self, archive: Arc<dyn PacketArchive>) {
+        let _ = self.inner.packets.set(archive);
     }
 
     /// Stores entries (in-process ingest: `mizu read --serve`), pushing them to live
@@ -398,6 +456,8 @@ impl Hub {
             .merge(targets::routes())
             .merge(oas::routes())
             .merge(rules::routes())
+            .merge(export::routes())
+            .merge(replay::routes())
             .fallback_service(fallback)
             .method_not_allowed_fallback(|| async {
                 error::ApiError::new(

@@ -35,6 +35,9 @@ pub struct Metrics {
     pub ui_auth_failures: AtomicU64,
     /// Disconnected agents dropped from `/status` (expired, or over the list's bound).
     pub agents_expired: AtomicU64,
+    /// `POST /replay/` requests sent, and those that failed (timeout, refused, bad HTTP).
+    pub replays: AtomicU64,
+    pub replay_errors: AtomicU64,
 }
 
 pub(crate) fn inc(c: &AtomicU64) {
@@ -197,6 +200,20 @@ impl Metrics {
             "counter",
             "Queries rejected as invalid.",
             &[("", get(&self.query_errors))],
+        );
+        metric(
+            &mut o,
+            "mizu_hub_replays_total",
+            "counter",
+            "Requests replayed (POST /replay/).",
+            &[("", get(&self.replays))],
+        );
+        metric(
+            &mut o,
+            "mizu_hub_replay_errors_total",
+            "counter",
+            "Replays that got no valid response (timeout, connection refused, bad HTTP).",
+            &[("", get(&self.replay_errors))],
         );
         metric(
             &mut o,

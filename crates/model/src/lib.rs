@@ -5,6 +5,7 @@
 //! documented in `docs/entry.md`; changing a field name breaks users' saved filters.
 
 mod entry;
+pub mod har;
 mod http;
 pub mod json;
 mod raw;

@@ -8,8 +8,10 @@
 //! so a newer peer can add fields without breaking an older one. `docs/api.md` describes
 //! the exchange; this crate is its definition.
 //!
-//! Agent → hub: [`Hello`] (optional, first), [`EntriesBatch`], [`StatusReport`].
-//! Hub → agent: [`Ack`], [`ErrorReply`], [`TargetList`].
+//! Agent → hub: [`Hello`] (optional, first), [`EntriesBatch`], [`StatusReport`],
+//! [`PacketsReply`].
+//! Hub → agent: [`Ack`], [`ErrorReply`], [`TargetList`], [`PacketsRequest`] (only to an
+//! agent whose `hello` said `packets: true`, so older agents never see it).
 //!
 //! Entries travel as raw JSON ([`RawValue`]): the agent writes each entry once with
 //! `Entry::write_json`, the hub parses each one straight into its `Entry`; a batch is
@@ -51,6 +53,9 @@ pub struct Hello {
     /// Capture kinds the agent can run: `pcap` (file replay), `af_packet`, later `ebpf`.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub captures: Vec<String>,
+    /// The agent keeps recent packets per connection and answers [`PacketsRequest`]s.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub packets: bool,
 }
 
 /// A batch of entries. `seq` numbers batches per connection-independent agent run
@@ -199,6 +204,62 @@ pub struct Target {
     pub ports: Vec<u16>,
 }
 
+/// Hub → agent: the packets of these TCP connections, for `GET /entries/pcap`. The
+/// agent answers with a [`PacketsReply`] carrying the same `id`.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", default)]
+pub struct PacketsRequest {
+    pub v: u32,
+    pub id: u64,
+    pub connections: Vec<ConnectionRef>,
+    /// Largest pcap the agent may answer with (it stops early and says `truncated`).
+    pub max_bytes: u64,
+}
+
+/// One TCP connection by its two endpoints (`ip:port`, IPv6 in brackets); either
+/// direction matches.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", default)]
+pub struct ConnectionRef {
+    pub client: String,
+    pub server: String,
+}
+
+/// Agent → hub: the answer to a [`PacketsRequest`]: a pcapng (base64) and counts of the
+/// connections it had, had only in part, or no longer had. `error` is set when the agent
+/// could not answer at all (it keeps no packets).
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", default)]
+pub struct PacketsReply {
+    pub v: u32,
+    pub id: u64,
+    pub found: u64,
+    pub missing: u64,
+    pub partial: u64,
+    pub packets: u64,
+    pub truncated: bool,
+    /// The pcapng file, base64 (standard alphabet, padded).
+    pub pcap: String,
+    #[serde(skip_serializing_if = "String::is_empty")]
+    pub error: String,
+}
+
+impl PacketsReply {
+    /// Sets the pcap from its bytes.
+    pub fn set_pcap(&mut self, bytes: &[u8]) {
+        use base64::Engine as _;
+        self.pcap = base64::engine::general_purpose::STANDARD.encode(bytes);
+    }
+
+    /// The pcap's bytes (`None` if `pcap` is not base64).
+    pub fn pcap_bytes(&self) -> Option<Vec<u8>> {
+        use base64::Engine as _;
+        base64::engine::general_purpose::STANDARD
+            .decode(self.pcap.as_bytes())
+            .ok()
+    }
+}
+
 impl TargetList {
     /// Every address any target names (empty: no address restriction).
     pub fn addresses(&self) -> impl Iterator<Item = &str> {
@@ -214,6 +275,7 @@ pub enum AgentMessage {
     Hello(Hello),
     Entries(EntriesBatch),
     Status(StatusReport),
+    Packets(PacketsReply),
 }
 
 /// Any hub → agent message.
@@ -222,6 +284,7 @@ pub enum HubMessage {
     Ack(Ack),
     Error(ErrorReply),
     Targets(TargetList),
+    Packets(PacketsRequest),
 }
 
 /// Why a message could not be read.
@@ -292,6 +355,7 @@ impl AgentMessage {
             "hello" => AgentMessage::Hello(serde_json::from_slice(data)?),
             "entries" => AgentMessage::Entries(serde_json::from_slice(data)?),
             "status" => AgentMessage::Status(serde_json::from_slice(data)?),
+            "packets" => AgentMessage::Packets(serde_json::from_slice(data)?),
             _ => return Err(DecodeError::UnknownType(kind)),
         })
     }
@@ -302,6 +366,7 @@ impl AgentMessage {
             AgentMessage::Hello(m) => tagged("hello", m),
             AgentMessage::Entries(m) => tagged("entries", m),
             AgentMessage::Status(m) => tagged("status", m),
+            AgentMessage::Packets(m) => tagged("packets", m),
         }
     }
 }
@@ -313,6 +378,7 @@ impl HubMessage {
             "ack" => HubMessage::Ack(serde_json::from_slice(data)?),
             "error" => HubMessage::Error(serde_json::from_slice(data)?),
             "targets" => HubMessage::Targets(serde_json::from_slice(data)?),
+            "packets" => HubMessage::Packets(serde_json::from_slice(data)?),
             _ => return Err(DecodeError::UnknownType(kind)),
         })
     }
@@ -322,6 +388,7 @@ impl HubMessage {
             HubMessage::Ack(m) => tagged("ack", m),
             HubMessage::Error(m) => tagged("error", m),
             HubMessage::Targets(m) => tagged("targets", m),
+            HubMessage::Packets(m) => tagged("packets", m),
         }
     }
 }
@@ -445,6 +512,38 @@ mod tests {
             (a.seq, a.stored, a.invalid, a.errors.len()),
             (Some(7), 2, 1, 1)
         );
+    }
+
+    #[test]
+    fn packets_request_and_reply_round_trip() {
+        let req = HubMessage::Packets(PacketsRequest {
+            v: VERSION,
+            id: 3,
+            connections: vec![ConnectionRef {
+                client: "10.0.0.2:5000".into(),
+                server: "[fd00::1]:80".into(),
+            }],
+            max_bytes: 1 << 20,
+        });
+        let text = String::from_utf8(req.to_vec()).expect("utf-8");
+        assert!(text.starts_with("{\"type\":\"packets\""), "{text}");
+        assert_eq!(HubMessage::from_slice(text.as_bytes()).expect("parse"), req);
+        let mut reply = PacketsReply {
+            v: VERSION,
+            id: 3,
+            found: 1,
+            ..PacketsReply::default()
+        };
+        reply.set_pcap(&[0x0a, 0x0d, 0x0d, 0x0a, 0xff]);
+        let back = match AgentMessage::from_slice(&AgentMessage::Packets(reply).to_vec()) {
+            Ok(AgentMessage::Packets(r)) => r,
+            other => panic!("{other:?}"),
+        };
+        assert_eq!((back.id, back.found), (3, 1));
+        assert_eq!(back.pcap_bytes(), Some(vec![0x0a, 0x0d, 0x0d, 0x0a, 0xff]));
+        // A hello without `packets` (older agents) reads as false.
+        let h: Hello = serde_json::from_str(r#"{"agent":"a"}"#).expect("hello");
+        assert!(!h.packets);
     }
 
     #[test]

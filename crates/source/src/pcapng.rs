@@ -12,6 +12,7 @@ pub struct PcapNgWriter<W: Write> {
     /// Link types in interface-block order (index = interface id).
     links: Vec<LinkType>,
     packets: u64,
+    bytes: u64,
 }
 
 fn pad4(n: usize) -> usize {
@@ -34,6 +35,7 @@ impl<W: Write> PcapNgWriter<W> {
             out,
             links: Vec::new(),
             packets: 0,
+            bytes: 28,
         })
     }
 
@@ -54,6 +56,7 @@ impl<W: Write> PcapNgWriter<W> {
         b.extend_from_slice(&0u32.to_le_bytes());
         b.extend_from_slice(&32u32.to_le_bytes());
         self.out.write_all(&b)?;
+        self.bytes += b.len() as u64;
         self.links.push(link);
         Ok(self.links.len() as u32 - 1)
     }
@@ -76,7 +79,13 @@ impl<W: Write> PcapNgWriter<W> {
         self.out.write_all(&[0u8; 3][..pad4(cap)])?;
         self.out.write_all(&(total as u32).to_le_bytes())?;
         self.packets += 1;
+        self.bytes += total as u64;
         Ok(())
+    }
+
+    /// Bytes written so far (headers included).
+    pub fn bytes(&self) -> u64 {
+        self.bytes
     }
 
     /// Packets written so far.
