@@ -350,8 +350,9 @@ pub fn run(args: TapArgs, cfg: &crate::config::MizuConfig) -> ExitCode {
         }
     };
     let mut names = NetnsNames::default();
-    names.refresh();
+    names.refresh(hub.names());
     let mut sink = TapSink {
+        hub: hub.clone(),
         tx: Some(tx),
         batch: Vec::with_capacity(BATCH),
         names,
@@ -470,6 +471,8 @@ const BATCH: usize = 512;
 const RESCAN_TICKS: u64 = 2;
 
 struct TapSink {
+    /// Its name table is refreshed from the namespaces (the hub names entries at ingest).
+    hub: Hub,
     tx: Option<std::sync::mpsc::SyncSender<Vec<Entry>>>,
     batch: Vec<Entry>,
     names: NetnsNames,
@@ -526,8 +529,7 @@ impl TapSink {
 }
 
 impl Sink for TapSink {
-    fn push(&mut self, mut e: Entry) {
-        self.names.apply(&mut e);
+    fn push(&mut self, e: Entry) {
         self.entries += 1;
         self.batch.push(e);
         if self.batch.len() >= BATCH {
@@ -549,7 +551,7 @@ impl Sink for TapSink {
         self.flush();
         self.ticks += 1;
         if self.ticks.is_multiple_of(RESCAN_TICKS) {
-            self.names.refresh();
+            self.names.refresh(self.hub.names());
             // The source behind the pipeline is ours: a LiveSource.
             if let Some(live) = p.source.as_live() {
                 for l in self.targets.rescan(live) {

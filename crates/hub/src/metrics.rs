@@ -35,6 +35,8 @@ pub struct Metrics {
     pub ui_auth_failures: AtomicU64,
     /// Disconnected agents dropped from `/status` (expired, or over the list's bound).
     pub agents_expired: AtomicU64,
+    /// Second copies of a request seen on both sides of a Service, not stored again.
+    pub merged_duplicates: AtomicU64,
 }
 
 pub(crate) fn inc(c: &AtomicU64) {
@@ -238,6 +240,13 @@ impl Metrics {
             "counter",
             "Disconnected agents dropped from the /status list.",
             &[("", get(&self.agents_expired))],
+        );
+        metric(
+            &mut o,
+            "mizu_hub_merged_duplicates_total",
+            "counter",
+            "Second copies of a request seen at both ends of a Kubernetes Service, stored once.",
+            &[("", get(&self.merged_duplicates))],
         );
         o
     }
