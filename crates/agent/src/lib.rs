@@ -27,6 +27,7 @@
 //!   name) and published on [`Agent::targets`] for the capture layer (namespaces,
 //!   interfaces).
 
+pub mod netns;
 mod replay;
 mod sender;
 

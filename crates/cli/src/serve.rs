@@ -62,6 +62,49 @@ pub struct HubArgs {
     /// Largest agent message (WebSocket) or request body.
     #[arg(long, default_value = "16MiB", value_parser = size, value_name = "SIZE")]
     max_message_size: u64,
+
+    #[command(flatten)]
+    kube: KubeArgs,
+}
+
+/// `mizu hub --kube`: the hub in a cluster targets pods and names addresses.
+#[derive(Args)]
+struct KubeArgs {
+    /// Watch the Kubernetes cluster (in a pod: its service account; else KUBECONFIG or
+    /// ~/.kube/config): send each node's agents their node's target pods and name
+    /// addresses `service.namespace` / `pod.namespace` from Pods, Services and
+    /// EndpointSlices.
+    #[arg(long)]
+    kube: bool,
+
+    /// Tap pods whose name matches this regex (unanchored; default: every pod).
+    #[arg(long, value_name = "REGEX", requires = "kube")]
+    pod_regex: Option<String>,
+
+    /// Tap pods in this namespace (repeatable). Default: the context's namespace.
+    #[arg(short = 'n', long = "namespace", value_name = "NS", requires = "kube")]
+    namespaces: Vec<String>,
+
+    /// Tap pods in every namespace.
+    #[arg(short = 'A', long, requires = "kube")]
+    all_namespaces: bool,
+
+    /// Kubeconfig file (Mizu's kube-config-path); default KUBECONFIG, ~/.kube/config.
+    #[arg(long, value_name = "FILE", requires = "kube")]
+    kube_config_path: Option<PathBuf>,
+
+    /// Kubeconfig context (Mizu's kube-context); default the current one.
+    #[arg(long, value_name = "NAME", requires = "kube")]
+    kube_context: Option<String>,
+
+    /// mizu's own namespace (never tapped).
+    #[arg(long, value_name = "NS", requires = "kube")]
+    mizu_resources_namespace: Option<String>,
+
+    /// Two copies of one request (client side to a Service address, server side after
+    /// kube-proxy's DNAT to the pod) this close in time are stored once.
+    #[arg(long, value_name = "MS", default_value_t = mizu_hub::names::DEFAULT_MERGE_WINDOW_MS)]
+    merge_window_ms: i64,
 }
 
 #[derive(Args)]
@@ -253,7 +296,11 @@ pub fn run_hub(args: HubArgs, cfg: &crate::config::MizuConfig) -> ExitCode {
         .or_else(|| std::env::var("MIZU_UI_TOKEN").ok())
         .filter(|t| !t.is_empty());
     let ui_token_set = ui_token.is_some();
-    let config = HubConfig { ui_token, ..config };
+    let config = HubConfig {
+        ui_token,
+        merge_window_ms: args.kube.merge_window_ms,
+        ..config
+    };
     let hub = match Hub::new(config) {
         Ok(h) => h,
         Err(e @ mizu_hub::HubError::InsertionFilter(_)) => {
@@ -276,6 +323,12 @@ pub fn run_hub(args: HubArgs, cfg: &crate::config::MizuConfig) -> ExitCode {
         Ok(l) => l,
         Err(code) => return code,
     };
+    if args.kube.kube
+        && let Err(e) = rt.block_on(start_kube(&args.kube, &hub))
+    {
+        eprintln!("mizu hub: {e}");
+        return ExitCode::from(EXIT_START);
+    }
     let st = hub.store().stats();
     let recovered = st
         .recovery
@@ -325,6 +378,39 @@ pub fn run_hub(args: HubArgs, cfg: &crate::config::MizuConfig) -> ExitCode {
             ExitCode::from(EXIT_START)
         }
     }
+}
+
+/// Connects to the cluster and starts the target and name watches (on the hub's runtime).
+async fn start_kube(k: &KubeArgs, hub: &Hub) -> Result<(), String> {
+    let (client, context_ns) =
+        mizu_kube::watch::connect(k.kube_config_path.as_deref(), k.kube_context.as_deref())
+            .await
+            .map_err(|e| e.to_string())?;
+    let mut sel = mizu_kube::target::Selection::new(
+        k.pod_regex.as_deref(),
+        k.all_namespaces,
+        &k.namespaces,
+        Some(&context_ns),
+    )?;
+    sel.own_namespace = k.mizu_resources_namespace.clone();
+    eprintln!(
+        "mizu hub: watching the cluster: tapping pods{} in {}; naming addresses from Pods, Services, EndpointSlices",
+        sel.pod_regex
+            .as_ref()
+            .map(|r| format!(" matching /{}/", r.as_str()))
+            .unwrap_or_default(),
+        sel.namespaces.describe()
+    );
+    mizu_kube::watch::start(
+        &client,
+        hub,
+        mizu_kube::watch::Options {
+            selection: Some(sel),
+            names: true,
+            debounce: mizu_kube::watch::DEFAULT_DEBOUNCE,
+        },
+    );
+    Ok(())
 }
 
 /// The `--filter` of `mizu read`: serialises an entry once into a reused buffer and runs

@@ -252,6 +252,7 @@ pub fn run(args: TapArgs, cfg: &crate::config::MizuConfig) -> ExitCode {
                 ip: hub_ip,
                 port: bound_port,
             }],
+            nothing: false,
         },
         ..LiveConfig::default()
     };
