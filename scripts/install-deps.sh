@@ -19,6 +19,8 @@ command -v setpriv >/dev/null 2>&1 || need+=(util-linux)
 # The web UI's browser tests (ui/e2e) and its build (crates/ui/build.rs).
 [ -x /usr/bin/chromium ] || need+=(chromium)
 command -v node >/dev/null 2>&1 || need+=(nodejs npm)
+# The fake Kubernetes API server's tests check it against a real kubectl (crates/kube/tests).
+command -v kubectl >/dev/null 2>&1 || need+=(kubernetes-client)
 
 if [ ${#need[@]} -gt 0 ]; then
   if [ "$(id -u)" != 0 ]; then
@@ -36,6 +38,11 @@ fi
 npm_major=$(npm --version 2>/dev/null | cut -d. -f1 || echo 0)
 if [ "${npm_major:-0}" -lt 11 ]; then
   npm install -g npm@11 --no-audit --no-fund >/dev/null
+fi
+
+# Offline schema validation of mizu's Kubernetes manifests (crates/cli/tests/kube_validate.rs).
+if ! command -v kubernetes-validate >/dev/null 2>&1; then
+  python3 -m pip install --quiet --disable-pip-version-check kubernetes-validate
 fi
 
 # rustfmt and clippy ship with the toolchain on this machine type; add them if not.

@@ -22,13 +22,89 @@ use serde_json::Value;
 use std::path::{Path, PathBuf};
 
 /// Every key. Field names are the YAML keys (kebab-case), as Mizu's.
-#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "kebab-case", default)]
 pub struct MizuConfig {
     pub headless: bool,
+    /// Mizu's key: one image for the hub and the agents (overrides `kube.image.*`).
+    pub agent_image: String,
+    /// Mizu's key: Always, IfNotPresent or Never.
+    pub image_pull_policy: String,
+    /// Mizu's key: the namespace mizu's objects go into; not `mizu` = restricted mode.
+    pub mizu_resources_namespace: String,
+    pub kube_config_path: String,
+    pub kube_context: String,
     pub tap: TapConfig,
     pub hub: HubSection,
     pub agent: AgentSection,
+    pub kube: KubeSection,
+}
+
+/// Mizu's `tap.api-server-resources` / `tap.tapper-resources` (Kubernetes quantities).
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case", default)]
+pub struct ResourcesConfig {
+    pub cpu_limit: String,
+    pub memory_limit: String,
+    pub cpu_requests: String,
+    pub memory_requests: String,
+}
+
+/// `kube.*`: how mizu runs in a cluster (`mizu tap` with a kubeconfig, `mizu install`).
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case", default)]
+pub struct KubeSection {
+    pub image: ImageConfig,
+    pub agent_tolerations: Vec<String>,
+    pub hub_tolerations: Vec<String>,
+    pub node_selector: Vec<String>,
+    pub priority_class: String,
+    pub labels: Vec<String>,
+    pub annotations: Vec<String>,
+    pub service_account: String,
+    pub hub_port: i64,
+    pub storage_size: String,
+    pub storage_class: String,
+    pub timeout: i64,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case", default)]
+pub struct ImageConfig {
+    pub registry: String,
+    pub repository: String,
+    pub tag: String,
+    pub pull_secrets: Vec<String>,
+}
+
+impl Default for ImageConfig {
+    fn default() -> Self {
+        ImageConfig {
+            registry: "ghcr.io/mizu".into(),
+            repository: "mizu".into(),
+            tag: env!("CARGO_PKG_VERSION").into(),
+            pull_secrets: Vec::new(),
+        }
+    }
+}
+
+impl Default for KubeSection {
+    fn default() -> Self {
+        KubeSection {
+            image: ImageConfig::default(),
+            agent_tolerations: vec!["*".into()],
+            hub_tolerations: Vec::new(),
+            node_selector: vec!["kubernetes.io/os=linux".into()],
+            priority_class: String::new(),
+            labels: Vec::new(),
+            annotations: Vec::new(),
+            service_account: String::new(),
+            hub_port: i64::from(mizu_hub::DEFAULT_PORT),
+            storage_size: "1Gi".into(),
+            storage_class: String::new(),
+            timeout: 120,
+        }
+    }
 }
 
 /// `tap.*`: Mizu's tap keys. The ingest keys (redaction, ignored user agents, insertion
@@ -46,6 +122,8 @@ pub struct TapConfig {
     pub max_entries_db_size: String,
     pub insertion_filter: String,
     pub max_body: String,
+    pub api_server_resources: ResourcesConfig,
+    pub tapper_resources: ResourcesConfig,
 }
 
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
@@ -93,6 +171,39 @@ impl Default for TapConfig {
             max_entries_db_size: "200MB".into(),
             insertion_filter: String::new(),
             max_body: "1M".into(),
+            // The hub holds the store in memory: its budget plus room for queries and
+            // sockets (measured RSS: store bytes + ~150 MiB at the default 200MB).
+            api_server_resources: ResourcesConfig {
+                cpu_limit: String::new(),
+                memory_limit: "1Gi".into(),
+                cpu_requests: "100m".into(),
+                memory_requests: "384Mi".into(),
+            },
+            // Measured (scripts/bench/live.sh): <=181 MiB and <=0.76 core up to ~79k req/s.
+            // No CPU limit: throttling a capture loses packets.
+            tapper_resources: ResourcesConfig {
+                cpu_limit: String::new(),
+                memory_limit: "512Mi".into(),
+                cpu_requests: "100m".into(),
+                memory_requests: "256Mi".into(),
+            },
+        }
+    }
+}
+
+impl Default for MizuConfig {
+    fn default() -> Self {
+        MizuConfig {
+            headless: false,
+            agent_image: String::new(),
+            image_pull_policy: "IfNotPresent".into(),
+            mizu_resources_namespace: "mizu".into(),
+            kube_config_path: String::new(),
+            kube_context: String::new(),
+            tap: TapConfig::default(),
+            hub: HubSection::default(),
+            agent: AgentSection::default(),
+            kube: KubeSection::default(),
         }
     }
 }
@@ -126,6 +237,26 @@ pub const KEYS: &[(&str, &str)] = &[
     (
         "headless",
         "Do not open a browser when the UI is ready (mizu tap).",
+    ),
+    (
+        "agent-image",
+        "Mizu's key: one image for the hub and agents in a cluster; empty = kube.image.*.",
+    ),
+    (
+        "image-pull-policy",
+        "Pull policy of mizu's pods: Always, IfNotPresent or Never.",
+    ),
+    (
+        "mizu-resources-namespace",
+        "Namespace for mizu's objects; any other than `mizu` = restricted mode (Role, no namespace created).",
+    ),
+    (
+        "kube-config-path",
+        "Kubeconfig file; empty = KUBECONFIG, else ~/.kube/config, else in-cluster.",
+    ),
+    (
+        "kube-context",
+        "Kubeconfig context; empty = the current one.",
     ),
     ("tap", "mizu tap: what to capture and how to show it."),
     (
@@ -186,6 +317,28 @@ pub const KEYS: &[(&str, &str)] = &[
         "Body bytes kept per message after decompression; longer bodies are cut and marked truncated.",
     ),
     (
+        "tap.api-server-resources",
+        "The hub pod's requests and limits in a cluster (Kubernetes quantities; empty = none).",
+    ),
+    ("tap.api-server-resources.cpu-limit", "CPU limit."),
+    (
+        "tap.api-server-resources.memory-limit",
+        "Memory limit (keep it above tap.max-entries-db-size).",
+    ),
+    ("tap.api-server-resources.cpu-requests", "CPU request."),
+    (
+        "tap.api-server-resources.memory-requests",
+        "Memory request.",
+    ),
+    (
+        "tap.tapper-resources",
+        "Each agent pod's requests and limits (no CPU limit by default: throttling drops packets).",
+    ),
+    ("tap.tapper-resources.cpu-limit", "CPU limit."),
+    ("tap.tapper-resources.memory-limit", "Memory limit."),
+    ("tap.tapper-resources.cpu-requests", "CPU request."),
+    ("tap.tapper-resources.memory-requests", "Memory request."),
+    (
         "hub",
         "mizu hub: the hub on its own (also reads the tap.* ingest keys above).",
     ),
@@ -221,6 +374,62 @@ pub const KEYS: &[(&str, &str)] = &[
     ("agent.buffer-size", "Most bytes of entry JSON held."),
     ("agent.batch-entries", "Entries per batch."),
     ("agent.status-interval", "Seconds between status reports."),
+    (
+        "kube",
+        "mizu in a cluster (mizu tap with a kubeconfig, install, view, clean, check, logs).",
+    ),
+    (
+        "kube.image",
+        "The image of the hub and agents: REGISTRY/REPOSITORY:TAG.",
+    ),
+    (
+        "kube.image.registry",
+        "Registry (and path) the image is pulled from.",
+    ),
+    ("kube.image.repository", "Image name."),
+    ("kube.image.tag", "Image tag."),
+    (
+        "kube.image.pull-secrets",
+        "Names of docker-registry Secrets in mizu's namespace.",
+    ),
+    (
+        "kube.agent-tolerations",
+        "Agent tolerations: KEY=VALUE:EFFECT, KEY:EFFECT, KEY or * (every taint: agents on every node).",
+    ),
+    ("kube.hub-tolerations", "Hub tolerations, same form."),
+    (
+        "kube.node-selector",
+        "KEY=VALUE node labels the hub and agents must run on.",
+    ),
+    (
+        "kube.priority-class",
+        "PriorityClass of mizu's pods; empty = none.",
+    ),
+    ("kube.labels", "Extra KEY=VALUE labels on every object."),
+    (
+        "kube.annotations",
+        "Extra KEY=VALUE annotations on every object.",
+    ),
+    (
+        "kube.service-account",
+        "Run as this existing ServiceAccount (no RBAC objects are made); empty = mizu's own.",
+    ),
+    (
+        "kube.hub-port",
+        "Port the hub listens on inside the cluster.",
+    ),
+    (
+        "kube.storage-size",
+        "mizu install: size of the hub's PersistentVolumeClaim.",
+    ),
+    (
+        "kube.storage-class",
+        "mizu install: its StorageClass; empty = the cluster's default.",
+    ),
+    (
+        "kube.timeout",
+        "Seconds to wait for pods to start (and for objects to go on cleanup).",
+    ),
 ];
 
 /// Flags whose key is not `<command>.<flag>`: (command, flag id, key).
@@ -522,6 +731,18 @@ fn validate(c: &MizuConfig) -> Result<(), ConfigError> {
     };
     port("tap.gui-port", c.tap.gui_port, false)?;
     port("hub.port", c.hub.port, true)?;
+    port("kube.hub-port", c.kube.hub_port, false)?;
+    if !["Always", "IfNotPresent", "Never"].contains(&c.image_pull_policy.as_str()) {
+        return Err(ConfigError(format!(
+            "`image-pull-policy` is `{}`: it is Always, IfNotPresent or Never",
+            c.image_pull_policy
+        )));
+    }
+    if c.mizu_resources_namespace.trim().is_empty() {
+        return Err(ConfigError(
+            "`mizu-resources-namespace` is empty: name a namespace (default mizu)".into(),
+        ));
+    }
     Ok(())
 }
 

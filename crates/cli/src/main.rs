@@ -9,6 +9,7 @@
 
 mod agent;
 pub mod config;
+mod kube_cmd;
 mod names;
 mod output;
 mod proto;
@@ -51,6 +52,16 @@ enum Command {
     Tap(tap::TapArgs),
     /// Ship entries to a hub's /agents/ws (buffered, acknowledged, resent after a reconnect).
     Agent(agent::AgentArgs),
+    /// Deploy the hub and agents into the cluster permanently (-o yaml prints the manifests).
+    Install(kube_cmd::InstallArgs),
+    /// Open the UI of an installed (or `tap --keep`) hub through a port-forward.
+    View(kube_cmd::ViewArgs),
+    /// Remove every object mizu made in the cluster (idempotent; says what it removed).
+    Clean(kube_cmd::CleanArgs),
+    /// Check the cluster: reachable, version, every permission mizu needs, existing objects.
+    Check(kube_cmd::CheckArgs),
+    /// Write a zip of every mizu pod's log, the namespace's events and the CLI log.
+    Logs(kube_cmd::LogsArgs),
     /// Print the default configuration (~/.mizu/config.yaml) with a comment per key;
     /// -r writes it.
     Config(config::ConfigArgs),
@@ -91,6 +102,26 @@ fn main() -> ExitCode {
         },
         Command::Agent(args) => match resolved("agent") {
             Ok(c) => agent::run(args, &c),
+            Err(code) => code,
+        },
+        Command::Install(args) => match resolved("install") {
+            Ok(c) => kube_cmd::install(args, &c),
+            Err(code) => code,
+        },
+        Command::View(args) => match resolved("view") {
+            Ok(c) => kube_cmd::view(args, &c),
+            Err(code) => code,
+        },
+        Command::Clean(args) => match resolved("clean") {
+            Ok(c) => kube_cmd::clean(args, &c),
+            Err(code) => code,
+        },
+        Command::Check(args) => match resolved("check") {
+            Ok(c) => kube_cmd::check(args, &c),
+            Err(code) => code,
+        },
+        Command::Logs(args) => match resolved("logs") {
+            Ok(c) => kube_cmd::logs(args, &c),
             Err(code) => code,
         },
         Command::Config(args) => config::run(&args, &cli.global),

@@ -81,7 +81,8 @@ struct KubeArgs {
     #[arg(long, value_name = "REGEX", requires = "kube")]
     pod_regex: Option<String>,
 
-    /// Tap pods in this namespace (repeatable). Default: the context's namespace.
+    /// Tap pods in this namespace (repeatable). Default: the config's `tap.namespaces`
+    /// (what `mizu tap` resolved; empty: all).
     #[arg(short = 'n', long = "namespace", value_name = "NS", requires = "kube")]
     namespaces: Vec<String>,
 
@@ -324,7 +325,7 @@ pub fn run_hub(args: HubArgs, cfg: &crate::config::MizuConfig) -> ExitCode {
         Err(code) => return code,
     };
     if args.kube.kube
-        && let Err(e) = rt.block_on(start_kube(&args.kube, &hub))
+        && let Err(e) = rt.block_on(start_kube(&args.kube, cfg, &hub))
     {
         eprintln!("mizu hub: {e}");
         return ExitCode::from(EXIT_START);
@@ -381,18 +382,40 @@ pub fn run_hub(args: HubArgs, cfg: &crate::config::MizuConfig) -> ExitCode {
 }
 
 /// Connects to the cluster and starts the target and name watches (on the hub's runtime).
-async fn start_kube(k: &KubeArgs, hub: &Hub) -> Result<(), String> {
-    let (client, context_ns) =
-        mizu_kube::watch::connect(k.kube_config_path.as_deref(), k.kube_context.as_deref())
-            .await
-            .map_err(|e| e.to_string())?;
+/// Flags win; else the config file's `tap.regex` and `tap.namespaces` (what `mizu tap`
+/// writes into the hub's ConfigMap: the resolved namespaces, `[]` for all).
+async fn start_kube(
+    k: &KubeArgs,
+    cfg: &crate::config::MizuConfig,
+    hub: &Hub,
+) -> Result<(), String> {
+    let cluster = mizu_kube::cluster::connect(&mizu_kube::cluster::ConnectOptions {
+        kubeconfig: k.kube_config_path.clone(),
+        context: k.kube_context.clone(),
+    })
+    .await
+    .map_err(|e| format!("{e:#}"))?;
+    let regex = k
+        .pod_regex
+        .clone()
+        .or_else(|| Some(cfg.tap.regex.clone()).filter(|r| !r.is_empty()));
+    let from_flags = k.all_namespaces || !k.namespaces.is_empty();
+    let (all, namespaces) = if from_flags {
+        (k.all_namespaces, k.namespaces.clone())
+    } else {
+        (cfg.tap.namespaces.is_empty(), cfg.tap.namespaces.clone())
+    };
     let mut sel = mizu_kube::target::Selection::new(
-        k.pod_regex.as_deref(),
-        k.all_namespaces,
-        &k.namespaces,
-        Some(&context_ns),
+        regex.as_deref(),
+        all,
+        &namespaces,
+        Some(&cluster.default_namespace),
     )?;
-    sel.own_namespace = k.mizu_resources_namespace.clone();
+    sel.own_namespace = Some(
+        k.mizu_resources_namespace
+            .clone()
+            .unwrap_or_else(|| cfg.mizu_resources_namespace.clone()),
+    );
     eprintln!(
         "mizu hub: watching the cluster: tapping pods{} in {}; naming addresses from Pods, Services, EndpointSlices",
         sel.pod_regex
@@ -402,7 +425,7 @@ async fn start_kube(k: &KubeArgs, hub: &Hub) -> Result<(), String> {
         sel.namespaces.describe()
     );
     mizu_kube::watch::start(
-        &client,
+        &cluster.client,
         hub,
         mizu_kube::watch::Options {
             selection: Some(sel),

@@ -49,10 +49,31 @@ pub struct TapArgs {
     #[arg(value_name = "REGEX")]
     regex: Option<String>,
 
-    /// Run hub and capture in this process (the only mode without a cluster; accepted
-    /// for compatibility with Mizu's command line).
+    /// Run hub and capture on this machine even when a kubeconfig is found (without
+    /// one, this is what `mizu tap` does).
     #[arg(long)]
     local: bool,
+
+    /// Cluster: tap pods in this namespace (repeatable; default: the context's namespace).
+    #[arg(short = 'n', long = "namespace", value_name = "NAMESPACE")]
+    namespace: Vec<String>,
+
+    /// Cluster: tap pods in every namespace.
+    #[arg(short = 'A', long)]
+    all_namespaces: bool,
+
+    /// Cluster: print the pods that would be tapped (+NAME lines), change nothing; with
+    /// -o yaml, print every manifest instead.
+    #[arg(long)]
+    dry_run: bool,
+
+    /// Cluster, with --dry-run: print the manifests as yaml or json.
+    #[arg(short = 'o', long, value_name = "FORMAT")]
+    output: Option<String>,
+
+    /// Cluster: leave the hub and agents running on exit (mizu view, mizu clean).
+    #[arg(long)]
+    keep: bool,
 
     /// Also capture this network namespace (a name under /var/run/netns or a path such
     /// as /proc/PID/ns/net). Repeatable.
@@ -164,6 +185,31 @@ impl Targets {
 /// these flags and `--set` (flags are named like their keys: `--gui-port` is
 /// `tap.gui-port`, `--netns` is `tap.namespaces`, ...).
 pub fn run(args: TapArgs, cfg: &crate::config::MizuConfig) -> ExitCode {
+    if !args.local && crate::kube_cmd::cluster_mode(cfg) {
+        return crate::kube_cmd::tap(
+            crate::kube_cmd::TapCluster {
+                namespaces: args.namespace,
+                all_namespaces: args.all_namespaces,
+                dry_run: args.dry_run,
+                output: args.output,
+                keep: args.keep,
+                headless: args.headless,
+            },
+            cfg,
+        );
+    }
+    if !args.namespace.is_empty()
+        || args.all_namespaces
+        || args.dry_run
+        || args.keep
+        || args.output.is_some()
+    {
+        eprintln!(
+            "mizu tap: -n, -A, --dry-run, -o and --keep are for a cluster, and no kubeconfig was found \
+             (KUBECONFIG, ~/.kube/config or --set kube-config-path=FILE); local capture takes --netns"
+        );
+        return ExitCode::from(EXIT_USAGE);
+    }
     let regex = match Some(cfg.tap.regex.as_str())
         .filter(|r| !r.is_empty())
         .map(regex::Regex::new)
@@ -444,7 +490,7 @@ flows {}, unparsed {}, gaps {}",
     ExitCode::from(status)
 }
 
-fn open_browser(url: &str) {
+pub(crate) fn open_browser(url: &str) {
     let gui =
         std::env::var_os("DISPLAY").is_some() || std::env::var_os("WAYLAND_DISPLAY").is_some();
     let opener = if cfg!(target_os = "macos") {

@@ -20,7 +20,6 @@ use serde::de::DeserializeOwned;
 use std::collections::BTreeMap;
 use std::fmt::Debug;
 use std::hash::Hash;
-use std::path::Path;
 use std::sync::Arc;
 use std::time::Duration;
 use tokio::sync::Notify;
@@ -28,39 +27,6 @@ use tokio::sync::Notify;
 /// How long changes are collected before targets/names are recomputed (a burst of pod
 /// events becomes one update).
 pub const DEFAULT_DEBOUNCE: Duration = Duration::from_millis(100);
-
-/// A client the kubectl way: `kubeconfig` (a file) or `KUBECONFIG`/`~/.kube/config`, with
-/// `context` or the current one; in a pod, the in-cluster config. Returns the client and
-/// the context's namespace (what targeting uses without `-n`/`-A`).
-pub async fn connect(
-    kubeconfig: Option<&Path>,
-    context: Option<&str>,
-) -> anyhow::Result<(Client, String)> {
-    use kube::config::{Config, KubeConfigOptions, Kubeconfig};
-    let opts = KubeConfigOptions {
-        context: context.map(str::to_owned),
-        ..KubeConfigOptions::default()
-    };
-    let config = match (kubeconfig, context) {
-        (Some(path), _) => {
-            let kc = Kubeconfig::read_from(path).map_err(|e| {
-                anyhow::anyhow!(
-                    "cannot read kubeconfig {}: {e}\n  next step: check kube-config-path",
-                    path.display()
-                )
-            })?;
-            Config::from_custom_kubeconfig(kc, &opts).await?
-        }
-        (None, Some(_)) => Config::from_kubeconfig(&opts).await?,
-        (None, None) => Config::infer().await.map_err(|e| {
-            anyhow::anyhow!(
-                "no Kubernetes configuration: {e}\n  next step: set KUBECONFIG or kube-config-path, or run inside a cluster"
-            )
-        })?,
-    };
-    let ns = config.default_namespace.clone();
-    Ok((Client::try_from(config)?, ns))
-}
 
 /// Starts a watcher of every `K` in the cluster into a store; `changed` is notified after
 /// each event. Runs until the runtime stops.
