@@ -418,7 +418,12 @@ mod live {
         let mut sink = AgentSink {
             agent,
             stop,
-            targets: agent.targets(),
+            targets: {
+                // A list that arrived before the capture opened is applied at the first tick.
+                let mut rx = agent.targets();
+                rx.mark_changed();
+                rx
+            },
             from_targets: BTreeSet::new(),
             interfaces,
             entries: 0,

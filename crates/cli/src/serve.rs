@@ -74,32 +74,38 @@ struct KubeArgs {
     /// ~/.kube/config): send each node's agents their node's target pods and name
     /// addresses `service.namespace` / `pod.namespace` from Pods, Services and
     /// EndpointSlices.
-    #[arg(long)]
+    // Its own id: `kube` is a config section, not a flag key.
+    #[arg(long = "kube", id = "kube_watch")]
     kube: bool,
 
     /// Tap pods whose name matches this regex (unanchored; default: every pod).
-    #[arg(long, value_name = "REGEX", requires = "kube")]
+    #[arg(long, value_name = "REGEX", requires = "kube_watch")]
     pod_regex: Option<String>,
 
     /// Tap pods in this namespace (repeatable). Default: the config's `tap.namespaces`
     /// (what `mizu tap` resolved; empty: all).
-    #[arg(short = 'n', long = "namespace", value_name = "NS", requires = "kube")]
+    #[arg(
+        short = 'n',
+        long = "namespace",
+        value_name = "NS",
+        requires = "kube_watch"
+    )]
     namespaces: Vec<String>,
 
     /// Tap pods in every namespace.
-    #[arg(short = 'A', long, requires = "kube")]
+    #[arg(short = 'A', long, requires = "kube_watch")]
     all_namespaces: bool,
 
     /// Kubeconfig file (Mizu's kube-config-path); default KUBECONFIG, ~/.kube/config.
-    #[arg(long, value_name = "FILE", requires = "kube")]
+    #[arg(long, value_name = "FILE", requires = "kube_watch")]
     kube_config_path: Option<PathBuf>,
 
     /// Kubeconfig context (Mizu's kube-context); default the current one.
-    #[arg(long, value_name = "NAME", requires = "kube")]
+    #[arg(long, value_name = "NAME", requires = "kube_watch")]
     kube_context: Option<String>,
 
     /// mizu's own namespace (never tapped).
-    #[arg(long, value_name = "NS", requires = "kube")]
+    #[arg(long, value_name = "NS", requires = "kube_watch")]
     mizu_resources_namespace: Option<String>,
 
     /// Two copies of one request (client side to a Service address, server side after
