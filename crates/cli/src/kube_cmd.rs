@@ -539,9 +539,14 @@ pub fn clean(_a: CleanArgs, cfg: &MizuConfig) -> ExitCode {
 
 /// `mizu check`.
 #[derive(Args)]
-pub struct CheckArgs {}
+pub struct CheckArgs {
+    /// Also start a pod with mizu's image in namespace `default` to see that it can be
+    /// pulled (deleted afterwards).
+    #[arg(long)]
+    image_pull: bool,
+}
 
-pub fn check(_a: CheckArgs, cfg: &MizuConfig) -> ExitCode {
+pub fn check(a: CheckArgs, cfg: &MizuConfig) -> ExitCode {
     let Some(rt) = runtime() else {
         return ExitCode::from(EXIT_CLUSTER);
     };
@@ -551,7 +556,21 @@ pub fn check(_a: CheckArgs, cfg: &MizuConfig) -> ExitCode {
             Err(code) => return code,
         };
         let s = settings(cfg, &[], false);
-        match cluster::check(&cluster, &s, &Stderr).await {
+        let mut problems = cluster::check(&cluster, &s, &Stderr).await;
+        if a.image_pull {
+            match cluster::image_pull_test(&cluster, &s, "default", timeout(cfg)).await {
+                Ok(None) => Stderr.line(&format!("ok    image {} can be pulled", s.agent_image)),
+                Ok(Some(err)) => {
+                    Stderr.line(&format!("FAIL  {err}"));
+                    problems = problems.map(|n| n + 1);
+                }
+                Err(e) => {
+                    Stderr.line(&format!("FAIL  image pull test: {e:#}"));
+                    problems = problems.map(|n| n + 1);
+                }
+            }
+        }
+        match problems {
             Ok(0) => ExitCode::SUCCESS,
             Ok(n) => {
                 eprintln!("mizu check: {n} problem(s)");

@@ -416,6 +416,23 @@ fn oom_and_unschedulable_name_the_resource_keys() {
 }
 
 #[test]
+fn crash_loop_names_the_exit_code_and_the_log() {
+    let e = env("crash");
+    e.api.pod_fate("mizu-hub-", PodFate::CrashLoop);
+    let out = run(&e, &["tap", "--headless", "--set", "kube.timeout=30"]);
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(3), "{err}");
+    assert!(
+        err.contains("(hub on node node-a) keeps crashing (CrashLoopBackOff, last exit code 1)"),
+        "{err}"
+    );
+    assert!(
+        err.contains("Back-off restarting failed container hub") && err.contains("--previous"),
+        "{err}"
+    );
+}
+
+#[test]
 fn timeout_says_what_was_pending() {
     let e = env("timeout");
     e.api.pod_fate("mizu-agent-", PodFate::Stuck);
@@ -596,6 +613,34 @@ fn check_reports_a_missing_permission() {
         err.contains("permission missing: create daemonsets.apps in namespace mizu"),
         "{err}"
     );
+    // --image-pull: a test pod with the image, pulled or not, removed afterwards
+    let out = run(&e, &["check", "--image-pull"]);
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("ok    image ghcr.io/mizu/mizu:") && err.contains("can be pulled"),
+        "{err}"
+    );
+    e.api.pod_fate("no.such.registry/", PodFate::ErrImagePull("Failed to pull image \"no.such.registry/mizu:x\": dial tcp: lookup no.such.registry: no such host".into()));
+    let out = run(
+        &e,
+        &[
+            "check",
+            "--image-pull",
+            "--set",
+            "agent-image=no.such.registry/mizu:x",
+        ],
+    );
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("FAIL  pod default/mizu-image-pull-test") && err.contains("no such host"),
+        "{err}"
+    );
+    assert!(
+        e.api
+            .get("v1", "Pod", Some("default"), "mizu-image-pull-test")
+            .is_none(),
+        "test pod removed"
+    );
     e.api.set_version("1", "20");
     let out = run(&e, &["check"]);
     assert!(String::from_utf8_lossy(&out.stderr).contains("older than the minimum 1.21"));
@@ -648,4 +693,66 @@ fn local_flags_without_a_kubeconfig_are_explained() {
     assert_eq!(out.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&out.stderr).contains("no kubeconfig was found"));
     let _ = Path::new(&dir);
+}
+
+#[test]
+fn kubeconfig_the_kubectl_way_several_files_path_key_and_context() {
+    let e = env("kubeconfig");
+    // KUBECONFIG with two files: the first has only another context, the second ours.
+    let other = e.dir.join("other");
+    std::fs::write(
+        &other,
+        "apiVersion: v1\nkind: Config\nclusters:\n- name: elsewhere\n  cluster:\n    server: http://127.0.0.1:9\n\
+         contexts:\n- name: elsewhere\n  context:\n    cluster: elsewhere\n    user: nobody\n\
+         users:\n- name: nobody\n  user:\n    token: x\n",
+    )
+    .expect("write");
+    let joined = format!("{}:{}", other.display(), e.kubeconfig.display());
+    let out = cmd(&e, &["check", "--set", "kube-context=fake"])
+        .env("KUBECONFIG", &joined)
+        .output()
+        .expect("run");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    // The other context is used when named, and its (dead) server is reported.
+    let out = cmd(&e, &["check", "--set", "kube-context=elsewhere"])
+        .env("KUBECONFIG", &joined)
+        .output()
+        .expect("run");
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        !out.status.success() && err.contains("127.0.0.1:9"),
+        "{err}"
+    );
+    // kube-config-path beats KUBECONFIG.
+    let out = cmd(
+        &e,
+        &[
+            "check",
+            "--set",
+            &format!("kube-config-path={}", e.kubeconfig.display()),
+        ],
+    )
+    .env("KUBECONFIG", &other)
+    .output()
+    .expect("run");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let out = cmd(
+        &e,
+        &["check", "--set", "kube-config-path=/nonexistent/kubeconfig"],
+    )
+    .output()
+    .expect("run");
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("cannot read the kubeconfig /nonexistent/kubeconfig (kube-config-path)"),
+        "{err}"
+    );
 }

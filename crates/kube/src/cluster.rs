@@ -821,6 +821,71 @@ pub async fn check(cluster: &Cluster, s: &Settings, p: &dyn Progress) -> Result<
     Ok(problems)
 }
 
+/// `mizu check --image-pull`: starts a pod with the image (`mizu --version`) in `ns`, waits
+/// until it runs or cannot pull, deletes it. Ok(None) = pulled; Ok(Some(error)) = it could not.
+pub async fn image_pull_test(
+    cluster: &Cluster,
+    s: &Settings,
+    ns: &str,
+    timeout: Duration,
+) -> Result<Option<String>> {
+    let pods: Api<Pod> = Api::namespaced(cluster.client.clone(), ns);
+    let name = "mizu-image-pull-test";
+    let mut labels = BTreeMap::new();
+    labels.insert(
+        manifests::LABEL_NAME.to_string(),
+        manifests::APP.to_string(),
+    );
+    labels.insert(
+        manifests::LABEL_MANAGED_BY.to_string(),
+        manifests::APP.to_string(),
+    );
+    labels.insert(LABEL_COMPONENT.to_string(), "image-pull-test".to_string());
+    let pod: Pod = serde_json::from_value(serde_json::json!({
+        "metadata": {"name": name, "labels": labels},
+        "spec": {
+            "restartPolicy": "Never",
+            "imagePullSecrets": s.pull_secrets.iter().map(|n| serde_json::json!({"name": n})).collect::<Vec<_>>(),
+            "containers": [{"name": "pull", "image": s.agent_image, "imagePullPolicy": "Always", "args": ["--version"]}]
+        }
+    }))?;
+    let _ = pods.delete(name, &DeleteParams::background()).await;
+    pods.create(&PostParams::default(), &pod)
+        .await
+        .with_context(|| format!("cannot create the test pod {ns}/{name}"))?;
+    let events: Api<Event> = Api::namespaced(cluster.client.clone(), ns);
+    let start = Instant::now();
+    let verdict = loop {
+        let p = pods.get(name).await?;
+        let evs = events
+            .list(&ListParams::default())
+            .await
+            .map(|l| l.items)
+            .unwrap_or_default();
+        if let Some(err) = pod_failure(&p, &evs) {
+            break Some(err);
+        }
+        let phase = p
+            .status
+            .as_ref()
+            .and_then(|s| s.phase.clone())
+            .unwrap_or_default();
+        if phase == "Running" || phase == "Succeeded" {
+            break None;
+        }
+        if start.elapsed() > timeout {
+            break Some(format!(
+                "the test pod {ns}/{name} did not start within {}s: {}",
+                timeout.as_secs(),
+                pod_state(&p)
+            ));
+        }
+        tokio::time::sleep(Duration::from_millis(300)).await;
+    };
+    let _ = pods.delete(name, &DeleteParams::background()).await;
+    Ok(verdict)
+}
+
 /// The oldest Kubernetes mizu supports (EndpointSlice v1).
 pub const MIN_VERSION: (u32, u32) = (1, 21);
 

@@ -585,6 +585,10 @@ fn agent_daemonset(s: &Settings) -> DaemonSet {
         // and ring setup on the node's interfaces. SYS_ADMIN: setns() into pod network
         // namespaces (through the host's /proc) to capture what never leaves a pod.
         security_context: Some(SecurityContext {
+            // The image's default user is 65532; capture and setns need root's uid with
+            // the capabilities below (still not privileged).
+            run_as_user: Some(0),
+            run_as_non_root: Some(false),
             privileged: Some(false),
             allow_privilege_escalation: Some(false),
             read_only_root_filesystem: Some(true),

@@ -1891,6 +1891,17 @@ fn create(
         m.remove("resourceVersion");
     }
     let (_, stored) = upsert(&mut st, &api.inner, body, &res.api_version(), res.kind, &ns);
+    // A bare pod created through the API (not `put`) is run by the kubelet simulator too.
+    if res.kind == "Pod" && st.kubelet {
+        let name = meta_str(&stored, "name").unwrap_or_default().to_string();
+        st.kpods.insert(
+            (ns.clone(), name),
+            KubeletPod {
+                since: Instant::now(),
+                done: false,
+            },
+        );
+    }
     drop(st);
     api.inner.wake.notify_one();
     json_response(StatusCode::CREATED, &stored)
