@@ -430,12 +430,21 @@ async fn start_kube(
             .unwrap_or_default(),
         sel.namespaces.describe()
     );
+    // Restricted mode (Mizu's rule: mizu's namespace is not `mizu`) has a Role in that
+    // namespace only: watch just the tapped namespaces there.
+    let restricted = sel.own_namespace.as_deref().is_some_and(|n| n != "mizu");
+    let scope = if restricted {
+        sel.namespaces.clone()
+    } else {
+        mizu_kube::target::Namespaces::All
+    };
     mizu_kube::watch::start(
         &cluster.client,
         hub,
         mizu_kube::watch::Options {
             selection: Some(sel),
             names: true,
+            scope,
             debounce: mizu_kube::watch::DEFAULT_DEBOUNCE,
         },
     );

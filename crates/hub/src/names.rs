@@ -50,12 +50,36 @@ impl NameInfo {
     }
 }
 
+/// FNV-1a: keys are short address strings from our own watches (not attacker-chosen
+/// keys the way request headers are), and SipHash costs more than the rest of a lookup.
+#[derive(Clone, Copy, Debug)]
+pub struct Fnv(u64);
+
+impl Default for Fnv {
+    fn default() -> Self {
+        Fnv(0xcbf2_9ce4_8422_2325)
+    }
+}
+
+impl std::hash::Hasher for Fnv {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+    fn write(&mut self, bytes: &[u8]) {
+        for b in bytes {
+            self.0 = (self.0 ^ u64::from(*b)).wrapping_mul(0x0100_0000_01b3);
+        }
+    }
+}
+
+type Map = HashMap<Short, Arc<NameInfo>, std::hash::BuildHasherDefault<Fnv>>;
+
 /// One snapshot of names: by `ip:port` first (a Service port, an endpoint port), then by
 /// `ip`. Built whole and replaced whole.
 #[derive(Clone, Debug, Default)]
 pub struct Names {
-    by_ip: HashMap<Short, Arc<NameInfo>>,
-    by_ip_port: HashMap<Short, Arc<NameInfo>>,
+    by_ip: Map,
+    by_ip_port: Map,
 }
 
 /// `ip:port` as the key of [`Names`] (IPv6 in brackets); inline, no allocation for IPv4.
@@ -131,7 +155,7 @@ impl Names {
                 .map(|n| &n.namespace)
                 .find(|ns| !ns.is_empty())
         {
-            e.namespace = ns.to_string();
+            e.namespace.push_str(ns);
         }
         dst
     }
@@ -146,7 +170,7 @@ fn rank(s: Source) -> u8 {
     }
 }
 
-fn insert_ranked(map: &mut HashMap<Short, Arc<NameInfo>>, key: Short, info: NameInfo) {
+fn insert_ranked(map: &mut Map, key: Short, info: NameInfo) {
     match map.get(&key) {
         // Equal rank: the first one stays (callers insert in a stable, sorted order).
         Some(old) if rank(old.source) >= rank(info.source) => {}

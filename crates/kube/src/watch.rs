@@ -8,7 +8,7 @@
 //!   agents (only when it changed);
 //! * names: [`crate::names::build`] → [`mizu_hub::Hub::names`], the table ingest applies.
 
-use crate::target::{self, Selection};
+use crate::target::{self, Namespaces, Selection};
 use futures_util::StreamExt;
 use k8s_openapi::api::core::v1::{Pod, Service};
 use k8s_openapi::api::discovery::v1::EndpointSlice;
@@ -28,39 +28,87 @@ use tokio::sync::Notify;
 /// events becomes one update).
 pub const DEFAULT_DEBOUNCE: Duration = Duration::from_millis(100);
 
-/// Starts a watcher of every `K` in the cluster into a store; `changed` is notified after
-/// each event. Runs until the runtime stops.
-fn watch_all<K>(client: &Client, changed: Arc<Notify>, what: &'static str) -> Store<K>
+/// The union of one reflector store per watched namespace (or one for the cluster).
+#[derive(Clone)]
+struct Stores<K: Resource<DynamicType = ()> + Clone + 'static>(Vec<Store<K>>)
 where
-    K: Resource<DynamicType = ()> + Clone + Debug + DeserializeOwned + Send + Sync + 'static,
+    K::DynamicType: Eq + Hash + Clone;
+
+impl<K> Stores<K>
+where
+    K: Resource<DynamicType = ()> + Clone + 'static,
     K::DynamicType: Eq + Hash + Clone,
 {
-    let api: Api<K> = Api::all(client.clone());
-    let (store, writer) = reflector::store();
-    let stream =
-        reflector::reflector(writer, watcher(api, watcher::Config::default())).default_backoff();
-    tokio::spawn(async move {
-        let mut stream = std::pin::pin!(stream);
-        let mut failing = false;
-        while let Some(ev) = stream.next().await {
-            match ev {
-                Ok(_) => {
-                    if failing {
-                        eprintln!("mizu kube: watching {what} again");
-                        failing = false;
-                    }
-                    changed.notify_one();
-                }
-                Err(e) => {
-                    if !failing {
-                        eprintln!("mizu kube: watching {what}: {e} (retrying)");
-                    }
-                    failing = true;
-                }
+    fn state(&self) -> Vec<Arc<K>> {
+        self.0.iter().flat_map(Store::state).collect()
+    }
+
+    async fn ready(&self) -> bool {
+        for s in &self.0 {
+            if s.wait_until_ready().await.is_err() {
+                return false;
             }
         }
-    });
-    store
+        true
+    }
+}
+
+/// Starts watchers of every `K` in `scope` (the cluster, or one per namespace: what a
+/// namespace-restricted Role allows) into stores; `changed` is notified after each
+/// event. They run until the runtime stops.
+fn watch_all<K>(
+    client: &Client,
+    scope: &Namespaces,
+    changed: &Arc<Notify>,
+    what: &'static str,
+) -> Stores<K>
+where
+    K: Resource<DynamicType = (), Scope = k8s_openapi::NamespaceResourceScope>
+        + Clone
+        + Debug
+        + DeserializeOwned
+        + Send
+        + Sync
+        + 'static,
+    K::DynamicType: Eq + Hash + Clone,
+{
+    let apis: Vec<Api<K>> = match scope {
+        Namespaces::All => vec![Api::all(client.clone())],
+        Namespaces::Only(set) => set
+            .iter()
+            .map(|ns| Api::namespaced(client.clone(), ns))
+            .collect(),
+    };
+    let mut stores = Vec::new();
+    for api in apis {
+        let (store, writer) = reflector::store();
+        let stream = reflector::reflector(writer, watcher(api, watcher::Config::default()))
+            .default_backoff();
+        let changed = changed.clone();
+        tokio::spawn(async move {
+            let mut stream = std::pin::pin!(stream);
+            let mut failing = false;
+            while let Some(ev) = stream.next().await {
+                match ev {
+                    Ok(_) => {
+                        if failing {
+                            eprintln!("mizu kube: watching {what} again");
+                            failing = false;
+                        }
+                        changed.notify_one();
+                    }
+                    Err(e) => {
+                        if !failing {
+                            eprintln!("mizu kube: watching {what}: {e} (retrying)");
+                        }
+                        failing = true;
+                    }
+                }
+            }
+        });
+        stores.push(store);
+    }
+    Stores(stores)
 }
 
 /// What the hub does in a cluster.
@@ -70,6 +118,9 @@ pub struct Options {
     pub selection: Option<Selection>,
     /// Watch Services and EndpointSlices too and name endpoints.
     pub names: bool,
+    /// Where to watch: the whole cluster (a ClusterRole), or only these namespaces
+    /// (restricted mode's Role: pods of other namespaces then stay unnamed).
+    pub scope: Namespaces,
     pub debounce: Duration,
 }
 
@@ -80,7 +131,7 @@ pub fn start(client: &Client, hub: &Hub, opts: Options) {
     let names_changed = Arc::new(Notify::new());
     // One pod watch for both loops: the notifier fans out.
     let pod_events = Arc::new(Notify::new());
-    let pods: Store<Pod> = watch_all(client, pod_events.clone(), "pods");
+    let pods: Stores<Pod> = watch_all(client, &opts.scope, &pod_events, "pods");
     {
         let (a, b) = (pods_changed.clone(), names_changed.clone());
         tokio::spawn(async move {
@@ -96,9 +147,9 @@ pub fn start(client: &Client, hub: &Hub, opts: Options) {
         tokio::spawn(targets_loop(pods, sel, hub, changed, opts.debounce));
     }
     if opts.names {
-        let services: Store<Service> = watch_all(client, names_changed.clone(), "services");
-        let slices: Store<EndpointSlice> =
-            watch_all(client, names_changed.clone(), "endpointslices");
+        let services: Stores<Service> = watch_all(client, &opts.scope, &names_changed, "services");
+        let slices: Stores<EndpointSlice> =
+            watch_all(client, &opts.scope, &names_changed, "endpointslices");
         let hub = hub.clone();
         let debounce = opts.debounce;
         tokio::spawn(async move {
@@ -118,7 +169,7 @@ pub fn start(client: &Client, hub: &Hub, opts: Options) {
 }
 
 async fn targets_loop(
-    pods: Store<Pod>,
+    pods: Stores<Pod>,
     sel: Selection,
     hub: Hub,
     changed: Arc<Notify>,
@@ -139,7 +190,7 @@ async fn targets_loop(
     loop {
         changed.notified().await;
         tokio::time::sleep(debounce).await;
-        if pods.wait_until_ready().await.is_err() {
+        if !pods.ready().await {
             return;
         }
         let state = pods.state();

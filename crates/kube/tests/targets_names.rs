@@ -126,6 +126,7 @@ async fn agents_get_their_nodes_targets_and_follow_pod_changes() {
         Options {
             selection: Some(sel),
             names: false,
+            scope: mizu_kube::target::Namespaces::All,
             debounce: DEFAULT_DEBOUNCE,
         },
     );
@@ -285,6 +286,10 @@ async fn hub_names_entries_from_pods_services_and_endpointslices() {
         Options {
             selection: None,
             names: true,
+            // Per-namespace watches, as restricted mode's Role allows.
+            scope: mizu_kube::target::Namespaces::Only(
+                ["shop".to_owned(), "web".to_owned()].into(),
+            ),
             debounce: DEFAULT_DEBOUNCE,
         },
     );
