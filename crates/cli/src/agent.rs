@@ -61,6 +61,7 @@ pub struct AgentArgs {
     pub pod_netns: bool,
 
     /// The host's /proc (mounted read-only in the agent's pod), for --pod-netns.
+    /// Default: env MIZU_HOST_PROC, else /proc.
     #[arg(long, value_name = "DIR", default_value = "/proc")]
     pub host_proc: PathBuf,
 
@@ -427,7 +428,12 @@ mod live {
             from_targets: BTreeSet::new(),
             interfaces,
             entries: 0,
-            pod_netns: args.pod_netns.then(|| args.host_proc.clone()),
+            // The DaemonSet mounts the host's /proc at MIZU_HOST_PROC.
+            pod_netns: args.pod_netns.then(|| {
+                std::env::var_os("MIZU_HOST_PROC")
+                    .filter(|_| args.host_proc == std::path::Path::new("/proc"))
+                    .map_or_else(|| args.host_proc.clone(), std::path::PathBuf::from)
+            }),
         };
         let mut errors = Vec::new();
         if let Err(e) = mizu_pipeline::run(&mut source, &mut engine, &mut sink, &Options::live()) {
