@@ -28,6 +28,10 @@ fn v1() -> u32 {
     1
 }
 
+fn is_zero(n: &u64) -> bool {
+    *n == 0
+}
+
 /// First message of an agent (optional: the `?agent=&node=` query parameters of the
 /// upgrade request say the same). The hub answers with the node's [`TargetList`] if it
 /// has one.
@@ -129,6 +133,10 @@ pub struct Ack {
     pub filtered: u64,
     pub too_large: u64,
     pub invalid: u64,
+    /// The second copy of a request already stored (seen at both ends of a Kubernetes
+    /// Service): not stored again. Absent when 0.
+    #[serde(skip_serializing_if = "is_zero")]
+    pub merged: u64,
     pub first_id: Option<String>,
     pub last_id: Option<String>,
     pub errors: Vec<AckError>,
