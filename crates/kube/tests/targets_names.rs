@@ -2,9 +2,10 @@
 //! wire format) into a real hub and a real agent over the agent WebSocket:
 //!
 //! * a 200-pod node: each agent gets only its node's Running, matching pods; pods that
-//!   become Running, go away or change IP update the agent's list within seconds (the
-//!   latency from the Running event to the agent's applied list is printed, median and
-//!   max, and bounded at 2 s); a 410 in the watch stream (re-list) changes nothing.
+//!   become Running, go away or change IP update the agent's list within seconds (each
+//!   new Running pod is bounded at 400 polls of 5 ms, ~2 s; the latency itself is
+//!   measured by `cargo bench -p mizu-kube --bench targets`); a 410 in the watch stream
+//!   (re-list) changes nothing.
 //! * names: Services, EndpointSlices and Pods name entries at ingest (`service.namespace`,
 //!   else `pod.namespace`, with `namespace`), and the client-side and server-side copies of
 //!   one request through a Service are stored once.
@@ -18,7 +19,7 @@ use mizu_kube::watch::{DEFAULT_DEBOUNCE, Options};
 use mizu_kubefake::FakeApi;
 use mizu_model::Entry;
 use serde_json::{Value, json};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 async fn client(api: &FakeApi) -> kube::Client {
     let dir = std::env::temp_dir().join(format!(
@@ -52,12 +53,11 @@ fn pod(ns: &str, name: &str, node: &str, phase: &str, ip: &str) -> Value {
     })
 }
 
-/// Polls `f` every 5 ms for at most `secs` seconds.
-async fn wait_for(what: &str, secs: u64, mut f: impl FnMut() -> bool) -> Duration {
-    let start = Instant::now();
+/// Polls `f` every 5 ms, at most `secs` × 200 times (bounded by count, not a clock).
+async fn wait_for(what: &str, secs: u64, mut f: impl FnMut() -> bool) {
     for _ in 0..secs * 200 {
         if f() {
-            return start.elapsed();
+            return;
         }
         tokio::time::sleep(Duration::from_millis(5)).await;
     }
@@ -165,35 +165,23 @@ async fn agents_get_their_nodes_targets_and_follow_pod_changes() {
         assert!(!t.container_ids[0].contains("://"));
     }
 
-    // Pods becoming Running: time from the Running event to the n1 agent's list.
-    let mut lat = Vec::new();
+    // Pods becoming Running reach the n1 agent's list within ~2 s (400 polls of 5 ms).
     for k in 0..10 {
         let name = format!("web-new-{k}");
         let new_ip = format!("10.250.0.{}", k + 1);
         api.put(pod("shop", &name, "n1", "Pending", ""));
         tokio::time::sleep(Duration::from_millis(150)).await;
-        assert!(!applied(&a1).contains(&new_ip));
-        let t0 = Instant::now();
+        assert!(
+            !applied(&a1).contains(&new_ip),
+            "a Pending pod is no target"
+        );
         api.put(pod("shop", &name, "n1", "Running", &new_ip));
-        wait_for("the new pod at the agent", 10, || {
+        wait_for("the new Running pod at the agent within 2 s", 2, || {
             applied(&a1).contains(&new_ip)
         })
         .await;
-        lat.push(t0.elapsed());
     }
-    lat.sort();
-    eprintln!(
-        "targets applied at the agent of a {}-pod node after the pod's Running event: median {:?}, max {:?} (10 pods, debounce {:?})",
-        applied(&a1).len(),
-        lat[lat.len() / 2],
-        lat[lat.len() - 1],
-        DEFAULT_DEBOUNCE
-    );
-    assert!(
-        lat[lat.len() - 1] < Duration::from_secs(2),
-        "slowest update {:?}",
-        lat[lat.len() - 1]
-    );
+    assert_eq!(applied(&a1).len(), 210);
 
     // A pod going away, and one changing IP.
     assert!(api.remove("v1", "Pod", Some("shop"), "web-3"));
