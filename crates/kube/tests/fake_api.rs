@@ -328,7 +328,7 @@ async fn kubelet_runs_daemonset_pods_and_reports_pull_failures() {
         .await
         .expect("create");
     let pods: Api<Pod> = Api::namespaced(c.clone(), "mizu");
-    let deadline = std::time::Instant::now() + Duration::from_secs(10);
+    let mut tries = 0;
     loop {
         let l = pods
             .list(&ListParams::default().labels("app=good"))
@@ -348,7 +348,8 @@ async fn kubelet_runs_daemonset_pods_and_reports_pull_failures() {
             assert!(nodes.contains(&"node-a".to_string()) && nodes.contains(&"node-b".to_string()));
             break;
         }
-        assert!(std::time::Instant::now() < deadline, "good pods never ran");
+        tries += 1;
+        assert!(tries < 200, "good pods never ran");
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
     let bad = pods
