@@ -28,6 +28,7 @@
 //!   interfaces).
 
 pub mod packets;
+pub mod netns;
 mod replay;
 mod sender;
 pub mod tls;
@@ -221,6 +222,8 @@ impl Buffer {
 /// Address filter and names derived from the current target list.
 #[derive(Default)]
 pub(crate) struct TargetFilter {
+    /// An exclusive list with no address: this node has no target, keep nothing.
+    nothing: bool,
     addresses: HashSet<String>,
     names: HashMap<String, (String, String)>,
 }
@@ -262,6 +265,7 @@ impl Shared {
                 }
             }
         }
+        f.nothing = list.exclusive && f.addresses.is_empty();
         self.log(&format!(
             "target list {} from the hub: {} targets, {} addresses",
             list.generation,
@@ -396,9 +400,10 @@ impl Agent {
         sh.counters.entries.fetch_add(1, Ordering::Relaxed);
         let filter = sh.filter.read().ok().and_then(|f| f.clone());
         if let Some(f) = filter {
-            if !f.addresses.is_empty()
-                && !f.addresses.contains(e.src.ip.as_str())
-                && !f.addresses.contains(e.dst.ip.as_str())
+            if f.nothing
+                || (!f.addresses.is_empty()
+                    && !f.addresses.contains(e.src.ip.as_str())
+                    && !f.addresses.contains(e.dst.ip.as_str()))
             {
                 sh.counters.target_filtered.fetch_add(1, Ordering::Relaxed);
                 return;

@@ -131,6 +131,27 @@ fn agent_obeys_the_hubs_target_list() {
     wait("the second target list", || {
         targets.borrow_and_update().as_ref().map(|t| t.generation) == Some(2)
     });
+    // An exclusive empty list (Kubernetes: no target pod on this node) keeps nothing.
+    hub.set_targets(TargetList {
+        generation: 3,
+        node: "node-t".into(),
+        exclusive: true,
+        ..TargetList::default()
+    });
+    wait("the exclusive target list", || {
+        targets.borrow_and_update().as_ref().map(|t| t.generation) == Some(3)
+    });
+    let r = agent.replay(
+        &[testdata("redis/01-commands.pcap")],
+        mizu_engine::EngineConfig::default(),
+    );
+    assert!(r.errors.is_empty(), "{:?}", r.errors);
+    let t = agent.totals();
+    assert_eq!(
+        t.target_filtered,
+        (http.len() + redis.len()) as u64,
+        "an exclusive empty list filters everything: {t:?}"
+    );
     let totals = agent.finish(Duration::from_secs(10));
     assert_eq!(totals.acked, redis.len() as u64);
     assert_eq!(totals.unsent, 0);

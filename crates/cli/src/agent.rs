@@ -62,6 +62,17 @@ pub struct AgentArgs {
     #[arg(long, short = 'i', default_value = "any", value_delimiter = ',')]
     pub interface: Vec<String>,
 
+    /// Live, Kubernetes: also capture inside each target pod's network namespace, found
+    /// from its container ids through /proc/PID/cgroup (needs CAP_SYS_ADMIN and the
+    /// host's PID namespace or /proc). Default: capture the pods' addresses on the node.
+    #[arg(long)]
+    pub pod_netns: bool,
+
+    /// The host's /proc (mounted read-only in the agent's pod), for --pod-netns.
+    /// Default: env MIZU_HOST_PROC, else /proc.
+    #[arg(long, value_name = "DIR", default_value = "/proc")]
+    pub host_proc: PathBuf,
+
     /// Live: stop after this many seconds (default: until Ctrl-C / SIGTERM).
     #[arg(long, value_name = "SECONDS")]
     pub duration: Option<u64>,
@@ -212,6 +223,8 @@ fn config(a: &AgentArgs, c: &crate::config::MizuConfig) -> Result<AgentConfig, S
         read: Vec::new(),
         netns: Vec::new(),
         interface: Vec::new(),
+        pod_netns: false,
+        host_proc: PathBuf::from("/proc"),
         duration: None,
         backoff_min: a.backoff_min,
         backoff_max: a.backoff_max,
@@ -265,6 +278,8 @@ mod live {
         interfaces: Interfaces,
         entries: u64,
         ring: Option<Arc<std::sync::Mutex<mizu_agent::packets::PacketRing>>>,
+        /// `--pod-netns`: the host's /proc to find pods' namespaces in.
+        pod_netns: Option<std::path::PathBuf>,
     }
 
     impl AgentSink<'_> {
@@ -272,9 +287,43 @@ mod live {
             let Some(list) = self.targets.borrow_and_update().clone() else {
                 return;
             };
+            // Only the targets' addresses from now on (none at all for an exclusive list
+            // without targets; any address for a list that names none).
+            let hosts: Vec<IpAddr> = list.addresses().filter_map(|a| a.parse().ok()).collect();
+            let n = hosts.len();
+            if !hosts.is_empty() || list.exclusive {
+                live.set_hosts(Some(hosts));
+            } else {
+                live.set_hosts(None);
+            }
+            eprintln!(
+                "mizu agent: target list {}: {} targets, capture filter {n} addresses",
+                list.generation,
+                list.targets.len()
+            );
             let mut want = BTreeSet::new();
-            for t in list.targets.iter().filter(|t| !t.netns.is_empty()) {
-                let mut target = Target::netns(&t.netns);
+            for t in &list.targets {
+                let mut target = if !t.netns.is_empty() {
+                    Target::netns(&t.netns)
+                } else if let Some(proc_root) = &self.pod_netns
+                    && !t.container_ids.is_empty()
+                {
+                    let Some(path) =
+                        mizu_agent::netns::netns_of_containers(proc_root, &t.container_ids)
+                    else {
+                        eprintln!(
+                            "mizu agent: target {}: no process of its containers in {} yet",
+                            t.name,
+                            proc_root.display()
+                        );
+                        continue;
+                    };
+                    let mut target = Target::netns(&path.to_string_lossy());
+                    target.label = format!("pod {}", t.name);
+                    target
+                } else {
+                    continue;
+                };
                 if !t.interfaces.is_empty() {
                     target.interfaces = match t.interfaces.as_slice() {
                         [one] if one == "any" => Interfaces::Any,
@@ -402,11 +451,22 @@ mod live {
         let mut sink = AgentSink {
             agent,
             stop,
-            targets: agent.targets(),
+            targets: {
+                // A list that arrived before the capture opened is applied at the first tick.
+                let mut rx = agent.targets();
+                rx.mark_changed();
+                rx
+            },
             from_targets: BTreeSet::new(),
             interfaces,
             entries: 0,
             ring: agent.packet_ring(),
+            // The DaemonSet mounts the host's /proc at MIZU_HOST_PROC.
+            pod_netns: args.pod_netns.then(|| {
+                std::env::var_os("MIZU_HOST_PROC")
+                    .filter(|_| args.host_proc == std::path::Path::new("/proc"))
+                    .map_or_else(|| args.host_proc.clone(), std::path::PathBuf::from)
+            }),
         };
         let mut errors = Vec::new();
         if let Err(e) = mizu_pipeline::run(&mut source, &mut engine, &mut sink, &Options::live()) {

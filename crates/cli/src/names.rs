@@ -1,16 +1,16 @@
 //! Endpoint names on a machine without a cluster: an address that belongs to a network
-//! namespace (`ip netns`) is named after it, the local analogue of pod names. The map
+//! namespace (`ip netns`) is named after it, the local analogue of pod names. The table
 //! is rebuilt from `ip -j -n NAME addr` every few seconds, so namespaces that come and
-//! go are named while they exist.
+//! go are named while they exist. It goes into the hub's name table, the same one the
+//! Kubernetes watches fill in a cluster: the hub names entries at ingest.
 
-use mizu_model::{Entry, Short};
-use std::collections::HashMap;
+use mizu_hub::names::{NameInfo, NameTable, Names, Source};
 use std::process::Command;
 
-/// Address (as entries print it) → namespace name.
+/// Fills a hub's [`NameTable`] from the network namespaces.
 #[derive(Default)]
 pub struct NetnsNames {
-    map: HashMap<Short, Short>,
+    last: Vec<(String, String)>,
 }
 
 /// Addresses of namespace `ns` (global scope only: loopback exists in every namespace).
@@ -38,29 +38,23 @@ pub fn netns_addresses(ns: &str) -> Vec<String> {
 }
 
 impl NetnsNames {
-    /// Rebuilds the map from the namespaces under /var/run/netns.
-    pub fn refresh(&mut self) {
-        let mut map = HashMap::new();
+    /// Rebuilds the names from the namespaces under /var/run/netns and publishes them in
+    /// `table` when they changed.
+    pub fn refresh(&mut self, table: &NameTable) {
+        let mut pairs = Vec::new();
         for ns in mizu_source::live::list_netns() {
             for ip in netns_addresses(&ns) {
-                map.insert(Short::from(ip), Short::from(ns.as_str()));
+                pairs.push((ip, ns.clone()));
             }
         }
-        self.map = map;
-    }
-
-    /// Names `src`/`dst` of `e` when their address is a namespace's (a name the
-    /// dissector already set is kept).
-    pub fn apply(&self, e: &mut Entry) {
-        if self.map.is_empty() {
+        if pairs == self.last {
             return;
         }
-        for ep in [&mut e.src, &mut e.dst] {
-            if ep.name.is_empty()
-                && let Some(n) = self.map.get(&ep.ip)
-            {
-                ep.name = n.clone();
-            }
+        let mut names = Names::default();
+        for (ip, ns) in &pairs {
+            names.insert_ip(ip, NameInfo::new(ns, "", Source::Other));
         }
+        table.set(names);
+        self.last = pairs;
     }
 }

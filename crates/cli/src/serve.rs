@@ -62,6 +62,56 @@ pub struct HubArgs {
     /// Largest agent message (WebSocket) or request body.
     #[arg(long, default_value = "16MiB", value_parser = size, value_name = "SIZE")]
     max_message_size: u64,
+
+    #[command(flatten)]
+    kube: KubeArgs,
+}
+
+/// `mizu hub --kube`: the hub in a cluster targets pods and names addresses.
+#[derive(Args)]
+struct KubeArgs {
+    /// Watch the Kubernetes cluster (in a pod: its service account; else KUBECONFIG or
+    /// ~/.kube/config): send each node's agents their node's target pods and name
+    /// addresses `service.namespace` / `pod.namespace` from Pods, Services and
+    /// EndpointSlices.
+    // Its own id: `kube` is a config section, not a flag key.
+    #[arg(long = "kube", id = "kube_watch")]
+    kube: bool,
+
+    /// Tap pods whose name matches this regex (unanchored; default: every pod).
+    #[arg(long, value_name = "REGEX", requires = "kube_watch")]
+    pod_regex: Option<String>,
+
+    /// Tap pods in this namespace (repeatable). Default: the config's `tap.namespaces`
+    /// (what `mizu tap` resolved; empty: all).
+    #[arg(
+        short = 'n',
+        long = "namespace",
+        value_name = "NS",
+        requires = "kube_watch"
+    )]
+    namespaces: Vec<String>,
+
+    /// Tap pods in every namespace.
+    #[arg(short = 'A', long, requires = "kube_watch")]
+    all_namespaces: bool,
+
+    /// Kubeconfig file (Mizu's kube-config-path); default KUBECONFIG, ~/.kube/config.
+    #[arg(long, value_name = "FILE", requires = "kube_watch")]
+    kube_config_path: Option<PathBuf>,
+
+    /// Kubeconfig context (Mizu's kube-context); default the current one.
+    #[arg(long, value_name = "NAME", requires = "kube_watch")]
+    kube_context: Option<String>,
+
+    /// mizu's own namespace (never tapped).
+    #[arg(long, value_name = "NS", requires = "kube_watch")]
+    mizu_resources_namespace: Option<String>,
+
+    /// Two copies of one request (client side to a Service address, server side after
+    /// kube-proxy's DNAT to the pod) this close in time are stored once.
+    #[arg(long, value_name = "MS", default_value_t = mizu_hub::names::DEFAULT_MERGE_WINDOW_MS)]
+    merge_window_ms: i64,
 }
 
 #[derive(Args)]
@@ -274,7 +324,11 @@ pub fn run_hub(args: HubArgs, cfg: &crate::config::MizuConfig) -> ExitCode {
         .or_else(|| std::env::var("MIZU_UI_TOKEN").ok())
         .filter(|t| !t.is_empty());
     let ui_token_set = ui_token.is_some();
-    let config = HubConfig { ui_token, ..config };
+    let config = HubConfig {
+        ui_token,
+        merge_window_ms: args.kube.merge_window_ms,
+        ..config
+    };
     let hub = match Hub::new(config) {
         Ok(h) => h,
         Err(e @ mizu_hub::HubError::InsertionFilter(_)) => {
@@ -297,6 +351,12 @@ pub fn run_hub(args: HubArgs, cfg: &crate::config::MizuConfig) -> ExitCode {
         Ok(l) => l,
         Err(code) => return code,
     };
+    if args.kube.kube
+        && let Err(e) = rt.block_on(start_kube(&args.kube, cfg, &hub))
+    {
+        eprintln!("mizu hub: {e}");
+        return ExitCode::from(EXIT_START);
+    }
     let st = hub.store().stats();
     let recovered = st
         .recovery
@@ -346,6 +406,70 @@ pub fn run_hub(args: HubArgs, cfg: &crate::config::MizuConfig) -> ExitCode {
             ExitCode::from(EXIT_START)
         }
     }
+}
+
+/// Connects to the cluster and starts the target and name watches (on the hub's runtime).
+/// Flags win; else the config file's `tap.regex` and `tap.namespaces` (what `mizu tap`
+/// writes into the hub's ConfigMap: the resolved namespaces, `[]` for all).
+async fn start_kube(
+    k: &KubeArgs,
+    cfg: &crate::config::MizuConfig,
+    hub: &Hub,
+) -> Result<(), String> {
+    let cluster = mizu_kube::cluster::connect(&mizu_kube::cluster::ConnectOptions {
+        kubeconfig: k.kube_config_path.clone(),
+        context: k.kube_context.clone(),
+    })
+    .await
+    .map_err(|e| format!("{e:#}"))?;
+    let regex = k
+        .pod_regex
+        .clone()
+        .or_else(|| Some(cfg.tap.regex.clone()).filter(|r| !r.is_empty()));
+    let from_flags = k.all_namespaces || !k.namespaces.is_empty();
+    let (all, namespaces) = if from_flags {
+        (k.all_namespaces, k.namespaces.clone())
+    } else {
+        (cfg.tap.namespaces.is_empty(), cfg.tap.namespaces.clone())
+    };
+    let mut sel = mizu_kube::target::Selection::new(
+        regex.as_deref(),
+        all,
+        &namespaces,
+        Some(&cluster.default_namespace),
+    )?;
+    sel.own_namespace = Some(
+        k.mizu_resources_namespace
+            .clone()
+            .unwrap_or_else(|| cfg.mizu_resources_namespace.clone()),
+    );
+    eprintln!(
+        "mizu hub: watching the cluster: tapping pods{} in {}; naming addresses from Pods, Services, EndpointSlices",
+        sel.pod_regex
+            .as_ref()
+            .map(|r| format!(" matching /{}/", r.as_str()))
+            .unwrap_or_default(),
+        sel.namespaces.describe()
+    );
+    // Restricted mode (Mizu's rule: mizu's namespace is not `mizu`) has a Role in that
+    // namespace only: watch just the tapped namespaces there.
+    let restricted = sel.own_namespace.as_deref().is_some_and(|n| n != "mizu");
+    let scope = if restricted {
+        sel.namespaces.clone()
+    } else {
+        mizu_kube::target::Namespaces::All
+    };
+    mizu_kube::watch::start(
+        &cluster.client,
+        hub,
+        mizu_kube::watch::Options {
+            selection: Some(sel),
+            names: true,
+            scope,
+            debounce: mizu_kube::watch::DEFAULT_DEBOUNCE,
+        },
+    );
+    Ok(())
 }
 
 /// The `--filter` of `mizu read`: serialises an entry once into a reused buffer and runs

@@ -304,6 +304,7 @@ pub fn run(args: TapArgs, cfg: &crate::config::MizuConfig) -> ExitCode {
                 ip: hub_ip,
                 port: bound_port,
             }],
+            nothing: false,
         },
         ..LiveConfig::default()
     };
@@ -411,7 +412,7 @@ pub fn run(args: TapArgs, cfg: &crate::config::MizuConfig) -> ExitCode {
         }
     };
     let mut names = NetnsNames::default();
-    names.refresh();
+    names.refresh(hub.names());
     let ring = (args.pcap_ring > 0).then(|| {
         let r = Arc::new(std::sync::Mutex::new(mizu_agent::packets::PacketRing::new(
             args.pcap_ring,
@@ -421,6 +422,7 @@ pub fn run(args: TapArgs, cfg: &crate::config::MizuConfig) -> ExitCode {
     });
     let mut sink = TapSink {
         ring,
+        hub: hub.clone(),
         tx: Some(tx),
         stored: back_rx,
         batch: Vec::with_capacity(BATCH),
@@ -542,6 +544,8 @@ const RESCAN_TICKS: u64 = 2;
 struct TapSink {
     /// Recent packets per connection (`--pcap-ring`) for pcap export.
     ring: Option<Arc<std::sync::Mutex<mizu_agent::packets::PacketRing>>>,
+    /// Its name table is refreshed from the namespaces (the hub names entries at ingest).
+    hub: Hub,
     tx: Option<std::sync::mpsc::SyncSender<Vec<Entry>>>,
     /// Batches the ingest thread has stored, back to be freed (and reused) here.
     stored: std::sync::mpsc::Receiver<Vec<Entry>>,
@@ -607,8 +611,7 @@ impl TapSink {
 }
 
 impl Sink for TapSink {
-    fn push(&mut self, mut e: Entry) {
-        self.names.apply(&mut e);
+    fn push(&mut self, e: Entry) {
         self.entries += 1;
         self.batch.push(e);
         if self.batch.len() >= BATCH {
@@ -633,7 +636,7 @@ impl Sink for TapSink {
         self.flush();
         self.ticks += 1;
         if self.ticks.is_multiple_of(RESCAN_TICKS) {
-            self.names.refresh();
+            self.names.refresh(self.hub.names());
             // The source behind the pipeline is ours: a LiveSource.
             if let Some(live) = p.source.as_live() {
                 for l in self.targets.rescan(live) {

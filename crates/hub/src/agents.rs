@@ -431,6 +431,7 @@ async fn ingest_batch(
                 filtered: r.filtered,
                 too_large: r.too_large,
                 invalid,
+                merged: r.merged,
                 first_id: r.first_id,
                 last_id: r.last_id,
                 errors,

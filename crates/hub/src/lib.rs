@@ -31,6 +31,7 @@ mod map;
 pub mod metrics;
 mod oas;
 pub mod replay;
+pub mod names;
 mod resolve;
 mod roster;
 mod rules;
@@ -139,6 +140,10 @@ pub struct HubConfig {
     /// `POST /replay/` (`--enable-replay`, `tap.replay`): off unless set, since it sends
     /// traffic on the user's behalf.
     pub replay: replay::ReplayConfig,
+    /// Two copies of one request (client side to a Service, server side to its endpoint)
+    /// within this many milliseconds are stored once (see [`names::Merger`]; 0 is
+    /// replaced by the default, 500 ms).
+    pub merge_window_ms: i64,
 }
 
 /// One TCP connection a pcap export asks packets for: the entry's client and server
@@ -230,6 +235,8 @@ pub struct IngestReport {
     pub filtered: u64,
     /// Too large for the store.
     pub too_large: u64,
+    /// Second copies of a request already stored (client and server side of a Service).
+    pub merged: u64,
     pub first_id: Option<String>,
     pub last_id: Option<String>,
 }
@@ -250,6 +257,10 @@ pub(crate) struct Inner {
     pub agent_slots: Arc<Semaphore>,
     /// Target lists per node, pushed to that node's agents (see [`Hub::set_targets`]).
     pub targets: watch::Sender<BTreeMap<String, mizu_proto::TargetList>>,
+    /// Endpoint names applied at ingest (see [`Hub::names`]).
+    pub names: names::NameTable,
+    /// Finds the second copy of a request seen on both sides of a Service.
+    merger: Mutex<names::Merger>,
     /// Keeps append + broadcast in id order across concurrent agents.
     ingest_lock: Mutex<()>,
     /// Packets for pcap export (set once by the process that captures in-process).
@@ -271,6 +282,7 @@ enum Prepared {
     Keep(NewEntry),
     Filtered,
     TooLarge,
+    Merged,
 }
 
 impl Hub {
@@ -315,6 +327,12 @@ impl Hub {
                 packets: std::sync::OnceLock::new(),
                 packet_peers: Mutex::new(BTreeMap::new()),
                 replay_slots: Arc::new(Semaphore::new(config.replay.max_parallel.max(1))),
+                names: names::NameTable::default(),
+                merger: Mutex::new(names::Merger::new(if config.merge_window_ms > 0 {
+                    config.merge_window_ms
+                } else {
+                    names::DEFAULT_MERGE_WINDOW_MS
+                })),
                 targets: watch::channel(BTreeMap::new()).0,
                 shutdown,
                 config,
@@ -336,6 +354,14 @@ impl Hub {
         let _ = self.inner.packets.set(archive);
     }
 
+    /// The endpoint names ingest applies: publish a new [`names::Names`] snapshot with
+    /// `hub.names().set(..)` (`mizu-kube` from its watches, `mizu tap --local` from the
+    /// network namespaces). An address in the table gets its name (`src.name`,
+    /// `dst.name`) and, when the entry has none, its namespace.
+    pub fn names(&self) -> &names::NameTable {
+        &self.inner.names
+    }
+
     /// Stores entries (in-process ingest: `mizu read --serve`), pushing them to live
     /// subscribers. Blocking (with a data dir it waits for the disk): call it from a
     /// plain thread or `spawn_blocking`.
@@ -349,13 +375,19 @@ impl Hub {
     pub fn ingest_from(&self, entries: &mut [Entry]) -> Result<IngestReport, StoreError> {
         let mut report = IngestReport::default();
         let mut batch = Vec::with_capacity(entries.len());
+        let names = self.inner.names.get();
+        let mut merger = (!names.is_empty())
+            .then(|| self.inner.merger.lock().unwrap_or_else(|e| e.into_inner()));
         for e in entries.iter_mut() {
-            match self.prepare(e) {
+            match self.prepare(e, &names, merger.as_deref_mut()) {
                 Prepared::Keep(n) => batch.push(n),
                 Prepared::Filtered => report.filtered += 1,
                 Prepared::TooLarge => report.too_large += 1,
+                Prepared::Merged => report.merged += 1,
             }
         }
+        drop(merger);
+        metrics::add(&self.inner.metrics.merged_duplicates, report.merged);
         let bytes: u64 = batch.iter().map(|n| n.entry.len() as u64).sum();
         let records = {
             let _order = self
@@ -379,12 +411,23 @@ impl Hub {
         Ok(report)
     }
 
-    /// Filters, redacts, summarises and serialises one entry.
-    fn prepare(&self, entry: &mut Entry) -> Prepared {
+    /// Names, filters, redacts, summarises and serialises one entry.
+    fn prepare(
+        &self,
+        entry: &mut Entry,
+        names: &names::Names,
+        merger: Option<&mut names::Merger>,
+    ) -> Prepared {
         let inner = &self.inner;
         let m = &inner.metrics;
         entry.id.clear();
+        let dst = names.apply(entry);
         let summary = mizu_dissectors::registry::summarize(entry);
+        if let Some(merger) = merger
+            && merger.is_duplicate(entry, dst, &summary.method, &summary.summary)
+        {
+            return Prepared::Merged;
+        }
         let mut base = base::base_entry_json(entry, &summary);
         let slow_path = inner.redactor.is_active()
             || inner.insertion.is_some()

@@ -38,6 +38,8 @@ pub struct Metrics {
     /// `POST /replay/` requests sent, and those that failed (timeout, refused, bad HTTP).
     pub replays: AtomicU64,
     pub replay_errors: AtomicU64,
+    /// Second copies of a request seen on both sides of a Service, not stored again.
+    pub merged_duplicates: AtomicU64,
 }
 
 pub(crate) fn inc(c: &AtomicU64) {
@@ -291,6 +293,13 @@ impl Metrics {
             "counter",
             "Disconnected agents dropped from the /status list.",
             &[("", get(&self.agents_expired))],
+        );
+        metric(
+            &mut o,
+            "mizu_hub_merged_duplicates_total",
+            "counter",
+            "Second copies of a request seen at both ends of a Kubernetes Service, stored once.",
+            &[("", get(&self.merged_duplicates))],
         );
         o
     }

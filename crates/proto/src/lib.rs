@@ -30,6 +30,10 @@ fn v1() -> u32 {
     1
 }
 
+fn is_zero(n: &u64) -> bool {
+    *n == 0
+}
+
 /// First message of an agent (optional: the `?agent=&node=` query parameters of the
 /// upgrade request say the same). The hub answers with the node's [`TargetList`] if it
 /// has one.
@@ -138,6 +142,10 @@ pub struct Ack {
     pub filtered: u64,
     pub too_large: u64,
     pub invalid: u64,
+    /// The second copy of a request already stored (seen at both ends of a Kubernetes
+    /// Service): not stored again. Absent when 0.
+    #[serde(skip_serializing_if = "is_zero")]
+    pub merged: u64,
     pub first_id: Option<String>,
     pub last_id: Option<String>,
     pub errors: Vec<AckError>,
@@ -171,6 +179,10 @@ pub struct TargetList {
     #[serde(skip_serializing_if = "String::is_empty")]
     pub node: String,
     pub targets: Vec<Target>,
+    /// The list is the whole set (Kubernetes targeting): an empty `targets` then means
+    /// "capture nothing" (no pod of this node is a target), not "everything".
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub exclusive: bool,
 }
 
 /// One thing to capture. Every field is optional; the agent captures the union of all
@@ -494,12 +506,22 @@ mod tests {
                 addresses: vec!["10.0.0.7".into()],
                 ..Target::default()
             }],
+            exclusive: true,
         });
         let text = t.to_vec();
         let v: Value = serde_json::from_slice(&text).expect("json");
         assert_eq!(v["type"], "targets");
         assert_eq!(v["targets"][0]["containerIds"][0], "abc");
+        assert_eq!(v["exclusive"], true);
         assert_eq!(HubMessage::from_slice(&text).expect("decode"), t);
+        // Older hubs send no `exclusive`: the list is not the whole set.
+        let HubMessage::Targets(old) =
+            HubMessage::from_slice(br#"{"type":"targets","generation":1,"targets":[]}"#)
+                .expect("old")
+        else {
+            panic!("targets")
+        };
+        assert!(!old.exclusive);
 
         let ack = HubMessage::from_slice(
             br#"{"type":"ack","seq":7,"stored":2,"filtered":0,"tooLarge":0,"invalid":1,"firstId":"1","lastId":"2","errors":[{"index":1,"message":"x"}]}"#,

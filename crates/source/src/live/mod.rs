@@ -67,6 +67,9 @@ pub struct CaptureFilter {
     pub ports: Vec<u16>,
     /// Drop (and count) packets from or to these endpoints.
     pub exclude: Vec<Exclude>,
+    /// Keep nothing (a Kubernetes target list with no target on this node): every
+    /// packet is counted as filtered.
+    pub nothing: bool,
 }
 
 /// Live capture settings.
@@ -204,6 +207,15 @@ impl LiveSource {
             name: "live".to_owned(),
             last: None,
         }
+    }
+
+    /// Replaces the host part of the capture filter while capturing (the agent applies
+    /// the hub's target list: the pod IPs of its node). `None`: every host; an empty list:
+    /// nothing.
+    pub fn set_hosts(&mut self, hosts: Option<Vec<IpAddr>>) {
+        let f = &mut self.config.filter;
+        f.nothing = hosts.as_ref().is_some_and(Vec::is_empty);
+        f.hosts = hosts.unwrap_or_default();
     }
 
     /// Set to true (from a signal handler or another thread) to make the source end.
@@ -403,7 +415,10 @@ impl LiveSource {
                             stats.duplicates += 1;
                             continue;
                         }
-                    } else if !config.filter.hosts.is_empty() || !config.filter.ports.is_empty() {
+                    } else if config.filter.nothing
+                        || !config.filter.hosts.is_empty()
+                        || !config.filter.ports.is_empty()
+                    {
                         // Not IP: a host/port filter cannot match it.
                         stats.filtered += 1;
                         continue;
@@ -618,7 +633,9 @@ impl CaptureFilter {
                 }
             }
         }
-        if !self.hosts.is_empty() && !self.hosts.iter().any(|h| *h == p.src || *h == p.dst) {
+        if self.nothing
+            || (!self.hosts.is_empty() && !self.hosts.iter().any(|h| *h == p.src || *h == p.dst))
+        {
             return Verdict::Filtered;
         }
         if !self.ports.is_empty() {
@@ -850,6 +867,11 @@ mod tests {
                 ip: None,
                 port: 8899,
             }],
+            ..CaptureFilter::default()
+        };
+        let nothing = CaptureFilter {
+            nothing: true,
+            ..CaptureFilter::default()
         };
         let keep = parse(
             LinkType::Ethernet,
@@ -857,6 +879,7 @@ mod tests {
         )
         .expect("parsed");
         assert!(matches!(f.verdict(&keep), Verdict::Keep));
+        assert!(matches!(nothing.verdict(&keep), Verdict::Filtered));
         let other_port = parse(
             LinkType::Ethernet,
             &eth_ipv4_tcp([10, 0, 0, 1], [10, 0, 0, 2], 5000, 81, 64),
