@@ -27,8 +27,8 @@
 //!   name) and published on [`Agent::targets`] for the capture layer (namespaces,
 //!   interfaces).
 
-pub mod packets;
 pub mod netns;
+pub mod packets;
 mod replay;
 mod sender;
 pub mod tls;

@@ -29,9 +29,9 @@ mod export;
 pub mod filter;
 mod map;
 pub mod metrics;
+pub mod names;
 mod oas;
 pub mod replay;
-pub mod names;
 mod resolve;
 mod roster;
 mod rules;
@@ -461,10 +461,10 @@ impl Hub {
         };
         // Analyses of stored entries: validation rules annotate the entry, OpenAPI learns.
         if let Some(r) = &inner.rules {
-            r.annotate(&entry, &mut json, &mut base);
+            r.annotate(entry, &mut json, &mut base);
         }
         if let Some(o) = &inner.oas {
-            oas::lock(o).add(&entry);
+            oas::lock(o).add(entry);
         }
         if (json.len() + base.len() + 128) as u64 + mizu_store::RECORD_OVERHEAD
             > inner.store.max_record_bytes()
@@ -472,7 +472,7 @@ impl Hub {
             metrics::inc(&m.dropped_too_large);
             return Prepared::TooLarge;
         }
-        inner.analysis.observe(&entry);
+        inner.analysis.observe(entry);
         Prepared::Keep(NewEntry {
             timestamp: entry.timestamp,
             base,
