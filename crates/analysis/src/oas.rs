@@ -334,7 +334,7 @@ struct Budget<'a> {
 impl Budget<'_> {
     /// Whether the `n`-th value (1-based) of a schema is merged into it.
     fn sampled(&self, n: u64) -> bool {
-        n <= self.cfg.schema_samples || n % self.cfg.schema_sample_every.max(1) == 0
+        n <= self.cfg.schema_samples || n.is_multiple_of(self.cfg.schema_sample_every.max(1))
     }
 
     fn schema_node(&mut self) -> bool {
