@@ -57,6 +57,12 @@ pub struct OasConfig {
     pub max_parameters: usize,
     pub max_statuses: usize,
     pub max_media_types: usize,
+    /// Schemas (bodies, parameters) learn from every one of the first `schema_samples`
+    /// values of a media type or parameter, then from every `schema_sample_every`-th:
+    /// bodies are parsed only when sampled, so a busy operation costs little per entry.
+    /// Counters (hits, failures, `required`, latency) always count every entry.
+    pub schema_samples: u64,
+    pub schema_sample_every: u64,
 }
 
 impl Default for OasConfig {
@@ -76,6 +82,8 @@ impl Default for OasConfig {
             max_parameters: 32,
             max_statuses: 16,
             max_media_types: 4,
+            schema_samples: 32,
+            schema_sample_every: 16,
         }
     }
 }
@@ -324,6 +332,11 @@ struct Budget<'a> {
 }
 
 impl Budget<'_> {
+    /// Whether the `n`-th value (1-based) of a schema is merged into it.
+    fn sampled(&self, n: u64) -> bool {
+        n <= self.cfg.schema_samples || n.is_multiple_of(self.cfg.schema_sample_every.max(1))
+    }
+
     fn schema_node(&mut self) -> bool {
         if (self.stats.schema_nodes as usize) < self.cfg.max_schema_nodes {
             self.stats.schema_nodes += 1;
@@ -343,30 +356,7 @@ impl Schema {
             Value::Number(n) => {
                 self.types |= if n.is_f64() { T_NUM } else { T_INT };
             }
-            Value::String(s) => {
-                self.types |= T_STR;
-                self.strings += 1;
-                if self.strings == 1 {
-                    self.enum_vals = Some(BTreeSet::new());
-                }
-                if let Some(set) = &mut self.enum_vals {
-                    if s.len() > ENUM_MAX_LEN {
-                        self.enum_vals = None;
-                    } else if !set.contains(s.as_str()) {
-                        if set.len() >= b.cfg.max_enum {
-                            self.enum_vals = None;
-                        } else {
-                            set.insert(s.clone());
-                        }
-                    }
-                }
-                let f = Format::of(s);
-                self.format = match self.format {
-                    None => Some(f),
-                    Some(prev) if prev == f => Some(prev),
-                    Some(_) => Some(None),
-                };
-            }
+            Value::String(s) => self.merge_str(s, b),
             Value::Array(a) => {
                 self.types |= T_ARR;
                 if depth >= b.cfg.max_schema_depth {
@@ -406,6 +396,32 @@ impl Schema {
                 }
             }
         }
+    }
+
+    /// A string value (what `merge` does for `Value::String`, without building one).
+    fn merge_str(&mut self, s: &str, b: &mut Budget<'_>) {
+        self.types |= T_STR;
+        self.strings += 1;
+        if self.strings == 1 {
+            self.enum_vals = Some(BTreeSet::new());
+        }
+        if let Some(set) = &mut self.enum_vals {
+            if s.len() > ENUM_MAX_LEN {
+                self.enum_vals = None;
+            } else if !set.contains(s) {
+                if set.len() >= b.cfg.max_enum {
+                    self.enum_vals = None;
+                } else {
+                    set.insert(s.to_owned());
+                }
+            }
+        }
+        let f = Format::of(s);
+        self.format = match self.format {
+            None => Some(f),
+            Some(prev) if prev == f => Some(prev),
+            Some(_) => Some(None),
+        };
     }
 
     fn render(&self) -> Value {
@@ -816,11 +832,13 @@ impl Oas {
             };
             let values = &mut svc.nodes[next].values;
             values.count += 1;
-            let v = match seg.parse::<i64>() {
-                Ok(n) => json!(n),
-                Err(_) => json!(seg),
-            };
-            values.schema.merge(&v, 0, b);
+            if b.sampled(values.count) {
+                if seg.parse::<i64>().is_ok() {
+                    values.schema.types |= T_INT;
+                } else {
+                    values.schema.merge_str(seg, b);
+                }
+            }
             if values.examples.len() < 3 && seg.len() <= ENUM_MAX_LEN {
                 values.examples.insert(seg.to_owned());
             }
@@ -1001,7 +1019,9 @@ fn record_param(
     if keep_example && p.examples.len() < 3 && value.len() <= ENUM_MAX_LEN {
         p.examples.insert(value.to_owned());
     }
-    p.schema.merge(&json!(value), 0, b);
+    if b.sampled(p.count) {
+        p.schema.merge_str(value, b);
+    }
 }
 
 impl Operation {
@@ -1187,6 +1207,9 @@ fn add_media(
         return;
     };
     m.count += 1;
+    if !b.sampled(m.count) {
+        return;
+    }
     let is_json = mt.contains("json");
     let parsed = if is_json && !base64 && !truncated {
         serde_json::from_str::<Value>(text).ok()

@@ -144,8 +144,45 @@ struct Short {
 
 impl Outcome {
     /// `{"status":…,"latency":…,"numberOfRules":…,"results":[…]}`.
+    ///
+    /// Written by hand (same bytes as `serde_json::to_vec`, asserted in the tests): this runs
+    /// for every stored entry a rule applies to, and serde_json's escaping was 5% of ingest.
     pub fn to_json(&self) -> Vec<u8> {
-        serde_json::to_vec(self).unwrap_or_default()
+        use mizu_model::json::write_str_into as s;
+        let mut o = Vec::with_capacity(96 + 160 * self.results.len());
+        o.extend_from_slice(b"{\"status\":");
+        o.extend_from_slice(if self.status { b"true" } else { b"false" });
+        o.extend_from_slice(
+            format!(
+                ",\"latency\":{},\"numberOfRules\":{},\"results\":[",
+                self.latency, self.number_of_rules
+            )
+            .as_bytes(),
+        );
+        for (i, r) in self.results.iter().enumerate() {
+            if i > 0 {
+                o.push(b',');
+            }
+            o.extend_from_slice(b"{\"name\":");
+            s(&mut o, &r.name);
+            o.extend_from_slice(b",\"type\":");
+            s(&mut o, r.kind);
+            if !r.key.is_empty() {
+                o.extend_from_slice(b",\"key\":");
+                s(&mut o, &r.key);
+            }
+            if !r.value.is_empty() {
+                o.extend_from_slice(b",\"value\":");
+                s(&mut o, &r.value);
+            }
+            o.extend_from_slice(b",\"passed\":");
+            o.extend_from_slice(if r.passed { b"true" } else { b"false" });
+            o.extend_from_slice(b",\"reason\":");
+            s(&mut o, &r.reason);
+            o.push(b'}');
+        }
+        o.extend_from_slice(b"]}");
+        o
     }
     /// `{"status":…,"latency":…,"numberOfRules":…}` for the BaseEntry.
     pub fn short_json(&self) -> Vec<u8> {

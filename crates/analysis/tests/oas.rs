@@ -231,3 +231,47 @@ fn memory_bound_under_200k_paths() {
     let bytes = serde_json::to_vec(&oas.all()).expect("json").len();
     assert!(bytes < 64 << 20, "all documents: {bytes} bytes");
 }
+
+/// Schemas learn from the first `schema_samples` bodies, then every
+/// `schema_sample_every`-th; counters and `required` count every entry.
+#[test]
+fn schema_sampling_keeps_counters_exact() {
+    let cfg = OasConfig {
+        schema_samples: 4,
+        schema_sample_every: 10,
+        ..OasConfig::default()
+    };
+    let mut oas = Oas::new(cfg);
+    let mut t = 1_700_000_000_000;
+    for i in 1..=25u32 {
+        t += 1000;
+        // Entry 7 is skipped by sampling (its property never appears), entry 20 is sampled.
+        let body = match i {
+            7 => r#"{"id":1,"skipped":true}"#,
+            20 => r#"{"id":1,"sampled":"x"}"#,
+            _ => r#"{"id":1}"#,
+        };
+        let status = if i % 5 == 0 { 500 } else { 200 };
+        oas.add(&http("shop.default", "GET", "/v1/items", status, body, t));
+    }
+    let doc = oas.document("shop.default").expect("doc");
+    let get = &doc["paths"]["/v1/items"]["get"];
+    assert_eq!(get["x-counters-total"]["entries"], 25);
+    assert_eq!(get["x-counters-total"]["failures"], 5);
+    let props = &get["responses"]["200"]["content"]["application/json"]["schema"]["properties"];
+    assert!(props.get("id").is_some(), "{props}");
+    assert!(
+        props.get("skipped").is_none(),
+        "entry 7 is not sampled: {props}"
+    );
+    assert!(props.get("sampled").is_none(), "entry 20 is a 500: {props}");
+    let props500 = &get["responses"]["500"]["content"]["application/json"]["schema"]["properties"];
+    assert!(
+        props500.get("sampled").is_some(),
+        "the 4th 500 is sampled: {props500}"
+    );
+    // Every request carried `page`: required although only some values were merged.
+    assert_eq!(get["parameters"][0]["name"], "page");
+    assert_eq!(get["parameters"][0]["required"], true);
+    assert_eq!(oas.stats().entries, 25);
+}

@@ -306,6 +306,19 @@ fn reasons_say_why() {
         r#"cache-control: "public" does not match no-store"#
     );
     assert_eq!(reason("fast"), "response time 300 ms > 100 ms");
+    // The hand-written JSON is byte-identical to serde's (escapes in the reasons included).
+    assert_eq!(
+        String::from_utf8_lossy(&out.to_json()),
+        serde_json::to_string(&out).expect("json")
+    );
+    let mut empty_fields = out.clone();
+    empty_fields.results[0].key.clear();
+    empty_fields.results[0].value.clear();
+    empty_fields.results[1].reason = "tab\t \"quote\" \u{1} é \\".into();
+    assert_eq!(
+        String::from_utf8_lossy(&empty_fields.to_json()),
+        serde_json::to_string(&empty_fields).expect("json")
+    );
     let v: serde_json::Value = serde_json::from_slice(&out.to_json()).expect("json");
     assert_eq!(v["status"], false);
     assert_eq!(v["numberOfRules"], 4);

@@ -129,7 +129,7 @@ fn escape_bits8(x: u64) -> u64 {
 
 /// Appends `s` as a JSON string, escaped exactly as `serde_json` does.
 #[inline]
-pub(crate) fn write_str_into(out: &mut Vec<u8>, s: &str) {
+pub fn write_str_into(out: &mut Vec<u8>, s: &str) {
     let b = s.as_bytes();
     out.reserve(b.len() + 2);
     out.push(b'"');
