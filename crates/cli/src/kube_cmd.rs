@@ -613,7 +613,13 @@ pub fn logs(a: LogsArgs, cfg: &MizuConfig) -> ExitCode {
                 return ExitCode::from(EXIT_CLUSTER);
             }
         };
-        let zip = mizu_kube::zip::write(&files);
+        let zip = match mizu_kube::zip::write(&files) {
+            Ok(z) => z,
+            Err(e) => {
+                eprintln!("mizu logs: cannot build the zip: {e:#}");
+                return ExitCode::from(EXIT_CLUSTER);
+            }
+        };
         if let Err(e) = std::fs::write(&a.output, zip) {
             eprintln!("mizu logs: cannot write {}: {e}", a.output.display());
             return ExitCode::from(EXIT_CLUSTER);

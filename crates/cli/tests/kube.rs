@@ -528,7 +528,7 @@ fn install_clean_is_idempotent_and_logs_zip_everything() {
         String::from_utf8_lossy(&out.stderr)
     );
     let list = Command::new("python3")
-        .args(["-c", "import sys,zipfile;z=zipfile.ZipFile(sys.argv[1]);assert z.testzip() is None;print('\\n'.join(z.namelist()));print(z.read([n for n in z.namelist() if 'mizu-hub-' in n][0]).decode())"])
+        .args(["-c", "import sys,zipfile;z=zipfile.ZipFile(sys.argv[1]);assert z.testzip() is None;assert all(i.compress_type==zipfile.ZIP_DEFLATED for i in z.infolist());print('\\n'.join(z.namelist()));print(z.read([n for n in z.namelist() if 'mizu-hub-' in n][0]).decode())"])
         .arg(&zip)
         .output()
         .expect("python3");

@@ -1,56 +1,57 @@
-//! A minimal ZIP writer (stored entries, no compression) for `mizu logs`: a handful of text
-//! files, written from the format's specification (PKWARE APPNOTE: local headers, central
-//! directory, end record; CRC-32 from crc32fast).
+//! The archive `mizu logs` writes: each file deflated into a ZIP through the `zip` crate
+//! (deflate by flate2's pure-Rust backend, the one the workspace already uses).
 
-/// Builds a ZIP archive holding `files` (name, content), uncompressed.
-pub fn write(files: &[(String, Vec<u8>)]) -> Vec<u8> {
-    let mut out = Vec::new();
-    let mut central = Vec::new();
+use std::io::{Cursor, Write};
+
+use ::zip::write::SimpleFileOptions;
+use ::zip::{CompressionMethod, ZipWriter};
+
+/// Builds a ZIP archive holding `files` (name, content), each entry deflated, mode 0644. Entries carry the ZIP epoch (1980-01-01) as their
+/// time, so the same logs give the same bytes.
+pub fn write(files: &[(String, Vec<u8>)]) -> anyhow::Result<Vec<u8>> {
+    let mut zip = ZipWriter::new(Cursor::new(Vec::new()));
+    let options = SimpleFileOptions::default()
+        .compression_method(CompressionMethod::Deflated)
+        .unix_permissions(0o644);
     for (name, data) in files {
-        let offset = out.len() as u32;
-        let crc = crc32fast::hash(data);
-        let size = data.len() as u32;
-        let name_b = name.as_bytes();
-        // local file header
-        out.extend_from_slice(&0x0403_4b50u32.to_le_bytes());
-        out.extend_from_slice(&20u16.to_le_bytes()); // version needed
-        out.extend_from_slice(&0x0800u16.to_le_bytes()); // flags: UTF-8 names
-        out.extend_from_slice(&0u16.to_le_bytes()); // method: stored
-        out.extend_from_slice(&0u16.to_le_bytes()); // time
-        out.extend_from_slice(&0x21u16.to_le_bytes()); // date: 1980-01-01
-        out.extend_from_slice(&crc.to_le_bytes());
-        out.extend_from_slice(&size.to_le_bytes());
-        out.extend_from_slice(&size.to_le_bytes());
-        out.extend_from_slice(&(name_b.len() as u16).to_le_bytes());
-        out.extend_from_slice(&0u16.to_le_bytes());
-        out.extend_from_slice(name_b);
-        out.extend_from_slice(data);
-        // central directory entry
-        central.extend_from_slice(&0x0201_4b50u32.to_le_bytes());
-        central.extend_from_slice(&20u16.to_le_bytes()); // made by
-        central.extend_from_slice(&20u16.to_le_bytes()); // needed
-        central.extend_from_slice(&0x0800u16.to_le_bytes());
-        central.extend_from_slice(&0u16.to_le_bytes());
-        central.extend_from_slice(&0u16.to_le_bytes());
-        central.extend_from_slice(&0x21u16.to_le_bytes());
-        central.extend_from_slice(&crc.to_le_bytes());
-        central.extend_from_slice(&size.to_le_bytes());
-        central.extend_from_slice(&size.to_le_bytes());
-        central.extend_from_slice(&(name_b.len() as u16).to_le_bytes());
-        central.extend_from_slice(&[0; 8]); // extra len, comment len, disk, internal attrs
-        central.extend_from_slice(&0o100_644u32.wrapping_shl(16).to_le_bytes()); // external attrs
-        central.extend_from_slice(&offset.to_le_bytes());
-        central.extend_from_slice(name_b);
+        zip.start_file(name.as_str(), options)?;
+        zip.write_all(data)?;
     }
-    let cd_offset = out.len() as u32;
-    let cd_size = central.len() as u32;
-    out.extend_from_slice(&central);
-    out.extend_from_slice(&0x0605_4b50u32.to_le_bytes());
-    out.extend_from_slice(&[0; 4]); // disk numbers
-    out.extend_from_slice(&(files.len() as u16).to_le_bytes());
-    out.extend_from_slice(&(files.len() as u16).to_le_bytes());
-    out.extend_from_slice(&cd_size.to_le_bytes());
-    out.extend_from_slice(&cd_offset.to_le_bytes());
-    out.extend_from_slice(&0u16.to_le_bytes());
-    out
+    Ok(zip.finish()?.into_inner())
+}
+
+#[cfg(test)]
+mod tests {
+    use std::io::Read;
+
+    use super::*;
+
+    #[test]
+    fn entries_are_deflated_and_read_back_unchanged() -> anyhow::Result<()> {
+        let log = "hub log line\n".repeat(200).into_bytes();
+        let files = vec![
+            ("mizu/mizu-hub-1/hub.log".to_string(), log.clone()),
+            ("mizu/events.txt".to_string(), Vec::new()),
+            ("mizu_cli.log".to_string(), b"cli".to_vec()),
+        ];
+        let bytes = write(&files)?;
+        assert!(
+            bytes.len() < log.len(),
+            "{} bytes not compressed",
+            bytes.len()
+        );
+        assert_eq!(write(&files)?, bytes, "same input, same archive");
+        let mut archive = ::zip::ZipArchive::new(Cursor::new(bytes))?;
+        assert_eq!(archive.len(), files.len());
+        for (i, (name, data)) in files.iter().enumerate() {
+            let mut entry = archive.by_index(i)?;
+            assert_eq!(entry.name()?, name.as_str());
+            assert_eq!(entry.compression(), CompressionMethod::Deflated);
+            assert_eq!(entry.unix_mode(), Some(0o100_644));
+            let mut got = Vec::new();
+            entry.read_to_end(&mut got)?;
+            assert_eq!(&got, data);
+        }
+        Ok(())
+    }
 }

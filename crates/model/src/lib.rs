@@ -10,6 +10,7 @@ mod http;
 pub mod json;
 mod raw;
 pub mod redact;
+pub mod xml;
 
 pub use entry::{Endpoint, Entry, Node, Payload, Protocol, Short, StartTimes, Text};
 pub use http::{

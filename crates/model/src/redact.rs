@@ -18,7 +18,11 @@
 //! Works on the entry JSON (`serde_json::Value`), so agents' entries and in-process ones
 //! are treated alike. It lives in `mizu-model` (not the store) so an agent can redact at
 //! the edge, before entries leave the node; the hub applies it at insertion. Bodies sent as base64 (binary) are left alone.
+//! XML bodies are read with the shared scanner ([`crate::xml`]): attribute values are
+//! found inside quotes (a `>` there does not end the tag), comments and CDATA are not
+//! elements, and malformed markup is read past.
 
+use crate::xml::{self, Token};
 use serde::Deserialize;
 use serde_json::Value;
 
@@ -299,67 +303,41 @@ impl Redactor {
         }
     }
 
-    /// Masks text of sensitive leaf elements and values of sensitive attributes.
+    /// Masks text of sensitive leaf elements and values of sensitive attributes, reading
+    /// the body with the shared scanner ([`crate::xml`]), reading on past malformed markup.
     fn redact_xml(&self, xml: &str, part: Part, n: &mut usize) -> Option<String> {
-        let b = xml.as_bytes();
+        fn local(name: &str) -> &str {
+            name.rsplit(':').next().unwrap_or(name)
+        }
         let mut out = String::with_capacity(xml.len());
         let mut i = 0; // copied up to here
-        let mut pos = 0;
         let before = *n;
-        while let Some(off) = xml[pos..].find('<') {
-            let lt = pos + off;
-            let Some(gt_off) = xml[lt..].find('>') else {
-                break;
-            };
-            let gt = lt + gt_off;
-            let tag = &xml[lt + 1..gt];
-            pos = gt + 1;
-            if tag.starts_with(['/', '?', '!']) {
+        let mut tokens = xml::scan(xml).peekable();
+        while let Some(token) = tokens.next() {
+            // Malformed markup is read past: mask what can be found.
+            let Ok(Token::Start(tag)) = token else {
                 continue;
-            }
-            let name_end = tag
-                .find(|c: char| c.is_whitespace() || c == '/')
-                .unwrap_or(tag.len());
-            let name = &tag[..name_end];
-            let local = name.rsplit(':').next().unwrap_or(name);
-            // Attributes: name="value" / name='value'.
-            let mut a = name_end;
-            let tb = tag.as_bytes();
-            while a < tb.len() {
-                let Some(eq) = tag[a..].find('=') else { break };
-                let eq = a + eq;
-                let attr = tag[a..eq].trim();
-                let q = eq + 1 + (tag[eq + 1..].len() - tag[eq + 1..].trim_start().len());
-                let Some(&quote) = tb.get(q) else { break };
-                if quote != b'"' && quote != b'\'' {
-                    break;
-                }
-                let Some(close) = tag[q + 1..].find(quote as char) else {
-                    break;
-                };
-                let close = q + 1 + close;
-                let attr_local = attr.rsplit(':').next().unwrap_or(attr);
-                if self.sensitive(part, attr_local) {
-                    let vs = lt + 1 + q + 1;
-                    out.push_str(&xml[i..vs]);
+            };
+            for attr in tag.attributes().flatten() {
+                let Some(value) = attr.value else { continue };
+                if self.sensitive(part, local(attr.name)) {
+                    out.push_str(&xml[i..attr.value_start]);
                     out.push_str(REDACTED);
-                    i = lt + 1 + close;
+                    i = attr.value_start + value.len();
                     *n += 1;
                 }
-                a = close + 1;
             }
-            if tag.ends_with('/') || !self.sensitive(part, local) {
+            if tag.self_closing || !self.sensitive(part, local(tag.name)) {
                 continue;
             }
-            // Leaf element: mask its text up to the next tag.
-            if let Some(next) = xml[pos..].find('<')
-                && b.get(pos + next + 1) == Some(&b'/')
-                && next > 0
+            // Leaf element: mask its text when an end tag follows it.
+            if let Some(Ok(Token::Text { start, raw })) =
+                tokens.next_if(|t| matches!(t, Ok(Token::Text { .. })))
+                && xml[start + raw.len()..].starts_with("</")
             {
-                out.push_str(&xml[i..pos]);
+                out.push_str(&xml[i..start]);
                 out.push_str(REDACTED);
-                i = pos + next;
-                pos = i;
+                i = start + raw.len();
                 *n += 1;
             }
         }
@@ -504,6 +482,18 @@ mod tests {
             "<r><token>t1</token><name>[REDACTED]</name><a password=\"p\" x=\"y\"/></r>"
         );
         assert!(!Redactor::new(false, &RedactPatterns::default()).is_active());
+    }
+
+    #[test]
+    fn xml_is_read_by_the_shared_scanner() {
+        let r = Redactor::new(true, &RedactPatterns::default());
+        let mut e = json!({"response": {"content": {"mimeType": "application/xml", "text":
+            "<?xml version=\"1.0\"?><!-- <a> --><r><a note=\"1 > 0\" flag ns:password='p'/><x:token>t</x:token><token><b>kept</b></token><token>cut"}}});
+        assert_eq!(r.apply(&mut e), 2);
+        assert_eq!(
+            e["response"]["content"]["text"],
+            "<?xml version=\"1.0\"?><!-- <a> --><r><a note=\"1 > 0\" flag ns:password='[REDACTED]'/><x:token>[REDACTED]</x:token><token><b>kept</b></token><token>cut"
+        );
     }
 
     #[test]

@@ -8,6 +8,7 @@
 
 use base64::Engine as _;
 use base64::engine::general_purpose::{STANDARD, STANDARD_NO_PAD};
+use mizu_model::xml::{self, Token};
 use serde_json::{Map, Value};
 
 /// Deepest XML element nesting accepted.
@@ -80,163 +81,55 @@ fn finish(f: Frame) -> Value {
     Value::Object(map)
 }
 
-fn decode_entities(s: &str, out: &mut String) {
-    let mut rest = s;
-    while let Some(i) = rest.find('&') {
-        out.push_str(&rest[..i]);
-        rest = &rest[i..];
-        let Some(end) = rest.find(';').filter(|&e| e <= 12) else {
-            out.push('&');
-            rest = &rest[1..];
-            continue;
-        };
-        let ent = &rest[1..end];
-        let ch = match ent {
-            "lt" => Some('<'),
-            "gt" => Some('>'),
-            "amp" => Some('&'),
-            "quot" => Some('"'),
-            "apos" => Some('\''),
-            _ => ent
-                .strip_prefix("#x")
-                .or_else(|| ent.strip_prefix("#X"))
-                .and_then(|h| u32::from_str_radix(h, 16).ok())
-                .or_else(|| ent.strip_prefix('#').and_then(|d| d.parse().ok()))
-                .and_then(char::from_u32),
-        };
-        match ch {
-            Some(c) => {
-                out.push(c);
-                rest = &rest[end + 1..];
-            }
-            None => {
-                out.push('&');
-                rest = &rest[1..];
-            }
-        }
-    }
-    out.push_str(rest);
-}
-
-fn is_name_char(c: char) -> bool {
-    !c.is_whitespace() && !matches!(c, '/' | '>' | '=' | '<' | '"' | '\'')
-}
-
-/// Parses attributes in `s` (the inside of a start tag after its name).
-fn attributes(s: &str, map: &mut Map<String, Value>) -> Option<()> {
-    let mut rest = s.trim_start();
-    while !rest.is_empty() {
-        let name_end = rest.find(|c: char| !is_name_char(c)).unwrap_or(rest.len());
-        if name_end == 0 {
-            return None;
-        }
-        let name = &rest[..name_end];
-        rest = rest[name_end..].trim_start();
-        let value = if let Some(r) = rest.strip_prefix('=') {
-            let r = r.trim_start();
-            let q = r.chars().next()?;
-            if q != '"' && q != '\'' {
-                return None;
-            }
-            let end = r[1..].find(q)? + 1;
-            let mut v = String::new();
-            decode_entities(&r[1..end], &mut v);
-            rest = r[end + 1..].trim_start();
-            v
-        } else {
-            String::new()
-        };
-        add_child(map, format!("-{name}"), Value::String(value));
-    }
-    Some(())
-}
-
-/// A small, forgiving XML reader: elements, attributes, text, CDATA, entities;
-/// comments, processing instructions and doctypes are skipped. `None` if malformed.
+/// Builds the JSON of an XML document from the shared scanner's tokens
+/// ([`mizu_model::xml`]): elements, attributes, text, CDATA, entities; comments,
+/// processing instructions and doctypes are skipped. `None` if malformed.
 pub(crate) fn xml_to_json(src: &str) -> Option<Value> {
     let mut stack: Vec<Frame> = Vec::new();
-    let mut rest = src;
     let mut root: Option<Value> = None;
-    loop {
-        let lt = match rest.find('<') {
-            Some(i) => i,
-            None => {
-                if !rest.trim().is_empty() && !stack.is_empty() {
-                    return None;
-                }
-                break;
-            }
-        };
-        if let Some(top) = stack.last_mut() {
-            decode_entities(&rest[..lt], &mut top.text);
-        } else if !rest[..lt].trim().is_empty() {
+    // Non-blank text outside the root element: accepted only at the very end.
+    let mut stray = false;
+    for token in xml::scan(src) {
+        if stray {
             return None;
         }
-        rest = &rest[lt..];
-        if let Some(r) = rest.strip_prefix("<!--") {
-            rest = &r[r.find("-->")? + 3..];
-        } else if let Some(r) = rest.strip_prefix("<![CDATA[") {
-            let end = r.find("]]>")?;
-            stack.last_mut()?.text.push_str(&r[..end]);
-            rest = &r[end + 3..];
-        } else if let Some(r) = rest.strip_prefix("<?") {
-            rest = &r[r.find("?>")? + 2..];
-        } else if let Some(r) = rest.strip_prefix("<!") {
-            rest = &r[r.find('>')? + 1..];
-        } else if let Some(r) = rest.strip_prefix("</") {
-            let end = r.find('>')?;
-            let name = r[..end].trim();
-            let frame = stack.pop()?;
-            if frame.name != name {
-                return None;
-            }
-            let v = finish(frame);
-            match stack.last_mut() {
-                Some(parent) => add_child(&mut parent.map, name.to_string(), v),
-                None => {
-                    let mut m = Map::new();
-                    m.insert(name.to_string(), v);
-                    root = Some(Value::Object(m));
-                }
-            }
-            rest = &r[end + 1..];
-        } else {
-            let r = &rest[1..];
-            let end = tag_end(r)?;
-            let inner = &r[..end];
-            let (inner, self_closing) = match inner.strip_suffix('/') {
-                Some(i) => (i, true),
-                None => (inner, false),
-            };
-            let name_end = inner
-                .find(|c: char| !is_name_char(c))
-                .unwrap_or(inner.len());
-            let name = &inner[..name_end];
-            if name.is_empty() || (root.is_some() && stack.is_empty()) {
-                return None;
-            }
-            let mut frame = Frame {
-                name: name.to_string(),
-                map: Map::new(),
-                text: String::new(),
-            };
-            attributes(&inner[name_end..], &mut frame.map)?;
-            rest = &r[end + 1..];
-            if self_closing {
-                let v = finish(frame);
-                match stack.last_mut() {
-                    Some(parent) => add_child(&mut parent.map, name.to_string(), v),
-                    None => {
-                        let mut m = Map::new();
-                        m.insert(name.to_string(), v);
-                        root = Some(Value::Object(m));
-                    }
-                }
-            } else {
-                if stack.len() >= MAX_XML_DEPTH {
+        match token.ok()? {
+            Token::Text { raw, .. } => match stack.last_mut() {
+                Some(top) => xml::unescape(raw, &mut top.text),
+                None => stray = !raw.trim().is_empty(),
+            },
+            Token::Other => {}
+            Token::CData(text) => stack.last_mut()?.text.push_str(text),
+            Token::End(name) => {
+                let frame = stack.pop()?;
+                if frame.name != name {
                     return None;
                 }
-                stack.push(frame);
+                close(frame, &mut stack, &mut root);
+            }
+            Token::Start(tag) => {
+                if tag.name.is_empty() || (root.is_some() && stack.is_empty()) {
+                    return None;
+                }
+                let mut frame = Frame {
+                    name: tag.name.to_string(),
+                    map: Map::new(),
+                    text: String::new(),
+                };
+                for attr in tag.attributes() {
+                    let attr = attr.ok()?;
+                    let mut v = String::new();
+                    xml::unescape(attr.value.unwrap_or(""), &mut v);
+                    add_child(&mut frame.map, format!("-{}", attr.name), Value::String(v));
+                }
+                if tag.self_closing {
+                    close(frame, &mut stack, &mut root);
+                } else {
+                    if stack.len() >= MAX_XML_DEPTH {
+                        return None;
+                    }
+                    stack.push(frame);
+                }
             }
         }
     }
@@ -246,19 +139,18 @@ pub(crate) fn xml_to_json(src: &str) -> Option<Value> {
     root
 }
 
-/// The `>` ending a start tag, skipping quoted attribute values.
-fn tag_end(s: &str) -> Option<usize> {
-    let mut quote: Option<char> = None;
-    for (i, c) in s.char_indices() {
-        match quote {
-            Some(q) if c == q => quote = None,
-            Some(_) => {}
-            None if c == '"' || c == '\'' => quote = Some(c),
-            None if c == '>' => return Some(i),
-            None => {}
+/// A finished element goes into its parent, or becomes the root.
+fn close(mut frame: Frame, stack: &mut [Frame], root: &mut Option<Value>) {
+    let name = std::mem::take(&mut frame.name);
+    let v = finish(frame);
+    match stack.last_mut() {
+        Some(parent) => add_child(&mut parent.map, name, v),
+        None => {
+            let mut m = Map::new();
+            m.insert(name, v);
+            *root = Some(Value::Object(m));
         }
     }
-    None
 }
 
 #[cfg(test)]
