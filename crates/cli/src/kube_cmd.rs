@@ -140,10 +140,20 @@ fn timeout(cfg: &MizuConfig) -> Duration {
     Duration::from_secs(u64::try_from(cfg.kube.timeout).unwrap_or(120).max(1))
 }
 
-async fn connect(cfg: &MizuConfig) -> Result<Cluster, ExitCode> {
-    cluster::connect(&connect_options(cfg)).await.map_err(|e| {
-        eprintln!("mizu: cannot reach the cluster: {e:#}");
-        ExitCode::from(EXIT_CLUSTER)
+/// Starts the async runtime, connects to the cluster and runs the command `f` on it;
+/// either failing is reported and ends the command with `EXIT_CLUSTER`.
+fn with_cluster(cfg: &MizuConfig, f: impl AsyncFnOnce(Cluster) -> ExitCode) -> ExitCode {
+    let Some(rt) = runtime() else {
+        return ExitCode::from(EXIT_CLUSTER);
+    };
+    rt.block_on(async move {
+        match cluster::connect(&connect_options(cfg)).await {
+            Ok(cluster) => f(cluster).await,
+            Err(e) => {
+                eprintln!("mizu: cannot reach the cluster: {e:#}");
+                ExitCode::from(EXIT_CLUSTER)
+            }
+        }
     })
 }
 
@@ -220,14 +230,7 @@ pub fn tap(t: TapCluster, cfg: &MizuConfig) -> ExitCode {
         eprintln!("mizu tap: -o prints the manifests instead of applying them: add --dry-run");
         return ExitCode::from(EXIT_USAGE);
     }
-    let Some(rt) = runtime() else {
-        return ExitCode::from(EXIT_CLUSTER);
-    };
-    rt.block_on(async move {
-        let cluster = match connect(cfg).await {
-            Ok(c) => c,
-            Err(code) => return code,
-        };
+    with_cluster(cfg, async move |cluster| {
         let namespaces = target_namespaces(&t, cfg, &cluster.default_namespace);
         let s = settings(cfg, &namespaces, false);
         if t.dry_run {
@@ -240,7 +243,11 @@ pub fn tap(t: TapCluster, cfg: &MizuConfig) -> ExitCode {
             return dry_run(&cluster, &namespaces, &regex).await;
         }
         let p: Arc<dyn Progress> = Arc::new(Stderr);
-        let shown = if namespaces.is_empty() { "all namespaces".to_string() } else { namespaces.join(", ") };
+        let shown = if namespaces.is_empty() {
+            "all namespaces".to_string()
+        } else {
+            namespaces.join(", ")
+        };
         p.line(&format!(
             "mizu: tapping pods matching /{}/ in {shown}; deploying into namespace {} of {}",
             regex.as_str(),
@@ -262,7 +269,14 @@ pub fn tap(t: TapCluster, cfg: &MizuConfig) -> ExitCode {
         };
         match ready {
             Some(Ok(())) => {
-                code = serve_until_interrupted(&cluster, cfg, &s, t.headless || cfg.headless, p.clone()).await;
+                code = serve_until_interrupted(
+                    &cluster,
+                    cfg,
+                    &s,
+                    t.headless || cfg.headless,
+                    p.clone(),
+                )
+                .await;
             }
             Some(Err(e)) => {
                 eprintln!("mizu tap: {e:#}");
@@ -432,17 +446,12 @@ pub fn install(a: InstallArgs, cfg: &MizuConfig) -> ExitCode {
             Err(c) => c,
         };
     }
-    let Some(rt) = runtime() else {
-        return ExitCode::from(EXIT_CLUSTER);
-    };
-    rt.block_on(async move {
-        let cluster = match connect(cfg).await {
-            Ok(c) => c,
-            Err(code) => return code,
-        };
+    with_cluster(cfg, async move |cluster| {
         let p = Stderr;
         let namespaces = target_namespaces(&t, cfg, &cluster.default_namespace);
-        let persistent = match cluster::storage_class_available(&cluster, &cfg.kube.storage_class).await {
+        let persistent = match cluster::storage_class_available(&cluster, &cfg.kube.storage_class)
+            .await
+        {
             Ok(true) => true,
             Ok(false) => {
                 if cfg.kube.storage_class.is_empty() {
@@ -486,14 +495,7 @@ pub struct ViewArgs {
 }
 
 pub fn view(a: ViewArgs, cfg: &MizuConfig) -> ExitCode {
-    let Some(rt) = runtime() else {
-        return ExitCode::from(EXIT_CLUSTER);
-    };
-    rt.block_on(async move {
-        let cluster = match connect(cfg).await {
-            Ok(c) => c,
-            Err(code) => return code,
-        };
+    with_cluster(cfg, async move |cluster| {
         let s = settings(cfg, &[], false);
         match cluster::hub_pod(&cluster.client, &s.namespace, &s.instance).await {
             Ok(Some(_)) => {}
@@ -510,7 +512,14 @@ pub fn view(a: ViewArgs, cfg: &MizuConfig) -> ExitCode {
                 return ExitCode::from(EXIT_CLUSTER);
             }
         }
-        serve_until_interrupted(&cluster, cfg, &s, a.headless || cfg.headless, Arc::new(Stderr)).await
+        serve_until_interrupted(
+            &cluster,
+            cfg,
+            &s,
+            a.headless || cfg.headless,
+            Arc::new(Stderr),
+        )
+        .await
     })
 }
 
@@ -519,14 +528,7 @@ pub fn view(a: ViewArgs, cfg: &MizuConfig) -> ExitCode {
 pub struct CleanArgs {}
 
 pub fn clean(_a: CleanArgs, cfg: &MizuConfig) -> ExitCode {
-    let Some(rt) = runtime() else {
-        return ExitCode::from(EXIT_CLUSTER);
-    };
-    rt.block_on(async move {
-        let cluster = match connect(cfg).await {
-            Ok(c) => c,
-            Err(code) => return code,
-        };
+    with_cluster(cfg, async move |cluster| {
         match cluster::clean(&cluster, timeout(cfg), &Stderr).await {
             Ok(_) => ExitCode::SUCCESS,
             Err(e) => {
@@ -547,14 +549,7 @@ pub struct CheckArgs {
 }
 
 pub fn check(a: CheckArgs, cfg: &MizuConfig) -> ExitCode {
-    let Some(rt) = runtime() else {
-        return ExitCode::from(EXIT_CLUSTER);
-    };
-    rt.block_on(async move {
-        let cluster = match connect(cfg).await {
-            Ok(c) => c,
-            Err(code) => return code,
-        };
+    with_cluster(cfg, async move |cluster| {
         let s = settings(cfg, &[], false);
         let mut problems = cluster::check(&cluster, &s, &Stderr).await;
         if a.image_pull {
@@ -598,14 +593,7 @@ pub struct LogsArgs {
 }
 
 pub fn logs(a: LogsArgs, cfg: &MizuConfig) -> ExitCode {
-    let Some(rt) = runtime() else {
-        return ExitCode::from(EXIT_CLUSTER);
-    };
-    rt.block_on(async move {
-        let cluster = match connect(cfg).await {
-            Ok(c) => c,
-            Err(code) => return code,
-        };
+    with_cluster(cfg, async move |cluster| {
         let files = match cluster::collect_logs(&cluster, &cfg.mizu_resources_namespace).await {
             Ok(f) => f,
             Err(e) => {
