@@ -4,11 +4,13 @@
 //! compiles), and the `/oas` routes.
 
 use mizu_analysis::rules::RuleSet;
+mod common;
+
+use common::{enc, get_json, request, start};
 use mizu_hub::{Hub, HubConfig};
 use mizu_model::Entry;
 use serde_json::Value;
-use std::io::{Read, Write};
-use std::net::{SocketAddr, TcpStream};
+use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::time::Duration;
 
@@ -30,84 +32,8 @@ fn entries() -> Vec<Entry> {
     out
 }
 
-fn start(config: HubConfig) -> (Hub, SocketAddr) {
-    let hub = Hub::new(config).expect("hub");
-    let h = hub.clone();
-    let (tx, rx) = std::sync::mpsc::channel();
-    std::thread::spawn(move || {
-        let rt = tokio::runtime::Builder::new_multi_thread()
-            .worker_threads(1)
-            .enable_all()
-            .build()
-            .expect("runtime");
-        rt.block_on(async move {
-            let l = tokio::net::TcpListener::bind("127.0.0.1:0")
-                .await
-                .expect("bind");
-            tx.send(l.local_addr().expect("addr")).expect("send addr");
-            h.serve(l, std::future::pending()).await.expect("serve");
-        });
-    });
-    let addr = rx.recv().expect("hub address");
-    (hub, addr)
-}
-
-/// GET with `Connection: close`; returns status, head and body (responses here are not chunked
-/// or are small enough to come in one chunk).
 fn get(addr: SocketAddr, path: &str) -> (u16, String, String) {
-    let mut s = TcpStream::connect(addr).expect("connect");
-    s.set_read_timeout(Some(Duration::from_secs(10)))
-        .expect("timeout");
-    write!(
-        s,
-        "GET {path} HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\n\r\n"
-    )
-    .expect("write");
-    let mut raw = Vec::new();
-    s.read_to_end(&mut raw).expect("read");
-    let text = String::from_utf8_lossy(&raw).into_owned();
-    let (head, body) = text.split_once("\r\n\r\n").expect("http response");
-    let status = head
-        .split_whitespace()
-        .nth(1)
-        .and_then(|s| s.parse().ok())
-        .expect("status");
-    let body = if head
-        .to_ascii_lowercase()
-        .contains("transfer-encoding: chunked")
-    {
-        let mut out = String::new();
-        let mut s = body;
-        while let Some((size, rest)) = s.split_once("\r\n") {
-            let n = usize::from_str_radix(size.trim(), 16).unwrap_or(0);
-            if n == 0 {
-                break;
-            }
-            out.push_str(&rest[..n]);
-            s = &rest[n + 2..];
-        }
-        out
-    } else {
-        body.to_owned()
-    };
-    (status, head.to_owned(), body)
-}
-
-fn get_json(addr: SocketAddr, path: &str) -> (u16, Value) {
-    let (st, _, body) = get(addr, path);
-    (st, serde_json::from_str(&body).expect("json body"))
-}
-
-fn enc(s: &str) -> String {
-    s.bytes()
-        .map(|b| {
-            if b.is_ascii_alphanumeric() || b"-_.~".contains(&b) {
-                (b as char).to_string()
-            } else {
-                format!("%{b:02X}")
-            }
-        })
-        .collect()
+    request(addr, "GET", path, "")
 }
 
 fn temp_file(name: &str, text: &str) -> PathBuf {

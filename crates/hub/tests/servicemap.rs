@@ -4,13 +4,14 @@
 //! to the capture (`crates/analysis/tests/fixture.rs` keeps those), and a filter or time
 //! range builds the map of exactly the entries it selects.
 
+mod common;
+
+use common::{enc, get_json, http, start};
 use mizu_hub::{Hub, HubConfig};
 use mizu_model::Entry;
 use serde_json::Value;
-use std::io::{Read, Write};
-use std::net::{SocketAddr, TcpStream};
+use std::net::SocketAddr;
 use std::path::PathBuf;
-use std::time::Duration;
 
 fn dir() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../testdata/services")
@@ -26,88 +27,6 @@ fn mesh() -> Vec<Entry> {
 
 fn expected(name: &str) -> Value {
     serde_json::from_str(&std::fs::read_to_string(dir().join(name)).expect("read")).expect("json")
-}
-
-fn start(config: HubConfig) -> (Hub, SocketAddr) {
-    let hub = Hub::new(config).expect("hub");
-    let h = hub.clone();
-    let (tx, rx) = std::sync::mpsc::channel();
-    std::thread::spawn(move || {
-        let rt = tokio::runtime::Builder::new_multi_thread()
-            .worker_threads(2)
-            .enable_all()
-            .build()
-            .expect("runtime");
-        rt.block_on(async move {
-            let l = tokio::net::TcpListener::bind("127.0.0.1:0")
-                .await
-                .expect("bind");
-            tx.send(l.local_addr().expect("addr")).expect("send addr");
-            h.serve(l, std::future::pending()).await.expect("serve");
-        });
-    });
-    let addr = rx.recv().expect("hub address");
-    (hub, addr)
-}
-
-/// One request with `Connection: close`; returns status and body.
-fn http(addr: SocketAddr, method: &str, path: &str, body: &str) -> (u16, String) {
-    let mut s = TcpStream::connect(addr).expect("connect");
-    s.set_read_timeout(Some(Duration::from_secs(10)))
-        .expect("timeout");
-    write!(
-        s,
-        "{method} {path} HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\nContent-Type: application/json\r\nContent-Length: {}\r\n\r\n{body}",
-        body.len()
-    )
-    .expect("write");
-    let mut raw = Vec::new();
-    s.read_to_end(&mut raw).expect("read");
-    let text = String::from_utf8_lossy(&raw).into_owned();
-    let (head, body) = text.split_once("\r\n\r\n").expect("http response");
-    let status = head
-        .split_whitespace()
-        .nth(1)
-        .and_then(|s| s.parse().ok())
-        .expect("status");
-    let body = if head
-        .to_ascii_lowercase()
-        .contains("transfer-encoding: chunked")
-    {
-        dechunk(body)
-    } else {
-        body.to_owned()
-    };
-    (status, body)
-}
-
-fn dechunk(mut s: &str) -> String {
-    let mut out = String::new();
-    while let Some((size, rest)) = s.split_once("\r\n") {
-        let n = usize::from_str_radix(size.trim(), 16).unwrap_or(0);
-        if n == 0 {
-            break;
-        }
-        out.push_str(&rest[..n]);
-        s = &rest[n + 2..];
-    }
-    out
-}
-
-fn get_json(addr: SocketAddr, path: &str) -> (u16, Value) {
-    let (st, body) = http(addr, "GET", path, "");
-    (st, serde_json::from_str(&body).expect("json body"))
-}
-fn enc(s: &str) -> String {
-    s.bytes()
-        .map(|b| {
-            if b.is_ascii_alphanumeric() || b"-_.~".contains(&b) {
-                (b as char).to_string()
-            } else {
-                format!("%{b:02X}")
-            }
-        })
-        .collect()
 }
 
 fn hub_with_mesh() -> (Hub, SocketAddr) {
