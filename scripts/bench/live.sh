@@ -21,6 +21,7 @@
 #   rss       mizu peak RSS so far (VmHWM), MiB
 # Targets (issue 15): 0 lost at >= 20k req/s, <= 1 core, <= 256 MiB, <= 10 us/request.
 # MODE=bridge captures the bridge instead (`tap -i mzb-br0`: one socket, each packet once).
+# TAP_ARGS adds flags to the tap command (e.g. TAP_ARGS='--pcap-ring 0').
 # Env: MIZU, CONC (default "1 4 16 64"), DURATION (default 10), THREADS (wrk -t, 2), MODE,
 # BENCH_OUT (table saved to $BENCH_OUT/last-run-live.txt).
 set -euo pipefail
@@ -75,7 +76,7 @@ else
     what=('^mzb-')
 fi
 mz_bg "$TAPLOG" "$MIZU" tap "${what[@]}" --local --headless --gui-port "$PORT" --status-every 1 \
-    --max-entries-db-size 64MB
+    --max-entries-db-size 64MB ${TAP_ARGS:-}
 TAP=$MZ_LAST_PID
 for _ in $(seq 100); do
     grep -q "capturing namespace mzb-cli" "$TAPLOG" && grep -q "capturing namespace mzb-srv" "$TAPLOG" && break
