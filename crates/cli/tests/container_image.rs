@@ -73,7 +73,9 @@ fn run(cmd: &mut Command, what: &str) -> String {
 /// Builds the image; returns the static binary taken out of it.
 fn build_and_extract(dir: &Path) -> PathBuf {
     let tag = format!("localhost/mizu-test:{}", std::process::id());
-    let proot = dir.join("podman");
+    // podman wants its runroot path short (< 50 characters): /tmp, not target/.
+    let proot = std::env::temp_dir().join(format!("mizu-podman-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&proot);
     let profile = std::env::var("MIZU_IMAGE_PROFILE").unwrap_or_else(|_| "dev".into());
     let log = dir.join("build.log");
     let status = Command::new("bash")
@@ -333,7 +335,12 @@ fn image_builds_static_serves_the_ui_and_works_with_only_what_a_pod_has() {
         Command::new("podman").arg("--version").output().is_ok(),
         "podman is not installed: scripts/install-deps.sh installs it (apt-get install podman)"
     );
-    let dir = tmpdir("image");
+    // Under target/ rather than /tmp: the device nodes of the chroot need a filesystem
+    // mounted without `nodev` (a tmpfs /tmp often is).
+    let dir =
+        Path::new(env!("CARGO_TARGET_TMPDIR")).join(format!("mizu-image-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).expect("dir");
     let bin = build_and_extract(&dir);
     assert_static(&bin);
     assert_serves_ui(&bin, &dir);
