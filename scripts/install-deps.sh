@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Installs what the test suite needs on a fresh Debian 12 machine: tshark (the
 # cross-check oracle), tcpdump, Chromium (the web UI's browser tests), npm 11 (Vite 8
-# needs it to build ui/), and the Rust components fmt/clippy use. Idempotent: skips what
+# needs it to build ui/), podman (the image build), and the Rust components fmt/clippy use. Idempotent: skips what
 # is already there. Needs root for apt (CI and the dev machines run as root).
 set -euo pipefail
 
@@ -28,6 +28,9 @@ command -v nghttp >/dev/null 2>&1 || need+=(nghttp2-client)
 command -v node >/dev/null 2>&1 || need+=(nodejs npm)
 # The fake Kubernetes API server's tests check it against a real kubectl (crates/kube/tests).
 command -v kubectl >/dev/null 2>&1 || need+=(kubernetes-client)
+# The container image is built by a test (crates/cli/tests/container_image.rs: podman build
+# --storage-driver vfs FROM scratch; no container is run). Debian 12's podman 4.3.
+command -v podman >/dev/null 2>&1 || need+=(podman)
 
 if [ ${#need[@]} -gt 0 ]; then
   if [ "$(id -u)" != 0 ]; then

@@ -59,6 +59,10 @@ pub struct KubeSection {
     pub agent_tolerations: Vec<String>,
     pub hub_tolerations: Vec<String>,
     pub node_selector: Vec<String>,
+    /// The pods' `affinity` as the API writes it (YAML or JSON; a mapping in the config
+    /// file is kept as its JSON); "" = none.
+    pub agent_affinity: String,
+    pub hub_affinity: String,
     pub priority_class: String,
     pub labels: Vec<String>,
     pub annotations: Vec<String>,
@@ -96,6 +100,8 @@ impl Default for KubeSection {
             agent_tolerations: vec!["*".into()],
             hub_tolerations: Vec::new(),
             node_selector: vec!["kubernetes.io/os=linux".into()],
+            agent_affinity: String::new(),
+            hub_affinity: String::new(),
             priority_class: String::new(),
             labels: Vec::new(),
             annotations: Vec::new(),
@@ -433,6 +439,11 @@ pub const KEYS: &[(&str, &str)] = &[
         "KEY=VALUE node labels the hub and agents must run on.",
     ),
     (
+        "kube.agent-affinity",
+        "Agent pods' affinity, as the API writes it (YAML or JSON: {nodeAffinity: ...}); empty = none.",
+    ),
+    ("kube.hub-affinity", "The hub pod's affinity, same form."),
+    (
         "kube.priority-class",
         "PriorityClass of mizu's pods; empty = none.",
     ),
@@ -567,6 +578,10 @@ fn set_checked(
         return;
     };
     let value = match (default, value) {
+        // A raw Kubernetes object written as a mapping in the config file: kept as JSON.
+        (Value::String(_), v @ Value::Object(_)) if RAW_OBJECT_KEYS.contains(&key) => {
+            Value::String(v.to_string())
+        }
         // A size or name written as a number in YAML (`max-body: 1024`).
         (Value::String(_), Value::Number(n)) => Value::String(n.to_string()),
         (Value::Number(_), Value::String(s)) if s.trim().parse::<f64>().is_ok() => {
@@ -764,6 +779,9 @@ pub fn flag_pairs(command: &str, m: &ArgMatches) -> Vec<(String, String)> {
     out
 }
 
+/// String keys holding a raw Kubernetes object (a mapping in the file, YAML/JSON in --set).
+const RAW_OBJECT_KEYS: &[&str] = &["kube.agent-affinity", "kube.hub-affinity"];
+
 /// Errors for values mizu cannot run with.
 fn validate(c: &MizuConfig) -> Result<(), ConfigError> {
     let port = |key: &str, v: i64, zero_ok: bool| {
@@ -789,6 +807,12 @@ fn validate(c: &MizuConfig) -> Result<(), ConfigError> {
         return Err(ConfigError(
             "`mizu-resources-namespace` is empty: name a namespace (default mizu)".into(),
         ));
+    }
+    for (key, text) in [
+        ("kube.agent-affinity", &c.kube.agent_affinity),
+        ("kube.hub-affinity", &c.kube.hub_affinity),
+    ] {
+        mizu_kube::manifests::parse_affinity(key, text).map_err(ConfigError)?;
     }
     if !(0..=16 << 20).contains(&c.oas.max_example_len) {
         return Err(ConfigError(format!(

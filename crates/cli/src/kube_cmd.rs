@@ -93,6 +93,12 @@ pub fn hub_config_yaml(cfg: &MizuConfig, namespaces: &[String]) -> String {
     mizu_kube::manifests::yaml(&serde_json::json!({ "tap": tap }))
 }
 
+fn affinity(key: &str, text: &str) -> Option<serde_json::Value> {
+    mizu_kube::manifests::parse_affinity(key, text)
+        .ok()
+        .flatten()
+}
+
 /// Builds the manifests' settings from the configuration.
 pub fn settings(cfg: &MizuConfig, namespaces: &[String], persistent: bool) -> Settings {
     let image = image(cfg);
@@ -108,6 +114,9 @@ pub fn settings(cfg: &MizuConfig, namespaces: &[String], persistent: bool) -> Se
         agent_tolerations: cfg.kube.agent_tolerations.clone(),
         hub_tolerations: cfg.kube.hub_tolerations.clone(),
         node_selector: cfg.kube.node_selector.clone(),
+        // Checked when the configuration was resolved.
+        agent_affinity: affinity("kube.agent-affinity", &cfg.kube.agent_affinity),
+        hub_affinity: affinity("kube.hub-affinity", &cfg.kube.hub_affinity),
         priority_class: cfg.kube.priority_class.clone(),
         labels: cfg.kube.labels.clone(),
         annotations: cfg.kube.annotations.clone(),

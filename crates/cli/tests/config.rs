@@ -310,3 +310,64 @@ fn nix_is_root() -> bool {
         })
         .unwrap_or(false)
 }
+
+#[test]
+fn affinity_is_a_raw_object_checked_against_the_api() {
+    let home = tmpdir("affinity");
+    // In the file: a mapping, as the API writes it.
+    let file = home.join("config.yaml");
+    std::fs::write(
+        &file,
+        "kube:\n  agent-affinity:\n    nodeAffinity:\n      requiredDuringSchedulingIgnoredDuringExecution:\n        nodeSelectorTerms:\n        - matchExpressions:\n          - key: pool\n            operator: In\n            values: [capture]\n",
+    )
+    .expect("write");
+    let out = mizu(
+        &[
+            "install",
+            "-o",
+            "json",
+            "--config-path",
+            file.to_str().expect("path"),
+        ],
+        &home,
+    );
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let objs: Vec<Value> = serde_json::from_slice(&out.stdout).expect("json");
+    let pod = |kind: &str| {
+        objs.iter()
+            .find(|o| o["kind"] == kind)
+            .map(|o| o["spec"]["template"]["spec"].clone())
+            .unwrap_or_default()
+    };
+    assert_eq!(
+        pod("DaemonSet")["affinity"]["nodeAffinity"]["requiredDuringSchedulingIgnoredDuringExecution"]
+            ["nodeSelectorTerms"][0]["matchExpressions"][0]["values"],
+        serde_json::json!(["capture"])
+    );
+    assert!(
+        pod("Deployment").get("affinity").is_none(),
+        "the hub's is its own key"
+    );
+    // A misspelt field is an error naming it, not silently dropped.
+    let out = mizu(
+        &[
+            "install",
+            "-o",
+            "yaml",
+            "--set",
+            "kube.hub-affinity={podAntiAfinity: {}}",
+        ],
+        &home,
+    );
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("kube.hub-affinity") && err.contains("podAntiAfinity"),
+        "{err}"
+    );
+    let _ = std::fs::remove_dir_all(&home);
+}

@@ -250,7 +250,21 @@ fn tap_deploys_shows_progress_forwards_the_hub_and_cleans_up_on_sigint() {
     let c = &ds["spec"]["template"]["spec"]["containers"][0];
     assert_eq!(
         c["securityContext"]["capabilities"]["add"],
-        json!(["NET_RAW", "NET_ADMIN", "SYS_ADMIN"])
+        json!(["NET_RAW", "NET_ADMIN", "SYS_ADMIN", "SYS_PTRACE"])
+    );
+    // In a cluster the agent also captures inside the pods' network namespaces, found
+    // through the host's /proc mounted at MIZU_HOST_PROC.
+    assert!(
+        c["args"]
+            .as_array()
+            .is_some_and(|a| a.contains(&json!("--pod-netns"))),
+        "{c}"
+    );
+    assert!(
+        c["env"]
+            .as_array()
+            .is_some_and(|e| e.contains(&json!({"name": "MIZU_HOST_PROC", "value": "/hostproc"}))),
+        "{c}"
     );
     assert_eq!(c["securityContext"]["privileged"], json!(false));
     assert_eq!(ds["spec"]["template"]["spec"]["hostNetwork"], json!(true));

@@ -78,6 +78,8 @@ fn rendered_manifests_pass_kubernetes_validate_strict() {
         "kube.node-selector=kubernetes.io/os=linux",
         "kube.node-selector=pool=observability",
         "kube.priority-class=system-node-critical",
+        "kube.agent-affinity={nodeAffinity: {requiredDuringSchedulingIgnoredDuringExecution: {nodeSelectorTerms: [{matchExpressions: [{key: pool, operator: In, values: [observability]}]}]}}}",
+        r#"kube.hub-affinity={"podAntiAffinity": {"preferredDuringSchedulingIgnoredDuringExecution": [{"weight": 50, "podAffinityTerm": {"topologyKey": "kubernetes.io/hostname", "labelSelector": {"matchLabels": {"app": "db"}}}}]}}"#,
         "kube.labels=team=platform",
         "kube.labels=cost-center=42",
         "kube.annotations=example.com/owner=ops",
@@ -113,6 +115,9 @@ fn rendered_manifests_pass_kubernetes_validate_strict() {
         "3Gi",
         "fast-ssd",
         "NoSchedule",
+        "nodeAffinity",
+        "podAntiAffinity",
+        "--pod-netns",
     ] {
         assert!(custom_text.contains(want), "custom manifests lack {want}");
     }

@@ -11,12 +11,13 @@ use k8s_openapi::api::apps::v1::{
     DeploymentStrategy, RollingUpdateDaemonSet,
 };
 use k8s_openapi::api::core::v1::{
-    Capabilities, ConfigMap, ConfigMapVolumeSource, Container, ContainerPort, EnvVar, EnvVarSource,
-    HTTPGetAction, HostPathVolumeSource, LocalObjectReference, Namespace, ObjectFieldSelector,
-    PersistentVolumeClaim, PersistentVolumeClaimSpec, PersistentVolumeClaimVolumeSource,
-    PodSecurityContext, PodSpec, PodTemplateSpec, Probe, ResourceRequirements, SeccompProfile,
-    Secret, SecretKeySelector, SecurityContext, Service, ServiceAccount, ServicePort, ServiceSpec,
-    Toleration, Volume, VolumeMount, VolumeResourceRequirements,
+    Affinity, Capabilities, ConfigMap, ConfigMapVolumeSource, Container, ContainerPort, EnvVar,
+    EnvVarSource, HTTPGetAction, HostPathVolumeSource, LocalObjectReference, Namespace,
+    ObjectFieldSelector, PersistentVolumeClaim, PersistentVolumeClaimSpec,
+    PersistentVolumeClaimVolumeSource, PodSecurityContext, PodSpec, PodTemplateSpec, Probe,
+    ResourceRequirements, SeccompProfile, Secret, SecretKeySelector, SecurityContext, Service,
+    ServiceAccount, ServicePort, ServiceSpec, Toleration, Volume, VolumeMount,
+    VolumeResourceRequirements,
 };
 use k8s_openapi::api::rbac::v1::{
     ClusterRole, ClusterRoleBinding, PolicyRule, Role, RoleBinding, RoleRef, Subject,
@@ -77,6 +78,10 @@ pub struct Settings {
     pub hub_tolerations: Vec<String>,
     /// `KEY=VALUE` pairs.
     pub node_selector: Vec<String>,
+    /// The pods' `affinity`, as the API writes it (checked by [`parse_affinity`]); `None` =
+    /// none.
+    pub agent_affinity: Option<Value>,
+    pub hub_affinity: Option<Value>,
     pub priority_class: String,
     /// Extra `KEY=VALUE` labels and annotations for every object.
     pub labels: Vec<String>,
@@ -240,7 +245,66 @@ fn env_token() -> EnvVar {
     }
 }
 
-fn pod_common(s: &Settings, tolerations: &[String]) -> PodSpec {
+/// A raw `affinity` object (`kube.agent-affinity`, `kube.hub-affinity`: YAML or JSON, as
+/// the API writes it) checked against the API's type: `Ok(None)` when empty, an error
+/// naming what is not an Affinity field otherwise.
+pub fn parse_affinity(key: &str, text: &str) -> Result<Option<Value>, String> {
+    if text.trim().is_empty() {
+        return Ok(None);
+    }
+    let v: Value = serde_saphyr::from_str(text).map_err(|e| {
+        format!("`{key}` is not YAML or JSON: {e} (write it as the API does, e.g. {{nodeAffinity: {{requiredDuringSchedulingIgnoredDuringExecution: ...}}}})")
+    })?;
+    if v.is_null() || v.as_object().is_some_and(serde_json::Map::is_empty) {
+        return Ok(None);
+    }
+    if !v.is_object() {
+        return Err(format!(
+            "`{key}` must be an object with nodeAffinity, podAffinity or podAntiAffinity, not {v}"
+        ));
+    }
+    let typed: Affinity = serde_json::from_value(v.clone())
+        .map_err(|e| format!("`{key}` is not a Kubernetes Affinity: {e}"))?;
+    // k8s-openapi skips unknown fields; a typo must not vanish silently.
+    let back = serde_json::to_value(&typed).unwrap_or(Value::Null);
+    if back != v {
+        let mut unknown = Vec::new();
+        diff_fields("", &v, &back, &mut unknown);
+        return Err(format!(
+            "`{key}`: not Affinity fields (misspelt?): {} (see `kubectl explain pod.spec.affinity`)",
+            unknown.join(", ")
+        ));
+    }
+    Ok(Some(v))
+}
+
+/// Paths in `given` that the typed round trip `back` lost or changed.
+fn diff_fields(path: &str, given: &Value, back: &Value, out: &mut Vec<String>) {
+    match (given, back) {
+        (Value::Object(g), Value::Object(b)) => {
+            for (k, gv) in g {
+                let p = if path.is_empty() {
+                    k.clone()
+                } else {
+                    format!("{path}.{k}")
+                };
+                match b.get(k) {
+                    Some(bv) => diff_fields(&p, gv, bv, out),
+                    None => out.push(p),
+                }
+            }
+        }
+        (Value::Array(g), Value::Array(b)) => {
+            for (i, (gv, bv)) in g.iter().zip(b).enumerate() {
+                diff_fields(&format!("{path}[{i}]"), gv, bv, out);
+            }
+        }
+        (g, b) if g != b => out.push(path.to_string()),
+        _ => {}
+    }
+}
+
+fn pod_common(s: &Settings, tolerations: &[String], affinity: Option<&Value>) -> PodSpec {
     let ns = pairs(&s.node_selector);
     let tol: Vec<Toleration> = tolerations.iter().map(|t| toleration(t)).collect();
     PodSpec {
@@ -253,6 +317,7 @@ fn pod_common(s: &Settings, tolerations: &[String]) -> PodSpec {
         }),
         node_selector: (!ns.is_empty()).then_some(ns),
         tolerations: (!tol.is_empty()).then_some(tol),
+        affinity: affinity.and_then(|v| serde_json::from_value::<Affinity>(v.clone()).ok()),
         priority_class_name: (!s.priority_class.is_empty()).then(|| s.priority_class.clone()),
         ..Default::default()
     }
@@ -516,7 +581,7 @@ fn hub_deployment(s: &Settings) -> Deployment {
         volume_mounts: Some(mounts),
         ..Default::default()
     };
-    let mut spec = pod_common(s, &s.hub_tolerations);
+    let mut spec = pod_common(s, &s.hub_tolerations, s.hub_affinity.as_ref());
     spec.containers = vec![container];
     spec.volumes = Some(volumes);
     spec.security_context = Some(PodSecurityContext {
@@ -561,6 +626,10 @@ fn agent_daemonset(s: &Settings) -> DaemonSet {
         "$(NODE_IP)",
         "-i",
         "any",
+        // Also capture inside each target pod's network namespace (found through the
+        // host's /proc, MIZU_HOST_PROC): traffic between containers of one pod, and pods
+        // whose traffic the node's interfaces do not show.
+        "--pod-netns",
     ]
     .map(String::from)
     .to_vec();
@@ -584,6 +653,8 @@ fn agent_daemonset(s: &Settings) -> DaemonSet {
         // NET_RAW: AF_PACKET capture sockets. NET_ADMIN: promiscuous mode, capture filters
         // and ring setup on the node's interfaces. SYS_ADMIN: setns() into pod network
         // namespaces (through the host's /proc) to capture what never leaves a pod.
+        // SYS_PTRACE: opening another container's /proc/PID/ns/net passes the kernel's
+        // ptrace access check only with it (other uids, or capabilities the agent lacks).
         security_context: Some(SecurityContext {
             // The image's default user is 65532; capture and setns need root's uid with
             // the capabilities below (still not privileged).
@@ -594,7 +665,7 @@ fn agent_daemonset(s: &Settings) -> DaemonSet {
             read_only_root_filesystem: Some(true),
             capabilities: Some(Capabilities {
                 add: Some(
-                    ["NET_RAW", "NET_ADMIN", "SYS_ADMIN"]
+                    ["NET_RAW", "NET_ADMIN", "SYS_ADMIN", "SYS_PTRACE"]
                         .map(String::from)
                         .to_vec(),
                 ),
@@ -614,7 +685,7 @@ fn agent_daemonset(s: &Settings) -> DaemonSet {
         }]),
         ..Default::default()
     };
-    let mut spec = pod_common(s, &s.agent_tolerations);
+    let mut spec = pod_common(s, &s.agent_tolerations, s.agent_affinity.as_ref());
     spec.host_network = Some(true);
     // hostNetwork pods resolve cluster names only with this policy.
     spec.dns_policy = Some("ClusterFirstWithHostNet".into());
@@ -702,6 +773,8 @@ impl Default for Settings {
             agent_tolerations: vec!["*".into()],
             hub_tolerations: Vec::new(),
             node_selector: vec!["kubernetes.io/os=linux".into()],
+            agent_affinity: None,
+            hub_affinity: None,
             priority_class: String::new(),
             labels: Vec::new(),
             annotations: Vec::new(),
@@ -711,5 +784,65 @@ impl Default for Settings {
             token: String::new(),
             persistent: None,
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn affinity_parses_yaml_and_json_and_names_unknown_fields() {
+        assert_eq!(parse_affinity("k", ""), Ok(None));
+        assert_eq!(parse_affinity("k", "{}"), Ok(None));
+        let yaml = "nodeAffinity:\n  requiredDuringSchedulingIgnoredDuringExecution:\n    nodeSelectorTerms:\n    - matchExpressions:\n      - {key: pool, operator: In, values: [obs]}\n";
+        let want = json!({"nodeAffinity": {"requiredDuringSchedulingIgnoredDuringExecution":
+            {"nodeSelectorTerms": [{"matchExpressions": [{"key": "pool", "operator": "In", "values": ["obs"]}]}]}}});
+        assert_eq!(parse_affinity("k", yaml), Ok(Some(want.clone())));
+        assert_eq!(parse_affinity("k", &want.to_string()), Ok(Some(want)));
+        let typo = r#"{"nodeAfinity": {}, "podAntiAffinity": {"preferredDuringSchedulingIgnoredDuringExecution": [{"weight": 1, "podAffinityTerm": {"topologyKey": "x", "labelSelecter": {}}}]}}"#;
+        let e = parse_affinity("kube.agent-affinity", typo).expect_err("typos");
+        assert!(
+            e.contains("nodeAfinity") && e.contains("labelSelecter"),
+            "{e}"
+        );
+        assert!(e.contains("kube.agent-affinity"), "{e}");
+        let e = parse_affinity("k", "[1, 2]").expect_err("a list");
+        assert!(e.contains("must be an object"), "{e}");
+    }
+
+    #[test]
+    fn affinity_and_pod_netns_reach_the_pods() {
+        let aff = json!({"nodeAffinity": {"preferredDuringSchedulingIgnoredDuringExecution":
+            [{"weight": 10, "preference": {"matchExpressions": [{"key": "pool", "operator": "In", "values": ["a"]}]}}]}});
+        let s = Settings {
+            agent_affinity: Some(aff.clone()),
+            ..Settings::default()
+        };
+        let objs = render(&s);
+        let find = |kind: &str| {
+            objs.iter()
+                .find(|o| o["kind"] == kind)
+                .cloned()
+                .unwrap_or_default()
+        };
+        let ds = find("DaemonSet");
+        let pod = &ds["spec"]["template"]["spec"];
+        assert_eq!(pod["affinity"], aff);
+        let c = &pod["containers"][0];
+        assert!(
+            c["args"]
+                .as_array()
+                .is_some_and(|a| a.contains(&json!("--pod-netns")))
+        );
+        assert!(
+            c["env"].as_array().is_some_and(
+                |e| e.contains(&json!({"name": "MIZU_HOST_PROC", "value": "/hostproc"}))
+            )
+        );
+        assert_eq!(pod["volumes"][0]["hostPath"]["path"], "/proc");
+        let hub = find("Deployment");
+        assert!(hub["spec"]["template"]["spec"].get("affinity").is_none());
     }
 }

@@ -16,7 +16,10 @@
 //! - pod `log` and pod `portforward` over WebSocket (v4/v5.channel.k8s.io) to a local address set
 //!   with [`FakeApi::forward_to`] (or the pod annotation `kubefake/forward-PORT: ADDR`);
 //! - a kubelet simulator ([`FakeApi::kubelet`]): Deployments and DaemonSets get Pods (one per Node
-//!   for a DaemonSet) that go Pending → Running, or fail as [`PodFate`] says, with Events.
+//!   for a DaemonSet) that go Pending → Running, or fail as [`PodFate`] says, with Events;
+//! - https like a real API server ([`FakeApi::start_tls`]: the in-cluster configuration trusts
+//!   only the service account's `ca.crt`) and a required bearer token
+//!   ([`FakeApi::require_token`]: anything else is answered `401 Unauthorized`).
 
 // Handlers return ready-made `Response`s as their error values (a JSON `Status`); they are
 // built once per failed request in a test server, so their size does not matter.
@@ -301,6 +304,8 @@ struct St {
     fates: Vec<(String, PodFate)>,
     kpods: HashMap<(String, String), KubeletPod>,
     version: (String, String),
+    /// With [`FakeApi::require_token`]: the only bearer token accepted.
+    token: Option<String>,
 }
 
 struct Inner {
@@ -314,6 +319,7 @@ struct Inner {
 pub struct FakeApi {
     inner: Arc<Inner>,
     addr: SocketAddr,
+    tls: bool,
 }
 
 const LOG_CAP: usize = 100_000;
@@ -576,6 +582,60 @@ impl FakeApi {
     pub async fn start() -> std::io::Result<FakeApi> {
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
         let addr = listener.local_addr()?;
+        let api = FakeApi::new(addr, false);
+        let router = Router::new().fallback(handle).with_state(api.clone());
+        tokio::spawn(async move {
+            let _ = axum::serve(listener, router).await;
+        });
+        Ok(api)
+    }
+
+    /// Binds 127.0.0.1:0 and serves https with this certificate chain and private key (PEM),
+    /// as a real API server does; [`FakeApi::url`] is then `https://127.0.0.1:PORT`. The
+    /// certificate must name 127.0.0.1 (an IP SAN) for clients that verify it.
+    pub async fn start_tls(cert_pem: &[u8], key_pem: &[u8]) -> std::io::Result<FakeApi> {
+        use tokio_rustls::rustls;
+        use tokio_rustls::rustls::pki_types::pem::PemObject;
+        use tokio_rustls::rustls::pki_types::{CertificateDer, PrivateKeyDer};
+        let bad = |what: &str, e: &dyn std::fmt::Display| {
+            std::io::Error::new(std::io::ErrorKind::InvalidInput, format!("{what}: {e}"))
+        };
+        let certs = CertificateDer::pem_slice_iter(cert_pem)
+            .collect::<Result<Vec<_>, _>>()
+            .map_err(|e| bad("certificate PEM", &e))?;
+        let key = PrivateKeyDer::from_pem_slice(key_pem).map_err(|e| bad("key PEM", &e))?;
+        // ring, as kube-rs and mizu-agent use (rustls deprecates it only for lacking
+        // post-quantum key exchange).
+        #[allow(deprecated)]
+        let provider = Arc::new(rustls::crypto::ring::default_provider());
+        let config = rustls::ServerConfig::builder_with_provider(provider)
+            .with_safe_default_protocol_versions()
+            .map_err(|e| bad("TLS versions", &e))?
+            .with_no_client_auth()
+            .with_single_cert(certs, key)
+            .map_err(|e| bad("certificate", &e))?;
+        let tcp = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
+        let addr = tcp.local_addr()?;
+        let api = FakeApi::new(addr, true);
+        let listener = TlsListener {
+            tcp,
+            acceptor: tokio_rustls::TlsAcceptor::from(Arc::new(config)),
+        };
+        let router = Router::new().fallback(handle).with_state(api.clone());
+        tokio::spawn(async move {
+            let _ = axum::serve(listener, router).await;
+        });
+        Ok(api)
+    }
+
+    /// Accept only requests carrying `Authorization: Bearer TOKEN`; others get a JSON
+    /// `Status` 401 (as a real API server answers a wrong or missing token).
+    pub fn require_token(&self, token: &str) {
+        self.st().token = Some(token.to_string());
+    }
+
+    /// The state and the kubelet loop; the caller serves `handle` on `addr`.
+    fn new(addr: SocketAddr, tls: bool) -> FakeApi {
         let (tx, _) = broadcast::channel(16_384);
         let api = FakeApi {
             inner: Arc::new(Inner {
@@ -594,27 +654,26 @@ impl FakeApi {
                     fates: Vec::new(),
                     kpods: HashMap::new(),
                     version: ("1".into(), "35".into()),
+                    token: None,
                 }),
                 tx,
                 wake: Notify::new(),
             }),
             addr,
+            tls,
         };
         for ns in ["default", "kube-system"] {
             api.put(json!({"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": ns}}));
         }
-        let router = Router::new().fallback(handle).with_state(api.clone());
-        tokio::spawn(async move {
-            let _ = axum::serve(listener, router).await;
-        });
         let k = api.clone();
         tokio::spawn(async move { k.kubelet_loop().await });
-        Ok(api)
+        api
     }
 
-    /// `http://127.0.0.1:PORT`
+    /// `http://127.0.0.1:PORT` (`https://` when started with [`FakeApi::start_tls`])
     pub fn url(&self) -> String {
-        format!("http://{}", self.addr)
+        let scheme = if self.tls { "https" } else { "http" };
+        format!("{scheme}://{}", self.addr)
     }
 
     /// The server's socket address.
@@ -1519,10 +1578,24 @@ async fn handle(State(api): State<FakeApi>, req: Request) -> Response {
     let method = req.method().clone();
     let path = req.uri().path().to_string();
     let raw_query = req.uri().query().map(str::to_string);
-    api.st().requests.push(match &raw_query {
-        Some(q) => format!("{method} {path}?{q}"),
-        None => format!("{method} {path}"),
-    });
+    let required = {
+        let mut st = api.st();
+        st.requests.push(match &raw_query {
+            Some(q) => format!("{method} {path}?{q}"),
+            None => format!("{method} {path}"),
+        });
+        st.token.clone()
+    };
+    if let Some(token) = required {
+        let given = req
+            .headers()
+            .get(header::AUTHORIZATION)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.strip_prefix("Bearer "));
+        if given != Some(token.as_str()) {
+            return status(401, "Unauthorized", "Unauthorized", None);
+        }
+    }
     let q = Query::parse(raw_query.as_deref());
     match path.as_str() {
         "/version" => {
@@ -2350,4 +2423,36 @@ fn resource_list(path: &str) -> Option<Value> {
     Some(
         json!({"kind": "APIResourceList", "apiVersion": "v1", "groupVersion": gv, "resources": out}),
     )
+}
+
+/// Accepts TCP connections and completes the TLS handshake (bounded: 10 s) before handing
+/// them to axum; a failed handshake is dropped and the next connection accepted.
+struct TlsListener {
+    tcp: tokio::net::TcpListener,
+    acceptor: tokio_rustls::TlsAcceptor,
+}
+
+impl axum::serve::Listener for TlsListener {
+    type Io = tokio_rustls::server::TlsStream<tokio::net::TcpStream>;
+    type Addr = SocketAddr;
+
+    async fn accept(&mut self) -> (Self::Io, Self::Addr) {
+        loop {
+            let (tcp, peer) = match self.tcp.accept().await {
+                Ok(c) => c,
+                Err(_) => {
+                    tokio::time::sleep(Duration::from_millis(50)).await;
+                    continue;
+                }
+            };
+            let handshake = self.acceptor.accept(tcp);
+            if let Ok(Ok(tls)) = tokio::time::timeout(Duration::from_secs(10), handshake).await {
+                return (tls, peer);
+            }
+        }
+    }
+
+    fn local_addr(&self) -> std::io::Result<SocketAddr> {
+        self.tcp.local_addr()
+    }
 }
