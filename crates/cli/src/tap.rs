@@ -1,12 +1,14 @@
 //! `mizu tap [REGEX] --local`: capture this machine (or its network namespaces whose
 //! names match REGEX) and serve the hub at http://127.0.0.1:8899, in one process.
 //!
-//! Threads: the capture thread runs the shared pipeline (`mizu_pipeline::run`: live
-//! AF_PACKET rings → engine → [`TapSink`]); the sink names endpoints after namespaces
-//! and hands batches to an ingest thread that stores them in the in-process hub (no
-//! WebSocket hop); the hub's HTTP server runs on a small tokio runtime. Ctrl-C (or
-//! SIGTERM) stops the capture, flushes every open connection into entries, prints the
-//! totals and stops the server.
+//! Threads: each capture worker (`--workers N`, default 1) runs the shared pipeline
+//! (`mizu_pipeline::run`: its AF_PACKET rings from a [`Fanout`] → its own engine →
+//! [`TapSink`]) and hands batches to one ingest thread that stores them in the
+//! in-process hub (no WebSocket hop); the main thread ([`Control`]) rescans namespaces,
+//! names endpoints after them, prints the status line and publishes the capture
+//! counters in `/status`; the hub's HTTP server runs on a small tokio runtime. Ctrl-C
+//! (or SIGTERM) stops the capture, flushes every open connection into entries, prints
+//! the totals and stops the server.
 
 use crate::names::NetnsNames;
 use clap::Args;
