@@ -1138,6 +1138,21 @@ mod tests {
         }
         assert!(r(Some("tap: [1, 2"), &[], &[]).is_err(), "bad YAML");
         assert!(r(None, &[], &["no-equals"]).is_err());
+        for sets in [["tap.workers=0"], ["tap.workers=65"]] {
+            let e = r(None, &[], &sets).expect_err("workers out of range");
+            assert!(e.0.contains("tap.workers") && e.0.contains("1..64"), "{e}");
+        }
+    }
+
+    #[test]
+    fn workers_come_from_the_flag_the_file_or_set() {
+        assert_eq!(r(None, &[], &[]).expect("defaults").config.workers(), 1);
+        let c = r(None, &[("tap.workers", "2")], &[]).expect("flag").config;
+        assert_eq!(c.workers(), 2);
+        let c = r(Some("tap:\n  workers: 3\n"), &[], &["tap.workers=4"])
+            .expect("file and set")
+            .config;
+        assert_eq!(c.workers(), 4);
     }
 
     #[test]
