@@ -403,8 +403,10 @@ mod live {
                     match live.open(&target) {
                         Ok(n) => {
                             eprintln!(
-                                "mizu agent: target {}: capturing in {} ({n} sockets)",
-                                t.name, target.label
+                                "mizu agent: target {}: capturing in {} ({} sockets)",
+                                t.name,
+                                target.label,
+                                n * live.workers()
                             );
                             self.from_targets.insert(target.label.clone());
                         }
@@ -487,13 +489,19 @@ mod live {
             let n = fanout
                 .open(&Target::host(interfaces.clone()))
                 .map_err(|e| e.to_string())?;
-            eprintln!("mizu agent: capturing on the host ({n} sockets)");
+            eprintln!(
+                "mizu agent: capturing on the host ({} sockets)",
+                n * workers
+            );
         }
         for ns in &args.netns {
             let mut t = Target::netns(ns);
             t.interfaces = interfaces.clone();
             let n = fanout.open(&t).map_err(|e| e.to_string())?;
-            eprintln!("mizu agent: capturing in namespace {ns} ({n} sockets)");
+            eprintln!(
+                "mizu agent: capturing in namespace {ns} ({} sockets)",
+                n * workers
+            );
         }
         if workers > 1 {
             eprintln!("mizu agent: {workers} capture workers");

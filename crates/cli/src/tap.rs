@@ -324,7 +324,7 @@ pub fn run(args: TapArgs, cfg: &crate::config::MizuConfig) -> ExitCode {
     let mut opened = Vec::new();
     if regex.is_none() && args.netns.is_empty() {
         match fanout.open(&Target::host(interfaces)) {
-            Ok(n) => opened.push(format!("host ({n} sockets)")),
+            Ok(n) => opened.push(format!("host ({} sockets)", n * workers)),
             Err(e) => {
                 eprintln!("mizu tap: {e}");
                 return ExitCode::from(EXIT_START);

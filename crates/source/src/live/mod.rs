@@ -922,9 +922,12 @@ fn live_err(name: &str, action: &'static str, e: std::io::Error) -> SourceError 
 
 /// The sockets of one capture point (device `ifindex`, 0 = any): one per worker. With
 /// several workers they join one new fanout group: all rings are made first, then each
-/// is bound and joined in worker order, so the group is complete within a few syscalls
-/// and member `i` (the kernel's `hash % workers`, in join order) is worker `i` at every
-/// capture point.
+/// is bound and joined in worker order, so member `i` (the kernel scales the flow hash onto the members, in
+/// join order) is worker `i` at every capture point. Until the group is complete every
+/// socket drops all packets (a filter): a socket bound but not yet in the group would
+/// otherwise get every packet of the device, and a partial group would put flows on the
+/// wrong worker. The filters come off once all have joined (what arrives in that
+/// moment for a socket still filtered is lost, as if the capture started a moment later).
 fn open_point(
     ifindex: i32,
     promisc: bool,
@@ -939,8 +942,12 @@ fn open_point(
         .collect::<std::io::Result<Vec<_>>>()?;
     let mut group = None;
     for r in &rings {
+        r.drop_all()?;
         r.bind(ifindex)?;
         group = Some(r.join_fanout(group)?);
+    }
+    for r in &rings {
+        r.accept_all()?;
     }
     Ok(rings)
 }

@@ -250,7 +250,7 @@ impl Ring {
     /// picks unused in this namespace (`PACKET_FANOUT_FLAG_UNIQUEID`, so another
     /// process's group is never joined by accident). Returns the group id. The socket
     /// must be bound (the kernel matches a group per bound device). The member a packet
-    /// goes to is `hash % members` in join order, so sockets joined in the same order in
+    /// goes to is the flow hash scaled onto the members in join order, so sockets joined in the same order in
     /// two groups receive the same flows.
     pub fn join_fanout(&self, group: Option<u16>) -> io::Result<u16> {
         let flags = match group {
@@ -272,6 +272,41 @@ impl Ring {
             )
         })?;
         Ok((got & 0xffff) as u16)
+    }
+
+    /// Makes the socket drop every packet (a one-instruction classic BPF filter, `ret
+    /// #0`) until [`Ring::accept_all`]: while a fanout group is being joined, a bound
+    /// socket not yet in the group would otherwise receive every packet of its device
+    /// next to the group.
+    pub fn drop_all(&self) -> io::Result<()> {
+        let mut prog = [libc::sock_filter {
+            code: 0x06, // BPF_RET | BPF_K
+            jt: 0,
+            jf: 0,
+            k: 0,
+        }];
+        // The kernel copies the program during the call; `prog` outlives it.
+        let fprog = libc::sock_fprog {
+            len: 1,
+            filter: prog.as_mut_ptr(),
+        };
+        setsockopt(
+            self.fd.as_raw_fd(),
+            libc::SOL_SOCKET,
+            libc::SO_ATTACH_FILTER,
+            &fprog,
+        )
+    }
+
+    /// Removes the filter of [`Ring::drop_all`].
+    pub fn accept_all(&self) -> io::Result<()> {
+        let zero: libc::c_int = 0;
+        setsockopt(
+            self.fd.as_raw_fd(),
+            libc::SOL_SOCKET,
+            libc::SO_DETACH_FILTER,
+            &zero,
+        )
     }
 
     pub fn blocks(&self) -> usize {
