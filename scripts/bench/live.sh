@@ -7,7 +7,7 @@
 #
 # Pods: mzb-srv (nginx, 1 worker, keep-alive, 12-byte body) and mzb-cli (the load
 # generator) on their own bridge mzb-br0 / 10.252.0.0/24. mizu runs
-# `tap '^mzb-' --local --headless` (one AF_PACKET ring per pod namespace, so every
+# `tap '^mzb-(srv|cli)$' --local --headless` (one AF_PACKET ring per pod namespace, so every
 # packet is seen twice and de-duplicated: the worst case for the capture side).
 # For each step: wrk (or `ab -k` if wrk is missing) for DURATION seconds at
 # concurrency C. Printed per step:
@@ -22,8 +22,13 @@
 # Targets (issue 15): 0 lost at >= 20k req/s, <= 1 core, <= 256 MiB, <= 10 us/request.
 # MODE=bridge captures the bridge instead (`tap -i mzb-br0`: one socket, each packet once).
 # TAP_ARGS adds flags to the tap command (e.g. TAP_ARGS='--pcap-ring 0').
+# WORKERS=N passes `--workers N` (N capture threads in one PACKET_FANOUT group per capture
+# point; default 1).
 # Env: MIZU, CONC (default "1 4 16 64"), DURATION (default 10), THREADS (wrk -t, 2), MODE,
-# BENCH_OUT (table saved to $BENCH_OUT/last-run-live.txt).
+# WORKERS, BENCH_OUT (table saved to $BENCH_OUT/last-run-live.txt).
+# To run next to another run of this script, give it its own bridge, /24, pod prefix and
+# port: BENCH_BRIDGE (mzb-br0), BENCH_NET (10.252.0), BENCH_PREFIX (the bridge name without
+# -br0: pods PREFIX-srv, PREFIX-cli), BENCH_PORT (18897).
 set -euo pipefail
 HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 REPO=$(cd "$HERE/../.." && pwd)
@@ -31,8 +36,11 @@ OUTDIR=${BENCH_OUT:-$REPO/bench-out}
 read -r -a CONC <<<"${CONC:-1 4 16 64}"
 DURATION=${DURATION:-10}
 THREADS=${THREADS:-2}
-PORT=18897
-export MZ_BRIDGE=mzb-br0 MZ_NET=10.252.0 MZ_TAG=bench-live
+WORKERS=${WORKERS:-1}
+PORT=${BENCH_PORT:-18897}
+export MZ_BRIDGE=${BENCH_BRIDGE:-mzb-br0} MZ_NET=${BENCH_NET:-10.252.0} MZ_TAG=bench-live
+PREFIX=${BENCH_PREFIX:-${MZ_BRIDGE%-br0}}
+SRV=$PREFIX-srv CLI=$PREFIX-cli
 # shellcheck source-path=SCRIPTDIR source=../fixtures/lib.sh
 source "$REPO/scripts/fixtures/lib.sh"
 mz_init
@@ -45,7 +53,7 @@ if [[ -z ${MIZU:-} ]]; then
     MIZU=${CARGO_TARGET_DIR:-$REPO/target}/release/mizu
 fi
 
-mz_pods_up mzb-srv:11 mzb-cli:12
+mz_pods_up "$SRV:11" "$CLI:12"
 n=$MZ_TMP/nginx
 mkdir -p "$n/logs"
 cat >"$n/nginx.conf" <<NGX
@@ -65,21 +73,22 @@ http {
     }
 }
 NGX
-mz_bg_in "$MZ_TMP/nginx.log" mzb-srv nginx -c "$n/nginx.conf" -p "$n"
-mz_wait_listen mzb-srv 8080
+mz_bg_in "$MZ_TMP/nginx.log" "$SRV" nginx -c "$n/nginx.conf" -p "$n"
+mz_wait_listen "$SRV" 8080
 
 TAPLOG=$MZ_TMP/tap.log
 MODE=${MODE:-netns}
 if [[ $MODE == bridge ]]; then
     what=(-i "$MZ_BRIDGE")
 else
-    what=('^mzb-')
+    what=("^$PREFIX-(srv|cli)\$")
 fi
+# shellcheck disable=SC2086  # TAP_ARGS is a list of flags
 mz_bg "$TAPLOG" "$MIZU" tap "${what[@]}" --local --headless --gui-port "$PORT" --status-every 1 \
-    --max-entries-db-size 64MB ${TAP_ARGS:-}
+    --max-entries-db-size 64MB --workers "$WORKERS" ${TAP_ARGS:-}
 TAP=$MZ_LAST_PID
 for _ in $(seq 100); do
-    grep -q "capturing namespace mzb-cli" "$TAPLOG" && grep -q "capturing namespace mzb-srv" "$TAPLOG" && break
+    grep -q "capturing namespace $CLI" "$TAPLOG" && grep -q "capturing namespace $SRV" "$TAPLOG" && break
     [[ $MODE == bridge ]] && grep -q "capturing host" "$TAPLOG" && break
     sleep 0.1
 done
@@ -92,18 +101,18 @@ drops() { { grep -o '[0-9]* kernel drops' "$TAPLOG" || echo 0; } | tail -1 | cut
 rss_mib() { awk '/VmHWM/ { printf "%.0f", $2 / 1024 }' "/proc/$TAP/status"; }
 
 {
-printf '# mizu tap live benchmark (%s mode): %s, nginx + %s (%ss per step), load %s\n' \
-    "$MODE" "$(date -u +%FT%TZ)" "$LOADGEN" "$DURATION" "$(cut -d' ' -f1-3 /proc/loadavg)"
+printf '# mizu tap live benchmark (%s mode, %s workers): %s, nginx + %s (%ss per step), load %s\n' \
+    "$MODE" "$WORKERS" "$(date -u +%FT%TZ)" "$LOADGEN" "$DURATION" "$(cut -d' ' -f1-3 /proc/loadavg)"
 printf '%5s %9s %9s %9s %8s %7s %8s %7s %6s %7s\n' conc sent seen seen/sent req/s drops cpu/1k us/req cores rssMiB
 } | tee "$OUTDIR/last-run-live.txt"
 for c in "${CONC[@]}"; do
     sleep 2
     a0=$(appended); c0=$(cpu_s); d0=$(drops); t0=$(date +%s.%N)
     if [[ $LOADGEN == wrk ]]; then
-        out=$(mz_in mzb-cli wrk -t "$((THREADS < c ? THREADS : c))" -c "$c" -d "${DURATION}s" "http://$MZ_NET.11:8080/" 2>&1)
+        out=$(mz_in "$CLI" wrk -t "$((THREADS < c ? THREADS : c))" -c "$c" -d "${DURATION}s" "http://$MZ_NET.11:8080/" 2>&1)
         sent=$(awk '/requests in/ { print $1 }' <<<"$out")
     else
-        out=$(mz_in mzb-cli ab -k -q -c "$c" -t "$DURATION" -n 100000000 "http://$MZ_NET.11:8080/" 2>&1)
+        out=$(mz_in "$CLI" ab -k -q -c "$c" -t "$DURATION" -n 100000000 "http://$MZ_NET.11:8080/" 2>&1)
         sent=$(awk '/^Complete requests/ { print $3 }' <<<"$out")
     fi
     # Let the last ring block retire and the hub batch flush (both well under 2 s).

@@ -121,6 +121,8 @@ pub struct CaptureStats {
     /// The engine's diagnostics by kind.
     pub diagnostics_by_kind: BTreeMap<String, u64>,
     pub queue_drops: u64,
+    /// Packets per capture worker (only with more than one).
+    pub worker_packets: Vec<u64>,
 }
 
 /// Totals since the agent started (what `mizu agent` prints when it stops).
@@ -303,6 +305,7 @@ impl Shared {
             rss_bytes: rss,
             cpu_seconds: cpu,
             targets_generation: self.targets.borrow().as_ref().map_or(0, |t| t.generation),
+            worker_packets: c.worker_packets,
         }
     }
 }

@@ -36,6 +36,7 @@ pub fn capture_stats(packets: u64, dropped: u64, queue: u64, s: &EngineStats) ->
             .map(|(k, v)| ((*k).to_owned(), *v))
             .collect(),
         queue_drops: queue,
+        worker_packets: Vec::new(),
     }
 }
 

@@ -109,6 +109,12 @@ pub struct AgentArgs {
     #[arg(long, default_value = "1M", value_parser = crate::read::parse_size)]
     pub max_body: usize,
 
+    /// Live: capture worker threads (config `tap.workers`, 1..64), each with its own
+    /// ring per capture point in one PACKET_FANOUT group (a flow always reaches the same
+    /// worker) and its own engine.
+    #[arg(long, default_value_t = 1, value_name = "N")]
+    pub workers: usize,
+
     /// Recent packets kept per connection so the hub can export the packets behind a
     /// filter as pcap (`GET /entries/pcap`): one byte budget for all connections; 0
     /// keeps none.
@@ -160,7 +166,7 @@ or allow it once: sudo setcap cap_net_raw,cap_net_admin,cap_sys_admin+ep $(which
         ..EngineConfig::default()
     };
     let r = if args.read.is_empty() {
-        match live::run(&agent, &args, engine) {
+        match live::run(&agent, &args, engine, file.workers()) {
             Ok(r) => r,
             Err(e) => {
                 eprintln!("mizu agent: {e}");
@@ -230,6 +236,7 @@ fn config(a: &AgentArgs, c: &crate::config::MizuConfig) -> Result<AgentConfig, S
         backoff_max: a.backoff_max,
         drain_timeout: a.drain_timeout,
         pcap_ring: a.pcap_ring,
+        workers: c.workers(),
     };
     let token = std::env::var("MIZU_HUB_TOKEN").unwrap_or_default();
     if token.is_empty() {
@@ -254,36 +261,94 @@ fn config(a: &AgentArgs, c: &crate::config::MizuConfig) -> Result<AgentConfig, S
     })
 }
 
-/// Live capture into the agent: the pipeline every live capture shares.
+/// Live capture into the agent: the pipeline every live capture shares, on `--workers`
+/// capture threads.
 mod live {
     use super::AgentArgs;
-    use mizu_agent::{Agent, ReplayStats};
+    use mizu_agent::{Agent, CaptureStats, ReplayStats};
     use mizu_engine::{Engine, EngineConfig};
     use mizu_model::Entry;
     use mizu_pipeline::{Options, Progress, Sink};
     use mizu_proto::TargetList;
-    use mizu_source::PacketSource;
-    use mizu_source::live::{CaptureFilter, Exclude, Interfaces, LiveConfig, LiveSource, Target};
+    use mizu_source::live::{
+        CaptureFilter, Exclude, Fanout, Interfaces, LiveConfig, LiveSource, LiveStats, Target,
+    };
     use std::collections::BTreeSet;
     use std::net::{IpAddr, ToSocketAddrs};
-    use std::sync::Arc;
     use std::sync::atomic::{AtomicBool, Ordering};
+    use std::sync::{Arc, Mutex};
+    use std::time::{Duration, Instant};
 
+    /// What a capture worker last reported (about once a second, and when it ends).
+    #[derive(Default)]
+    struct WorkerReport {
+        live: LiveStats,
+        capture: CaptureStats,
+    }
+
+    /// One capture worker's sink: entries to the agent's buffer, packets to its ring.
     struct AgentSink<'a> {
         agent: &'a Agent,
         stop: Arc<AtomicBool>,
+        /// This worker and how many there are (flow ids: `flow * workers + worker`).
+        worker: usize,
+        workers: usize,
+        entries: u64,
+        ring: Option<Arc<Mutex<mizu_agent::packets::PacketRing>>>,
+        report: &'a Mutex<WorkerReport>,
+    }
+
+    impl AgentSink<'_> {
+        fn publish(&mut self, source: &mut dyn mizu_source::PacketSource, engine: &Engine) {
+            let live = source
+                .as_live()
+                .map(LiveSource::live_stats)
+                .unwrap_or_default();
+            let capture =
+                mizu_agent::capture_stats(live.packets, live.kernel_drops, 0, &engine.stats());
+            let mut r = self.report.lock().unwrap_or_else(|e| e.into_inner());
+            r.live = live;
+            r.capture = capture;
+        }
+    }
+
+    impl Sink for AgentSink<'_> {
+        fn push(&mut self, mut e: Entry) {
+            if self.workers > 1 {
+                e.flow = e.flow * self.workers as u64 + self.worker as u64;
+            }
+            self.entries += 1;
+            self.agent.push(e);
+        }
+
+        fn packet(&mut self, pkt: &mizu_source::RawPacket<'_>) {
+            if let Some(r) = &self.ring {
+                r.lock().unwrap_or_else(|e| e.into_inner()).push(pkt);
+            }
+        }
+
+        fn tick(&mut self, p: &mut Progress<'_>) {
+            self.publish(p.source, p.engine);
+        }
+
+        fn stopped(&self) -> bool {
+            self.stop.load(Ordering::Relaxed)
+        }
+    }
+
+    /// The main thread while the workers capture: the hub's target list (namespaces to
+    /// open, addresses to keep) and the summed counters for the status reports.
+    struct Control {
         targets: tokio::sync::watch::Receiver<Option<TargetList>>,
         /// Namespaces opened because the hub's target list named them.
         from_targets: BTreeSet<String>,
         interfaces: Interfaces,
-        entries: u64,
-        ring: Option<Arc<std::sync::Mutex<mizu_agent::packets::PacketRing>>>,
         /// `--pod-netns`: the host's /proc to find pods' namespaces in.
         pod_netns: Option<std::path::PathBuf>,
     }
 
-    impl AgentSink<'_> {
-        fn apply_targets(&mut self, live: &mut LiveSource) {
+    impl Control {
+        fn apply_targets(&mut self, live: &mut Fanout) {
             let Some(list) = self.targets.borrow_and_update().clone() else {
                 return;
             };
@@ -338,8 +403,10 @@ mod live {
                     match live.open(&target) {
                         Ok(n) => {
                             eprintln!(
-                                "mizu agent: target {}: capturing in {} ({n} sockets)",
-                                t.name, target.label
+                                "mizu agent: target {}: capturing in {} ({} sockets)",
+                                t.name,
+                                target.label,
+                                n * live.workers()
                             );
                             self.from_targets.insert(target.label.clone());
                         }
@@ -356,41 +423,28 @@ mod live {
         }
     }
 
-    impl Sink for AgentSink<'_> {
-        fn push(&mut self, e: Entry) {
-            self.entries += 1;
-            self.agent.push(e);
-        }
-
-        fn packet(&mut self, pkt: &mizu_source::RawPacket<'_>) {
-            if let Some(r) = &self.ring {
-                r.lock().unwrap_or_else(|e| e.into_inner()).push(pkt);
+    /// The workers' counters summed (per-worker packets when there are several).
+    fn sum(reports: &[Mutex<WorkerReport>]) -> CaptureStats {
+        let mut t = CaptureStats::default();
+        for r in reports {
+            let r = r.lock().unwrap_or_else(|e| e.into_inner());
+            let c = &r.capture;
+            t.packets += c.packets;
+            t.kernel_drops += c.kernel_drops;
+            t.flows += c.flows;
+            t.parse_errors += c.parse_errors;
+            t.queue_drops += c.queue_drops;
+            for (k, v) in &c.entries_by_protocol {
+                *t.entries_by_protocol.entry(k.clone()).or_default() += v;
+            }
+            for (k, v) in &c.diagnostics_by_kind {
+                *t.diagnostics_by_kind.entry(k.clone()).or_default() += v;
+            }
+            if reports.len() > 1 {
+                t.worker_packets.push(r.live.packets);
             }
         }
-
-        fn tick(&mut self, p: &mut Progress<'_>) {
-            let (kernel_drops, queue) = match p.source.as_live() {
-                Some(live) => {
-                    if self.targets.has_changed().unwrap_or(false) {
-                        self.apply_targets(live);
-                    }
-                    let s = live.live_stats();
-                    (s.kernel_drops, 0)
-                }
-                None => (0, 0),
-            };
-            let s = p.engine.stats();
-            self.agent.set_capture_stats(mizu_agent::capture_stats(
-                p.source_stats().packets,
-                kernel_drops,
-                queue,
-                &s,
-            ));
-        }
-
-        fn stopped(&self) -> bool {
-            self.stop.load(Ordering::Relaxed)
-        }
+        t
     }
 
     /// The hub's endpoint, never captured (agent↔hub traffic).
@@ -410,6 +464,7 @@ mod live {
         agent: &Agent,
         args: &AgentArgs,
         mut engine_config: EngineConfig,
+        workers: usize,
     ) -> Result<ReplayStats, String> {
         let interfaces = match args.interface.as_slice() {
             [] => Interfaces::Any,
@@ -420,47 +475,53 @@ mod live {
         let exclude = hub_endpoint(&agent.config().hub)
             .map(|(ip, port)| vec![Exclude { ip, port }])
             .unwrap_or_default();
-        let mut source = LiveSource::new(LiveConfig {
-            filter: CaptureFilter {
-                exclude,
-                ..CaptureFilter::default()
+        let (mut fanout, sources) = Fanout::new(
+            LiveConfig {
+                filter: CaptureFilter {
+                    exclude,
+                    ..CaptureFilter::default()
+                },
+                ..LiveConfig::default()
             },
-            ..LiveConfig::default()
-        });
+            workers,
+        );
         if args.netns.is_empty() {
-            let n = source
+            let n = fanout
                 .open(&Target::host(interfaces.clone()))
                 .map_err(|e| e.to_string())?;
-            eprintln!("mizu agent: capturing on the host ({n} sockets)");
+            eprintln!(
+                "mizu agent: capturing on the host ({} sockets)",
+                n * workers
+            );
         }
         for ns in &args.netns {
             let mut t = Target::netns(ns);
             t.interfaces = interfaces.clone();
-            let n = source.open(&t).map_err(|e| e.to_string())?;
-            eprintln!("mizu agent: capturing in namespace {ns} ({n} sockets)");
+            let n = fanout.open(&t).map_err(|e| e.to_string())?;
+            eprintln!(
+                "mizu agent: capturing in namespace {ns} ({} sockets)",
+                n * workers
+            );
         }
-        engine_config.capture = source.capture_kind();
-        let mut engine = Engine::new(
-            engine_config,
-            mizu_dissectors::Registry::default().dissectors(),
-        );
-        let stop = source.stop_handle();
+        if workers > 1 {
+            eprintln!("mizu agent: {workers} capture workers");
+        }
+        engine_config.capture = "af_packet";
+        // One memory budget for the process, shared out between the workers' engines.
+        engine_config.max_memory /= workers.max(1);
+        let stop = fanout.stop_handle();
         // Ctrl-C / SIGTERM / --duration end the capture; the agent then drains.
         let rt = crate::serve::runtime().map_err(|e| format!("cannot start: {e}"))?;
         crate::serve::stop_on_signal_or_after(&rt, &stop, args.duration);
-        let mut sink = AgentSink {
-            agent,
-            stop,
+        let mut control = Control {
             targets: {
-                // A list that arrived before the capture opened is applied at the first tick.
+                // A list that arrived before the capture opened is applied at once.
                 let mut rx = agent.targets();
                 rx.mark_changed();
                 rx
             },
             from_targets: BTreeSet::new(),
             interfaces,
-            entries: 0,
-            ring: agent.packet_ring(),
             // The DaemonSet mounts the host's /proc at MIZU_HOST_PROC.
             pod_netns: args.pod_netns.then(|| {
                 std::env::var_os("MIZU_HOST_PROC")
@@ -468,20 +529,95 @@ mod live {
                     .map_or_else(|| args.host_proc.clone(), std::path::PathBuf::from)
             }),
         };
+        let reports: Vec<Mutex<WorkerReport>> = (0..workers)
+            .map(|_| Mutex::new(WorkerReport::default()))
+            .collect();
+        let ring = agent.packet_ring();
         let mut errors = Vec::new();
-        if let Err(e) = mizu_pipeline::run(&mut source, &mut engine, &mut sink, &Options::live()) {
-            errors.push(e.to_string());
-        }
-        engine.finish(&mut |e| sink.push(e));
-        let st = source.live_stats();
+        let mut entries = 0;
+        let mut finals = Vec::with_capacity(workers);
+        std::thread::scope(|scope| {
+            let mut handles = Vec::with_capacity(workers);
+            for (i, mut source) in sources.into_iter().enumerate() {
+                let mut sink = AgentSink {
+                    agent,
+                    stop: stop.clone(),
+                    worker: i,
+                    workers,
+                    entries: 0,
+                    ring: ring.clone(),
+                    report: &reports[i],
+                };
+                let engine_config = engine_config.clone();
+                let spawned = std::thread::Builder::new()
+                    .name(format!("mizu-capture-{i}"))
+                    .spawn_scoped(scope, move || {
+                        let mut engine = Engine::new(
+                            engine_config,
+                            mizu_dissectors::Registry::default().dissectors(),
+                        );
+                        let end = mizu_pipeline::run(
+                            &mut source,
+                            &mut engine,
+                            &mut sink,
+                            &Options::live(),
+                        );
+                        engine.finish(&mut |e| sink.push(e));
+                        sink.publish(&mut source, &engine);
+                        (end.err(), sink.entries, source.live_stats())
+                    });
+                match spawned {
+                    Ok(h) => handles.push(h),
+                    Err(e) => {
+                        errors.push(format!("cannot start a capture thread: {e}"));
+                        stop.store(true, Ordering::Relaxed);
+                    }
+                }
+            }
+            let mut next = Instant::now() + Duration::from_secs(1);
+            while !stop.load(Ordering::Relaxed) {
+                if handles.iter().any(|h| h.is_finished()) {
+                    stop.store(true, Ordering::Relaxed);
+                    break;
+                }
+                if control.targets.has_changed().unwrap_or(false) {
+                    control.apply_targets(&mut fanout);
+                }
+                std::thread::sleep(Duration::from_millis(100));
+                if Instant::now() >= next {
+                    next = Instant::now() + Duration::from_secs(1);
+                    agent.set_capture_stats(sum(&reports));
+                }
+            }
+            for h in handles {
+                match h.join() {
+                    Ok((err, n, live)) => {
+                        if let Some(e) = err {
+                            errors.push(e.to_string());
+                        }
+                        entries += n;
+                        finals.push(live);
+                    }
+                    Err(_) => errors.push("a capture thread failed".to_owned()),
+                }
+            }
+        });
+        agent.set_capture_stats(sum(&reports));
+        let st = mizu_source::live::sum_stats(&finals);
+        let per_worker = if workers > 1 {
+            let p: Vec<String> = finals.iter().map(|l| l.packets.to_string()).collect();
+            format!(" ({workers} workers: {})", p.join("/"))
+        } else {
+            String::new()
+        };
         eprintln!(
-            "mizu agent: capture stopped: {} packets, {} kernel drops, {} own packets excluded",
+            "mizu agent: capture stopped: {} packets{per_worker}, {} kernel drops, {} own packets excluded",
             st.packets, st.kernel_drops, st.excluded
         );
         rt.shutdown_background();
         Ok(ReplayStats {
             packets: st.packets,
-            entries: sink.entries,
+            entries,
             errors,
         })
     }

@@ -150,6 +150,7 @@ pub struct TapConfig {
     pub tapper_resources: ResourcesConfig,
     pub traffic_validation_file: String,
     pub replay: bool,
+    pub workers: i64,
 }
 
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
@@ -198,6 +199,7 @@ impl Default for TapConfig {
             insertion_filter: String::new(),
             max_body: "1M".into(),
             replay: false,
+            workers: 1,
             traffic_validation_file: String::new(),
             // The hub holds the store in memory: its budget plus room for queries and
             // sockets (measured RSS: store bytes + ~150 MiB at the default 200MB).
@@ -346,6 +348,10 @@ pub const KEYS: &[(&str, &str)] = &[
         "Body bytes kept per message after decompression; longer bodies are cut and marked truncated.",
     ),
     (
+        "tap.workers",
+        "Capture worker threads (1..64; mizu tap --local and mizu agent): each has its own ring per capture point, joined in one PACKET_FANOUT group, and its own engine; a flow always reaches the same worker.",
+    ),
+    (
         "tap.api-server-resources",
         "The hub pod's requests and limits in a cluster (Kubernetes quantities; empty = none).",
     ),
@@ -483,6 +489,9 @@ pub const KEYS: &[(&str, &str)] = &[
     ),
 ];
 
+/// Most capture workers (`tap.workers`).
+pub const MAX_WORKERS: i64 = 64;
+
 /// Flags whose key is not `<command>.<flag>`: (command, flag id, key).
 pub const FLAG_KEYS: &[(&str, &str, &str)] = &[
     ("hub", "max_entries_db_size", "tap.max-entries-db-size"),
@@ -495,6 +504,7 @@ pub const FLAG_KEYS: &[(&str, &str, &str)] = &[
         "tap.traffic-validation-file",
     ),
     ("agent", "max_body", "tap.max-body"),
+    ("agent", "workers", "tap.workers"),
     ("tap", "netns", "tap.namespaces"),
     ("hub", "enable_replay", "tap.replay"),
     ("tap", "enable_replay", "tap.replay"),
@@ -797,6 +807,12 @@ fn validate(c: &MizuConfig) -> Result<(), ConfigError> {
     port("tap.gui-port", c.tap.gui_port, false)?;
     port("hub.port", c.hub.port, true)?;
     port("kube.hub-port", c.kube.hub_port, false)?;
+    if !(1..=MAX_WORKERS).contains(&c.tap.workers) {
+        return Err(ConfigError(format!(
+            "`tap.workers` is {}: give 1..{MAX_WORKERS} capture workers (--workers 2, or --set tap.workers=2)",
+            c.tap.workers
+        )));
+    }
     if !["Always", "IfNotPresent", "Never"].contains(&c.image_pull_policy.as_str()) {
         return Err(ConfigError(format!(
             "`image-pull-policy` is `{}`: it is Always, IfNotPresent or Never",
@@ -980,6 +996,11 @@ impl MizuConfig {
         u16::try_from(self.tap.gui_port).unwrap_or(mizu_hub::DEFAULT_PORT)
     }
 
+    /// `tap.workers` as a count (validated by [`resolve`]: 1..=64).
+    pub fn workers(&self) -> usize {
+        usize::try_from(self.tap.workers).unwrap_or(1).max(1)
+    }
+
     /// `hub.port` as a port (validated by [`resolve`]).
     pub fn hub_port(&self) -> u16 {
         u16::try_from(self.hub.port).unwrap_or(mizu_hub::DEFAULT_PORT)
@@ -1141,6 +1162,21 @@ mod tests {
         }
         assert!(r(Some("tap: [1, 2"), &[], &[]).is_err(), "bad YAML");
         assert!(r(None, &[], &["no-equals"]).is_err());
+        for sets in [["tap.workers=0"], ["tap.workers=65"]] {
+            let e = r(None, &[], &sets).expect_err("workers out of range");
+            assert!(e.0.contains("tap.workers") && e.0.contains("1..64"), "{e}");
+        }
+    }
+
+    #[test]
+    fn workers_come_from_the_flag_the_file_or_set() {
+        assert_eq!(r(None, &[], &[]).expect("defaults").config.workers(), 1);
+        let c = r(None, &[("tap.workers", "2")], &[]).expect("flag").config;
+        assert_eq!(c.workers(), 2);
+        let c = r(Some("tap:\n  workers: 3\n"), &[], &["tap.workers=4"])
+            .expect("file and set")
+            .config;
+        assert_eq!(c.workers(), 4);
     }
 
     #[test]

@@ -1,32 +1,36 @@
 //! `mizu tap [REGEX] --local`: capture this machine (or its network namespaces whose
 //! names match REGEX) and serve the hub at http://127.0.0.1:8899, in one process.
 //!
-//! Threads: the capture thread runs the shared pipeline (`mizu_pipeline::run`: live
-//! AF_PACKET rings → engine → [`TapSink`]); the sink names endpoints after namespaces
-//! and hands batches to an ingest thread that stores them in the in-process hub (no
-//! WebSocket hop); the hub's HTTP server runs on a small tokio runtime. Ctrl-C (or
-//! SIGTERM) stops the capture, flushes every open connection into entries, prints the
-//! totals and stops the server.
+//! Threads: each capture worker (`--workers N`, default 1) runs the shared pipeline
+//! (`mizu_pipeline::run`: its AF_PACKET rings from a [`Fanout`] → its own engine →
+//! [`TapSink`]) and hands batches to one ingest thread that stores them in the
+//! in-process hub (no WebSocket hop); the main thread ([`Control`]) rescans namespaces,
+//! names endpoints after them, prints the status line and publishes the capture
+//! counters in `/status`; the hub's HTTP server runs on a small tokio runtime. Ctrl-C
+//! (or SIGTERM) stops the capture, flushes every open connection into entries, prints
+//! the totals and stops the server.
 
 use crate::names::NetnsNames;
 use clap::Args;
 use mizu_dissect::Limits as BodyLimits;
+use mizu_engine::EngineStats;
 use mizu_engine::{Engine, EngineConfig};
 use mizu_hub::Hub;
 use mizu_model::Entry;
 use mizu_pipeline::{Options, Progress, Sink};
 use mizu_source::live::{
-    CaptureFilter, Exclude, Interfaces, LiveConfig, LiveSource, RingConfig, Target,
+    CaptureFilter, Exclude, Fanout, Interfaces, LiveConfig, LiveSource, LiveStats, RingConfig,
+    Target,
 };
 use mizu_source::pcapng::PcapNgWriter;
 use mizu_source::{PacketSource, RawPacket};
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 use std::io::{IsTerminal, Write};
 use std::net::IpAddr;
 use std::path::PathBuf;
 use std::process::ExitCode;
-use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex};
 use std::time::Instant;
 
 const EXIT_USAGE: u8 = 2;
@@ -119,6 +123,13 @@ pub struct TapArgs {
     #[arg(long, default_value = "64M", value_parser = crate::read::parse_size, value_name = "SIZE")]
     pcap_ring: usize,
 
+    /// Capture worker threads (config `tap.workers`, 1..64). Each has its own ring per
+    /// capture point (interface or namespace), all joined in one PACKET_FANOUT group per
+    /// point so a flow always reaches the same worker, and its own engine. Use more than
+    /// one when a single core cannot keep up (kernel drops in the status line).
+    #[arg(long, default_value_t = 1, value_name = "N")]
+    workers: usize,
+
     /// Kernel ring per socket (K/M/G suffixes). Bigger rings ride out bursts.
     #[arg(long, default_value = "32M", value_parser = crate::read::parse_size, value_name = "SIZE")]
     ring_size: usize,
@@ -159,7 +170,7 @@ struct Targets {
 
 impl Targets {
     /// Opens namespaces that appeared, closes those that went away. Returns lines to log.
-    fn rescan(&mut self, src: &mut LiveSource) -> Vec<String> {
+    fn rescan(&mut self, src: &mut Fanout) -> Vec<String> {
         let Some(re) = &self.regex else {
             return Vec::new();
         };
@@ -308,11 +319,12 @@ pub fn run(args: TapArgs, cfg: &crate::config::MizuConfig) -> ExitCode {
         },
         ..LiveConfig::default()
     };
-    let mut source = LiveSource::new(config);
+    let workers = cfg.workers();
+    let (mut fanout, sources) = Fanout::new(config, workers);
     let mut opened = Vec::new();
     if regex.is_none() && args.netns.is_empty() {
-        match source.open(&Target::host(interfaces)) {
-            Ok(n) => opened.push(format!("host ({n} sockets)")),
+        match fanout.open(&Target::host(interfaces)) {
+            Ok(n) => opened.push(format!("host ({} sockets)", n * workers)),
             Err(e) => {
                 eprintln!("mizu tap: {e}");
                 return ExitCode::from(EXIT_START);
@@ -320,7 +332,7 @@ pub fn run(args: TapArgs, cfg: &crate::config::MizuConfig) -> ExitCode {
         }
     }
     for ns in &args.netns {
-        match source.open(&Target::netns(ns)) {
+        match fanout.open(&Target::netns(ns)) {
             Ok(_) => opened.push(format!("namespace {ns}")),
             Err(e) => {
                 eprintln!("mizu tap: {e}");
@@ -332,9 +344,9 @@ pub fn run(args: TapArgs, cfg: &crate::config::MizuConfig) -> ExitCode {
         regex,
         matched: BTreeSet::new(),
     };
-    let scan_log = targets.rescan(&mut source);
+    let scan_log = targets.rescan(&mut fanout);
 
-    let stop = source.stop_handle();
+    let stop = fanout.stop_handle();
     let (shutdown_tx, shutdown_rx) = tokio::sync::oneshot::channel::<()>();
     let h = hub.clone();
     let server = rt.spawn(async move {
@@ -350,7 +362,10 @@ pub fn run(args: TapArgs, cfg: &crate::config::MizuConfig) -> ExitCode {
         Some(p) => match std::fs::File::create(p)
             .and_then(|f| PcapNgWriter::new(std::io::BufWriter::with_capacity(1 << 20, f)))
         {
-            Ok(w) => Some(w),
+            Ok(w) => Some(Mutex::new(PcapOut {
+                writer: w,
+                error: false,
+            })),
             Err(e) => {
                 eprintln!("mizu tap: --pcap-out {}: {e}", p.display());
                 return ExitCode::from(EXIT_START);
@@ -362,7 +377,15 @@ pub fn run(args: TapArgs, cfg: &crate::config::MizuConfig) -> ExitCode {
     if let Some(re) = &targets.regex {
         opened.push(format!("namespaces matching /{}/", re.as_str()));
     }
-    eprintln!("mizu tap: capturing {} — Ctrl-C to stop", opened.join(", "));
+    let with_workers = if workers > 1 {
+        format!(" with {workers} capture workers")
+    } else {
+        String::new()
+    };
+    eprintln!(
+        "mizu tap: capturing {}{with_workers} — Ctrl-C to stop",
+        opened.join(", ")
+    );
     for l in scan_log {
         eprintln!("mizu tap: {l}");
     }
@@ -371,27 +394,33 @@ pub fn run(args: TapArgs, cfg: &crate::config::MizuConfig) -> ExitCode {
     }
 
     let engine_config = EngineConfig {
-        capture: source.capture_kind(),
+        capture: CAPTURE_KIND,
         limits: BodyLimits {
             max_body: args.max_body,
             ..BodyLimits::default()
         },
+        // One memory budget for the process, shared out between the workers' engines.
+        max_memory: EngineConfig::default().max_memory / workers,
         ..EngineConfig::default()
     };
-    let mut engine = Engine::new(
-        engine_config,
-        mizu_dissectors::Registry::default().dissectors(),
-    );
-    let (tx, rx) = std::sync::mpsc::sync_channel::<Vec<Entry>>(16);
-    // Stored batches go back to the capture thread, which allocated their entries and
-    // frees them far more cheaply than this thread could (see `Hub::ingest_from`).
-    let (back_tx, back_rx) = std::sync::mpsc::sync_channel::<Vec<Entry>>(17);
+    // Batches from every worker, tagged with the worker that made them.
+    let (tx, rx) = std::sync::mpsc::sync_channel::<(usize, Vec<Entry>)>(16);
+    // Stored batches go back to the capture thread that made them, which allocated their
+    // entries and frees them far more cheaply than this thread could (see
+    // `Hub::ingest_from`).
+    let mut back_txs = Vec::with_capacity(workers);
+    let mut back_rxs = Vec::with_capacity(workers);
+    for _ in 0..workers {
+        let (t, r) = std::sync::mpsc::sync_channel::<Vec<Entry>>(17);
+        back_txs.push(t);
+        back_rxs.push(r);
+    }
     let ingest_hub = hub.clone();
     let ingest = std::thread::Builder::new()
         .name("mizu-ingest".into())
         .spawn(move || {
             let mut errors = 0u64;
-            for mut batch in rx {
+            for (worker, mut batch) in rx {
                 if let Err(e) = ingest_hub.ingest_from(&mut batch) {
                     errors += 1;
                     if errors == 1 {
@@ -400,7 +429,9 @@ pub fn run(args: TapArgs, cfg: &crate::config::MizuConfig) -> ExitCode {
                 }
                 // Big entries are freed here at once; full or gone: all of it.
                 batch.retain(|e| e.request_size + e.response_size < 64 << 10);
-                let _ = back_tx.try_send(batch);
+                if let Some(back) = back_txs.get(worker) {
+                    let _ = back.try_send(batch);
+                }
             }
             errors
         });
@@ -414,45 +445,106 @@ pub fn run(args: TapArgs, cfg: &crate::config::MizuConfig) -> ExitCode {
     let mut names = NetnsNames::default();
     names.refresh(hub.names());
     let ring = (args.pcap_ring > 0).then(|| {
-        let r = Arc::new(std::sync::Mutex::new(mizu_agent::packets::PacketRing::new(
+        let r = Arc::new(Mutex::new(mizu_agent::packets::PacketRing::new(
             args.pcap_ring,
         )));
         hub.set_packet_archive(Arc::new(crate::packets::RingArchive(r.clone())));
         r
     });
-    let mut sink = TapSink {
-        ring,
+    let reports: Vec<Mutex<WorkerReport>> = (0..workers)
+        .map(|_| Mutex::new(WorkerReport::default()))
+        .collect();
+    let mut control = Control {
         hub: hub.clone(),
-        tx: Some(tx),
-        stored: back_rx,
-        batch: Vec::with_capacity(BATCH),
         names,
-        pcap,
-        pcap_error: false,
         targets,
         tty: std::io::stderr().is_terminal(),
         status_every: args.status_every,
         started: Instant::now(),
         last_status: Instant::now(),
         last_entries: 0,
-        entries: 0,
         ticks: 0,
-        stop: stop.clone(),
     };
-    let end = mizu_pipeline::run(&mut source, &mut engine, &mut sink, &Options::live());
     let mut status = 0u8;
-    if let Err(e) = end {
-        eprintln!("mizu tap: {e}");
-        status = EXIT_START;
-    }
-    engine.finish(&mut |e| sink.push(e));
-    sink.flush();
-    if sink.tty {
+    let mut finals: Vec<(LiveStats, EngineStats)> = Vec::with_capacity(workers);
+    std::thread::scope(|scope| {
+        let mut handles = Vec::with_capacity(workers);
+        for (i, (mut source, stored)) in sources.into_iter().zip(back_rxs).enumerate() {
+            let mut sink = TapSink {
+                worker: i,
+                workers,
+                ring: ring.clone(),
+                tx: Some(tx.clone()),
+                stored,
+                batch: Vec::with_capacity(BATCH),
+                pcap: pcap.as_ref(),
+                report: &reports[i],
+                entries: 0,
+                stop: stop.clone(),
+            };
+            let engine_config = engine_config.clone();
+            let spawned = std::thread::Builder::new()
+                .name(format!("mizu-capture-{i}"))
+                .spawn_scoped(scope, move || {
+                    let mut engine = Engine::new(
+                        engine_config,
+                        mizu_dissectors::Registry::default().dissectors(),
+                    );
+                    let end =
+                        mizu_pipeline::run(&mut source, &mut engine, &mut sink, &Options::live());
+                    engine.finish(&mut |e| sink.push(e));
+                    sink.flush();
+                    sink.publish(&mut source, &engine);
+                    (end.err(), source.live_stats(), engine.stats())
+                });
+            match spawned {
+                Ok(h) => handles.push(h),
+                Err(e) => {
+                    eprintln!("mizu tap: cannot start a capture thread: {e}");
+                    stop.store(true, Ordering::Relaxed);
+                    status = EXIT_START;
+                }
+            }
+        }
+        drop(tx);
+        // This thread: namespace rescans, names, the status line, /status.
+        let mut next = Instant::now() + std::time::Duration::from_secs(1);
+        while !stop.load(Ordering::Relaxed) {
+            if handles.iter().any(|h| h.is_finished()) {
+                // A worker ended on its own (its source failed, or storing did): stop all.
+                stop.store(true, Ordering::Relaxed);
+                break;
+            }
+            std::thread::sleep(std::time::Duration::from_millis(100));
+            if Instant::now() >= next {
+                next = Instant::now() + std::time::Duration::from_secs(1);
+                control.tick(&mut fanout, &reports);
+            }
+        }
+        for h in handles {
+            match h.join() {
+                Ok((err, live, st)) => {
+                    if let Some(e) = err {
+                        eprintln!("mizu tap: {e}");
+                        status = EXIT_START;
+                    }
+                    finals.push((live, st));
+                }
+                Err(_) => {
+                    eprintln!("mizu tap: a capture thread failed");
+                    status = EXIT_START;
+                }
+            }
+        }
+    });
+    control.publish(&reports);
+    if control.tty {
         eprintln!();
     }
-    if let Some(w) = sink.pcap.take() {
-        let n = w.packets();
-        match w.finish() {
+    if let Some(out) = pcap {
+        let out = out.into_inner().unwrap_or_else(|e| e.into_inner());
+        let n = out.writer.packets();
+        match out.writer.finish() {
             Ok(_) => eprintln!(
                 "mizu tap: wrote {n} packets to {}",
                 args.pcap_out
@@ -463,28 +555,45 @@ pub fn run(args: TapArgs, cfg: &crate::config::MizuConfig) -> ExitCode {
             Err(e) => eprintln!("mizu tap: --pcap-out: {e}"),
         }
     }
-    drop(sink.tx.take());
     let store_errors = ingest.join().unwrap_or(1);
-    let live = source.live_stats();
-    let st = engine.stats();
+    let live = mizu_source::live::sum_stats(finals.iter().map(|(l, _)| l));
+    let mut entries = 0;
+    let mut flows = 0;
+    let mut unparsed = 0;
+    let mut gaps = 0;
+    let mut by_proto: BTreeMap<String, u64> = BTreeMap::new();
+    for (_, st) in &finals {
+        entries += st.entries;
+        flows += st.flows;
+        unparsed += st.flows_unparsed;
+        gaps += st.reassembly.gaps;
+        for (k, p) in &st.protocols {
+            *by_proto.entry(k.clone()).or_default() += p.entries;
+        }
+    }
     let store = hub.store().stats();
-    let mut per_proto: Vec<String> = st
-        .protocols
+    let mut per_proto: Vec<String> = by_proto
         .iter()
-        .filter(|(_, p)| p.entries > 0)
-        .map(|(k, p)| format!("{k} {}", p.entries))
+        .filter(|(_, n)| **n > 0)
+        .map(|(k, n)| format!("{k} {n}"))
         .collect();
     if per_proto.is_empty() {
         per_proto.push("none".into());
     }
+    let per_worker = if workers > 1 {
+        let p: Vec<String> = finals.iter().map(|(l, _)| l.packets.to_string()).collect();
+        format!("; {workers} workers, packets {}", p.join("/"))
+    } else {
+        String::new()
+    };
     eprintln!(
         "mizu tap: stopped after {:.1}s: {} packets ({} bytes), {} entries ({}), {} stored; \
 kernel drops {}, filtered {}, own traffic excluded {}, duplicates {}, loopback copies {}; \
-flows {}, unparsed {}, gaps {}",
-        sink.started.elapsed().as_secs_f64(),
+flows {}, unparsed {}, gaps {}{per_worker}",
+        control.started.elapsed().as_secs_f64(),
         live.packets,
         live.bytes,
-        st.entries,
+        entries,
         per_proto.join(", "),
         store.entries,
         live.kernel_drops,
@@ -492,9 +601,9 @@ flows {}, unparsed {}, gaps {}",
         live.excluded,
         live.duplicates,
         live.loopback_outgoing,
-        st.flows,
-        st.flows_unparsed,
-        st.reassembly.gaps,
+        flows,
+        unparsed,
+        gaps,
     );
     if store_errors > 0 {
         status = status.max(EXIT_START);
@@ -540,31 +649,43 @@ pub(crate) fn open_browser(url: &str) {
 const BATCH: usize = 512;
 /// Namespace rescan and name refresh interval, in ticks (seconds).
 const RESCAN_TICKS: u64 = 2;
+/// What live entries' `capture` field says.
+const CAPTURE_KIND: &str = "af_packet";
 
-struct TapSink {
+/// `--pcap-out`, shared by the capture workers.
+struct PcapOut {
+    writer: PcapNgWriter<std::io::BufWriter<std::fs::File>>,
+    error: bool,
+}
+
+/// What a capture worker last reported (about once a second, and when it ends).
+#[derive(Default)]
+struct WorkerReport {
+    live: LiveStats,
+    entries: u64,
+    flows_open: u64,
+}
+
+/// One capture worker's sink: its entries in batches to the ingest thread, its packets
+/// to the pcap ring and `--pcap-out`.
+struct TapSink<'a> {
+    /// This worker's index, and how many there are (flow ids are made unique across
+    /// workers: `flow * workers + worker`).
+    worker: usize,
+    workers: usize,
     /// Recent packets per connection (`--pcap-ring`) for pcap export.
-    ring: Option<Arc<std::sync::Mutex<mizu_agent::packets::PacketRing>>>,
-    /// Its name table is refreshed from the namespaces (the hub names entries at ingest).
-    hub: Hub,
-    tx: Option<std::sync::mpsc::SyncSender<Vec<Entry>>>,
+    ring: Option<Arc<Mutex<mizu_agent::packets::PacketRing>>>,
+    tx: Option<std::sync::mpsc::SyncSender<(usize, Vec<Entry>)>>,
     /// Batches the ingest thread has stored, back to be freed (and reused) here.
     stored: std::sync::mpsc::Receiver<Vec<Entry>>,
     batch: Vec<Entry>,
-    names: NetnsNames,
-    pcap: Option<PcapNgWriter<std::io::BufWriter<std::fs::File>>>,
-    pcap_error: bool,
-    targets: Targets,
-    tty: bool,
-    status_every: Option<u64>,
-    started: Instant,
-    last_status: Instant,
-    last_entries: u64,
+    pcap: Option<&'a Mutex<PcapOut>>,
+    report: &'a Mutex<WorkerReport>,
     entries: u64,
-    ticks: u64,
     stop: Arc<AtomicBool>,
 }
 
-impl TapSink {
+impl TapSink<'_> {
     fn flush(&mut self) {
         if self.batch.is_empty() {
             return;
@@ -578,40 +699,30 @@ impl TapSink {
         let next = next.unwrap_or_else(|| Vec::with_capacity(BATCH));
         let batch = std::mem::replace(&mut self.batch, next);
         if let Some(tx) = &self.tx
-            && tx.send(batch).is_err()
+            && tx.send((self.worker, batch)).is_err()
         {
             self.tx = None;
         }
     }
 
-    fn status(&mut self, p: &mut Progress<'_>) {
-        // Reads the kernel's drop counters now.
-        if let Some(live) = p.source.as_live() {
-            live.live_stats();
-        }
-        let secs = self.last_status.elapsed().as_secs_f64().max(0.001);
-        let rate = (self.entries - self.last_entries) as f64 / secs;
-        self.last_entries = self.entries;
-        self.last_status = Instant::now();
-        let s = p.source_stats();
-        let line = format!(
-            "{} packets, {} entries ({rate:.0}/s), {} kernel drops, {} flows open",
-            s.packets,
-            self.entries,
-            s.dropped,
-            p.engine.stats().active_flows
-        );
-        if self.tty {
-            eprint!("\r\x1b[Kmizu tap: {line}");
-            let _ = std::io::stderr().flush();
-        } else {
-            eprintln!("mizu tap: {line}");
-        }
+    /// Publishes this worker's counters (the kernel's drop counters read now).
+    fn publish(&mut self, source: &mut dyn PacketSource, engine: &Engine) {
+        let live = source
+            .as_live()
+            .map(LiveSource::live_stats)
+            .unwrap_or_default();
+        let mut r = self.report.lock().unwrap_or_else(|e| e.into_inner());
+        r.live = live;
+        r.entries = self.entries;
+        r.flows_open = engine.stats().active_flows;
     }
 }
 
-impl Sink for TapSink {
-    fn push(&mut self, e: Entry) {
+impl Sink for TapSink<'_> {
+    fn push(&mut self, mut e: Entry) {
+        if self.workers > 1 {
+            e.flow = e.flow * self.workers as u64 + self.worker as u64;
+        }
         self.entries += 1;
         self.batch.push(e);
         if self.batch.len() >= BATCH {
@@ -623,40 +734,131 @@ impl Sink for TapSink {
         if let Some(r) = &self.ring {
             r.lock().unwrap_or_else(|e| e.into_inner()).push(pkt);
         }
-        if let Some(w) = &mut self.pcap
-            && let Err(e) = w.write(pkt)
-            && !self.pcap_error
-        {
-            self.pcap_error = true;
-            eprintln!("mizu tap: --pcap-out: {e} (no longer written)");
+        if let Some(out) = self.pcap {
+            let mut out = out.lock().unwrap_or_else(|e| e.into_inner());
+            if let Err(e) = out.writer.write(pkt)
+                && !out.error
+            {
+                out.error = true;
+                eprintln!("mizu tap: --pcap-out: {e} (no longer written)");
+            }
         }
     }
 
     fn tick(&mut self, p: &mut Progress<'_>) {
         self.flush();
+        self.publish(p.source, p.engine);
+    }
+
+    fn stopped(&self) -> bool {
+        self.tx.is_none() || self.stop.load(Ordering::Relaxed)
+    }
+}
+
+/// The main thread while the workers capture: namespace rescans, endpoint names, the
+/// status line and the hub's `/status` `capture` section.
+struct Control {
+    /// Its name table is refreshed from the namespaces (the hub names entries at ingest).
+    hub: Hub,
+    names: NetnsNames,
+    targets: Targets,
+    tty: bool,
+    status_every: Option<u64>,
+    started: Instant,
+    last_status: Instant,
+    last_entries: u64,
+    ticks: u64,
+}
+
+impl Control {
+    /// About once a second.
+    fn tick(&mut self, fanout: &mut Fanout, reports: &[Mutex<WorkerReport>]) {
         self.ticks += 1;
         if self.ticks.is_multiple_of(RESCAN_TICKS) {
             self.names.refresh(self.hub.names());
-            // The source behind the pipeline is ours: a LiveSource.
-            if let Some(live) = p.source.as_live() {
-                for l in self.targets.rescan(live) {
-                    if self.tty {
-                        eprintln!();
-                    }
-                    eprintln!("mizu tap: {l}");
+            for l in self.targets.rescan(fanout) {
+                if self.tty {
+                    eprintln!();
                 }
+                eprintln!("mizu tap: {l}");
             }
         }
+        let (live, entries, flows_open) = self.publish(reports);
         let every = self
             .status_every
             .unwrap_or(if self.tty { 1 } else { 10 })
             .max(1);
         if self.ticks.is_multiple_of(every) {
-            self.status(p);
+            let secs = self.last_status.elapsed().as_secs_f64().max(0.001);
+            let rate = entries.saturating_sub(self.last_entries) as f64 / secs;
+            self.last_entries = entries;
+            self.last_status = Instant::now();
+            let per_worker = if reports.len() > 1 {
+                let p: Vec<String> = reports
+                    .iter()
+                    .map(|r| {
+                        r.lock()
+                            .unwrap_or_else(|e| e.into_inner())
+                            .live
+                            .packets
+                            .to_string()
+                    })
+                    .collect();
+                format!(", workers {} packets", p.join("/"))
+            } else {
+                String::new()
+            };
+            let line = format!(
+                "{} packets, {entries} entries ({rate:.0}/s), {} kernel drops, {flows_open} flows open{per_worker}",
+                live.packets, live.kernel_drops,
+            );
+            if self.tty {
+                eprint!("\r\x1b[Kmizu tap: {line}");
+                let _ = std::io::stderr().flush();
+            } else {
+                eprintln!("mizu tap: {line}");
+            }
         }
     }
 
-    fn stopped(&self) -> bool {
-        self.tx.is_none() || self.stop.load(Ordering::Relaxed)
+    /// Sums the workers' reports, publishes them as the hub's `/status` `capture`, and
+    /// returns the totals (capture counters, entries, open flows).
+    fn publish(&self, reports: &[Mutex<WorkerReport>]) -> (LiveStats, u64, u64) {
+        let mut per = Vec::with_capacity(reports.len());
+        let mut all = Vec::with_capacity(reports.len());
+        let (mut entries, mut flows_open) = (0, 0);
+        for (i, r) in reports.iter().enumerate() {
+            let r = r.lock().unwrap_or_else(|e| e.into_inner());
+            entries += r.entries;
+            flows_open += r.flows_open;
+            per.push(serde_json::json!({
+                "worker": i,
+                "packets": r.live.packets,
+                "kernelDrops": r.live.kernel_drops,
+                "sockets": r.live.sockets,
+                "entries": r.entries,
+                "flowsOpen": r.flows_open,
+            }));
+            all.push(r.live.clone());
+        }
+        let t = mizu_source::live::sum_stats(&all);
+        self.hub.set_capture_status(serde_json::json!({
+            "kind": CAPTURE_KIND,
+            "packets": t.packets,
+            "bytes": t.bytes,
+            "kernelPackets": t.kernel_packets,
+            "kernelDrops": t.kernel_drops,
+            "filtered": t.filtered,
+            "excluded": t.excluded,
+            "duplicates": t.duplicates,
+            "loopbackOutgoing": t.loopback_outgoing,
+            "bridgePortsSkipped": t.bridge_ports_skipped,
+            "badBlocks": t.bad_blocks,
+            "sockets": t.sockets,
+            "entries": entries,
+            "flowsOpen": flows_open,
+            "workers": per,
+        }));
+        (t, entries, flows_open)
     }
 }

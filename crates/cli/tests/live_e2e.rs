@@ -5,6 +5,9 @@
 //!
 //! - `tap_local.sh`: `mizu tap --local` (namespaces appearing and going, names, own
 //!   traffic excluded, `--pcap-out` read back identical, host mode on a bridge);
+//! - `tap_workers.sh`: `--workers 2` (PACKET_FANOUT) for `mizu tap` in netns and bridge
+//!   mode and for `mizu agent`: every request of concurrent clients exactly once, flow
+//!   ids distinct, both workers received packets;
 //! - `agents_live.sh`: two live agents in two netns "nodes" feeding one hub;
 //! - `protocols_live.sh`: h2c (nghttpd/nghttp), gRPC (grpcio) and AMQP (RabbitMQ + pika)
 //!   through `mizu tap --local`, seen ÷ sent = 100% with method/path/status and names;
@@ -63,6 +66,19 @@ fn tap_local_sees_every_request_with_names_and_pcap_out_matches() {
             "host mode: bridge 10/10 = 100%, names ok",
         ],
         "e2e-tap",
+    );
+}
+
+#[test]
+fn two_capture_workers_see_every_request_exactly_once() {
+    e2e(
+        "tap_workers.sh",
+        &[
+            "netns: 36/36 = 100%, no duplicates, 36 connections with distinct flow ids",
+            "bridge: 36/36 = 100%, no duplicates, 36 connections with distinct flow ids",
+            "agent: 36/36 = 100%, no duplicates, 36 connections with distinct flow ids",
+        ],
+        "e2e-workers",
     );
 }
 

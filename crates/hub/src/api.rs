@@ -283,6 +283,7 @@ async fn status(State(hub): State<Hub>) -> Response {
             "maxParallel": c.replay.max_parallel,
         },
         "pcapExport": inner.packets.get().is_some(),
+        "capture": inner.capture.lock().unwrap_or_else(|e| e.into_inner()).clone(),
         "ingest": {
             "tokenConfigured": c.token.is_some(),
             "redact": c.redact,

@@ -270,6 +270,8 @@ pub(crate) struct Inner {
     pub packet_peers: Mutex<BTreeMap<String, tokio::sync::mpsc::Sender<agents::PacketJob>>>,
     pub replay_slots: Arc<Semaphore>,
     pub shutdown: watch::Sender<bool>,
+    /// What an in-process capture (`mizu tap --local`) reports: `/status`'s `capture`.
+    pub capture: Mutex<Option<serde_json::Value>>,
 }
 
 /// The hub. Cheap to clone (an `Arc`).
@@ -335,6 +337,7 @@ impl Hub {
                 })),
                 targets: watch::channel(BTreeMap::new()).0,
                 shutdown,
+                capture: Mutex::new(None),
                 config,
             }),
         })
@@ -352,6 +355,12 @@ impl Hub {
     /// takes effect.
     pub fn set_packet_archive(&self, archive: Arc<dyn PacketArchive>) {
         let _ = self.inner.packets.set(archive);
+    }
+
+    /// Publishes the in-process capture's counters (`mizu tap --local`: packets, kernel
+    /// drops, per capture worker), shown as `capture` in `GET /status`.
+    pub fn set_capture_status(&self, status: serde_json::Value) {
+        *self.inner.capture.lock().unwrap_or_else(|e| e.into_inner()) = Some(status);
     }
 
     /// The endpoint names ingest applies: publish a new [`names::Names`] snapshot with

@@ -121,6 +121,9 @@ pub struct StatusReport {
     pub cpu_seconds: f64,
     /// Target list generation the agent applies (0: none received).
     pub targets_generation: u64,
+    /// Packets per capture worker (`mizu agent --workers N`, N > 1; empty otherwise).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub worker_packets: Vec<u64>,
 }
 
 /// One error of a stored batch (an invalid entry, skipped).

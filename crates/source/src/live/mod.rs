@@ -193,6 +193,8 @@ pub struct LiveSource {
     name: String,
     /// Where the last returned packet lies: (member, offset, len, ts, orig_len, link).
     last: Option<(usize, usize, usize, u64, u32, LinkType)>,
+    /// Set for a worker of a [`Fanout`]: sockets to add or remove, filter changes.
+    inbox: Option<Arc<Inbox>>,
 }
 
 impl LiveSource {
@@ -206,6 +208,7 @@ impl LiveSource {
             stop: Arc::new(AtomicBool::new(false)),
             name: "live".to_owned(),
             last: None,
+            inbox: None,
         }
     }
 
@@ -227,62 +230,48 @@ impl LiveSource {
     /// (`setns` switches only the calling thread), the socket stays bound to it. Returns
     /// the number of sockets opened.
     pub fn open(&mut self, target: &Target) -> Result<usize, SourceError> {
-        let rings = match &target.netns {
-            None => open_here(target, &self.config.ring)?,
-            Some(path) => {
-                let file = std::fs::File::open(path).map_err(|e| SourceError::Live {
-                    name: target.label.clone(),
-                    action: "cannot open the network namespace",
-                    source: e,
-                    hint: format!("; is {} a namespace (ip netns list)?", path.display()),
-                })?;
-                let t = target.clone();
-                let cfg = self.config.ring.clone();
-                let joined = std::thread::Builder::new()
-                    .name("mizu-netns".into())
-                    .spawn(move || {
-                        ring::enter_netns(&file).map_err(|e| SourceError::Live {
-                            name: t.label.clone(),
-                            action: "cannot enter the network namespace",
-                            source: e,
-                            hint: "; this needs CAP_SYS_ADMIN (run as root)".to_owned(),
-                        })?;
-                        open_here(&t, &cfg)
-                    })
-                    .map_err(|e| SourceError::Live {
-                        name: target.label.clone(),
-                        action: "cannot start a thread",
-                        source: e,
-                        hint: String::new(),
-                    })?
-                    .join();
-                match joined {
-                    Ok(r) => r?,
-                    Err(_) => {
-                        return Err(SourceError::Live {
-                            name: target.label.clone(),
-                            action: "namespace thread failed",
-                            source: std::io::Error::other("panicked"),
-                            hint: String::new(),
-                        });
-                    }
-                }
-            }
-        };
+        let rings = open_target(target, &self.config.ring, 1)?;
         let n = rings.rings.len();
         self.stats.bridge_ports_skipped += rings.bridge_ports_skipped;
-        for r in rings.rings {
-            self.members.push(Member {
-                ring: r,
-                target: target.label.clone(),
-                block: 0,
-                open: false,
-                left: 0,
-                off: 0,
-            });
+        for r in rings.rings.into_iter().flatten() {
+            self.add_ring(&target.label, r);
         }
-        self.stats.sockets = self.members.len() as u64;
         Ok(n)
+    }
+
+    fn add_ring(&mut self, label: &str, ring: ring::Ring) {
+        self.members.push(Member {
+            ring,
+            target: label.to_owned(),
+            block: 0,
+            open: false,
+            left: 0,
+            off: 0,
+        });
+        self.stats.sockets = self.members.len() as u64;
+    }
+
+    /// Applies what the [`Fanout`] controlling this worker asked for since last time.
+    fn take_inbox(&mut self) {
+        let Some(inbox) = &self.inbox else {
+            return;
+        };
+        if !inbox.dirty.swap(false, Ordering::Acquire) {
+            return;
+        }
+        let ops = std::mem::take(&mut *inbox.ops.lock().unwrap_or_else(|e| e.into_inner()));
+        for op in ops {
+            match op {
+                Op::Add(label, ring, skipped) => {
+                    self.stats.bridge_ports_skipped += skipped;
+                    self.add_ring(&label, ring);
+                }
+                Op::Remove(label) => {
+                    self.remove(&label);
+                }
+                Op::Hosts(hosts) => self.set_hosts(hosts),
+            }
+        }
     }
 
     /// Closes the sockets opened for target `label` (a namespace that went away).
@@ -444,6 +433,155 @@ impl LiveSource {
     }
 }
 
+/// What a [`Fanout`] asks one of its workers to do (applied at the worker's next poll).
+enum Op {
+    /// Add this socket, opened for target `label` (and count bridge members skipped).
+    Add(String, ring::Ring, u64),
+    /// Close the sockets of target `label`.
+    Remove(String),
+    /// [`LiveSource::set_hosts`].
+    Hosts(Option<Vec<IpAddr>>),
+}
+
+#[derive(Default)]
+struct Inbox {
+    dirty: AtomicBool,
+    ops: std::sync::Mutex<Vec<Op>>,
+}
+
+impl Inbox {
+    fn post(&self, op: Op) {
+        self.ops.lock().unwrap_or_else(|e| e.into_inner()).push(op);
+        self.dirty.store(true, Ordering::Release);
+    }
+}
+
+/// Capture spread over several worker threads (`mizu tap --workers N`): N
+/// [`LiveSource`]s, one per worker, each with its own socket at every capture point
+/// (interface or namespace). With N > 1 the N sockets of a capture point form one
+/// `PACKET_FANOUT` group in hash mode (a new group id per capture point: the kernel
+/// matches a group per bound device), so all packets of a flow reach the same worker,
+/// and because every group is joined in worker order and the hash is the kernel's
+/// symmetric flow hash, a packet seen at two capture points (a client pod's namespace
+/// and the server pod's) reaches the same worker at both: that worker's duplicate
+/// filter and engine see both copies, as with one worker.
+///
+/// The controller opens and closes targets (namespaces appearing and going) from any
+/// thread; each worker picks its sockets up at its next poll (within its poll timeout).
+/// ```no_run
+/// use mizu_source::live::{Fanout, LiveConfig, Target, Interfaces};
+/// let (mut fanout, workers) = Fanout::new(LiveConfig::default(), 2);
+/// fanout.open(&Target::host(Interfaces::All))?;
+/// for mut src in workers {
+///     std::thread::spawn(move || { /* mizu_pipeline::run(&mut src, ..) */ });
+/// }
+/// # Ok::<(), mizu_source::SourceError>(())
+/// ```
+pub struct Fanout {
+    workers: usize,
+    ring: RingConfig,
+    inboxes: Vec<Arc<Inbox>>,
+    stop: Arc<AtomicBool>,
+    /// Labels of the open targets, in opening order.
+    open: Vec<String>,
+}
+
+impl Fanout {
+    /// The controller and its `workers` sources (at least one), which share one stop flag.
+    pub fn new(config: LiveConfig, workers: usize) -> (Fanout, Vec<LiveSource>) {
+        let workers = workers.max(1);
+        let stop = Arc::new(AtomicBool::new(false));
+        let mut sources = Vec::with_capacity(workers);
+        let mut inboxes = Vec::with_capacity(workers);
+        for i in 0..workers {
+            let inbox = Arc::new(Inbox::default());
+            let mut src = LiveSource::new(config.clone());
+            src.stop = stop.clone();
+            src.inbox = Some(inbox.clone());
+            if workers > 1 {
+                src.name = format!("live worker {i}");
+            }
+            sources.push(src);
+            inboxes.push(inbox);
+        }
+        let fanout = Fanout {
+            workers,
+            ring: config.ring,
+            inboxes,
+            stop,
+            open: Vec::new(),
+        };
+        (fanout, sources)
+    }
+
+    /// Number of workers.
+    pub fn workers(&self) -> usize {
+        self.workers
+    }
+
+    /// Set to true to make every worker's source end.
+    pub fn stop_handle(&self) -> Arc<AtomicBool> {
+        self.stop.clone()
+    }
+
+    /// Opens `target`'s sockets, one per worker at each of its capture points, and hands
+    /// them to the workers. Returns the number of capture points.
+    pub fn open(&mut self, target: &Target) -> Result<usize, SourceError> {
+        let opened = open_target(target, &self.ring, self.workers)?;
+        let n = opened.rings.len();
+        let mut skipped = opened.bridge_ports_skipped;
+        for point in opened.rings {
+            for (inbox, ring) in self.inboxes.iter().zip(point) {
+                inbox.post(Op::Add(target.label.clone(), ring, skipped));
+                skipped = 0;
+            }
+        }
+        if !self.open.contains(&target.label) {
+            self.open.push(target.label.clone());
+        }
+        Ok(n)
+    }
+
+    /// Closes target `label`'s sockets in every worker.
+    pub fn remove(&mut self, label: &str) {
+        for inbox in &self.inboxes {
+            inbox.post(Op::Remove(label.to_owned()));
+        }
+        self.open.retain(|l| l != label);
+    }
+
+    /// [`LiveSource::set_hosts`] in every worker.
+    pub fn set_hosts(&mut self, hosts: Option<Vec<IpAddr>>) {
+        for inbox in &self.inboxes {
+            inbox.post(Op::Hosts(hosts.clone()));
+        }
+    }
+
+    /// Labels of the open targets.
+    pub fn targets(&self) -> Vec<String> {
+        self.open.clone()
+    }
+}
+
+/// Sums the counters of several workers (sockets, packets, drops: everything adds up).
+pub fn sum_stats<'a>(all: impl IntoIterator<Item = &'a LiveStats>) -> LiveStats {
+    let mut t = LiveStats::default();
+    for s in all {
+        t.packets += s.packets;
+        t.bytes += s.bytes;
+        t.kernel_packets += s.kernel_packets;
+        t.kernel_drops += s.kernel_drops;
+        t.filtered += s.filtered;
+        t.excluded += s.excluded;
+        t.duplicates += s.duplicates;
+        t.loopback_outgoing += s.loopback_outgoing;
+        t.bridge_ports_skipped += s.bridge_ports_skipped;
+        t.bad_blocks += s.bad_blocks;
+        t.sockets += s.sockets;
+    }
+    t
+}
+
 const ARPHRD_ETHER: u16 = 1;
 const ARPHRD_LOOPBACK: u16 = 772;
 
@@ -508,6 +646,7 @@ enum Step {
 impl LiveSource {
     fn poll_step(&mut self, timeout_ms: u32) -> Result<Step, SourceError> {
         self.last = None;
+        self.take_inbox();
         let mut polled = false;
         loop {
             if self.stop.load(Ordering::Relaxed) {
@@ -762,7 +901,8 @@ impl std::hash::Hasher for IdHasher {
 type IdBuild = std::hash::BuildHasherDefault<IdHasher>;
 
 struct Opened {
-    rings: Vec<ring::Ring>,
+    /// Per capture point (device), one ring per worker, in worker order.
+    rings: Vec<Vec<ring::Ring>>,
     bridge_ports_skipped: u64,
 }
 
@@ -780,15 +920,47 @@ fn live_err(name: &str, action: &'static str, e: std::io::Error) -> SourceError 
     }
 }
 
-/// Opens the sockets of `t` in the calling thread's namespace.
-fn open_here(t: &Target, cfg: &RingConfig) -> Result<Opened, SourceError> {
+/// The sockets of one capture point (device `ifindex`, 0 = any): one per worker. With
+/// several workers they join one new fanout group: all rings are made first, then each
+/// is bound and joined in worker order, so member `i` (the kernel scales the flow hash onto the members, in
+/// join order) is worker `i` at every capture point. Until the group is complete every
+/// socket drops all packets (a filter): a socket bound but not yet in the group would
+/// otherwise get every packet of the device, and a partial group would put flows on the
+/// wrong worker. The filters come off once all have joined (what arrives in that
+/// moment for a socket still filtered is lost, as if the capture started a moment later).
+fn open_point(
+    ifindex: i32,
+    promisc: bool,
+    cfg: &RingConfig,
+    workers: usize,
+) -> std::io::Result<Vec<ring::Ring>> {
+    if workers <= 1 {
+        return Ok(vec![ring::Ring::open(ifindex, promisc, cfg)?]);
+    }
+    let rings = (0..workers)
+        .map(|_| ring::Ring::create(ifindex, promisc, cfg))
+        .collect::<std::io::Result<Vec<_>>>()?;
+    let mut group = None;
+    for r in &rings {
+        r.drop_all()?;
+        r.bind(ifindex)?;
+        group = Some(r.join_fanout(group)?);
+    }
+    for r in &rings {
+        r.accept_all()?;
+    }
+    Ok(rings)
+}
+
+/// Opens the sockets of `t` in the calling thread's namespace, `workers` per capture point.
+fn open_here(t: &Target, cfg: &RingConfig, workers: usize) -> Result<Opened, SourceError> {
     let mut out = Opened {
         rings: Vec::new(),
         bridge_ports_skipped: 0,
     };
     match &t.interfaces {
         Interfaces::Any => {
-            let r = ring::Ring::open(0, false, cfg)
+            let r = open_point(0, false, cfg, workers)
                 .map_err(|e| live_err(&t.label, "cannot open an AF_PACKET socket", e))?;
             out.rings.push(r);
         }
@@ -804,7 +976,7 @@ fn open_here(t: &Target, cfg: &RingConfig) -> Result<Opened, SourceError> {
                     });
                 }
                 let bridge = Path::new("/sys/class/net").join(n).join("bridge").exists();
-                let r = ring::Ring::open(idx as i32, bridge, cfg)
+                let r = open_point(idx as i32, bridge, cfg, workers)
                     .map_err(|e| live_err(&format!("{}/{n}", t.label), "cannot open", e))?;
                 out.rings.push(r);
             }
@@ -827,13 +999,56 @@ fn open_here(t: &Target, cfg: &RingConfig) -> Result<Opened, SourceError> {
                     continue;
                 }
                 let bridge = dir.join("bridge").exists();
-                let r = ring::Ring::open(idx as i32, bridge, cfg)
+                let r = open_point(idx as i32, bridge, cfg, workers)
                     .map_err(|e| live_err(&format!("{}/{n}", t.label), "cannot open", e))?;
                 out.rings.push(r);
             }
         }
     }
     Ok(out)
+}
+
+/// Opens `target`'s sockets (`workers` per capture point), entering its namespace on a
+/// dedicated OS thread (`setns` switches only the calling thread).
+fn open_target(target: &Target, cfg: &RingConfig, workers: usize) -> Result<Opened, SourceError> {
+    let Some(path) = &target.netns else {
+        return open_here(target, cfg, workers);
+    };
+    let file = std::fs::File::open(path).map_err(|e| SourceError::Live {
+        name: target.label.clone(),
+        action: "cannot open the network namespace",
+        source: e,
+        hint: format!("; is {} a namespace (ip netns list)?", path.display()),
+    })?;
+    let t = target.clone();
+    let cfg = cfg.clone();
+    let joined = std::thread::Builder::new()
+        .name("mizu-netns".into())
+        .spawn(move || {
+            ring::enter_netns(&file).map_err(|e| SourceError::Live {
+                name: t.label.clone(),
+                action: "cannot enter the network namespace",
+                source: e,
+                hint: "; this needs CAP_SYS_ADMIN (run as root)".to_owned(),
+            })?;
+            open_here(&t, &cfg, workers)
+        })
+        .map_err(|e| SourceError::Live {
+            name: target.label.clone(),
+            action: "cannot start a thread",
+            source: e,
+            hint: String::new(),
+        })?
+        .join();
+    match joined {
+        Ok(r) => r,
+        Err(_) => Err(SourceError::Live {
+            name: target.label.clone(),
+            action: "namespace thread failed",
+            source: std::io::Error::other("panicked"),
+            hint: String::new(),
+        }),
+    }
 }
 
 /// True when this process may open AF_PACKET sockets (root or CAP_NET_RAW).

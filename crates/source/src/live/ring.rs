@@ -133,16 +133,24 @@ fn setsockopt<T>(fd: RawFd, level: libc::c_int, name: libc::c_int, val: &T) -> i
 
 impl Ring {
     /// Opens a socket in the calling thread's network namespace, bound to `ifindex`
-    /// (0 = every interface), with a mapped receive ring.
+    /// (0 = every interface), with a mapped receive ring; joins the fanout group
+    /// `cfg.fanout` if set.
     pub fn open(ifindex: i32, promisc: bool, cfg: &RingConfig) -> io::Result<Ring> {
-        let proto = (libc::ETH_P_ALL as u16).to_be();
+        let ring = Ring::create(ifindex, promisc, cfg)?;
+        ring.bind(ifindex)?;
+        if let Some(group) = cfg.fanout {
+            ring.join_fanout(Some(group))?;
+        }
+        Ok(ring)
+    }
+
+    /// A socket with its mapped ring, not bound yet: it receives nothing until
+    /// [`Ring::bind`] (the socket is created with protocol 0, so no packet of another
+    /// device lands in the ring before the bind narrows it to `ifindex`).
+    pub fn create(ifindex: i32, promisc: bool, cfg: &RingConfig) -> io::Result<Ring> {
         // SAFETY: plain syscall with constant arguments; the result is checked.
         let raw = check(unsafe {
-            libc::socket(
-                libc::AF_PACKET,
-                libc::SOCK_RAW | libc::SOCK_CLOEXEC,
-                libc::c_int::from(proto),
-            )
+            libc::socket(libc::AF_PACKET, libc::SOCK_RAW | libc::SOCK_CLOEXEC, 0)
         })?;
         // SAFETY: `raw` is a fresh descriptor we own and nothing else closes.
         let fd = unsafe { OwnedFd::from_raw_fd(raw) };
@@ -215,27 +223,90 @@ impl Ring {
                 &mreq,
             )?;
         }
-        // Bind after the ring exists, so no packet lands outside it.
+        Ok(ring)
+    }
+
+    /// Binds the socket to `ifindex` (0 = every interface) for every protocol: packets
+    /// start arriving in the ring.
+    pub fn bind(&self, ifindex: i32) -> io::Result<()> {
         // SAFETY: sockaddr_ll is plain old data; all-zero is a valid value.
         let mut sll: libc::sockaddr_ll = unsafe { std::mem::zeroed() };
         sll.sll_family = libc::AF_PACKET as u16;
-        sll.sll_protocol = proto;
+        sll.sll_protocol = (libc::ETH_P_ALL as u16).to_be();
         sll.sll_ifindex = ifindex;
         // SAFETY: `sll` is a valid sockaddr_ll and the length passed is its size.
         check(unsafe {
             libc::bind(
-                ring.fd.as_raw_fd(),
+                self.fd.as_raw_fd(),
                 (&sll as *const libc::sockaddr_ll).cast(),
                 std::mem::size_of::<libc::sockaddr_ll>() as libc::socklen_t,
             )
+        })
+        .map(|_| ())
+    }
+
+    /// Joins PACKET_FANOUT group `group` in hash mode (the kernel's symmetric flow hash,
+    /// IP fragments reassembled first), or with `None` a new group whose id the kernel
+    /// picks unused in this namespace (`PACKET_FANOUT_FLAG_UNIQUEID`, so another
+    /// process's group is never joined by accident). Returns the group id. The socket
+    /// must be bound (the kernel matches a group per bound device). The member a packet
+    /// goes to is the flow hash scaled onto the members in join order, so sockets joined in the same order in
+    /// two groups receive the same flows.
+    pub fn join_fanout(&self, group: Option<u16>) -> io::Result<u16> {
+        let flags = match group {
+            Some(_) => PACKET_FANOUT_FLAG_DEFRAG,
+            None => PACKET_FANOUT_FLAG_DEFRAG | PACKET_FANOUT_FLAG_UNIQUEID,
+        };
+        let arg: u32 = u32::from(group.unwrap_or(0)) | ((PACKET_FANOUT_HASH | flags) << 16);
+        setsockopt(self.fd.as_raw_fd(), libc::SOL_PACKET, PACKET_FANOUT, &arg)?;
+        let mut got: u32 = 0;
+        let mut len = std::mem::size_of::<u32>() as libc::socklen_t;
+        // SAFETY: `got` is a writable u32 and `len` its size.
+        check(unsafe {
+            libc::getsockopt(
+                self.fd.as_raw_fd(),
+                libc::SOL_PACKET,
+                PACKET_FANOUT,
+                (&mut got as *mut u32).cast(),
+                &mut len,
+            )
         })?;
-        // The kernel accepts a fanout group only on a bound socket.
-        if let Some(group) = cfg.fanout {
-            let arg: u32 =
-                u32::from(group) | ((PACKET_FANOUT_HASH | PACKET_FANOUT_FLAG_DEFRAG) << 16);
-            setsockopt(ring.fd.as_raw_fd(), libc::SOL_PACKET, PACKET_FANOUT, &arg)?;
-        }
-        Ok(ring)
+        Ok((got & 0xffff) as u16)
+    }
+
+    /// Makes the socket drop every packet (a one-instruction classic BPF filter, `ret
+    /// #0`) until [`Ring::accept_all`]: while a fanout group is being joined, a bound
+    /// socket not yet in the group would otherwise receive every packet of its device
+    /// next to the group.
+    pub fn drop_all(&self) -> io::Result<()> {
+        let mut prog = [libc::sock_filter {
+            code: 0x06, // BPF_RET | BPF_K
+            jt: 0,
+            jf: 0,
+            k: 0,
+        }];
+        // The kernel copies the program during the call; `prog` outlives it.
+        let fprog = libc::sock_fprog {
+            len: 1,
+            filter: prog.as_mut_ptr(),
+        };
+        setsockopt(
+            self.fd.as_raw_fd(),
+            libc::SOL_SOCKET,
+            libc::SO_ATTACH_FILTER,
+            &fprog,
+        )
+    }
+
+    /// Removes the filter of [`Ring::drop_all`].
+    pub fn accept_all(&self) -> io::Result<()> {
+        let zero: libc::c_int = 0;
+        setsockopt(
+            self.fd.as_raw_fd(),
+            libc::SOL_SOCKET,
+            libc::SO_DETACH_FILTER,
+            &zero,
+        )
     }
 
     pub fn blocks(&self) -> usize {
@@ -368,6 +439,7 @@ const PACKET_VERSION: libc::c_int = 10;
 const PACKET_FANOUT: libc::c_int = 18;
 const PACKET_FANOUT_HASH: u32 = 0;
 const PACKET_FANOUT_FLAG_DEFRAG: u32 = 0x8000;
+const PACKET_FANOUT_FLAG_UNIQUEID: u32 = 0x2000;
 const PACKET_MR_PROMISC: libc::c_int = 1;
 const TP_STATUS_KERNEL: u32 = 0;
 const TP_STATUS_USER: u32 = 1;
