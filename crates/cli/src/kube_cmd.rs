@@ -122,6 +122,7 @@ pub fn settings(cfg: &MizuConfig, namespaces: &[String], persistent: bool) -> Se
         annotations: cfg.kube.annotations.clone(),
         service_account: cfg.kube.service_account.clone(),
         hub_port: u16::try_from(cfg.kube.hub_port).unwrap_or(mizu_hub::DEFAULT_PORT),
+        agent_workers: cfg.workers(),
         hub_config_yaml: hub_config_yaml(cfg, namespaces),
         token: random_token(),
         persistent: persistent.then(|| Persistence {

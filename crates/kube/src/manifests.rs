@@ -89,6 +89,8 @@ pub struct Settings {
     /// Use this existing ServiceAccount (no RBAC objects are made); "" = make ours.
     pub service_account: String,
     pub hub_port: u16,
+    /// `tap.workers`: capture threads per agent (`--workers`).
+    pub agent_workers: usize,
     /// The hub's `config.yaml` (ingest keys, targets).
     pub hub_config_yaml: String,
     /// The agent token (a fresh random one per install).
@@ -630,6 +632,8 @@ fn agent_daemonset(s: &Settings) -> DaemonSet {
         // host's /proc, MIZU_HOST_PROC): traffic between containers of one pod, and pods
         // whose traffic the node's interfaces do not show.
         "--pod-netns",
+        "--workers",
+        &s.agent_workers.to_string(),
     ]
     .map(String::from)
     .to_vec();
@@ -780,6 +784,7 @@ impl Default for Settings {
             annotations: Vec::new(),
             service_account: String::new(),
             hub_port: 8899,
+            agent_workers: 1,
             hub_config_yaml: String::new(),
             token: String::new(),
             persistent: None,
@@ -818,6 +823,7 @@ mod tests {
             [{"weight": 10, "preference": {"matchExpressions": [{"key": "pool", "operator": "In", "values": ["a"]}]}}]}});
         let s = Settings {
             agent_affinity: Some(aff.clone()),
+            agent_workers: 3,
             ..Settings::default()
         };
         let objs = render(&s);
@@ -836,6 +842,10 @@ mod tests {
                 .as_array()
                 .is_some_and(|a| a.contains(&json!("--pod-netns")))
         );
+        // tap.workers reaches the agents as --workers.
+        let args = c["args"].as_array().cloned().unwrap_or_default();
+        let at = args.iter().position(|a| a == "--workers");
+        assert_eq!(at.and_then(|i| args.get(i + 1)), Some(&json!("3")));
         assert!(
             c["env"].as_array().is_some_and(
                 |e| e.contains(&json!({"name": "MIZU_HOST_PROC", "value": "/hostproc"}))
