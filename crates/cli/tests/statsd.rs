@@ -72,8 +72,12 @@ fn hub_colours_summary_and_port_hints_come_from_the_registry() {
     let summary = mizu_dissectors::registry::summarize(&entry);
     assert_eq!(summary.method, "counter");
     assert_eq!(summary.summary, "api.requests");
-    let base: serde_json::Value =
-        serde_json::from_slice(&mizu_hub::base::base_entry_json(&entry, &summary)).expect("json");
+    let base: serde_json::Value = serde_json::from_slice(&mizu_hub::base::base_entry_json(
+        &entry,
+        &summary,
+        &mizu_dissectors::Registry::default().table(),
+    ))
+    .expect("json");
     assert_eq!(base["proto"]["abbr"], "STATSD");
     assert_eq!(base["proto"]["macro"], "statsd");
     assert_eq!(base["proto"]["backgroundColor"], "#6c3d91");

@@ -5,33 +5,12 @@
 //! own test binary, so no other test's allocations are counted. `MIZU_RSS_BUDGET` (bytes)
 //! overrides the 50 MB budget for measuring (docs/api.md quotes the figures).
 
-use mizu_hub::{Hub, HubConfig};
+mod common;
+
+use common::{http1_entries as real_entries, status_kb};
+use mizu_hub::Hub;
 use mizu_model::Entry;
 use mizu_store::StoreConfig;
-
-fn status_kb(key: &str) -> Option<u64> {
-    let s = std::fs::read_to_string("/proc/self/status").ok()?;
-    let line = s.lines().find(|l| l.starts_with(key))?;
-    line.split_whitespace().nth(1)?.parse().ok()
-}
-
-fn real_entries() -> Vec<Entry> {
-    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../testdata/http1");
-    let mut out = Vec::new();
-    for e in std::fs::read_dir(dir).expect("testdata/http1").flatten() {
-        let p = e.path();
-        if p.to_string_lossy().ends_with(".expected.jsonl") {
-            let text = std::fs::read_to_string(&p).expect("read");
-            out.extend(
-                text.lines()
-                    .filter(|l| l.starts_with('{'))
-                    .map(|l| serde_json::from_str::<Entry>(l).expect("entry")),
-            );
-        }
-    }
-    assert!(out.len() > 20);
-    out
-}
 
 #[test]
 fn hub_rss_stays_near_the_budget() {
@@ -43,12 +22,12 @@ fn hub_rss_stays_near_the_budget() {
         .ok()
         .and_then(|v| v.parse().ok())
         .unwrap_or(50_000_000);
-    let hub = Hub::new(HubConfig {
+    let hub = Hub::new(mizu_hub::HubConfig {
         store: StoreConfig {
             max_bytes: budget,
             ..StoreConfig::default()
         },
-        ..HubConfig::default()
+        ..common::config()
     })
     .expect("hub");
     let entries = real_entries();

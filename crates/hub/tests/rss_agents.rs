@@ -5,7 +5,10 @@
 //! small for CI) and `MIZU_RSS_MESSAGE` (bytes) change budget and message size for
 //! measuring (docs/api.md quotes the figures).
 
-use mizu_hub::{Hub, HubConfig};
+mod common;
+
+use common::status_kb;
+use mizu_hub::HubConfig;
 use mizu_store::StoreConfig;
 use serde_json::{Value, json};
 use std::net::TcpStream;
@@ -13,26 +16,12 @@ use std::time::Duration;
 use tungstenite::Message;
 use tungstenite::client::IntoClientRequest;
 
-fn status_kb(key: &str) -> Option<u64> {
-    let s = std::fs::read_to_string("/proc/self/status").ok()?;
-    let line = s.lines().find(|l| l.starts_with(key))?;
-    line.split_whitespace().nth(1)?.parse().ok()
-}
-
+/// The HTTP/1 captures' entries as JSON values (what an agent sends).
 fn real_entries() -> Vec<Value> {
-    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../testdata/http1");
-    let mut out = Vec::new();
-    for e in std::fs::read_dir(dir).expect("testdata/http1").flatten() {
-        let p = e.path();
-        if p.to_string_lossy().ends_with(".expected.jsonl") {
-            let text = std::fs::read_to_string(&p).expect("read");
-            out.extend(
-                text.lines()
-                    .filter(|l| l.starts_with('{'))
-                    .map(|l| serde_json::from_str::<Value>(l).expect("entry")),
-            );
-        }
-    }
+    let out: Vec<Value> = common::http1_entries()
+        .iter()
+        .map(|e| serde_json::to_value(e).expect("entry"))
+        .collect();
     assert!(out.len() > 20);
     out
 }
@@ -47,32 +36,14 @@ fn hub_rss_with_agent_batches() {
         .ok()
         .and_then(|v| v.parse().ok())
         .unwrap_or(20_000_000);
-    let hub = Hub::new(HubConfig {
+    let (hub, addr) = common::start(HubConfig {
         store: StoreConfig {
             max_bytes: budget,
             ..StoreConfig::default()
         },
         token: Some("t".into()),
-        ..HubConfig::default()
-    })
-    .expect("hub");
-    let h = hub.clone();
-    let (tx, rx) = std::sync::mpsc::channel();
-    std::thread::spawn(move || {
-        let rt = tokio::runtime::Builder::new_multi_thread()
-            .worker_threads(2)
-            .enable_all()
-            .build()
-            .expect("runtime");
-        rt.block_on(async move {
-            let l = tokio::net::TcpListener::bind("127.0.0.1:0")
-                .await
-                .expect("bind");
-            tx.send(l.local_addr().expect("addr")).expect("send addr");
-            h.serve(l, std::future::pending()).await.expect("serve");
-        });
+        ..common::config()
     });
-    let addr = rx.recv().expect("address");
     let mut req = format!("ws://{addr}/agents/ws?agent=rss")
         .into_client_request()
         .expect("request");
