@@ -249,7 +249,7 @@ pub(crate) struct Inner {
     pub store: Store,
     pub config: HubConfig,
     pub insertion: Option<Filter>,
-    /// The filter language of this hub (the protocol table's macros).
+    /// The filter language of this hub (the protocol table's macros and facet table).
     pub language: filter::Language,
     pub redactor: Redactor,
     pub oas: Option<Mutex<mizu_analysis::oas::Oas>>,
@@ -309,7 +309,11 @@ impl Hub {
             .oas
             .clone()
             .map(|c| Mutex::new(mizu_analysis::oas::Oas::new(c)));
-        let store = Store::open(config.store.clone()).map_err(HubError::Store)?;
+        let store = Store::open(StoreConfig {
+            facets: language.facet_table().clone(),
+            ..config.store.clone()
+        })
+        .map_err(HubError::Store)?;
         let (live, _) = broadcast::channel(config.limits.live_queue.max(16));
         let redactor = Redactor::new(config.redact, &config.redact_patterns);
         let (shutdown, _) = watch::channel(false);
