@@ -5,7 +5,7 @@
 use std::collections::{BTreeMap, VecDeque};
 use std::sync::Arc;
 
-use mizu_dissect::kit::{be16, be32, note, side_name};
+use mizu_dissect::kit::{self, be16, be32, note, side_name};
 use mizu_dissect::{
     Chunk, DiagKind, Diagnostic, HandedOver, Limits, Output, Session, SessionContext,
 };
@@ -1025,201 +1025,244 @@ impl Http2Session {
     }
 
     fn process(&mut self, chunk: &Chunk<'_>, out: &mut Output) -> usize {
+        self.last_ts[chunk.dir.index()] = chunk.last_ts();
+        kit::drive(chunk.data.len(), |pos| self.step(chunk, pos, out))
+    }
+
+    /// One step of [`Http2Session::process`] at `pos` of the offered bytes (see
+    /// [`kit::drive`]): DATA payload or padding, alignment (skipping, the preface, finding
+    /// a frame boundary), or one frame.
+    fn step(&mut self, chunk: &Chunk<'_>, pos: usize, out: &mut Output) -> kit::Step {
         let dir = chunk.dir;
-        self.last_ts[dir.index()] = chunk.last_ts();
+        let rest = chunk.data.get(pos..).unwrap_or(&[]);
+        if self.sides[dir.index()].data.is_some() {
+            return self.data_payload(chunk, pos, out);
+        }
+        if let Some(step) = self.align(dir, rest, out) {
+            return step;
+        }
+        let Some(h) = FrameHeader::parse(rest) else {
+            return kit::Step::Wait;
+        };
+        if !self.confirmed && !self.plausible_frame(dir, &h, rest) {
+            return kit::Step::Wait;
+        }
+        let ts = chunk.ts_at(pos);
+        if h.kind == frame::DATA {
+            self.data_header(dir, &h, rest, ts, out)
+        } else {
+            self.other_frame(dir, &h, rest, ts, out)
+        }
+    }
+
+    /// Inside a DATA frame: its payload (to the stream's body), then its padding.
+    fn data_payload(&mut self, chunk: &Chunk<'_>, pos: usize, out: &mut Output) -> kit::Step {
+        let dir = chunk.dir;
+        let rest = chunk.data.get(pos..).unwrap_or(&[]);
+        let Some(df) = &mut self.sides[dir.index()].data else {
+            return kit::Step::Advance(0);
+        };
+        let id = df.stream;
+        let n = if df.data_left > 0 {
+            let n = df.data_left.min(rest.len());
+            df.data_left -= n;
+            self.body_bytes(dir, id, rest.get(..n).unwrap_or(&[]), chunk.ts_at(pos), out);
+            n
+        } else {
+            let n = df.pad_left.min(rest.len());
+            df.pad_left -= n;
+            if let Some(st) = self.streams.get_mut(&id) {
+                Self::msg(st, dir).wire += n as u64;
+            }
+            n
+        };
+        self.data_frame_done(dir, out);
+        kit::Step::Advance(n)
+    }
+
+    /// Brings a side to a frame boundary: bytes to skip, the client preface, and (after
+    /// a gap or a mid-stream start) the search for a boundary. `None`: at a frame header.
+    fn align(&mut self, dir: Direction, rest: &[u8], out: &mut Output) -> Option<kit::Step> {
         let i = dir.index();
-        let data = chunk.data;
-        let mut pos = 0;
-        while pos < data.len() {
-            let rest = &data[pos..];
-            // Inside a DATA frame: payload, then padding.
-            if let Some(df) = &mut self.sides[i].data {
-                if df.data_left > 0 {
-                    let n = df.data_left.min(rest.len());
-                    df.data_left -= n;
-                    let id = df.stream;
-                    self.body_bytes(dir, id, &rest[..n], chunk.ts_at(pos), out);
-                    pos += n;
-                } else {
-                    let n = df.pad_left.min(rest.len());
-                    df.pad_left -= n;
-                    let id = df.stream;
-                    pos += n;
-                    if let Some(st) = self.streams.get_mut(&id) {
-                        Self::msg(st, dir).wire += n as u64;
-                    }
-                }
-                self.data_frame_done(dir, out);
-                continue;
+        let confirmed = self.confirmed;
+        let side = &mut self.sides[i];
+        if !side.started {
+            side.started = true;
+            if !confirmed && !side.expect_preface {
+                // A mid-stream guess may join this side inside a frame: find a boundary.
+                side.synced = false;
             }
-            let confirmed = self.confirmed;
-            let side = &mut self.sides[i];
-            if !side.started {
-                side.started = true;
-                if !confirmed && !side.expect_preface {
-                    // A mid-stream guess may join this side inside a frame: find a boundary.
-                    side.synced = false;
-                }
-            }
-            if side.skip > 0 {
-                let n = side.skip.min(rest.len());
-                side.skip -= n;
-                pos += n;
-                continue;
-            }
-            if side.expect_preface {
-                let n = rest.len().min(PREFACE.len());
-                if rest[..n] == PREFACE[..n] {
-                    if n < PREFACE.len() {
-                        return pos;
-                    }
-                    side.expect_preface = false;
-                    pos += n;
-                    self.confirmed = true;
-                    continue;
+        }
+        if side.skip > 0 {
+            let n = side.skip.min(rest.len());
+            side.skip -= n;
+            return Some(kit::Step::Advance(n));
+        }
+        if side.expect_preface {
+            let n = rest.len().min(PREFACE.len());
+            if rest.get(..n) == PREFACE.get(..n) {
+                if n < PREFACE.len() {
+                    return Some(kit::Step::Wait);
                 }
                 side.expect_preface = false;
-                if !confirmed {
-                    side.synced = false;
-                }
+                self.confirmed = true;
+                return Some(kit::Step::Advance(n));
             }
-            if !self.sides[i].synced {
-                match self.resync(i, rest) {
-                    Ok(k) => {
-                        if k > 0 {
-                            out.diagnostic(
-                                DiagKind::Malformed,
-                                format!(
-                                    "{}: skipped {k} bytes to find an HTTP/2 frame boundary",
-                                    side_name(dir)
-                                ),
-                            );
-                        }
-                        self.sides[i].synced = true;
-                        pos += k;
-                        continue;
-                    }
-                    Err(k) => {
-                        if k > 0 {
-                            out.diagnostic(
-                                DiagKind::Malformed,
-                                format!(
-                                    "{}: skipped {k} bytes looking for an HTTP/2 frame boundary",
-                                    side_name(dir)
-                                ),
-                            );
-                        }
-                        return pos + k;
-                    }
-                }
+            side.expect_preface = false;
+            if !confirmed {
+                side.synced = false;
             }
-            let Some(h) = FrameHeader::parse(rest) else {
-                return pos;
-            };
-            if !self.confirmed {
-                // An unconfirmed guess stays strict: every frame must look like one.
-                let max = self.sides[i].max_frame;
-                if !h.plausible(frame::reserved_bit(rest), max) {
-                    self.refute(|| {
-                        format!(
-                            "{} sent an implausible frame header (type 0x{:02x}, {} bytes, flags 0x{:02x}, stream {})",
-                            side_name(dir),
-                            h.kind,
-                            h.len,
-                            h.flags,
-                            h.stream
-                        )
-                    });
-                    return pos;
-                }
-                if dir == Direction::ClientToServer
-                    && h.stream % 2 == 0
-                    && matches!(h.kind, frame::DATA | frame::HEADERS | frame::PUSH_PROMISE)
-                {
-                    self.refute(|| {
-                        format!(
-                            "the client sent a {} frame on stream {}, which only the server may use",
-                            frame::type_name(h.kind),
-                            h.stream
-                        )
-                    });
-                    return pos;
-                }
+        }
+        if self.sides[i].synced {
+            return None;
+        }
+        let (k, found) = match self.resync(i, rest) {
+            Ok(k) => (k, true),
+            Err(k) => (k, false),
+        };
+        if k > 0 {
+            let what = if found { "to find" } else { "looking for" };
+            out.diagnostic(
+                DiagKind::Malformed,
+                format!(
+                    "{}: skipped {k} bytes {what} an HTTP/2 frame boundary",
+                    side_name(dir)
+                ),
+            );
+        }
+        self.sides[i].synced = found;
+        // Not found: the bytes before `k` are garbage and what follows needs more input
+        // (searched again from `k`, it waits at once).
+        Some(if found || k > 0 {
+            kit::Step::Advance(k)
+        } else {
+            kit::Step::Wait
+        })
+    }
+
+    /// An unconfirmed guess stays strict: every frame must look like one, and the client
+    /// never uses the server's streams. `false` refutes the guess.
+    fn plausible_frame(&mut self, dir: Direction, h: &FrameHeader, rest: &[u8]) -> bool {
+        let max = self.sides[dir.index()].max_frame;
+        if !h.plausible(frame::reserved_bit(rest), max) {
+            self.refute(|| {
+                format!(
+                    "{} sent an implausible frame header (type 0x{:02x}, {} bytes, flags 0x{:02x}, stream {})",
+                    side_name(dir),
+                    h.kind,
+                    h.len,
+                    h.flags,
+                    h.stream
+                )
+            });
+            return false;
+        }
+        if dir == Direction::ClientToServer
+            && h.stream.is_multiple_of(2)
+            && matches!(h.kind, frame::DATA | frame::HEADERS | frame::PUSH_PROMISE)
+        {
+            self.refute(|| {
+                format!(
+                    "the client sent a {} frame on stream {}, which only the server may use",
+                    frame::type_name(h.kind),
+                    h.stream
+                )
+            });
+            return false;
+        }
+        true
+    }
+
+    /// A DATA frame's header (and pad length): the payload follows in
+    /// [`Http2Session::data_payload`].
+    fn data_header(
+        &mut self,
+        dir: Direction,
+        h: &FrameHeader,
+        rest: &[u8],
+        ts: Nanos,
+        out: &mut Output,
+    ) -> kit::Step {
+        let padded = h.flags & frame::FLAG_PADDED != 0 && h.len > 0;
+        let hdr = HEADER_LEN + usize::from(padded);
+        if rest.len() < hdr {
+            return kit::Step::Wait;
+        }
+        let pad = if padded {
+            rest.get(HEADER_LEN).map_or(0, |&p| usize::from(p))
+        } else {
+            0
+        };
+        let body_len = h.len - usize::from(padded);
+        if pad > body_len {
+            out.diagnostic(
+                DiagKind::Malformed,
+                format!("stream {}: DATA padding longer than the frame", h.stream),
+            );
+        }
+        let data_left = body_len.saturating_sub(pad);
+        let end_stream = h.flags & frame::FLAG_END_STREAM != 0;
+        if let Some(st) = self.stream(h.stream, dir, ts, out) {
+            let m = Self::msg(st, dir);
+            // Captured bytes only: the payload and padding are counted as they arrive (a
+            // frame cut by the end of the capture never overstates).
+            m.wire += hdr as u64;
+            if m.ts.is_none() {
+                m.ts = Some(ts);
             }
-            let ts = chunk.ts_at(pos);
-            if h.kind == frame::DATA {
-                let padded = h.flags & frame::FLAG_PADDED != 0 && h.len > 0;
-                let hdr = HEADER_LEN + usize::from(padded);
-                if rest.len() < hdr {
-                    return pos;
-                }
-                let pad = if padded {
-                    usize::from(rest[HEADER_LEN])
-                } else {
-                    0
-                };
-                let body_len = h.len - usize::from(padded);
-                if pad > body_len {
-                    out.diagnostic(
-                        DiagKind::Malformed,
-                        format!("stream {}: DATA padding longer than the frame", h.stream),
-                    );
-                }
-                let data_left = body_len.saturating_sub(pad);
-                let end_stream = h.flags & frame::FLAG_END_STREAM != 0;
+        }
+        self.sides[dir.index()].data = Some(DataFrame {
+            stream: h.stream,
+            data_left,
+            pad_left: body_len - data_left,
+            end_stream,
+        });
+        self.data_frame_done(dir, out);
+        kit::Step::Advance(hdr)
+    }
+
+    /// Any other frame, whole: skipped (and counted) when over the size limit.
+    fn other_frame(
+        &mut self,
+        dir: Direction,
+        h: &FrameHeader,
+        rest: &[u8],
+        ts: Nanos,
+        out: &mut Output,
+    ) -> kit::Step {
+        let i = dir.index();
+        let max = self.limits.max_head.max(frame::PROBE_MAX_LEN);
+        if h.len > max {
+            out.diagnostic(
+                DiagKind::Limit,
+                format!(
+                    "{} frame of {} bytes on stream {} exceeds {max} bytes: skipped",
+                    frame::type_name(h.kind),
+                    h.len,
+                    h.stream
+                ),
+            );
+            if matches!(
+                h.kind,
+                frame::HEADERS | frame::CONTINUATION | frame::PUSH_PROMISE
+            ) {
+                self.sides[i].hpack.lose_sync();
+                self.sides[i].cont = None;
                 if let Some(st) = self.stream(h.stream, dir, ts, out) {
                     let m = Self::msg(st, dir);
-                    // Captured bytes only: the payload and padding are counted as they
-                    // arrive (a frame cut by the end of the capture never overstates).
-                    m.wire += hdr as u64;
-                    if m.ts.is_none() {
-                        m.ts = Some(ts);
-                    }
+                    m.gap = true;
+                    m.truncated = true;
                 }
-                self.sides[i].data = Some(DataFrame {
-                    stream: h.stream,
-                    data_left,
-                    pad_left: body_len - data_left,
-                    end_stream,
-                });
-                pos += hdr;
-                self.data_frame_done(dir, out);
-                continue;
             }
-            let max = self.limits.max_head.max(frame::PROBE_MAX_LEN);
-            if h.len > max {
-                out.diagnostic(
-                    DiagKind::Limit,
-                    format!(
-                        "{} frame of {} bytes on stream {} exceeds {max} bytes: skipped",
-                        frame::type_name(h.kind),
-                        h.len,
-                        h.stream
-                    ),
-                );
-                if matches!(
-                    h.kind,
-                    frame::HEADERS | frame::CONTINUATION | frame::PUSH_PROMISE
-                ) {
-                    self.sides[i].hpack.lose_sync();
-                    self.sides[i].cont = None;
-                    if let Some(st) = self.stream(h.stream, dir, ts, out) {
-                        let m = Self::msg(st, dir);
-                        m.gap = true;
-                        m.truncated = true;
-                    }
-                }
-                self.sides[i].skip = HEADER_LEN + h.len;
-                continue;
-            }
-            let end = HEADER_LEN + h.len;
-            if rest.len() < end {
-                return pos;
-            }
-            self.control_frame(dir, h, &rest[HEADER_LEN..end], ts, out);
-            pos += end;
+            self.sides[i].skip = HEADER_LEN + h.len;
+            return kit::Step::Advance(0);
         }
-        pos
+        let end = HEADER_LEN + h.len;
+        let Some(payload) = rest.get(HEADER_LEN..end) else {
+            return kit::Step::Wait;
+        };
+        self.control_frame(dir, *h, payload, ts, out);
+        kit::Step::Advance(end)
     }
 
     fn gap(&mut self, dir: Direction, len: u64, ts: Nanos, out: &mut Output) {
