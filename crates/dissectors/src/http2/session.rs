@@ -94,6 +94,14 @@ struct Msg {
     diags: Vec<String>,
 }
 
+/// A decoded header block (see [`Http2Session::decode_block`]).
+struct DecodedBlock {
+    headers: Vec<Header>,
+    gap: bool,
+    truncated: bool,
+    diags: Vec<String>,
+}
+
 #[derive(Debug, Default)]
 struct Stream {
     req: Msg,
@@ -337,12 +345,16 @@ impl Http2Session {
         }
     }
 
-    fn header_block(&mut self, dir: Direction, p: Pending, out: &mut Output) {
+    /// HPACK-decodes a complete header block: the fields, whether some were lost (a
+    /// gap, an HPACK error) or cut (the size limit), and diagnostics (also counted in
+    /// `out`). A block that decodes into a request or response head confirms HTTP/2; an
+    /// HPACK error refutes an unconfirmed guess.
+    fn decode_block(&mut self, dir: Direction, block: &[u8], out: &mut Output) -> DecodedBlock {
         let mut headers = Vec::new();
         let max_list = self.limits.max_head;
         let r = self.sides[dir.index()]
             .hpack
-            .decode(&p.block, &mut headers, max_list);
+            .decode(block, &mut headers, max_list);
         let mut diags = Vec::new();
         let mut gap = false;
         let mut truncated = false;
@@ -394,7 +406,21 @@ impl Http2Session {
         for d in &diags {
             out.diagnostic(d.kind, d.message.clone());
         }
-        let diags: Vec<String> = diags.into_iter().map(|d| d.message).collect();
+        DecodedBlock {
+            headers,
+            gap,
+            truncated,
+            diags: diags.into_iter().map(|d| d.message).collect(),
+        }
+    }
+
+    fn header_block(&mut self, dir: Direction, p: Pending, out: &mut Output) {
+        let DecodedBlock {
+            headers,
+            gap,
+            truncated,
+            diags,
+        } = self.decode_block(dir, &p.block, out);
         if let Some(promised) = p.promised {
             // PUSH_PROMISE: the promised stream's request, sent by the server.
             if promised == 0
@@ -728,34 +754,13 @@ impl Http2Session {
                 request.post_data = Some(post_data(c));
             }
         }
-        // Response.
-        let mut response = resp_headers.map(|h| response_from_head(h, &mut resp, &mut diags));
-        if response.is_none() && (error.is_some() || resp.body_size > 0) {
-            // No response head: an error (status 0) or a response whose head was missed.
-            response = Some(HttpResponse {
-                status: 0,
-                http_version: "HTTP/2.0".to_owned(),
-                body_size: resp.body_size,
-                trailers: std::mem::take(&mut resp.trailers),
-                ..HttpResponse::default()
-            });
-        }
-        if let Some(r) = &mut response {
-            informational.append(&mut resp.informational);
-            r.informational = informational;
-            if let Some(err) = &error {
-                r.status_text = err.clone();
-            }
-            if resp.body_size > 0 || !resp.body.is_empty() {
-                let c = body_content(&r.headers, &resp, cap, &mut diags, "response");
-                resp.truncated |= c.truncated && !resp.gap;
-                r.content = c;
-            } else {
-                r.content.mime_type = grpc::find(&r.headers, "content-type")
-                    .unwrap_or("")
-                    .to_owned();
-            }
-        }
+        let mut response = self.build_response(
+            resp_headers,
+            &mut resp,
+            error.as_deref(),
+            informational,
+            &mut diags,
+        );
         if let Some(kind) = kind {
             let call = GrpcCall {
                 kind,
@@ -803,6 +808,46 @@ impl Http2Session {
             None => Payload::None,
         };
         e
+    }
+
+    /// The response of a stream: from its head, or a status-0 stand-in when the stream
+    /// ended in an error or its head was missed; `None` when nothing was answered.
+    /// `informational`: the interim statuses seen before it (101 of an h2c upgrade).
+    fn build_response(
+        &self,
+        head: Option<Vec<Header>>,
+        resp: &mut Msg,
+        error: Option<&str>,
+        mut informational: Vec<u16>,
+        diags: &mut Vec<String>,
+    ) -> Option<HttpResponse> {
+        let mut response = head.map(|h| response_from_head(h, resp, diags));
+        if response.is_none() && (error.is_some() || resp.body_size > 0) {
+            // No response head: an error (status 0) or a response whose head was missed.
+            response = Some(HttpResponse {
+                status: 0,
+                http_version: "HTTP/2.0".to_owned(),
+                body_size: resp.body_size,
+                trailers: std::mem::take(&mut resp.trailers),
+                ..HttpResponse::default()
+            });
+        }
+        let mut r = response?;
+        informational.append(&mut resp.informational);
+        r.informational = informational;
+        if let Some(err) = error {
+            r.status_text = err.to_owned();
+        }
+        if resp.body_size > 0 || !resp.body.is_empty() {
+            let c = body_content(&r.headers, resp, self.limits.max_body, diags, "response");
+            resp.truncated |= c.truncated && !resp.gap;
+            r.content = c;
+        } else {
+            r.content.mime_type = grpc::find(&r.headers, "content-type")
+                .unwrap_or("")
+                .to_owned();
+        }
+        Some(r)
     }
 
     /// Decodes the gRPC messages of both bodies into `request.grpc` / `response.grpc`.
