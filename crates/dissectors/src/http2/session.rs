@@ -698,7 +698,6 @@ impl Http2Session {
             error,
             handed,
         } = st;
-        let cap = self.limits.max_body;
         if req.headers.is_none() && handed.is_none() {
             req.gap = true;
             let why = format!("stream {id}: request headers not captured");
@@ -725,7 +724,6 @@ impl Http2Session {
             .or_else(|| handed_req.map(|r| r.target_uri.clone()))
             .unwrap_or_default();
         let (service, method) = grpc::split_path(&path);
-        let (service, method) = (service.to_owned(), method.to_owned());
 
         // Request.
         let mut request = match &handed {
@@ -744,15 +742,7 @@ impl Http2Session {
             None => self.build_request(&req_headers, req.headers_size),
         };
         if handed.is_none() {
-            request.headers = req_headers;
-            request.trailers = std::mem::take(&mut req.trailers);
-            request.body_size = req.body_size;
-            if req.body_size > 0 || !req.body.is_empty() {
-                let c = body_content(&request.headers, &req, cap, &mut diags, "request");
-                // A gap alone makes the content incomplete, not `truncated` (entry.md).
-                req.truncated |= c.truncated && !req.gap;
-                request.post_data = Some(post_data(c));
-            }
+            self.request_body(&mut request, req_headers, &mut req, &mut diags);
         }
         let mut response = self.build_response(
             resp_headers,
@@ -764,8 +754,8 @@ impl Http2Session {
         if let Some(kind) = kind {
             let call = GrpcCall {
                 kind,
-                service: &service,
-                method: &method,
+                service,
+                method,
             };
             self.decode_grpc(
                 &call,
@@ -792,15 +782,7 @@ impl Http2Session {
         let mut all = std::mem::take(&mut req.diags);
         all.append(&mut resp.diags);
         all.append(&mut diags);
-        if let Some(err) = &error {
-            all.push(format!("stream {id} ended by {err}"));
-        } else if response.is_none() {
-            all.push("no response captured".to_owned());
-            out.diagnostic(DiagKind::Unanswered, "no response captured");
-        } else if !resp.done {
-            all.push("connection ended before the response did".to_owned());
-            e.truncated = true;
-        }
+        e.truncated |= how_it_ended(id, error.as_deref(), response.is_some(), &resp, &mut all, out);
         e.diagnostics.extend(all);
         e.request = Payload::HttpRequest(Box::new(request));
         e.response = match response {
@@ -808,6 +790,26 @@ impl Http2Session {
             None => Payload::None,
         };
         e
+    }
+
+    /// A request's own headers, trailers and body (not for a request handed over by
+    /// HTTP/1.1, which has them already).
+    fn request_body(
+        &self,
+        request: &mut HttpRequest,
+        headers: Vec<Header>,
+        req: &mut Msg,
+        diags: &mut Vec<String>,
+    ) {
+        request.headers = headers;
+        request.trailers = std::mem::take(&mut req.trailers);
+        request.body_size = req.body_size;
+        if req.body_size > 0 || !req.body.is_empty() {
+            let c = body_content(&request.headers, req, self.limits.max_body, diags, "request");
+            // A gap alone makes the content incomplete, not `truncated` (entry.md).
+            req.truncated |= c.truncated && !req.gap;
+            request.post_data = Some(post_data(c));
+        }
     }
 
     /// The response of a stream: from its head, or a status-0 stand-in when the stream
@@ -999,6 +1001,29 @@ fn post_data(c: Content) -> mizu_model::PostData {
         }
     }
     pd
+}
+
+/// How a stream ended, as its entry's last diagnostic: reset or closed with an error,
+/// never answered (also counted in `out`), or cut before the response ended. `true`: the
+/// entry is truncated (the response did not end).
+fn how_it_ended(
+    id: u32,
+    error: Option<&str>,
+    answered: bool,
+    resp: &Msg,
+    diags: &mut Vec<String>,
+    out: &mut Output,
+) -> bool {
+    if let Some(err) = error {
+        diags.push(format!("stream {id} ended by {err}"));
+    } else if !answered {
+        diags.push("no response captured".to_owned());
+        out.diagnostic(DiagKind::Unanswered, "no response captured");
+    } else if !resp.done {
+        diags.push("connection ended before the response did".to_owned());
+        return true;
+    }
+    false
 }
 
 /// The response from its header block (the body comes later).
