@@ -633,54 +633,68 @@ impl AmqpSession {
         }
     }
 
+    /// Inside a body frame on channel `ch` with `left` payload bytes to come: payload to
+    /// the content being assembled, then the frame-end octet.
+    fn body_step(
+        &mut self,
+        dir: Direction,
+        rest: &[u8],
+        ch: u16,
+        left: u32,
+        out: &mut Output,
+    ) -> Step {
+        let d = dir.index();
+        let max_body = self.ctx.limits.max_body;
+        if left > 0 {
+            let n = (left as usize).min(rest.len());
+            let piece = rest.get(..n).unwrap_or(&[]);
+            let side = &mut self.sides[d];
+            side.body = Some((ch, left - n as u32));
+            if let Some(a) = side
+                .asm
+                .iter_mut()
+                .find(|a| a.msg.channel == ch && a.header_seen)
+            {
+                a.received += n as u64;
+                if !a.spliced {
+                    a.keep(piece, max_body);
+                }
+            }
+            return Step::Consumed(n);
+        }
+        let Some(&end) = rest.first() else {
+            return Step::NeedMore;
+        };
+        self.sides[d].body = None;
+        if end != FRAME_END {
+            self.desync(
+                d,
+                DiagKind::Malformed,
+                "AMQP body frame not terminated by 0xCE".to_owned(),
+                out,
+            );
+            if let Some(i) = self.sides[d].asm.iter().position(|a| a.msg.channel == ch) {
+                let mut a = self.sides[d].asm.remove(i);
+                a.msg.gap = true;
+                a.msg.diags.push(Diagnostic::new(
+                    DiagKind::Malformed,
+                    "body frame not terminated by 0xCE",
+                ));
+                self.finish_assembly(dir, a, out);
+            }
+            return Step::Desync;
+        }
+        self.body_frame_done(dir, ch, out);
+        Step::Consumed(1)
+    }
+
     /// One step at a frame boundary (or inside a body frame) at `pos`.
     fn sync_step(&mut self, chunk: &Chunk<'_>, pos: usize, out: &mut Output) -> Step {
         let dir = chunk.dir;
         let d = dir.index();
         let rest = chunk.data.get(pos..).unwrap_or(&[]);
-        let max_body = self.ctx.limits.max_body;
         if let Some((ch, left)) = self.sides[d].body {
-            if left > 0 {
-                let n = (left as usize).min(rest.len());
-                let piece = rest.get(..n).unwrap_or(&[]);
-                let side = &mut self.sides[d];
-                side.body = Some((ch, left - n as u32));
-                if let Some(a) = side
-                    .asm
-                    .iter_mut()
-                    .find(|a| a.msg.channel == ch && a.header_seen)
-                {
-                    a.received += n as u64;
-                    if !a.spliced {
-                        a.keep(piece, max_body);
-                    }
-                }
-                return Step::Consumed(n);
-            }
-            let Some(&end) = rest.first() else {
-                return Step::NeedMore;
-            };
-            self.sides[d].body = None;
-            if end != FRAME_END {
-                self.desync(
-                    d,
-                    DiagKind::Malformed,
-                    "AMQP body frame not terminated by 0xCE".to_owned(),
-                    out,
-                );
-                if let Some(i) = self.sides[d].asm.iter().position(|a| a.msg.channel == ch) {
-                    let mut a = self.sides[d].asm.remove(i);
-                    a.msg.gap = true;
-                    a.msg.diags.push(Diagnostic::new(
-                        DiagKind::Malformed,
-                        "body frame not terminated by 0xCE",
-                    ));
-                    self.finish_assembly(dir, a, out);
-                }
-                return Step::Desync;
-            }
-            self.body_frame_done(dir, ch, out);
-            return Step::Consumed(1);
+            return self.body_step(dir, rest, ch, left, out);
         }
         let Some(h) = wire::frame_head(rest) else {
             return Step::NeedMore;
