@@ -1119,7 +1119,7 @@ impl Http2Session {
         }
         let ts = chunk.ts_at(pos);
         if h.kind == frame::DATA {
-            self.data_header(dir, &h, rest, ts, out)
+            self.data_header(dir, &h, rest.get(HEADER_LEN).copied(), ts, out)
         } else {
             self.other_frame(dir, &h, rest, ts, out)
         }
@@ -1245,23 +1245,21 @@ impl Http2Session {
 
     /// A DATA frame's header (and pad length): the payload follows in
     /// [`Http2Session::data_payload`].
+    /// `pad_length`: the byte after the frame header, if it arrived.
     fn data_header(
         &mut self,
         dir: Direction,
         h: &FrameHeader,
-        rest: &[u8],
+        pad_length: Option<u8>,
         ts: Nanos,
         out: &mut Output,
     ) -> kit::Step {
         let padded = h.flags & frame::FLAG_PADDED != 0 && h.len > 0;
         let hdr = HEADER_LEN + usize::from(padded);
-        if rest.len() < hdr {
-            return kit::Step::Wait;
-        }
-        let pad = if padded {
-            rest.get(HEADER_LEN).map_or(0, |&p| usize::from(p))
-        } else {
-            0
+        let pad = match (padded, pad_length) {
+            (false, _) => 0,
+            (true, Some(p)) => usize::from(p),
+            (true, None) => return kit::Step::Wait,
         };
         let body_len = h.len - usize::from(padded);
         if pad > body_len {

@@ -692,8 +692,7 @@ impl WsSession {
                 remaining,
                 pos,
                 mask,
-                control,
-                fin,
+                ..
             } => {
                 let avail = data.len().saturating_sub(at) as u64;
                 let n = remaining.min(avail) as usize;
@@ -701,15 +700,12 @@ impl WsSession {
                     return kit::Step::Wait;
                 };
                 self.payload(dir, bytes, pos, mask);
-                let remaining = remaining - n as u64;
-                self.sides[dir.index()].state = State::Payload {
-                    remaining,
-                    pos: pos + n as u64,
-                    mask,
-                    control,
-                    fin,
-                };
-                if remaining == 0 {
+                if let State::Payload { remaining, pos, .. } = &mut self.sides[dir.index()].state
+                {
+                    *remaining -= n as u64;
+                    *pos += n as u64;
+                }
+                if remaining == n as u64 {
                     self.end_frame(dir, out);
                 }
                 kit::Step::Advance(n)
