@@ -7,21 +7,16 @@
 
 mod common;
 
-use common::{http1_entries as real_entries, status_kb};
+use common::http1_entries as real_entries;
 use mizu_hub::Hub;
 use mizu_model::Entry;
 use mizu_store::StoreConfig;
 
 #[test]
 fn hub_rss_stays_near_the_budget() {
-    let Some(before_kb) = status_kb("VmRSS:") else {
-        eprintln!("no /proc/self/status: skipped");
+    let Some((before_kb, budget)) = common::rss_baseline(50_000_000) else {
         return;
     };
-    let budget: u64 = std::env::var("MIZU_RSS_BUDGET")
-        .ok()
-        .and_then(|v| v.parse().ok())
-        .unwrap_or(50_000_000);
     let hub = Hub::new(mizu_hub::HubConfig {
         store: StoreConfig {
             max_bytes: budget,
@@ -44,20 +39,8 @@ fn hub_rss_stays_near_the_budget() {
         let r = hub.ingest(batch).expect("ingest");
         written += r.stored;
     }
-    let st = hub.store().stats();
-    let rss_kb = status_kb("VmRSS:").unwrap_or(0);
-    let hwm_kb = status_kb("VmHWM:").unwrap_or(0);
-    let grown = rss_kb.saturating_sub(before_kb) * 1024;
-    println!(
-        "hub rss: budget {budget} B, {written} entries ingested, kept {} entries / {} B accounted; RSS grew {} MB (now {} MB, peak {} MB, {:.2}x budget)",
-        st.entries,
-        st.bytes,
-        grown >> 20,
-        rss_kb / 1024,
-        hwm_kb / 1024,
-        grown as f64 / budget as f64
-    );
-    assert!(st.evicted > 0 && st.bytes <= budget);
+    let label = format!("hub rss ({written} entries ingested)");
+    let grown = common::rss_growth(&hub, &label, before_kb, budget);
     assert!(
         grown <= budget + budget / 2 + (32 << 20),
         "RSS grew {grown} bytes for a {budget}-byte budget"

@@ -7,14 +7,11 @@
 
 mod common;
 
-use common::status_kb;
 use mizu_hub::HubConfig;
 use mizu_store::StoreConfig;
 use serde_json::{Value, json};
-use std::net::TcpStream;
 use std::time::Duration;
 use tungstenite::Message;
-use tungstenite::client::IntoClientRequest;
 
 /// The HTTP/1 captures' entries as JSON values (what an agent sends).
 fn real_entries() -> Vec<Value> {
@@ -28,14 +25,9 @@ fn real_entries() -> Vec<Value> {
 
 #[test]
 fn hub_rss_with_agent_batches() {
-    let Some(before_kb) = status_kb("VmRSS:") else {
-        eprintln!("no /proc/self/status: skipped");
+    let Some((before_kb, budget)) = common::rss_baseline(20_000_000) else {
         return;
     };
-    let budget: u64 = std::env::var("MIZU_RSS_BUDGET")
-        .ok()
-        .and_then(|v| v.parse().ok())
-        .unwrap_or(20_000_000);
     let (hub, addr) = common::start(HubConfig {
         store: StoreConfig {
             max_bytes: budget,
@@ -44,16 +36,7 @@ fn hub_rss_with_agent_batches() {
         token: Some("t".into()),
         ..common::config()
     });
-    let mut req = format!("ws://{addr}/agents/ws?agent=rss")
-        .into_client_request()
-        .expect("request");
-    req.headers_mut()
-        .insert("Authorization", "Bearer t".parse().expect("header"));
-    let stream = TcpStream::connect(addr).expect("connect");
-    stream
-        .set_read_timeout(Some(Duration::from_secs(60)))
-        .expect("timeout");
-    let mut ws = tungstenite::client(req, stream).expect("handshake").0;
+    let mut ws = common::agent_ws(addr, "/agents/ws?agent=rss", "t", Duration::from_secs(60));
     let entries = real_entries();
     // About 4 MB per message.
     let target: usize = std::env::var("MIZU_RSS_MESSAGE")
@@ -82,20 +65,8 @@ fn hub_rss_with_agent_batches() {
     }
     // Client-side copies (this process is also the agent) are gone by now but count in
     // the peak; the steady RSS is the hub's.
-    let st = hub.store().stats();
-    let rss_kb = status_kb("VmRSS:").unwrap_or(0);
-    let hwm_kb = status_kb("VmHWM:").unwrap_or(0);
-    let grown = rss_kb.saturating_sub(before_kb) * 1024;
-    println!(
-        "hub rss (agent batches of {message_bytes} B): budget {budget} B, {sent} B sent, kept {} entries / {} B accounted; RSS grew {} MB (now {} MB, peak {} MB, {:.2}x budget)",
-        st.entries,
-        st.bytes,
-        grown >> 20,
-        rss_kb / 1024,
-        hwm_kb / 1024,
-        grown as f64 / budget as f64
-    );
-    assert!(st.evicted > 0 && st.bytes <= budget);
+    let label = format!("hub rss (agent batches of {message_bytes} B, {sent} B sent)");
+    let grown = common::rss_growth(&hub, &label, before_kb, budget);
     // Each batch in flight costs transiently about 20 times its message size (the
     // message, its parsed JSON tree, the entries, their serialised records): the bound
     // is the store's (1.5x budget) plus that, plus 32 MiB of runtime and allocator slack.

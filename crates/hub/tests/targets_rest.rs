@@ -9,7 +9,6 @@ use serde_json::Value;
 use std::net::{SocketAddr, TcpStream};
 use std::time::Duration;
 use tungstenite::Message;
-use tungstenite::client::IntoClientRequest;
 
 fn start(config: HubConfig) -> SocketAddr {
     common::start(config).1
@@ -30,16 +29,8 @@ fn http(
 }
 
 fn agent(addr: SocketAddr, node: &str) -> tungstenite::WebSocket<TcpStream> {
-    let mut req = format!("ws://{addr}/agents/ws?agent={node}-a&node={node}")
-        .into_client_request()
-        .expect("request");
-    req.headers_mut()
-        .insert("Authorization", "Bearer t".parse().expect("header"));
-    let stream = TcpStream::connect(addr).expect("connect");
-    stream
-        .set_read_timeout(Some(Duration::from_millis(300)))
-        .expect("timeout");
-    tungstenite::client(req, stream).expect("agent connects").0
+    let path = format!("/agents/ws?agent={node}-a&node={node}");
+    common::agent_ws(addr, &path, "t", Duration::from_millis(300))
 }
 
 /// The next `targets` message within ~3 s, if any.

@@ -150,6 +150,28 @@ pub fn ws(
     path: &str,
     headers: &[(&'static str, &str)],
 ) -> Result<WebSocket<TcpStream>, (u16, String)> {
+    ws_with_timeout(addr, path, headers, Duration::from_secs(10))
+}
+
+/// An agent's WebSocket (`/agents/ws` with a bearer token) whose reads time out after
+/// `timeout`.
+pub fn agent_ws(
+    addr: SocketAddr,
+    path: &str,
+    token: &str,
+    timeout: Duration,
+) -> WebSocket<TcpStream> {
+    let auth = format!("Bearer {token}");
+    ws_with_timeout(addr, path, &[("Authorization", &auth)], timeout).expect("agent connects")
+}
+
+/// [`ws`] with this read timeout.
+pub fn ws_with_timeout(
+    addr: SocketAddr,
+    path: &str,
+    headers: &[(&'static str, &str)],
+    timeout: Duration,
+) -> Result<WebSocket<TcpStream>, (u16, String)> {
     let mut req = format!("ws://{addr}{path}")
         .into_client_request()
         .expect("request");
@@ -157,9 +179,7 @@ pub fn ws(
         req.headers_mut().insert(*k, v.parse().expect("header"));
     }
     let stream = TcpStream::connect(addr).expect("connect");
-    stream
-        .set_read_timeout(Some(Duration::from_secs(10)))
-        .expect("timeout");
+    stream.set_read_timeout(Some(timeout)).expect("timeout");
     match tungstenite::client(req, stream) {
         Ok((s, _)) => Ok(s),
         Err(tungstenite::HandshakeError::Failure(tungstenite::Error::Http(r))) => {
@@ -211,4 +231,39 @@ pub fn status_kb(key: &str) -> Option<u64> {
     let s = std::fs::read_to_string("/proc/self/status").ok()?;
     let line = s.lines().find(|l| l.starts_with(key))?;
     line.split_whitespace().nth(1)?.parse().ok()
+}
+
+/// The resident size now (kB) and the store budget to measure with (`MIZU_RSS_BUDGET`
+/// bytes, else `default_budget`); `None` (said on stderr) without procfs.
+pub fn rss_baseline(default_budget: u64) -> Option<(u64, u64)> {
+    let Some(before_kb) = status_kb("VmRSS:") else {
+        eprintln!("no /proc/self/status: skipped");
+        return None;
+    };
+    let budget = std::env::var("MIZU_RSS_BUDGET")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(default_budget);
+    Some((before_kb, budget))
+}
+
+/// How much the process's resident size grew since `before_kb`, in bytes, printed with the
+/// hub store's state (`label` says what was measured); asserts the store evicted and kept
+/// to its `budget`.
+pub fn rss_growth(hub: &Hub, label: &str, before_kb: u64, budget: u64) -> u64 {
+    let st = hub.store().stats();
+    let rss_kb = status_kb("VmRSS:").unwrap_or(0);
+    let hwm_kb = status_kb("VmHWM:").unwrap_or(0);
+    let grown = rss_kb.saturating_sub(before_kb) * 1024;
+    println!(
+        "{label}: budget {budget} B, kept {} entries / {} B accounted; RSS grew {} MB (now {} MB, peak {} MB, {:.2}x budget)",
+        st.entries,
+        st.bytes,
+        grown >> 20,
+        rss_kb / 1024,
+        hwm_kb / 1024,
+        grown as f64 / budget as f64
+    );
+    assert!(st.evicted > 0 && st.bytes <= budget);
+    grown
 }
