@@ -101,6 +101,23 @@ pub fn generic_summary(entry: &Entry) -> Summary {
     }
 }
 
+/// The list-row summary of an HTTP entry (HTTP/1.x, HTTP/2, gRPC, gRPC-Web): method,
+/// path, and the status, gRPC's `grpc-status` when there is one (the list shows it for
+/// gRPC calls). `None` when the request is not HTTP.
+pub fn http_summary(entry: &Entry) -> Option<Summary> {
+    let req = entry.request.as_http_request()?;
+    let resp = entry.response.as_http_response();
+    let grpc_status = resp
+        .and_then(|r| r.grpc.as_ref())
+        .and_then(|g| g.status)
+        .map(i64::from);
+    Some(Summary {
+        method: req.method.clone(),
+        summary: req.path.clone(),
+        status: grpc_status.or(resp.map(|r| i64::from(r.status))),
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

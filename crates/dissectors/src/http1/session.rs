@@ -297,29 +297,41 @@ impl Http1Session {
         match &mut self.client.state {
             State::WaitUpgrade => Step::Wait,
             State::SkipHead(_) => self.skip_head(Direction::ClientToServer, data, out),
-            State::Body(body) => {
-                let fed = body.feed(data, self.limits.max_body, self.limits.max_head);
-                match fed {
-                    Fed::More(n) => Step::Advance(n),
-                    Fed::Done(n) => {
-                        self.finish_request(None, out);
-                        Step::Advance(n)
-                    }
-                    Fed::Broken(n, why) => {
-                        self.finish_request(
-                            Some(Diagnostic::new(
-                                DiagKind::Malformed,
-                                format!("request body: {why}"),
-                            )),
-                            out,
-                        );
-                        self.client.resync = true;
-                        Step::Advance(n)
-                    }
-                }
-            }
+            State::Body(_) => self.body_step(Direction::ClientToServer, data, out),
             State::Head => self.client_head(chunk, at, out),
         }
+    }
+
+    /// Feeds `data` to `dir`'s body reader: a finished or broken body ends the message,
+    /// and after a broken one the side resynchronises on the next message head.
+    fn body_step(&mut self, dir: Direction, data: &[u8], out: &mut Output) -> Step {
+        let (max_body, max_head) = (self.limits.max_body, self.limits.max_head);
+        let client = dir == Direction::ClientToServer;
+        let side = if client {
+            &mut self.client
+        } else {
+            &mut self.server
+        };
+        let State::Body(body) = &mut side.state else {
+            return Step::Wait;
+        };
+        let (n, why) = match body.feed(data, max_body, max_head) {
+            Fed::More(n) => return Step::Advance(n),
+            Fed::Done(n) => (n, None),
+            Fed::Broken(n, why) => (n, Some(why)),
+        };
+        let what = if client { "request" } else { "response" };
+        let broken =
+            why.map(|why| Diagnostic::new(DiagKind::Malformed, format!("{what} body: {why}")));
+        let resync = broken.is_some();
+        if client {
+            self.finish_request(broken, out);
+            self.client.resync |= resync;
+        } else {
+            self.finish_response(broken, out);
+            self.server.resync |= resync;
+        }
+        Step::Advance(n)
     }
 
     fn client_head(&mut self, chunk: &Chunk<'_>, at: usize, out: &mut Output) -> Step {
@@ -628,27 +640,7 @@ impl Http1Session {
     fn server_step(&mut self, chunk: &Chunk<'_>, at: usize, out: &mut Output) -> Step {
         let data = &chunk.data[at..];
         match &mut self.server.state {
-            State::Body(body) => {
-                let fed = body.feed(data, self.limits.max_body, self.limits.max_head);
-                match fed {
-                    Fed::More(n) => Step::Advance(n),
-                    Fed::Done(n) => {
-                        self.finish_response(None, out);
-                        Step::Advance(n)
-                    }
-                    Fed::Broken(n, why) => {
-                        self.finish_response(
-                            Some(Diagnostic::new(
-                                DiagKind::Malformed,
-                                format!("response body: {why}"),
-                            )),
-                            out,
-                        );
-                        self.server.resync = true;
-                        Step::Advance(n)
-                    }
-                }
-            }
+            State::Body(_) => self.body_step(Direction::ServerToClient, data, out),
             State::SkipHead(_) => self.skip_head(Direction::ServerToClient, data, out),
             State::Head | State::WaitUpgrade => self.server_head(chunk, at, out),
         }
