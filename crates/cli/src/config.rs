@@ -987,6 +987,7 @@ impl MizuConfig {
                 enabled: self.tap.replay,
                 ..Default::default()
             },
+            protocols: mizu_dissectors::registry::default_registry().table(),
             ..HubConfig::default()
         })
     }

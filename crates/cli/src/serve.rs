@@ -567,7 +567,12 @@ impl ReadHubArgs {
     pub fn filter(&self) -> Result<Option<ReadFilter>, ExitCode> {
         match self.filter.as_deref().map(str::trim) {
             None | Some("") => Ok(None),
-            Some(src) => match Filter::compile(src) {
+            Some(src) => match Filter::compile(
+                src,
+                &mizu_hub::filter::Language::new(
+                    &mizu_dissectors::registry::default_registry().table(),
+                ),
+            ) {
                 Ok(filter) => Ok(Some(ReadFilter {
                     filter,
                     buf: Vec::with_capacity(1 << 14),
@@ -618,6 +623,7 @@ impl ReadHubArgs {
                 enabled: self.enable_replay,
                 ..Default::default()
             },
+            protocols: mizu_dissectors::registry::default_registry().table(),
             ..HubConfig::default()
         };
         let hub = Hub::new(config).map_err(|e| {

@@ -72,8 +72,12 @@ fn hub_colours_summary_and_port_hints_come_from_the_registry() {
     let summary = mizu_dissectors::registry::summarize(&entry);
     assert_eq!(summary.method, "counter");
     assert_eq!(summary.summary, "api.requests");
-    let base: serde_json::Value =
-        serde_json::from_slice(&mizu_hub::base::base_entry_json(&entry, &summary)).expect("json");
+    let base: serde_json::Value = serde_json::from_slice(&mizu_hub::base::base_entry_json(
+        &entry,
+        &summary,
+        &mizu_dissectors::Registry::default().table(),
+    ))
+    .expect("json");
     assert_eq!(base["proto"]["abbr"], "STATSD");
     assert_eq!(base["proto"]["macro"], "statsd");
     assert_eq!(base["proto"]["backgroundColor"], "#6c3d91");
@@ -85,6 +89,46 @@ fn hub_colours_summary_and_port_hints_come_from_the_registry() {
             .macros()
             .contains(&("statsd", r#"protocol.name == "statsd""#))
     );
+}
+
+/// Its facet (the interned `protocol.name`/`abbr`/`version` the store's prefilter reads)
+/// comes from the registry too: a hub built with the registry's table decides `statsd`
+/// from the facets alone, while `crates/query/src/facets.rs` names no protocol.
+#[test]
+fn its_facet_comes_from_the_registry_not_from_facets_rs() {
+    use mizu_hub::filter::{Filter, Language};
+    use mizu_store::Tri;
+    let entries = read_entries(&capture("01-etsy.pcap"));
+    let json = serde_json::to_vec(&entries[0]).expect("json");
+    let registry = mizu_dissectors::Registry::default();
+    let lang = Language::new(&registry.table());
+    let facets = lang.facet_table().facets(&json);
+    for (src, want) in [
+        ("statsd", Tri::True),
+        (r#"protocol.abbr == "STATSD""#, Tri::True),
+        (r#"protocol.version == "1.0" and statsd"#, Tri::True),
+        ("http or redis", Tri::False),
+    ] {
+        let f = Filter::compile(src, &lang).expect("filter");
+        assert_eq!(f.prefilter(&facets), want, "{src}");
+    }
+    // A hub told of no protocol: `statsd` is not in its table (unlisted), so a filter
+    // naming it cannot be decided from the facets (it is evaluated in full).
+    let bare = Language::new(&mizu_dissect::ProtocolTable::default());
+    let f = Filter::compile(r#"protocol.name == "statsd""#, &bare).expect("filter");
+    assert_eq!(f.prefilter(&bare.facet_table().facets(&json)), Tri::Unknown);
+    // No protocol is written down in the facet code.
+    let src =
+        std::fs::read_to_string(repo_root().join("crates/query/src/facets.rs")).expect("facets.rs");
+    let code = src.split("#[cfg(test)]").next().unwrap_or_default();
+    for info in registry.infos() {
+        for name in [info.name, info.abbr] {
+            assert!(
+                !code.contains(&format!("\"{name}\"")),
+                "facets.rs names `{name}`"
+            );
+        }
+    }
 }
 
 #[test]

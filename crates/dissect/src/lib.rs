@@ -17,12 +17,14 @@
 
 mod driver;
 pub mod kit;
+mod table;
 pub mod testing;
 
 pub use driver::{Driver, DriverStats};
 pub use kit::{DiagKind, Diagnostic};
 use mizu_model::{Direction, Endpoint, Entry, Header, Nanos, Protocol};
 use std::net::SocketAddr;
+pub use table::{ProtocolTable, SummarizeFn, generic_summary, http_summary, protocol_macros};
 
 /// Static description of a protocol: what the UI badge, the filter macros and the
 /// protocol-detection order need.

@@ -6,8 +6,10 @@
 
 use std::sync::Arc;
 
-use mizu_dissect::{Dissector, ProtocolInfo, Summary};
-use mizu_model::{Entry, Payload};
+use mizu_dissect::{
+    Dissector, ProtocolInfo, ProtocolTable, Summary, generic_summary, protocol_macros,
+};
+use mizu_model::Entry;
 
 use crate::Config;
 
@@ -71,15 +73,7 @@ impl Registry {
     /// The filter language's protocol macros (`name → expansion`), one or more per
     /// protocol from [`ProtocolInfo::macros`], first definition of a name winning.
     pub fn macros(&self) -> Vec<(&'static str, &'static str)> {
-        let mut out: Vec<(&'static str, &'static str)> = Vec::new();
-        for info in self.infos() {
-            for &(name, expansion) in info.macros {
-                if !out.iter().any(|(n, _)| *n == name) {
-                    out.push((name, expansion));
-                }
-            }
-        }
-        out
+        protocol_macros(&self.infos())
     }
 
     /// The usual server ports of every protocol (sorted, no repeats): the reassembler's
@@ -95,51 +89,24 @@ impl Registry {
         ports
     }
 
-    /// The table the hub needs: descriptors and summaries, without the hub linking any
-    /// dissector itself.
+    /// The table the hub needs: descriptors, macros and summaries, without the hub
+    /// linking any dissector itself.
     pub fn table(&self) -> ProtocolTable {
         let dissectors = self.dissectors.clone();
-        ProtocolTable {
-            infos: self.infos(),
-            summarize: Arc::new(move |e: &Entry| summarize_with(&dissectors, e)),
-        }
+        ProtocolTable::new(self.infos(), move |e: &Entry| {
+            dissectors.iter().find_map(|d| d.summarize(e))
+        })
     }
 }
 
-/// The list-row summary of an entry: the first dissector that recognises it, else a
-/// generic summary (method and path for HTTP-shaped payloads, the protocol name otherwise).
+/// The list-row summary of an entry: the first dissector that recognises it, else
+/// [`generic_summary`] (method and path for HTTP-shaped payloads, the protocol's badge
+/// text otherwise).
 pub fn summarize_with(dissectors: &[Arc<dyn Dissector>], entry: &Entry) -> Summary {
     if let Some(s) = dissectors.iter().find_map(|d| d.summarize(entry)) {
         return s;
     }
     generic_summary(entry)
-}
-
-/// The summary of an entry no dissector claims.
-pub fn generic_summary(entry: &Entry) -> Summary {
-    match &entry.request {
-        Payload::HttpRequest(r) => Summary {
-            method: r.method.clone(),
-            summary: r.path.clone(),
-            status: entry
-                .response
-                .as_http_response()
-                .map(|r| i64::from(r.status)),
-        },
-        _ => Summary {
-            method: String::new(),
-            summary: entry.protocol.abbr.to_string(),
-            status: None,
-        },
-    }
-}
-
-/// Protocol descriptors plus the summary function: what a consumer that shows entries
-/// (the hub) needs from the registry. Cheap to clone.
-#[derive(Clone)]
-pub struct ProtocolTable {
-    pub infos: Vec<&'static ProtocolInfo>,
-    pub summarize: Arc<dyn Fn(&Entry) -> Summary + Send + Sync>,
 }
 
 /// The default registry, built once (for callers that need no configuration, such as

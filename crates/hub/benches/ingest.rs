@@ -60,6 +60,7 @@ fn ingest(c: &mut Criterion) {
                         },
                         oas: oas.then(Default::default),
                         rules_file: with_rules.then(|| rules.clone()),
+                        protocols: mizu_dissectors::Registry::default().table(),
                         ..HubConfig::default()
                     })
                     .expect("hub");

@@ -238,7 +238,7 @@ async fn validate(
         ))
     })?;
     metrics::inc(&hub.inner.metrics.queries);
-    let v = match filter::validate(&req.query) {
+    let v = match filter::validate(&req.query, &hub.inner.language) {
         Ok(()) => json!({ "valid": true, "message": "" }),
         Err(e) => {
             metrics::inc(&hub.inner.metrics.query_errors);

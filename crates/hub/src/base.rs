@@ -3,7 +3,7 @@
 //! ready-made `*Query` filter clauses, endpoints, time and `latency` (ms). Computed once at
 //! ingest from the [`Entry`] and the dissector's [`Summary`], stored next to the entry.
 
-use mizu_dissect::Summary;
+use mizu_dissect::{ProtocolTable, Summary};
 use mizu_model::Entry;
 use serde::Serialize;
 
@@ -65,9 +65,9 @@ fn quoted(s: &str) -> String {
 }
 
 /// The BaseEntry's compact JSON, without `id` (the store adds it).
-pub fn base_entry_json(entry: &Entry, s: &Summary) -> Vec<u8> {
+pub fn base_entry_json(entry: &Entry, s: &Summary, protocols: &ProtocolTable) -> Vec<u8> {
     let p = &entry.protocol;
-    let infos = &mizu_dissectors::registry::default_registry().infos();
+    let infos = protocols.infos();
     let info = infos
         .iter()
         .find(|i| i.name == p.name && i.abbr == p.abbr)
@@ -142,11 +142,13 @@ mod tests {
         };
         e.diagnostics.clear();
         let plain: serde_json::Value =
-            serde_json::from_slice(&base_entry_json(&e, &s)).unwrap_or_default();
+            serde_json::from_slice(&base_entry_json(&e, &s, &ProtocolTable::default()))
+                .unwrap_or_default();
         assert_eq!(plain.get("diagnostics"), None, "{plain}");
         e.diagnostics = vec!["a".into(), "b".into()];
         let marked: serde_json::Value =
-            serde_json::from_slice(&base_entry_json(&e, &s)).unwrap_or_default();
+            serde_json::from_slice(&base_entry_json(&e, &s, &ProtocolTable::default()))
+                .unwrap_or_default();
         assert_eq!(marked["diagnostics"], 2, "{marked}");
     }
 }

@@ -48,26 +48,57 @@ pub fn now_ms() -> i64 {
         .map_or(0, |d| d.as_millis() as i64)
 }
 
-/// The filter macros: every registered protocol's (from the registry, so a new protocol's
-/// macro needs no edit here), then the filter language's built-in ones it does not define.
-pub fn macros() -> &'static [(&'static str, &'static str)] {
-    static MACROS: std::sync::OnceLock<Vec<(&'static str, &'static str)>> =
-        std::sync::OnceLock::new();
-    MACROS.get_or_init(|| {
-        let mut m = mizu_dissectors::registry::default_registry().macros();
+/// The filter language of one hub: the protocol table's macros (so a new protocol's macro
+/// needs no edit here), then the filter language's built-in ones it does not define, and
+/// the facet table derived from the same protocols (names, abbreviations, versions and
+/// what the macros compare), which the hub's store summarises records with. Built once
+/// from [`mizu_dissect::ProtocolTable`]; cheap to clone.
+#[derive(Clone, Debug)]
+pub struct Language {
+    macros: std::sync::Arc<[(&'static str, &'static str)]>,
+    facets: mizu_query::FacetTable,
+}
+
+impl Language {
+    /// The language of a hub showing these protocols.
+    pub fn new(protocols: &mizu_dissect::ProtocolTable) -> Language {
+        let mut m = protocols.macros().to_vec();
         for &(name, expansion) in mizu_query::default_macros() {
             if !m.iter().any(|(n, _)| *n == name) {
                 m.push((name, expansion));
             }
         }
-        m
-    })
+        let names: Vec<mizu_query::ProtocolNames> = protocols
+            .infos()
+            .iter()
+            .map(|i| mizu_query::ProtocolNames {
+                name: i.name,
+                abbr: i.abbr,
+                version: i.version,
+            })
+            .collect();
+        Language {
+            facets: mizu_query::FacetTable::new(&names, &m),
+            macros: m.into(),
+        }
+    }
+
+    /// The macros (`name → expansion`) filters are compiled with.
+    pub fn macros(&self) -> &[(&'static str, &'static str)] {
+        &self.macros
+    }
+
+    /// The facet table the store must summarise records with for these filters'
+    /// prefilters (see [`Filter::prefilter`]).
+    pub fn facet_table(&self) -> &mizu_query::FacetTable {
+        &self.facets
+    }
 }
 
 impl Filter {
-    pub fn compile(src: &str) -> Result<Filter, FilterError> {
+    pub fn compile(src: &str, language: &Language) -> Result<Filter, FilterError> {
         Ok(Filter {
-            q: mizu_query::compile_with_macros(src, macros())?,
+            q: mizu_query::compile_with(src, language.macros(), language.facet_table())?,
         })
     }
 
@@ -88,7 +119,8 @@ impl Filter {
         )
     }
 
-    /// What the facet prefilter says about a record with these facets.
+    /// What the facet prefilter says about a record with these facets (made with the
+    /// language's [`Language::facet_table`], as the hub's store makes them).
     pub fn prefilter(&self, f: &Facets) -> Tri {
         self.q.prefilter(f)
     }
@@ -156,8 +188,8 @@ pub fn scan(store: &Store, spec: &QuerySpec, filter: Option<&Filter>) -> QueryRe
 }
 
 /// Checks a filter without keeping it.
-pub fn validate(src: &str) -> Result<(), FilterError> {
-    mizu_query::compile_with_macros(src, macros())
+pub fn validate(src: &str, language: &Language) -> Result<(), FilterError> {
+    mizu_query::compile_with(src, language.macros(), language.facet_table())
         .map(|_| ())
         .map_err(FilterError::from)
 }

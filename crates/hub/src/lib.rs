@@ -144,6 +144,10 @@ pub struct HubConfig {
     /// within this many milliseconds are stored once (see [`names::Merger`]; 0 is
     /// replaced by the default, 500 ms).
     pub merge_window_ms: i64,
+    /// The protocols entries may be of: colours and descriptors for the BaseEntry, the
+    /// filter macros and the list-row summaries. Whoever builds the hub fills it from the
+    /// registry (`mizu_dissectors::Registry::table`); the default knows no protocol.
+    pub protocols: mizu_dissect::ProtocolTable,
 }
 
 /// One TCP connection a pcap export asks packets for: the entry's client and server
@@ -245,6 +249,8 @@ pub(crate) struct Inner {
     pub store: Store,
     pub config: HubConfig,
     pub insertion: Option<Filter>,
+    /// The filter language of this hub (the protocol table's macros and facet table).
+    pub language: filter::Language,
     pub redactor: Redactor,
     pub oas: Option<Mutex<mizu_analysis::oas::Oas>>,
     pub rules: Option<rules::Rules>,
@@ -290,9 +296,10 @@ enum Prepared {
 impl Hub {
     /// Opens the store (recovering a data dir) and compiles the insertion filter.
     pub fn new(config: HubConfig) -> Result<Hub, HubError> {
+        let language = filter::Language::new(&config.protocols);
         let insertion = match config.insertion_filter.as_deref().map(str::trim) {
             Some(src) if !src.is_empty() => {
-                Some(Filter::compile(src).map_err(HubError::InsertionFilter)?)
+                Some(Filter::compile(src, &language).map_err(HubError::InsertionFilter)?)
             }
             _ => None,
         };
@@ -304,7 +311,11 @@ impl Hub {
             .oas
             .clone()
             .map(|c| Mutex::new(mizu_analysis::oas::Oas::new(c)));
-        let store = Store::open(config.store.clone()).map_err(HubError::Store)?;
+        let store = Store::open(StoreConfig {
+            facets: language.facet_table().clone(),
+            ..config.store.clone()
+        })
+        .map_err(HubError::Store)?;
         let (live, _) = broadcast::channel(config.limits.live_queue.max(16));
         let redactor = Redactor::new(config.redact, &config.redact_patterns);
         let (shutdown, _) = watch::channel(false);
@@ -312,6 +323,7 @@ impl Hub {
             inner: Arc::new(Inner {
                 store,
                 insertion,
+                language,
                 redactor,
                 oas,
                 rules,
@@ -431,13 +443,13 @@ impl Hub {
         let m = &inner.metrics;
         entry.id.clear();
         let dst = names.apply(entry);
-        let summary = mizu_dissectors::registry::summarize(entry);
+        let summary = inner.config.protocols.summarize(entry);
         if let Some(merger) = merger
             && merger.is_duplicate(entry, dst, &summary.method, &summary.summary)
         {
             return Prepared::Merged;
         }
-        let mut base = base::base_entry_json(entry, &summary);
+        let mut base = base::base_entry_json(entry, &summary, &inner.config.protocols);
         let slow_path = inner.redactor.is_active()
             || inner.insertion.is_some()
             || !inner.config.ignored_user_agents.is_empty();

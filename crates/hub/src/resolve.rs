@@ -62,9 +62,11 @@ pub(crate) fn compile(hub: &Hub, src: &str) -> Result<Option<Filter>, FilterErro
     if src.trim().is_empty() {
         return Ok(None);
     }
-    Filter::compile(src).map(Some).inspect_err(|_| {
-        metrics::inc(&hub.inner.metrics.query_errors);
-    })
+    Filter::compile(src, &hub.inner.language)
+        .map(Some)
+        .inspect_err(|_| {
+            metrics::inc(&hub.inner.metrics.query_errors);
+        })
 }
 
 /// Checks and clamps `p`. `min_limit` is 1 for REST, 0 for the WebSocket.

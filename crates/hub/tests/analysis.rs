@@ -6,31 +6,12 @@
 use mizu_analysis::rules::RuleSet;
 mod common;
 
-use common::{enc, get_json, request, start};
+use common::{enc, get_json, http1_entries as entries, request, start};
 use mizu_hub::{Hub, HubConfig};
-use mizu_model::Entry;
 use serde_json::Value;
 use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::time::Duration;
-
-fn entries() -> Vec<Entry> {
-    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../testdata/http1");
-    let mut files: Vec<_> = std::fs::read_dir(dir)
-        .expect("testdata")
-        .flatten()
-        .map(|e| e.path())
-        .filter(|p| p.to_string_lossy().ends_with(".expected.jsonl"))
-        .collect();
-    files.sort();
-    let mut out = Vec::new();
-    for f in files {
-        for line in std::fs::read_to_string(f).expect("read").lines() {
-            out.push(serde_json::from_str::<Entry>(line).expect("entry"));
-        }
-    }
-    out
-}
 
 fn get(addr: SocketAddr, path: &str) -> (u16, String, String) {
     request(addr, "GET", path, "")
@@ -67,7 +48,7 @@ fn rules_at_ingest_filter_metrics_and_reload() {
     let (hub, addr) = start(HubConfig {
         rules_file: Some(path.clone()),
         oas: Some(Default::default()),
-        ..HubConfig::default()
+        ..common::config()
     });
     let all = entries();
     let set = RuleSet::parse(RULES).expect("rules");
@@ -176,7 +157,7 @@ fn bad_rules_file_is_an_error_naming_rule_and_field() {
     );
     let e = Hub::new(HubConfig {
         rules_file: Some(path.clone()),
-        ..HubConfig::default()
+        ..common::config()
     })
     .err()
     .expect("refused");
@@ -193,7 +174,7 @@ fn bad_rules_file_is_an_error_naming_rule_and_field() {
 fn oas_routes() {
     let (hub, addr) = start(HubConfig {
         oas: Some(Default::default()),
-        ..HubConfig::default()
+        ..common::config()
     });
     hub.ingest(entries()).expect("ingest");
     let (st, v) = get_json(addr, "/oas/");
@@ -228,7 +209,7 @@ fn oas_routes() {
         "{metrics}"
     );
     // Off: a JSON 404 that says how to turn it on.
-    let (_, addr) = start(HubConfig::default());
+    let (_, addr) = start(common::config());
     let (st, v) = get_json(addr, "/oas");
     assert_eq!(st, 404);
     assert!(

@@ -3,149 +3,22 @@
 //! version/metrics, WebSocket query + live push, agent ingest with right and wrong
 //! tokens, invalid input of every kind, and that the hub keeps serving afterwards.
 
+mod common;
+
+use common::{config, enc, get_json, http, http1_entries as entries, next_json, start};
 use mizu_hub::{Hub, HubConfig, Limits};
 use mizu_model::Entry;
 use serde_json::{Value, json};
-use std::io::{Read, Write};
 use std::net::{SocketAddr, TcpStream};
-use std::time::Duration;
-use tungstenite::client::IntoClientRequest;
 use tungstenite::protocol::frame::coding::CloseCode;
 use tungstenite::{Message, WebSocket};
 
-fn entries() -> Vec<Entry> {
-    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../testdata/http1");
-    let mut files: Vec<_> = std::fs::read_dir(dir)
-        .expect("testdata")
-        .flatten()
-        .map(|e| e.path())
-        .filter(|p| p.to_string_lossy().ends_with(".expected.jsonl"))
-        .collect();
-    files.sort();
-    let mut out = Vec::new();
-    for f in files {
-        for line in std::fs::read_to_string(f).expect("read").lines() {
-            out.push(serde_json::from_str::<Entry>(line).expect("entry"));
-        }
-    }
-    out
-}
-
-fn start(config: HubConfig) -> (Hub, SocketAddr) {
-    let hub = Hub::new(config).expect("hub");
-    let h = hub.clone();
-    let (tx, rx) = std::sync::mpsc::channel();
-    std::thread::spawn(move || {
-        let rt = tokio::runtime::Builder::new_multi_thread()
-            .worker_threads(2)
-            .enable_all()
-            .build()
-            .expect("runtime");
-        rt.block_on(async move {
-            let l = tokio::net::TcpListener::bind("127.0.0.1:0")
-                .await
-                .expect("bind");
-            tx.send(l.local_addr().expect("addr")).expect("send addr");
-            h.serve(l, std::future::pending()).await.expect("serve");
-        });
-    });
-    let addr = rx.recv().expect("hub address");
-    (hub, addr)
-}
-
-/// One request with `Connection: close`; returns status and body.
-fn http(addr: SocketAddr, method: &str, path: &str, body: &str) -> (u16, String) {
-    let mut s = TcpStream::connect(addr).expect("connect");
-    s.set_read_timeout(Some(Duration::from_secs(10)))
-        .expect("timeout");
-    write!(
-        s,
-        "{method} {path} HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\nContent-Type: application/json\r\nContent-Length: {}\r\n\r\n{body}",
-        body.len()
-    )
-    .expect("write");
-    let mut raw = Vec::new();
-    s.read_to_end(&mut raw).expect("read");
-    let text = String::from_utf8_lossy(&raw).into_owned();
-    let (head, body) = text.split_once("\r\n\r\n").expect("http response");
-    let status = head
-        .split_whitespace()
-        .nth(1)
-        .and_then(|s| s.parse().ok())
-        .expect("status");
-    let body = if head
-        .to_ascii_lowercase()
-        .contains("transfer-encoding: chunked")
-    {
-        dechunk(body)
-    } else {
-        body.to_owned()
-    };
-    (status, body)
-}
-
-fn dechunk(mut s: &str) -> String {
-    let mut out = String::new();
-    while let Some((size, rest)) = s.split_once("\r\n") {
-        let n = usize::from_str_radix(size.trim(), 16).unwrap_or(0);
-        if n == 0 {
-            break;
-        }
-        out.push_str(&rest[..n]);
-        s = &rest[n + 2..];
-    }
-    out
-}
-
-fn get_json(addr: SocketAddr, path: &str) -> (u16, Value) {
-    let (st, body) = http(addr, "GET", path, "");
-    (st, serde_json::from_str(&body).expect("json body"))
-}
-
-fn enc(s: &str) -> String {
-    s.bytes()
-        .map(|b| {
-            if b.is_ascii_alphanumeric() || b"-_.~".contains(&b) {
-                (b as char).to_string()
-            } else {
-                format!("%{b:02X}")
-            }
-        })
-        .collect()
-}
-
+/// A WebSocket with an optional bearer token; a refused handshake is its status.
 fn ws(addr: SocketAddr, path: &str, token: Option<&str>) -> Result<WebSocket<TcpStream>, u16> {
-    let mut req = format!("ws://{addr}{path}")
-        .into_client_request()
-        .expect("request");
-    if let Some(t) = token {
-        req.headers_mut().insert(
-            "Authorization",
-            format!("Bearer {t}").parse().expect("header"),
-        );
-    }
-    let stream = TcpStream::connect(addr).expect("connect");
-    stream
-        .set_read_timeout(Some(Duration::from_secs(10)))
-        .expect("timeout");
-    match tungstenite::client(req, stream) {
-        Ok((s, _)) => Ok(s),
-        Err(tungstenite::HandshakeError::Failure(tungstenite::Error::Http(r))) => {
-            Err(r.status().as_u16())
-        }
-        Err(e) => panic!("handshake: {e}"),
-    }
-}
-
-fn next_json(s: &mut WebSocket<TcpStream>) -> Value {
-    loop {
-        match s.read().expect("ws read") {
-            Message::Text(t) => return serde_json::from_str(&t).expect("json message"),
-            Message::Binary(b) => return serde_json::from_slice(&b).expect("json message"),
-            Message::Close(c) => panic!("closed: {c:?}"),
-            _ => {}
-        }
-    }
+    let auth = token.map(|t| format!("Bearer {t}"));
+    let headers: Vec<(&'static str, &str)> =
+        auth.iter().map(|a| ("Authorization", a.as_str())).collect();
+    common::ws(addr, path, &headers).map_err(|(status, _)| status)
 }
 
 fn send(s: &mut WebSocket<TcpStream>, v: &Value) {
@@ -154,7 +27,7 @@ fn send(s: &mut WebSocket<TcpStream>, v: &Value) {
 
 #[test]
 fn rest_list_get_validate_status_version_metrics() {
-    let (hub, addr) = start(HubConfig::default());
+    let (hub, addr) = start(config());
     let all = entries();
     let n = all.len();
     let report = hub.ingest(all).expect("ingest");
@@ -303,7 +176,7 @@ fn rest_list_get_validate_status_version_metrics() {
 
 #[test]
 fn websocket_history_then_live_and_query_replacement() {
-    let (hub, addr) = start(HubConfig::default());
+    let (hub, addr) = start(config());
     let all = entries();
     hub.ingest(all.clone()).expect("ingest");
     let mut s = ws(addr, "/ws", None).expect("ws");
@@ -378,13 +251,13 @@ fn agent_config(token: &str) -> HubConfig {
             max_batch_entries: 50,
             ..Limits::default()
         },
-        ..HubConfig::default()
+        ..config()
     }
 }
 
 #[test]
 fn agent_ingest_needs_the_token() {
-    let (_, addr) = start(HubConfig::default());
+    let (_, addr) = start(config());
     assert_eq!(ws(addr, "/agents/ws", Some("x")).err(), Some(403));
     let (st, body) = http(addr, "GET", "/agents/ws", "");
     assert_eq!(st, 403);
@@ -509,7 +382,7 @@ fn insertion_filter_redaction_and_ignored_agents() {
         redact: true,
         ignored_user_agents: vec!["mizu-pipeline".into()],
         insertion_filter: Some("request.method != \"HEAD\"".into()),
-        ..HubConfig::default()
+        ..config()
     });
     let all = entries();
     let heads = all
@@ -546,7 +419,7 @@ fn insertion_filter_redaction_and_ignored_agents() {
     // An invalid insertion filter is refused at start.
     let bad = Hub::new(HubConfig {
         insertion_filter: Some("((".into()),
-        ..HubConfig::default()
+        ..config()
     });
     assert!(matches!(bad, Err(mizu_hub::HubError::InsertionFilter(_))));
 }
@@ -559,7 +432,7 @@ fn eviction_is_visible_through_the_api() {
             sync: false,
             ..mizu_store::StoreConfig::default()
         },
-        ..HubConfig::default()
+        ..config()
     });
     let small: Vec<Entry> = entries()
         .into_iter()

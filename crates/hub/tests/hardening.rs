@@ -2,69 +2,21 @@
 //! answers itself), `/ws` cannot be locked by idle sockets, the optional UI token, and the
 //! bounded agent list of `/status`.
 
-use mizu_hub::{Hub, HubConfig, Limits};
+mod common;
+
+use common::{config, next_json, request_with as request, start, ws as ws_request};
+use mizu_hub::{HubConfig, Limits};
 use mizu_model::Entry;
 use serde_json::{Value, json};
-use std::io::{Read, Write};
 use std::net::{SocketAddr, TcpStream};
 use std::time::Duration;
-use tungstenite::client::IntoClientRequest;
 use tungstenite::protocol::frame::coding::CloseCode;
 use tungstenite::{Message, WebSocket};
 
-fn start(config: HubConfig) -> (Hub, SocketAddr) {
-    let hub = Hub::new(config).expect("hub");
-    let h = hub.clone();
-    let (tx, rx) = std::sync::mpsc::channel();
-    std::thread::spawn(move || {
-        let rt = tokio::runtime::Builder::new_multi_thread()
-            .worker_threads(2)
-            .enable_all()
-            .build()
-            .expect("runtime");
-        rt.block_on(async move {
-            let l = tokio::net::TcpListener::bind("127.0.0.1:0")
-                .await
-                .expect("bind");
-            tx.send(l.local_addr().expect("addr")).expect("send addr");
-            h.serve(l, std::future::pending()).await.expect("serve");
-        });
-    });
-    let addr = rx.recv().expect("hub address");
-    (hub, addr)
-}
-
 /// Sends raw request bytes; returns status, head and body of the response.
 fn raw(addr: SocketAddr, request: &[u8]) -> (u16, String, String) {
-    let mut s = TcpStream::connect(addr).expect("connect");
-    s.set_read_timeout(Some(Duration::from_secs(10)))
-        .expect("timeout");
-    // The hub may answer (and close) before it has read everything: ignore write errors.
-    let _ = s.write_all(request);
-    let mut out = Vec::new();
-    let _ = s.read_to_end(&mut out);
-    let text = String::from_utf8_lossy(&out).into_owned();
-    let (head, body) = text.split_once("\r\n\r\n").expect("an HTTP response");
-    let status = head
-        .split_whitespace()
-        .nth(1)
-        .and_then(|s| s.parse().ok())
-        .expect("status");
-    (status, head.to_ascii_lowercase(), body.to_owned())
-}
-
-fn request(
-    addr: SocketAddr,
-    method: &str,
-    path: &str,
-    headers: &str,
-    body: &str,
-) -> (u16, String, String) {
-    let r = format!(
-        "{method} {path} HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\n{headers}Content-Length: {}\r\n\r\n{body}",
-        body.len()
-    );
-    raw(addr, r.as_bytes())
+    let (status, head, body) = common::raw(addr, request);
+    (status, head, String::from_utf8_lossy(&body).into_owned())
 }
 
 /// Asserts a JSON error with this status whose message contains `says`.
@@ -89,7 +41,7 @@ fn every_error_is_json_with_a_message() {
             max_message_bytes: 4096,
             ..Limits::default()
         },
-        ..HubConfig::default()
+        ..config()
     });
     // hyper's own answers: URL over 65534 bytes, head over its buffer, raw 0xFF.
     let long = format!("/entries?query={}", "a".repeat(70_000));
@@ -152,45 +104,6 @@ fn every_error_is_json_with_a_message() {
     assert_eq!(st, 200, "{body}");
 }
 
-fn ws_request(
-    addr: SocketAddr,
-    path: &str,
-    headers: &[(&'static str, &str)],
-) -> Result<WebSocket<TcpStream>, (u16, String)> {
-    let mut req = format!("ws://{addr}{path}")
-        .into_client_request()
-        .expect("request");
-    for (k, v) in headers {
-        req.headers_mut().insert(*k, v.parse().expect("header"));
-    }
-    let stream = TcpStream::connect(addr).expect("connect");
-    stream
-        .set_read_timeout(Some(Duration::from_secs(10)))
-        .expect("timeout");
-    match tungstenite::client(req, stream) {
-        Ok((s, _)) => Ok(s),
-        Err(tungstenite::HandshakeError::Failure(tungstenite::Error::Http(r))) => {
-            let body = r
-                .body()
-                .as_ref()
-                .map(|b| String::from_utf8_lossy(b).into_owned())
-                .unwrap_or_default();
-            Err((r.status().as_u16(), body))
-        }
-        Err(e) => panic!("handshake: {e}"),
-    }
-}
-
-fn next_json(s: &mut WebSocket<TcpStream>) -> Value {
-    loop {
-        match s.read().expect("ws read") {
-            Message::Text(t) => return serde_json::from_str(&t).expect("json message"),
-            Message::Close(c) => panic!("closed: {c:?}"),
-            _ => {}
-        }
-    }
-}
-
 /// Reads until the socket is closed; returns the close code and reason.
 fn closed(s: &mut WebSocket<TcpStream>) -> (CloseCode, String) {
     loop {
@@ -228,10 +141,7 @@ fn idle_sockets_cannot_lock_out_a_real_client() {
 }
 
 fn three_hundred_idle_sockets(limits: Limits, held: usize) {
-    let (hub, addr) = start(HubConfig {
-        limits,
-        ..HubConfig::default()
-    });
+    let (hub, addr) = start(HubConfig { limits, ..config() });
     hub.ingest(entries(3)).expect("ingest");
     // 300 sockets that never send a query, all from 127.0.0.1. Past the limit, each gets
     // in by displacing the oldest idle one.
@@ -285,7 +195,7 @@ fn idle_sockets_time_out_and_active_ones_are_never_displaced() {
             ws_idle_timeout: Duration::from_millis(300),
             ..Limits::default()
         },
-        ..HubConfig::default()
+        ..config()
     });
     let mut lazy = ws_request(addr, "/ws", &[]).expect("connect");
     // Garbage is not a query: the socket stays idle and times out.
@@ -342,7 +252,7 @@ fn idle_sockets_time_out_and_active_ones_are_never_displaced() {
 fn ui_token_guards_the_api_but_not_agents_version_or_metrics() {
     let (_hub, addr) = start(HubConfig {
         ui_token: Some("ui s3cret".into()),
-        ..HubConfig::default()
+        ..config()
     });
     let (st, head, body) = request(addr, "GET", "/entries", "", "");
     assert_eq!(st, 401, "{body}");
@@ -407,7 +317,7 @@ fn status_agent_list_is_bounded_and_disconnected_agents_expire() {
             agent_expiry: Duration::from_millis(400),
             ..Limits::default()
         },
-        ..HubConfig::default()
+        ..config()
     });
     let status = || -> Value {
         let (st, _, body) = request(addr, "GET", "/status", "", "");

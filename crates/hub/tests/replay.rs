@@ -4,35 +4,21 @@
 //! connection, the response cap, the parallel limit and the disabled hub all answer
 //! clear JSON. (A server in a network-namespace pod: `scripts/e2e/replay_pod.sh`.)
 
+mod common;
+
+use mizu_hub::HubConfig;
 use mizu_hub::replay::ReplayConfig;
-use mizu_hub::{Hub, HubConfig};
 use serde_json::{Value, json};
 use std::io::{BufRead, BufReader, Read, Write};
-use std::net::{SocketAddr, TcpListener, TcpStream};
+use std::net::{SocketAddr, TcpListener};
 use std::time::Duration;
 
 fn start(replay: ReplayConfig) -> SocketAddr {
-    let hub = Hub::new(HubConfig {
+    common::start(HubConfig {
         replay,
-        ..HubConfig::default()
+        ..common::config()
     })
-    .expect("hub");
-    let (tx, rx) = std::sync::mpsc::channel();
-    std::thread::spawn(move || {
-        let rt = tokio::runtime::Builder::new_multi_thread()
-            .worker_threads(2)
-            .enable_all()
-            .build()
-            .expect("runtime");
-        rt.block_on(async move {
-            let l = tokio::net::TcpListener::bind("127.0.0.1:0")
-                .await
-                .expect("bind");
-            tx.send(l.local_addr().expect("addr")).expect("send addr");
-            hub.serve(l, std::future::pending()).await.expect("serve");
-        });
-    });
-    rx.recv().expect("hub address")
+    .1
 }
 
 fn enabled() -> ReplayConfig {
@@ -44,26 +30,8 @@ fn enabled() -> ReplayConfig {
 
 /// POSTs `body` to the hub's `/replay/`; returns status and JSON.
 fn replay(hub: SocketAddr, body: &Value) -> (u16, Value) {
-    let body = body.to_string();
-    let mut s = TcpStream::connect(hub).expect("connect hub");
-    s.set_read_timeout(Some(Duration::from_secs(20)))
-        .expect("timeout");
-    write!(
-        s,
-        "POST /replay/ HTTP/1.1\r\nHost: {hub}\r\nConnection: close\r\nContent-Type: application/json\r\nContent-Length: {}\r\n\r\n{body}",
-        body.len()
-    )
-    .expect("send");
-    let mut out = Vec::new();
-    s.read_to_end(&mut out).expect("read");
-    let text = String::from_utf8_lossy(&out).into_owned();
-    let (head, body) = text.split_once("\r\n\r\n").expect("HTTP response");
-    let status = head
-        .split_whitespace()
-        .nth(1)
-        .and_then(|s| s.parse().ok())
-        .expect("status");
-    let v = serde_json::from_str(body).unwrap_or_else(|e| panic!("{e}: {body}"));
+    let (status, _, body) = common::request(hub, "POST", "/replay/", &body.to_string());
+    let v = serde_json::from_str(&body).unwrap_or_else(|e| panic!("{e}: {body}"));
     (status, v)
 }
 

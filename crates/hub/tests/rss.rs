@@ -5,50 +5,24 @@
 //! own test binary, so no other test's allocations are counted. `MIZU_RSS_BUDGET` (bytes)
 //! overrides the 50 MB budget for measuring (docs/api.md quotes the figures).
 
-use mizu_hub::{Hub, HubConfig};
+mod common;
+
+use common::http1_entries as real_entries;
+use mizu_hub::Hub;
 use mizu_model::Entry;
 use mizu_store::StoreConfig;
 
-fn status_kb(key: &str) -> Option<u64> {
-    let s = std::fs::read_to_string("/proc/self/status").ok()?;
-    let line = s.lines().find(|l| l.starts_with(key))?;
-    line.split_whitespace().nth(1)?.parse().ok()
-}
-
-fn real_entries() -> Vec<Entry> {
-    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../testdata/http1");
-    let mut out = Vec::new();
-    for e in std::fs::read_dir(dir).expect("testdata/http1").flatten() {
-        let p = e.path();
-        if p.to_string_lossy().ends_with(".expected.jsonl") {
-            let text = std::fs::read_to_string(&p).expect("read");
-            out.extend(
-                text.lines()
-                    .filter(|l| l.starts_with('{'))
-                    .map(|l| serde_json::from_str::<Entry>(l).expect("entry")),
-            );
-        }
-    }
-    assert!(out.len() > 20);
-    out
-}
-
 #[test]
 fn hub_rss_stays_near_the_budget() {
-    let Some(before_kb) = status_kb("VmRSS:") else {
-        eprintln!("no /proc/self/status: skipped");
+    let Some((before_kb, budget)) = common::rss_baseline(50_000_000) else {
         return;
     };
-    let budget: u64 = std::env::var("MIZU_RSS_BUDGET")
-        .ok()
-        .and_then(|v| v.parse().ok())
-        .unwrap_or(50_000_000);
-    let hub = Hub::new(HubConfig {
+    let hub = Hub::new(mizu_hub::HubConfig {
         store: StoreConfig {
             max_bytes: budget,
             ..StoreConfig::default()
         },
-        ..HubConfig::default()
+        ..common::config()
     })
     .expect("hub");
     let entries = real_entries();
@@ -65,20 +39,8 @@ fn hub_rss_stays_near_the_budget() {
         let r = hub.ingest(batch).expect("ingest");
         written += r.stored;
     }
-    let st = hub.store().stats();
-    let rss_kb = status_kb("VmRSS:").unwrap_or(0);
-    let hwm_kb = status_kb("VmHWM:").unwrap_or(0);
-    let grown = rss_kb.saturating_sub(before_kb) * 1024;
-    println!(
-        "hub rss: budget {budget} B, {written} entries ingested, kept {} entries / {} B accounted; RSS grew {} MB (now {} MB, peak {} MB, {:.2}x budget)",
-        st.entries,
-        st.bytes,
-        grown >> 20,
-        rss_kb / 1024,
-        hwm_kb / 1024,
-        grown as f64 / budget as f64
-    );
-    assert!(st.evicted > 0 && st.bytes <= budget);
+    let label = format!("hub rss ({written} entries ingested)");
+    let grown = common::rss_growth(&hub, &label, before_kb, budget);
     assert!(
         grown <= budget + budget / 2 + (32 << 20),
         "RSS grew {grown} bytes for a {budget}-byte budget"

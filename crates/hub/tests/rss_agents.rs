@@ -5,84 +5,38 @@
 //! small for CI) and `MIZU_RSS_MESSAGE` (bytes) change budget and message size for
 //! measuring (docs/api.md quotes the figures).
 
-use mizu_hub::{Hub, HubConfig};
+mod common;
+
+use mizu_hub::HubConfig;
 use mizu_store::StoreConfig;
 use serde_json::{Value, json};
-use std::net::TcpStream;
 use std::time::Duration;
 use tungstenite::Message;
-use tungstenite::client::IntoClientRequest;
 
-fn status_kb(key: &str) -> Option<u64> {
-    let s = std::fs::read_to_string("/proc/self/status").ok()?;
-    let line = s.lines().find(|l| l.starts_with(key))?;
-    line.split_whitespace().nth(1)?.parse().ok()
-}
-
+/// The HTTP/1 captures' entries as JSON values (what an agent sends).
 fn real_entries() -> Vec<Value> {
-    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../testdata/http1");
-    let mut out = Vec::new();
-    for e in std::fs::read_dir(dir).expect("testdata/http1").flatten() {
-        let p = e.path();
-        if p.to_string_lossy().ends_with(".expected.jsonl") {
-            let text = std::fs::read_to_string(&p).expect("read");
-            out.extend(
-                text.lines()
-                    .filter(|l| l.starts_with('{'))
-                    .map(|l| serde_json::from_str::<Value>(l).expect("entry")),
-            );
-        }
-    }
+    let out: Vec<Value> = common::http1_entries()
+        .iter()
+        .map(|e| serde_json::to_value(e).expect("entry"))
+        .collect();
     assert!(out.len() > 20);
     out
 }
 
 #[test]
 fn hub_rss_with_agent_batches() {
-    let Some(before_kb) = status_kb("VmRSS:") else {
-        eprintln!("no /proc/self/status: skipped");
+    let Some((before_kb, budget)) = common::rss_baseline(20_000_000) else {
         return;
     };
-    let budget: u64 = std::env::var("MIZU_RSS_BUDGET")
-        .ok()
-        .and_then(|v| v.parse().ok())
-        .unwrap_or(20_000_000);
-    let hub = Hub::new(HubConfig {
+    let (hub, addr) = common::start(HubConfig {
         store: StoreConfig {
             max_bytes: budget,
             ..StoreConfig::default()
         },
         token: Some("t".into()),
-        ..HubConfig::default()
-    })
-    .expect("hub");
-    let h = hub.clone();
-    let (tx, rx) = std::sync::mpsc::channel();
-    std::thread::spawn(move || {
-        let rt = tokio::runtime::Builder::new_multi_thread()
-            .worker_threads(2)
-            .enable_all()
-            .build()
-            .expect("runtime");
-        rt.block_on(async move {
-            let l = tokio::net::TcpListener::bind("127.0.0.1:0")
-                .await
-                .expect("bind");
-            tx.send(l.local_addr().expect("addr")).expect("send addr");
-            h.serve(l, std::future::pending()).await.expect("serve");
-        });
+        ..common::config()
     });
-    let addr = rx.recv().expect("address");
-    let mut req = format!("ws://{addr}/agents/ws?agent=rss")
-        .into_client_request()
-        .expect("request");
-    req.headers_mut()
-        .insert("Authorization", "Bearer t".parse().expect("header"));
-    let stream = TcpStream::connect(addr).expect("connect");
-    stream
-        .set_read_timeout(Some(Duration::from_secs(60)))
-        .expect("timeout");
-    let mut ws = tungstenite::client(req, stream).expect("handshake").0;
+    let mut ws = common::agent_ws(addr, "/agents/ws?agent=rss", "t", Duration::from_secs(60));
     let entries = real_entries();
     // About 4 MB per message.
     let target: usize = std::env::var("MIZU_RSS_MESSAGE")
@@ -111,20 +65,8 @@ fn hub_rss_with_agent_batches() {
     }
     // Client-side copies (this process is also the agent) are gone by now but count in
     // the peak; the steady RSS is the hub's.
-    let st = hub.store().stats();
-    let rss_kb = status_kb("VmRSS:").unwrap_or(0);
-    let hwm_kb = status_kb("VmHWM:").unwrap_or(0);
-    let grown = rss_kb.saturating_sub(before_kb) * 1024;
-    println!(
-        "hub rss (agent batches of {message_bytes} B): budget {budget} B, {sent} B sent, kept {} entries / {} B accounted; RSS grew {} MB (now {} MB, peak {} MB, {:.2}x budget)",
-        st.entries,
-        st.bytes,
-        grown >> 20,
-        rss_kb / 1024,
-        hwm_kb / 1024,
-        grown as f64 / budget as f64
-    );
-    assert!(st.evicted > 0 && st.bytes <= budget);
+    let label = format!("hub rss (agent batches of {message_bytes} B, {sent} B sent)");
+    let grown = common::rss_growth(&hub, &label, before_kb, budget);
     // Each batch in flight costs transiently about 20 times its message size (the
     // message, its parsed JSON tree, the entries, their serialised records): the bound
     // is the store's (1.5x budget) plus that, plus 32 MiB of runtime and allocator slack.

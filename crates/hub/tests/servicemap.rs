@@ -7,7 +7,7 @@
 mod common;
 
 use common::{enc, get_json, http, start};
-use mizu_hub::{Hub, HubConfig};
+use mizu_hub::Hub;
 use mizu_model::Entry;
 use serde_json::Value;
 use std::net::SocketAddr;
@@ -30,7 +30,7 @@ fn expected(name: &str) -> Value {
 }
 
 fn hub_with_mesh() -> (Hub, SocketAddr) {
-    let (hub, addr) = start(HubConfig::default());
+    let (hub, addr) = start(common::config());
     let r = hub.ingest(mesh()).expect("ingest");
     assert_eq!(r.stored, 24);
     (hub, addr)

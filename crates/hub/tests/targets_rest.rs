@@ -2,35 +2,19 @@
 //! required, a list set over REST reaches that node's connected agent at once (and
 //! only that node's), generations increase, bad bodies are clear 400s.
 
-use mizu_hub::{Hub, HubConfig};
+mod common;
+
+use mizu_hub::HubConfig;
 use serde_json::Value;
-use std::io::{Read, Write};
 use std::net::{SocketAddr, TcpStream};
 use std::time::Duration;
 use tungstenite::Message;
-use tungstenite::client::IntoClientRequest;
 
 fn start(config: HubConfig) -> SocketAddr {
-    let hub = Hub::new(config).expect("hub");
-    let (tx, rx) = std::sync::mpsc::channel();
-    std::thread::spawn(move || {
-        let rt = tokio::runtime::Builder::new_multi_thread()
-            .worker_threads(1)
-            .enable_all()
-            .build()
-            .expect("runtime");
-        rt.block_on(async move {
-            let l = tokio::net::TcpListener::bind("127.0.0.1:0")
-                .await
-                .expect("bind");
-            tx.send(l.local_addr().expect("addr")).expect("send addr");
-            hub.serve(l, std::future::pending()).await.expect("serve");
-        });
-    });
-    rx.recv().expect("hub address")
+    common::start(config).1
 }
 
-/// One request (`Connection: close`, no chunked answers expected): status and JSON body.
+/// One JSON request with an optional bearer token: status and JSON body.
 fn http(
     addr: SocketAddr,
     method: &str,
@@ -38,39 +22,15 @@ fn http(
     token: Option<&str>,
     body: &str,
 ) -> (u16, Value) {
-    let mut s = TcpStream::connect(addr).expect("connect");
-    s.set_read_timeout(Some(Duration::from_secs(10)))
-        .expect("timeout");
     let auth = token.map_or(String::new(), |t| format!("Authorization: Bearer {t}\r\n"));
-    write!(
-        s,
-        "{method} {path} HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\n{auth}Content-Type: application/json\r\nContent-Length: {}\r\n\r\n{body}",
-        body.len()
-    )
-    .expect("write");
-    let mut raw = Vec::new();
-    s.read_to_end(&mut raw).expect("read");
-    let text = String::from_utf8_lossy(&raw).into_owned();
-    let (head, body) = text.split_once("\r\n\r\n").expect("http response");
-    let status = head
-        .split_whitespace()
-        .nth(1)
-        .and_then(|s| s.parse().ok())
-        .expect("status");
-    (status, serde_json::from_str(body).expect("json body"))
+    let headers = format!("{auth}Content-Type: application/json\r\n");
+    let (status, _, body) = common::request_with(addr, method, path, &headers, body);
+    (status, serde_json::from_str(&body).expect("json body"))
 }
 
 fn agent(addr: SocketAddr, node: &str) -> tungstenite::WebSocket<TcpStream> {
-    let mut req = format!("ws://{addr}/agents/ws?agent={node}-a&node={node}")
-        .into_client_request()
-        .expect("request");
-    req.headers_mut()
-        .insert("Authorization", "Bearer t".parse().expect("header"));
-    let stream = TcpStream::connect(addr).expect("connect");
-    stream
-        .set_read_timeout(Some(Duration::from_millis(300)))
-        .expect("timeout");
-    tungstenite::client(req, stream).expect("agent connects").0
+    let path = format!("/agents/ws?agent={node}-a&node={node}");
+    common::agent_ws(addr, &path, "t", Duration::from_millis(300))
 }
 
 /// The next `targets` message within ~3 s, if any.
@@ -98,7 +58,7 @@ fn next_targets(s: &mut tungstenite::WebSocket<TcpStream>) -> Option<Value> {
 #[test]
 fn targets_set_over_rest_reach_that_nodes_agents() {
     // No hub token: the control plane is off, like agent ingest.
-    let off = start(HubConfig::default());
+    let off = start(common::config());
     let (st, body) = http(off, "PUT", "/agents/targets/n1", None, "{}");
     assert_eq!(st, 403, "{body}");
     assert!(
@@ -111,7 +71,7 @@ fn targets_set_over_rest_reach_that_nodes_agents() {
         token: Some("t".into()),
         // The UI token does not apply here: the agents' token does.
         ui_token: Some("ui".into()),
-        ..HubConfig::default()
+        ..common::config()
     });
     let mut a1 = agent(addr, "n1");
     let mut a2 = agent(addr, "n2");

@@ -2,53 +2,20 @@
 //! (client-side routing), hashed assets are served immutable and compressed, while API
 //! routes keep answering JSON and unknown API paths stay JSON 404s.
 
-use mizu_hub::{Hub, HubConfig};
-use std::io::{Read, Write};
-use std::net::{SocketAddr, TcpStream};
-use std::time::Duration;
+mod common;
+
+use std::net::SocketAddr;
 
 fn start() -> SocketAddr {
-    let hub = Hub::new(HubConfig::default()).expect("hub");
-    let (tx, rx) = std::sync::mpsc::channel();
-    std::thread::spawn(move || {
-        let rt = tokio::runtime::Builder::new_current_thread()
-            .enable_all()
-            .build()
-            .expect("runtime");
-        rt.block_on(async move {
-            let l = tokio::net::TcpListener::bind("127.0.0.1:0")
-                .await
-                .expect("bind");
-            tx.send(l.local_addr().expect("addr")).expect("send addr");
-            hub.serve(l, std::future::pending()).await.expect("serve");
-        });
-    });
-    rx.recv().expect("hub address")
+    common::start(common::config()).1
 }
 
 /// Status, lower-cased head, body bytes.
 fn req(addr: SocketAddr, method: &str, path: &str, extra: &str) -> (u16, String, Vec<u8>) {
-    let mut s = TcpStream::connect(addr).expect("connect");
-    s.set_read_timeout(Some(Duration::from_secs(10)))
-        .expect("timeout");
-    write!(
-        s,
+    let r = format!(
         "{method} {path} HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\n{extra}Content-Length: 0\r\n\r\n"
-    )
-    .expect("write");
-    let mut raw = Vec::new();
-    s.read_to_end(&mut raw).expect("read");
-    let split = raw
-        .windows(4)
-        .position(|w| w == b"\r\n\r\n")
-        .expect("http response");
-    let head = String::from_utf8_lossy(&raw[..split]).to_ascii_lowercase();
-    let status = head
-        .split_whitespace()
-        .nth(1)
-        .and_then(|s| s.parse().ok())
-        .expect("status");
-    (status, head, raw[split + 4..].to_vec())
+    );
+    common::raw(addr, r.as_bytes())
 }
 
 #[test]

@@ -1,5 +1,5 @@
 //! Facets: a fixed-size (32-byte) summary of the hot scalar fields of one entry, computed
-//! once from its compact JSON ([`facets`], the store does it at append time) so that a
+//! once from its compact JSON ([`FacetTable::facets`], the store does it at append time) so that a
 //! scan can decide most records from a dense array of summaries without touching their
 //! JSON (see [`crate::Query::prefilter`] and `prefilter.rs`).
 //!
@@ -8,9 +8,12 @@
 //! * **Interned** (`protocol.name`, `protocol.abbr`, `protocol.version`,
 //!   `request.method`): a small id per field. Id 0 is *nil* (the path is missing or its
 //!   value is `null`), id 63 is *unlisted* (a string not in the field's table: a protocol
-//!   the table does not know yet; a filter that only compares the field for equality with
-//!   table strings, as the protocol macros do, decides it), id 1 is *other* (any other value: other
-//!   strings, numbers, objects, …), ids 2.. are the table's strings.
+//!   the table does not know; a filter that only compares the field for equality with
+//!   table strings, as the protocol macros do, decides it), id 1 is *other* (any other
+//!   value: numbers, objects, …), ids 2.. are the table's strings. The tables are a
+//!   [`FacetTable`] value built from the protocols a deployment knows (the dissector
+//!   registry's names, abbreviations, versions and the strings their macros compare),
+//!   so no protocol is named here; ids live in memory only (rebuilt on recovery).
 //! * **Integer** (`response.status`): the integer if it is one in `0..1024`, else nil or
 //!   *other* (floats, strings, larger numbers, …).
 //! * **Hashed** (`request.path`, `src.name`, `dst.name`, `src.ip`, `dst.ip`,
@@ -21,8 +24,10 @@
 //! the value full evaluation would compare. *Other* always means "cannot say": the
 //! prefilter answers `Unknown` and the record is evaluated in full.
 
+use crate::compile::{CExpr, Const};
 use crate::eval::{Node, Scalar};
 use crate::raw::Raw;
+use std::sync::Arc;
 
 /// A faceted field: which one, and where it lives in an entry.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -35,46 +40,175 @@ pub(crate) enum Field {
     Hashed(usize),
 }
 
-/// Interned fields: path and table of known values (id = position + 2).
-pub(crate) const INTERNED: [(&str, &str, &[&str]); 4] = [
-    (
-        "protocol",
-        "name",
-        // New names go last: ids of stored facets stay valid.
-        &[
-            "http",
-            "amqp",
-            "kafka",
-            "redis",
-            "dns",
-            "grpc",
-            "gql",
-            "websocket",
-        ],
-    ),
-    (
-        "protocol",
-        "abbr",
-        &[
-            "HTTP", "HTTP/2", "gRPC", "GQL", "AMQP", "KAFKA", "REDIS", "DNS", "WS",
-        ],
-    ),
-    (
-        "protocol",
-        "version",
-        &[
-            "1.1", "1.0", "2.0", "0-9-1", "0", "1", "2", "3", "4", "5", "6", "7", "8", "9", "10",
-            "11", "12", "13", "14", "15", "16", "17", "18",
-        ],
-    ),
-    (
-        "request",
-        "method",
-        &[
-            "GET", "POST", "PUT", "DELETE", "PATCH", "HEAD", "OPTIONS", "CONNECT", "TRACE",
-        ],
-    ),
+/// Interned fields (id = position in the field's list of a [`FacetTable`] + 2). The
+/// protocol fields' lists come from the protocols a [`FacetTable`] is built for; the
+/// method list is [`METHODS`].
+pub(crate) const INTERNED: [(&str, &str); 4] = [
+    ("protocol", "name"),
+    ("protocol", "abbr"),
+    ("protocol", "version"),
+    ("request", "method"),
 ];
+
+/// `request.method` values every table lists (HTTP's; other methods are *unlisted*).
+const METHODS: &[&str] = &[
+    "GET", "POST", "PUT", "DELETE", "PATCH", "HEAD", "OPTIONS", "CONNECT", "TRACE",
+];
+
+/// Values one interned field can list: ids 2..=62 (0 nil, 1 other, 63 unlisted), so a
+/// prefilter's sets fit one `u64`. Values past it are *unlisted* (still exact).
+const MAX_LISTED: usize = ID_UNLISTED as usize - 2;
+
+/// What one protocol contributes to the facet tables: the values of `protocol.name`,
+/// `protocol.abbr` and `protocol.version` its entries usually carry (its descriptor's).
+#[derive(Clone, Copy, Debug)]
+pub struct ProtocolNames<'a> {
+    pub name: &'a str,
+    pub abbr: &'a str,
+    pub version: &'a str,
+}
+
+/// The strings each interned field lists, derived from the protocols a deployment knows
+/// (the dissector registry's descriptors and macros), never written down here: a new
+/// protocol gets its facet ids with no edit in this crate. [`FacetTable::facets`] and the
+/// prefilter of a query compiled with [`crate::compile_with`] must use the same table
+/// (the hub gives its store the table its filters are compiled with). Cheap to clone.
+#[derive(Clone)]
+pub struct FacetTable {
+    lists: Arc<[Vec<Box<str>>; INTERNED.len()]>,
+}
+
+impl std::fmt::Debug for FacetTable {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_map()
+            .entries(
+                INTERNED
+                    .iter()
+                    .zip(self.lists.iter())
+                    .map(|((a, b), l)| (format!("{a}.{b}"), l)),
+            )
+            .finish()
+    }
+}
+
+impl Default for FacetTable {
+    /// The table of the built-in macros ([`crate::default_macros`]): the values they
+    /// compare, for callers without a registry.
+    fn default() -> FacetTable {
+        static DEFAULT: std::sync::OnceLock<FacetTable> = std::sync::OnceLock::new();
+        DEFAULT
+            .get_or_init(|| FacetTable::new(&[], crate::default_macros()))
+            .clone()
+    }
+}
+
+impl FacetTable {
+    /// The table for these protocols: each one's name, abbreviation and version, plus
+    /// every string the macros compare a protocol field with for equality (`grpc` is
+    /// `protocol.abbr == "gRPC"`), so every macro is decided by the facets alone.
+    pub fn new(protocols: &[ProtocolNames<'_>], macros: &[(&str, &str)]) -> FacetTable {
+        let mut lists: [Vec<Box<str>>; INTERNED.len()] = Default::default();
+        let mut add = |i: usize, v: &str| {
+            if let Some(list) = lists.get_mut(i)
+                && list.len() < MAX_LISTED
+                && !list.iter().any(|x| **x == *v)
+            {
+                list.push(v.into());
+            }
+        };
+        for p in protocols {
+            add(0, p.name);
+            add(1, p.abbr);
+            add(2, p.version);
+        }
+        for (_, expansion) in macros {
+            let Ok(ast) = crate::parser::parse_expr(expansion, &[]) else {
+                continue;
+            };
+            let Ok(e) = crate::compile::compile(&ast, &mut Default::default()) else {
+                continue;
+            };
+            compared_strings(&e, &mut |field, v| {
+                if let Field::Interned(i) = field {
+                    add(i, v);
+                }
+            });
+        }
+        for m in METHODS {
+            add(3, m);
+        }
+        FacetTable {
+            lists: Arc::new(lists),
+        }
+    }
+
+    /// The values interned field `i` lists (id = position + 2).
+    pub(crate) fn list(&self, i: usize) -> &[Box<str>] {
+        self.lists.get(i).map_or(&[][..], |l| l.as_slice())
+    }
+
+    /// Whether `other` is this very table (a clone of it).
+    pub fn same(&self, other: &FacetTable) -> bool {
+        Arc::ptr_eq(&self.lists, &other.lists)
+    }
+
+    /// Summarises the entry whose compact JSON is `json` (see [`Facets`]). Never fails:
+    /// whatever cannot be read is nil, exactly as for evaluation.
+    pub fn facets(&self, json: &[u8]) -> Facets {
+        let root = Raw::new(json);
+        let mut f = Facets::UNKNOWN;
+        for (i, (a, b)) in INTERNED.iter().enumerate() {
+            f.ids[i] = match leaf(root, a, b) {
+                Scalar::Missing | Scalar::Null => ID_NIL,
+                Scalar::Str(s) => self
+                    .list(i)
+                    .iter()
+                    .position(|t| **t == *s)
+                    .map_or(ID_UNLISTED, |p| p as u8 + 2),
+                _ => ID_OTHER,
+            };
+        }
+        f.status = match leaf(root, STATUS.0, STATUS.1) {
+            Scalar::Missing | Scalar::Null => STATUS_NIL,
+            Scalar::Int(i) if (0..i64::from(STATUS_RANGE)).contains(&i) => i as u16,
+            _ => STATUS_OTHER,
+        };
+        let mut kinds = 0u16;
+        for (i, (a, b)) in HASHED.iter().enumerate() {
+            let kind = match leaf(root, a, b) {
+                Scalar::Missing | Scalar::Null => KIND_NIL,
+                Scalar::Str(s) => {
+                    f.hashes[i] = str_hash(&s);
+                    KIND_STR
+                }
+                _ => KIND_OTHER,
+            };
+            kinds |= kind << (2 * i);
+        }
+        f.kinds = kinds;
+        f
+    }
+}
+
+/// Calls `out` with each faceted field `e` compares for equality with a string constant.
+fn compared_strings(e: &CExpr, out: &mut dyn FnMut(Field, &str)) {
+    match e {
+        CExpr::Eq(a, b, _) => {
+            if let (CExpr::Sel(steps), CExpr::Const(Const::Str(c)))
+            | (CExpr::Const(Const::Str(c)), CExpr::Sel(steps)) = (&**a, &**b)
+                && let Some(f) = field_of(steps)
+            {
+                out(f, c);
+            }
+        }
+        CExpr::Not(a) => compared_strings(a, out),
+        CExpr::And(a, b) | CExpr::Or(a, b) => {
+            compared_strings(a, out);
+            compared_strings(b, out);
+        }
+        _ => {}
+    }
+}
 
 /// Hashed string fields.
 pub(crate) const HASHED: [(&str, &str); 6] = [
@@ -178,40 +312,9 @@ fn leaf<'a>(root: Raw<'a>, a: &str, b: &str) -> Scalar<'a> {
     }
 }
 
-/// Summarises the entry whose compact JSON is `json` (see [`Facets`]). Never fails:
-/// whatever cannot be read is nil, exactly as for evaluation.
+/// [`FacetTable::facets`] with the default table (the built-in macros' values).
 pub fn facets(json: &[u8]) -> Facets {
-    let root = Raw::new(json);
-    let mut f = Facets::UNKNOWN;
-    for (i, (a, b, table)) in INTERNED.iter().enumerate() {
-        f.ids[i] = match leaf(root, a, b) {
-            Scalar::Missing | Scalar::Null => ID_NIL,
-            Scalar::Str(s) => table
-                .iter()
-                .position(|t| *t == s.as_ref())
-                .map_or(ID_UNLISTED, |p| p as u8 + 2),
-            _ => ID_OTHER,
-        };
-    }
-    f.status = match leaf(root, STATUS.0, STATUS.1) {
-        Scalar::Missing | Scalar::Null => STATUS_NIL,
-        Scalar::Int(i) if (0..i64::from(STATUS_RANGE)).contains(&i) => i as u16,
-        _ => STATUS_OTHER,
-    };
-    let mut kinds = 0u16;
-    for (i, (a, b)) in HASHED.iter().enumerate() {
-        let kind = match leaf(root, a, b) {
-            Scalar::Missing | Scalar::Null => KIND_NIL,
-            Scalar::Str(s) => {
-                f.hashes[i] = str_hash(&s);
-                KIND_STR
-            }
-            _ => KIND_OTHER,
-        };
-        kinds |= kind << (2 * i);
-    }
-    f.kinds = kinds;
-    f
+    FacetTable::default().facets(json)
 }
 
 /// The faceted field a selector's steps name exactly, if any.
@@ -229,7 +332,7 @@ pub(crate) fn field_of(steps: &[crate::compile::Step]) -> Option<Field> {
     }
     if let Some(i) = INTERNED
         .iter()
-        .position(|(x, y, _)| (*x, *y) == (a.as_str(), b.as_str()))
+        .position(|(x, y)| (*x, *y) == (a.as_str(), b.as_str()))
     {
         return Some(Field::Interned(i));
     }
@@ -242,7 +345,7 @@ pub(crate) fn field_of(steps: &[crate::compile::Step]) -> Option<Field> {
 /// The path of a faceted field.
 pub(crate) fn path_of(field: Field) -> (&'static str, &'static str) {
     match field {
-        Field::Interned(i) => INTERNED.get(i).map_or(("", ""), |(a, b, _)| (a, b)),
+        Field::Interned(i) => INTERNED.get(i).copied().unwrap_or(("", "")),
         Field::Status => STATUS,
         Field::Hashed(i) => HASHED.get(i).copied().unwrap_or(("", "")),
     }
@@ -255,19 +358,45 @@ mod tests {
     #[test]
     fn size_is_32_bytes() {
         assert_eq!(std::mem::size_of::<Facets>(), 32);
-        for (_, _, t) in INTERNED {
-            assert!(t.len() + 2 <= 64, "ids must fit a u64 mask");
+        let names: Vec<String> = (0..100).map(|i| format!("p{i}")).collect();
+        let many: Vec<ProtocolNames> = names
+            .iter()
+            .map(|n| ProtocolNames {
+                name: n,
+                abbr: n,
+                version: n,
+            })
+            .collect();
+        let t = FacetTable::new(&many, &[]);
+        for i in 0..INTERNED.len() {
+            assert!(t.list(i).len() + 2 < 64, "ids must fit a u64 mask");
         }
+        // Past the cap a value is unlisted, never a wrong id.
+        let f = t.facets(br#"{"protocol":{"name":"p99","abbr":"p0"}}"#);
+        assert_eq!(f.id(0), ID_UNLISTED);
+        assert_eq!(f.id(1), 2);
     }
 
     #[test]
     fn summarises_an_http_entry() {
         let doc = br#"{"id":"1","protocol":{"name":"http","version":"1.1","abbr":"HTTP"},"src":{"ip":"10.0.0.1","port":"1","name":""},"dst":{"ip":"10.0.0.2","port":"80","name":"svc"},"request":{"method":"POST","path":"/upload"},"response":{"status":201}}"#;
-        let f = facets(doc);
+        let t = FacetTable::new(
+            &[ProtocolNames {
+                name: "http",
+                abbr: "HTTP",
+                version: "1.1",
+            }],
+            &[],
+        );
+        let f = t.facets(doc);
         assert_eq!(f.id(0), 2); // http
         assert_eq!(f.id(1), 2); // HTTP
         assert_eq!(f.id(2), 2); // 1.1
         assert_eq!(f.id(3), 3); // POST
+        // The default table lists `http` (a built-in macro compares it), not `HTTP`.
+        let d = facets(doc);
+        assert_eq!(d.id(0), 2);
+        assert_eq!(d.id(1), ID_UNLISTED);
         assert_eq!(f.status(), 201);
         assert_eq!(f.hashed(0), (KIND_STR, str_hash("/upload")));
         assert_eq!(f.hashed(1), (KIND_STR, str_hash("")));

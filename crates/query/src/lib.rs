@@ -54,7 +54,7 @@ use std::sync::Arc;
 use serde_json::Value;
 
 pub use error::QueryError;
-pub use facets::{Facets, facets};
+pub use facets::{FacetTable, Facets, ProtocolNames, facets};
 pub use macros::default_macros;
 pub use prefilter::Tri;
 pub use raw::{TopIndex, top_index};
@@ -128,8 +128,18 @@ pub fn compile(src: &str) -> Result<Query, QueryError> {
 }
 
 /// Compiles a filter with the given macros (name → expansion), e.g. those the dissector
-/// registry declares.
+/// registry declares; its prefilter reads facets made with the default [`FacetTable`].
 pub fn compile_with_macros(src: &str, macros: &[(&str, &str)]) -> Result<Query, QueryError> {
+    compile_with(src, macros, &FacetTable::default())
+}
+
+/// Compiles a filter with the given macros and a prefilter for facets made with `facets`
+/// (the table the store summarises entries with; both derive from the registry).
+pub fn compile_with(
+    src: &str,
+    macros: &[(&str, &str)],
+    facets: &FacetTable,
+) -> Result<Query, QueryError> {
     let mut collected = Collected::default();
     let expr = if src.trim().is_empty() {
         None
@@ -143,7 +153,7 @@ pub fn compile_with_macros(src: &str, macros: &[(&str, &str)]) -> Result<Query, 
     }
     let pre = expr
         .as_ref()
-        .map(prefilter::build)
+        .map(|e| prefilter::build(e, facets))
         .filter(|p| !p.is_useless());
     Ok(Query {
         inner: Arc::new(Inner {

@@ -31,7 +31,7 @@ use crate::EvalContext;
 use crate::compile::{CExpr, Const};
 use crate::eval::Eval;
 use crate::facets::{
-    Facets, Field, ID_NIL, ID_UNLISTED, INTERNED, KIND_NIL, KIND_STR, STATUS_NIL, STATUS_RANGE,
+    FacetTable, Facets, Field, ID_NIL, ID_UNLISTED, KIND_NIL, KIND_STR, STATUS_NIL, STATUS_RANGE,
     field_of, path_of, str_hash,
 };
 
@@ -188,18 +188,18 @@ fn tabulate(
 }
 
 /// The leaf for a subtree reading only `field`.
-fn leaf(e: &CExpr, field: Field) -> PExpr {
+fn leaf(e: &CExpr, field: Field, table: &FacetTable) -> PExpr {
     let empty = Value::Object(Map::new());
     let nil = Tri::of(eval_on(e, &empty));
     match field {
         Field::Interned(i) => {
-            let table = INTERNED.get(i).map_or(&[][..], |t| t.2);
+            let table = table.list(i);
             let mut hits = 0u64;
             let mut known = 1u64 << ID_NIL;
             if nil == Tri::True {
                 hits |= 1 << ID_NIL;
             }
-            tabulate(e, field, table.iter().map(|s| Value::from(*s)), |k, b| {
+            tabulate(e, field, table.iter().map(|s| Value::from(&**s)), |k, b| {
                 known |= 1 << (k + 2);
                 if b {
                     hits |= 1 << (k + 2);
@@ -209,7 +209,9 @@ fn leaf(e: &CExpr, field: Field) -> PExpr {
             // equality with table strings (then every such string gives the same answer,
             // that of one equal to none of them).
             let mut consts = Vec::new();
-            if equality_only(e, &mut consts) && consts.iter().all(|c| table.contains(&c.as_str())) {
+            if equality_only(e, &mut consts)
+                && consts.iter().all(|c| table.iter().any(|t| **t == **c))
+            {
                 let outside = Value::from("\u{1}not in any table");
                 tabulate(e, field, std::iter::once(outside), |_, b| {
                     known |= 1 << ID_UNLISTED;
@@ -282,20 +284,20 @@ fn or(a: PExpr, b: PExpr) -> PExpr {
     }
 }
 
-/// Builds the prefilter of a compiled expression.
-pub(crate) fn build(e: &CExpr) -> PExpr {
+/// Builds the prefilter of a compiled expression for facets made with `table`.
+pub(crate) fn build(e: &CExpr, table: &FacetTable) -> PExpr {
     let mut fs = Vec::new();
     if fields(e, &mut fs) {
         match fs.as_slice() {
             [] => return PExpr::Const(Tri::of(eval_on(e, &Value::Object(Map::new())))),
-            [f] => return leaf(e, *f),
+            [f] => return leaf(e, *f, table),
             _ => {}
         }
     }
     match e {
-        CExpr::And(a, b) => and(build(a), build(b)),
-        CExpr::Or(a, b) => or(build(a), build(b)),
-        CExpr::Not(a) => match build(a) {
+        CExpr::And(a, b) => and(build(a, table), build(b, table)),
+        CExpr::Or(a, b) => or(build(a, table), build(b, table)),
+        CExpr::Not(a) => match build(a, table) {
             PExpr::Const(t) => PExpr::Const(t.not()),
             p => PExpr::Not(Box::new(p)),
         },
@@ -397,11 +399,55 @@ mod tests {
         assert_eq!(p.eval(&redis), Tri::False);
         // now() is never tabulated.
         assert!(pre("response.status > now()").is_useless());
-        // A protocol added to the tables is decided from facets alone.
-        let ws = facets(br#"{"protocol":{"name":"websocket","version":"13","abbr":"WS"}}"#);
-        for q in ["ws", "websocket", r#"protocol.abbr == "WS""#] {
-            assert_eq!(pre(q).eval(&ws), Tri::True, "{q}");
-            assert_eq!(pre(q).eval(&redis), Tri::False, "{q}");
+        // A protocol the table is built for is decided from facets alone, its
+        // abbreviation too; with the default table only its macro's name is listed.
+        let ws_doc = br#"{"protocol":{"name":"websocket","version":"13","abbr":"WS"}}"#;
+        let redis_doc = br#"{"protocol":{"name":"redis","version":"2","abbr":"REDIS"}}"#;
+        let names = |name, abbr, version| crate::ProtocolNames {
+            name,
+            abbr,
+            version,
+        };
+        let table = FacetTable::new(
+            &[names("websocket", "WS", "13"), names("redis", "REDIS", "2")],
+            crate::default_macros(),
+        );
+        let abbr = r#"protocol.abbr == "WS""#;
+        for q in ["ws", "websocket", abbr] {
+            let p = crate::compile_with(q, crate::default_macros(), &table).expect("filter");
+            assert_eq!(p.prefilter(&table.facets(ws_doc)), Tri::True, "{q}");
+            assert_eq!(p.prefilter(&table.facets(redis_doc)), Tri::False, "{q}");
         }
+        assert_eq!(pre("ws").eval(&facets(ws_doc)), Tri::True);
+        assert_eq!(pre(abbr).eval(&facets(ws_doc)), Tri::Unknown);
+    }
+
+    #[test]
+    fn the_table_lists_what_protocols_and_macros_name() {
+        let t = FacetTable::new(
+            &[crate::ProtocolNames {
+                name: "zz",
+                abbr: "ZZ",
+                version: "7",
+            }],
+            &[
+                ("zz", r#"protocol.name == "zz""#),
+                (
+                    "zz3",
+                    r#"zz and protocol.version == "3" or protocol.abbr != "Z3""#,
+                ),
+                ("bad", "protocol.name =="),
+            ],
+        );
+        let strs = |i| t.list(i).iter().map(|s| &**s).collect::<Vec<_>>();
+        assert_eq!(strs(0), ["zz"]);
+        assert_eq!(strs(1), ["ZZ", "Z3"]);
+        assert_eq!(strs(2), ["7", "3"]);
+        assert!(strs(3).contains(&"GET"));
+        // The default table: what the built-in macros compare, no protocol written out.
+        let d = FacetTable::default();
+        assert!(d.list(0).iter().any(|s| &**s == "http"));
+        assert!(d.list(1).iter().any(|s| &**s == "gRPC"));
+        assert!(d.same(&FacetTable::default()) && !d.same(&t));
     }
 }

@@ -17,6 +17,10 @@ pub struct StoreConfig {
     pub sync: bool,
     /// Segment file size; default budget/8 clamped to 1 MiB..64 MiB.
     pub segment_bytes: Option<u64>,
+    /// The values records' facets intern (derived from the protocol registry by the hub;
+    /// the default lists what the built-in filter macros compare). Filters must be
+    /// compiled with the same table for their prefilter to read the facets.
+    pub facets: mizu_query::FacetTable,
 }
 
 impl Default for StoreConfig {
@@ -26,6 +30,7 @@ impl Default for StoreConfig {
             data_dir: None,
             sync: true,
             segment_bytes: None,
+            facets: mizu_query::FacetTable::default(),
         }
     }
 }

@@ -53,10 +53,16 @@ pub(crate) struct Slot {
 const INDEX_ALLOC_OVERHEAD: u64 = 16;
 
 impl Record {
-    pub(crate) fn new(id: u64, timestamp: i64, base_len: u32, data: Box<[u8]>) -> Record {
+    pub(crate) fn new(
+        id: u64,
+        timestamp: i64,
+        base_len: u32,
+        data: Box<[u8]>,
+        table: &mizu_query::FacetTable,
+    ) -> Record {
         let entry = data.get(base_len as usize..).unwrap_or(&[]);
         let top = mizu_query::top_index(entry);
-        let facets = mizu_query::facets(entry);
+        let facets = table.facets(entry);
         Record {
             id,
             timestamp,

@@ -58,6 +58,8 @@ pub struct Store {
     pub(crate) mem: RwLock<Mem>,
     pub(crate) recovery: Option<RecoveryReport>,
     pub(crate) data_dir: Option<PathBuf>,
+    /// What records' facets are made with ([`StoreConfig::facets`]).
+    pub(crate) facets: mizu_query::FacetTable,
 }
 
 pub(crate) fn lock_err<T>(e: std::sync::PoisonError<T>) -> T {
@@ -90,7 +92,13 @@ impl Store {
             let (mut l, next, report) = log::Log::open(dir, seg, config.sync, |r| {
                 let data = r.data.into_boxed_slice();
                 mem.push(
-                    Arc::new(Record::new(r.id, r.timestamp, r.base_len, data)),
+                    Arc::new(Record::new(
+                        r.id,
+                        r.timestamp,
+                        r.base_len,
+                        data,
+                        &config.facets,
+                    )),
                     max_bytes,
                 );
             })?;
@@ -119,7 +127,14 @@ impl Store {
             mem: RwLock::new(mem),
             recovery,
             data_dir: config.data_dir,
+            facets: config.facets,
         })
+    }
+
+    /// The table records' facets are made with: filters scanning this store must be
+    /// compiled with it (`mizu_query::compile_with`).
+    pub fn facet_table(&self) -> &mizu_query::FacetTable {
+        &self.facets
     }
 
     /// Largest record accepted: a quarter of the budget.
@@ -157,6 +172,7 @@ impl Store {
                 e.timestamp,
                 base_len as u32,
                 data.as_slice().into(),
+                &self.facets,
             )));
             id += 1;
         }

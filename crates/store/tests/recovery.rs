@@ -27,6 +27,7 @@ fn config(dir: &Path) -> StoreConfig {
         data_dir: Some(dir.to_owned()),
         sync: false,
         segment_bytes: Some(64 << 20),
+        ..StoreConfig::default()
     }
 }
 

@@ -39,7 +39,7 @@ fn rss_is_proportional_to_the_budget() {
         max_bytes: budget,
         data_dir: None,
         sync: false,
-        segment_bytes: None,
+        ..StoreConfig::default()
     })
     .expect("open");
     let entries = real_entries();

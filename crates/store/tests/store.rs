@@ -20,6 +20,7 @@ fn mem_store(max: u64) -> Store {
         data_dir: None,
         sync: false,
         segment_bytes: None,
+        ..StoreConfig::default()
     })
     .expect("open")
 }
@@ -209,6 +210,7 @@ fn ids_survive_restart_and_are_never_reused() {
         data_dir: Some(dir.clone()),
         sync: true,
         segment_bytes: Some(1 << 20),
+        ..StoreConfig::default()
     };
     {
         let s = Store::open(cfg.clone()).expect("open");
@@ -241,6 +243,7 @@ fn torn_tail_is_cut_and_earlier_records_kept() {
         data_dir: Some(dir.clone()),
         sync: false,
         segment_bytes: None,
+        ..StoreConfig::default()
     };
     {
         let s = Store::open(cfg.clone()).expect("open");
@@ -294,6 +297,7 @@ fn evicted_segments_are_deleted_and_disk_stays_bounded() {
         data_dir: Some(dir.clone()),
         sync: false,
         segment_bytes: Some(1 << 20),
+        ..StoreConfig::default()
     };
     let s = Store::open(cfg.clone()).expect("open");
     for i in 0..200 {

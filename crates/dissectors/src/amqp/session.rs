@@ -633,54 +633,68 @@ impl AmqpSession {
         }
     }
 
+    /// Inside a body frame on channel `ch` with `left` payload bytes to come: payload to
+    /// the content being assembled, then the frame-end octet.
+    fn body_step(
+        &mut self,
+        dir: Direction,
+        rest: &[u8],
+        ch: u16,
+        left: u32,
+        out: &mut Output,
+    ) -> Step {
+        let d = dir.index();
+        let max_body = self.ctx.limits.max_body;
+        if left > 0 {
+            let n = (left as usize).min(rest.len());
+            let piece = rest.get(..n).unwrap_or(&[]);
+            let side = &mut self.sides[d];
+            side.body = Some((ch, left - n as u32));
+            if let Some(a) = side
+                .asm
+                .iter_mut()
+                .find(|a| a.msg.channel == ch && a.header_seen)
+            {
+                a.received += n as u64;
+                if !a.spliced {
+                    a.keep(piece, max_body);
+                }
+            }
+            return Step::Consumed(n);
+        }
+        let Some(&end) = rest.first() else {
+            return Step::NeedMore;
+        };
+        self.sides[d].body = None;
+        if end != FRAME_END {
+            self.desync(
+                d,
+                DiagKind::Malformed,
+                "AMQP body frame not terminated by 0xCE".to_owned(),
+                out,
+            );
+            if let Some(i) = self.sides[d].asm.iter().position(|a| a.msg.channel == ch) {
+                let mut a = self.sides[d].asm.remove(i);
+                a.msg.gap = true;
+                a.msg.diags.push(Diagnostic::new(
+                    DiagKind::Malformed,
+                    "body frame not terminated by 0xCE",
+                ));
+                self.finish_assembly(dir, a, out);
+            }
+            return Step::Desync;
+        }
+        self.body_frame_done(dir, ch, out);
+        Step::Consumed(1)
+    }
+
     /// One step at a frame boundary (or inside a body frame) at `pos`.
     fn sync_step(&mut self, chunk: &Chunk<'_>, pos: usize, out: &mut Output) -> Step {
         let dir = chunk.dir;
         let d = dir.index();
         let rest = chunk.data.get(pos..).unwrap_or(&[]);
-        let max_body = self.ctx.limits.max_body;
         if let Some((ch, left)) = self.sides[d].body {
-            if left > 0 {
-                let n = (left as usize).min(rest.len());
-                let piece = rest.get(..n).unwrap_or(&[]);
-                let side = &mut self.sides[d];
-                side.body = Some((ch, left - n as u32));
-                if let Some(a) = side
-                    .asm
-                    .iter_mut()
-                    .find(|a| a.msg.channel == ch && a.header_seen)
-                {
-                    a.received += n as u64;
-                    if !a.spliced {
-                        a.keep(piece, max_body);
-                    }
-                }
-                return Step::Consumed(n);
-            }
-            let Some(&end) = rest.first() else {
-                return Step::NeedMore;
-            };
-            self.sides[d].body = None;
-            if end != FRAME_END {
-                self.desync(
-                    d,
-                    DiagKind::Malformed,
-                    "AMQP body frame not terminated by 0xCE".to_owned(),
-                    out,
-                );
-                if let Some(i) = self.sides[d].asm.iter().position(|a| a.msg.channel == ch) {
-                    let mut a = self.sides[d].asm.remove(i);
-                    a.msg.gap = true;
-                    a.msg.diags.push(Diagnostic::new(
-                        DiagKind::Malformed,
-                        "body frame not terminated by 0xCE",
-                    ));
-                    self.finish_assembly(dir, a, out);
-                }
-                return Step::Desync;
-            }
-            self.body_frame_done(dir, ch, out);
-            return Step::Consumed(1);
+            return self.body_step(dir, rest, ch, left, out);
         }
         let Some(h) = wire::frame_head(rest) else {
             return Step::NeedMore;
@@ -932,96 +946,104 @@ fn scan(data: &[u8], from: usize) -> (usize, bool) {
     (p.min(data.len()), false)
 }
 
-impl Session for AmqpSession {
-    fn on_data(&mut self, chunk: &Chunk<'_>, out: &mut Output) -> usize {
+impl AmqpSession {
+    /// One step of `on_data` at `pos` of the offered bytes (see [`kit::drive`]): the
+    /// protocol header, one frame, or a resynchronisation scan.
+    fn step(&mut self, chunk: &Chunk<'_>, pos: usize, out: &mut Output) -> kit::Step {
         let dir = chunk.dir;
         let d = dir.index();
-        let data = chunk.data;
-        let mut pos = 0;
-        while pos < data.len() {
-            let rest = data.get(pos..).unwrap_or(&[]);
-            match self.sides[d].state {
-                State::Start => {
-                    if rest.first() == Some(&b'A') {
-                        let Some(hdr) = rest.get(..8) else {
-                            break;
-                        };
-                        if hdr.starts_with(b"AMQP") {
-                            pos += 8;
-                            if hdr == PROTOCOL_HEADER {
-                                self.sides[d].state = State::Sync;
-                            } else {
-                                out.diagnostic(
-                                    DiagKind::Unsupported,
-                                    format!(
-                                        "AMQP protocol header for version {}-{}-{} (not 0-9-1)",
-                                        hdr[5], hdr[6], hdr[7]
-                                    ),
-                                );
-                                self.sides[d].state = State::Resync;
-                            }
-                            if !is_client(dir) {
-                                out.diagnostic(
-                                    DiagKind::Unsupported,
-                                    "the server answered with a protocol header: version refused",
-                                );
-                            }
-                            continue;
+        let rest = chunk.data.get(pos..).unwrap_or(&[]);
+        match self.sides[d].state {
+            State::Start => {
+                if rest.first() == Some(&b'A') {
+                    let Some(hdr) = rest.get(..8) else {
+                        return kit::Step::Wait;
+                    };
+                    if hdr.starts_with(b"AMQP") {
+                        if hdr == PROTOCOL_HEADER {
+                            self.sides[d].state = State::Sync;
+                        } else {
+                            out.diagnostic(
+                                DiagKind::Unsupported,
+                                format!(
+                                    "AMQP protocol header for version {}-{}-{} (not 0-9-1)",
+                                    hdr[5], hdr[6], hdr[7]
+                                ),
+                            );
+                            self.sides[d].state = State::Resync;
                         }
-                    }
-                    // No protocol header: joined mid-stream (or the server side, whose
-                    // first frame is confirmed like any resynchronisation).
-                    if is_client(dir) {
-                        self.lossy = true;
-                    }
-                    self.sides[d].state = State::Resync;
-                }
-                State::Sync => match self.sync_step(chunk, pos, out) {
-                    Step::Consumed(n) => pos += n,
-                    Step::NeedMore => break,
-                    Step::Desync => {
-                        self.lose_sync(
-                            dir,
-                            DiagKind::Malformed,
-                            "frames lost: the stream could not be framed",
-                            out,
-                        );
-                        self.sides[d].must_skip = true;
-                    }
-                },
-                State::Resync => {
-                    let from = usize::from(self.sides[d].must_skip);
-                    let (off, found) = scan(rest, from);
-                    pos += off;
-                    let side = &mut self.sides[d];
-                    side.skipped += off as u64;
-                    if off > 0 {
-                        side.must_skip = false;
-                    }
-                    if !found {
-                        break;
-                    }
-                    side.state = State::Sync;
-                    let reason = side.reason.take();
-                    if side.skipped > 0 {
-                        let n = side.skipped;
-                        side.skipped = 0;
-                        let msg = match reason {
-                            Some(r) => format!(
-                                "{r}: {n} bytes skipped to resynchronise on a frame boundary"
-                            ),
-                            None => {
-                                format!("{n} bytes skipped to resynchronise on a frame boundary")
-                            }
-                        };
-                        let msg = Diagnostic::new(DiagKind::Malformed, msg);
-                        out.diagnostic(msg.kind, msg.message.clone());
-                        side.note(n, msg);
+                        if !is_client(dir) {
+                            out.diagnostic(
+                                DiagKind::Unsupported,
+                                "the server answered with a protocol header: version refused",
+                            );
+                        }
+                        return kit::Step::Advance(8);
                     }
                 }
+                // No protocol header: joined mid-stream (or the server side, whose first
+                // frame is confirmed like any resynchronisation).
+                if is_client(dir) {
+                    self.lossy = true;
+                }
+                self.sides[d].state = State::Resync;
+                kit::Step::Advance(0)
+            }
+            State::Sync => match self.sync_step(chunk, pos, out) {
+                Step::Consumed(n) => kit::Step::Advance(n),
+                Step::NeedMore => kit::Step::Wait,
+                Step::Desync => {
+                    self.lose_sync(
+                        dir,
+                        DiagKind::Malformed,
+                        "frames lost: the stream could not be framed",
+                        out,
+                    );
+                    self.sides[d].must_skip = true;
+                    kit::Step::Advance(0)
+                }
+            },
+            State::Resync => {
+                let from = usize::from(self.sides[d].must_skip);
+                let (off, found) = scan(rest, from);
+                let side = &mut self.sides[d];
+                side.skipped += off as u64;
+                if off > 0 {
+                    side.must_skip = false;
+                }
+                if !found {
+                    // The garbage before `off` is used; what follows waits for more bytes
+                    // (scanned again from there, it waits at once).
+                    return if off > 0 {
+                        kit::Step::Advance(off)
+                    } else {
+                        kit::Step::Wait
+                    };
+                }
+                side.state = State::Sync;
+                let reason = side.reason.take();
+                if side.skipped > 0 {
+                    let n = side.skipped;
+                    side.skipped = 0;
+                    let msg = match reason {
+                        Some(r) => {
+                            format!("{r}: {n} bytes skipped to resynchronise on a frame boundary")
+                        }
+                        None => format!("{n} bytes skipped to resynchronise on a frame boundary"),
+                    };
+                    let msg = Diagnostic::new(DiagKind::Malformed, msg);
+                    out.diagnostic(msg.kind, msg.message.clone());
+                    side.note(n, msg);
+                }
+                kit::Step::Advance(off)
             }
         }
-        pos
+    }
+}
+
+impl Session for AmqpSession {
+    fn on_data(&mut self, chunk: &Chunk<'_>, out: &mut Output) -> usize {
+        kit::drive(chunk.data.len(), |pos| self.step(chunk, pos, out))
     }
 
     fn on_gap(&mut self, dir: Direction, len: u64, _ts: Nanos, out: &mut Output) {

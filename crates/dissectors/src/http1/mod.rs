@@ -124,18 +124,8 @@ impl Dissector for Http1 {
         if entry.protocol.name != INFO.name || !entry.protocol.version.starts_with("1.") {
             return None;
         }
-        let req = entry.request.as_http_request()?;
-        let resp = entry.response.as_http_response();
         // gRPC-Web: the list status is grpc-status, as for gRPC over HTTP/2.
-        let grpc_status = resp
-            .and_then(|r| r.grpc.as_ref())
-            .and_then(|g| g.status)
-            .map(i64::from);
-        Some(Summary {
-            method: req.method.clone(),
-            summary: req.path.clone(),
-            status: grpc_status.or(resp.map(|r| i64::from(r.status))),
-        })
+        mizu_dissect::http_summary(entry)
     }
 }
 

@@ -297,29 +297,41 @@ impl Http1Session {
         match &mut self.client.state {
             State::WaitUpgrade => Step::Wait,
             State::SkipHead(_) => self.skip_head(Direction::ClientToServer, data, out),
-            State::Body(body) => {
-                let fed = body.feed(data, self.limits.max_body, self.limits.max_head);
-                match fed {
-                    Fed::More(n) => Step::Advance(n),
-                    Fed::Done(n) => {
-                        self.finish_request(None, out);
-                        Step::Advance(n)
-                    }
-                    Fed::Broken(n, why) => {
-                        self.finish_request(
-                            Some(Diagnostic::new(
-                                DiagKind::Malformed,
-                                format!("request body: {why}"),
-                            )),
-                            out,
-                        );
-                        self.client.resync = true;
-                        Step::Advance(n)
-                    }
-                }
-            }
+            State::Body(_) => self.body_step(Direction::ClientToServer, data, out),
             State::Head => self.client_head(chunk, at, out),
         }
+    }
+
+    /// Feeds `data` to `dir`'s body reader: a finished or broken body ends the message,
+    /// and after a broken one the side resynchronises on the next message head.
+    fn body_step(&mut self, dir: Direction, data: &[u8], out: &mut Output) -> Step {
+        let (max_body, max_head) = (self.limits.max_body, self.limits.max_head);
+        let client = dir == Direction::ClientToServer;
+        let side = if client {
+            &mut self.client
+        } else {
+            &mut self.server
+        };
+        let State::Body(body) = &mut side.state else {
+            return Step::Wait;
+        };
+        let (n, why) = match body.feed(data, max_body, max_head) {
+            Fed::More(n) => return Step::Advance(n),
+            Fed::Done(n) => (n, None),
+            Fed::Broken(n, why) => (n, Some(why)),
+        };
+        let what = if client { "request" } else { "response" };
+        let broken =
+            why.map(|why| Diagnostic::new(DiagKind::Malformed, format!("{what} body: {why}")));
+        let resync = broken.is_some();
+        if client {
+            self.finish_request(broken, out);
+            self.client.resync |= resync;
+        } else {
+            self.finish_response(broken, out);
+            self.server.resync |= resync;
+        }
+        Step::Advance(n)
     }
 
     fn client_head(&mut self, chunk: &Chunk<'_>, at: usize, out: &mut Output) -> Step {
@@ -628,27 +640,7 @@ impl Http1Session {
     fn server_step(&mut self, chunk: &Chunk<'_>, at: usize, out: &mut Output) -> Step {
         let data = &chunk.data[at..];
         match &mut self.server.state {
-            State::Body(body) => {
-                let fed = body.feed(data, self.limits.max_body, self.limits.max_head);
-                match fed {
-                    Fed::More(n) => Step::Advance(n),
-                    Fed::Done(n) => {
-                        self.finish_response(None, out);
-                        Step::Advance(n)
-                    }
-                    Fed::Broken(n, why) => {
-                        self.finish_response(
-                            Some(Diagnostic::new(
-                                DiagKind::Malformed,
-                                format!("response body: {why}"),
-                            )),
-                            out,
-                        );
-                        self.server.resync = true;
-                        Step::Advance(n)
-                    }
-                }
-            }
+            State::Body(_) => self.body_step(Direction::ServerToClient, data, out),
             State::SkipHead(_) => self.skip_head(Direction::ServerToClient, data, out),
             State::Head | State::WaitUpgrade => self.server_head(chunk, at, out),
         }
@@ -714,34 +706,12 @@ impl Http1Session {
         let mut resp = Box::new(message::build_response(head, head_len));
         resp.informational = std::mem::take(&mut self.informational);
         let size = head_len as u64 + std::mem::take(&mut self.informational_bytes);
-        let switch = if code == 101 {
-            Some(
-                resp.header("upgrade")
-                    .and_then(|u| u.split(',').next())
-                    .map(|t| t.trim().to_ascii_lowercase())
-                    .filter(|t| !t.is_empty())
-                    .unwrap_or_else(|| "unknown".to_owned()),
-            )
-        } else if req_connect && (200..300).contains(&code) {
-            Some("connect".to_owned())
-        } else {
-            None
-        };
+        let switch = switched_to(&resp, req_connect);
         let no_body = switch.is_some() || req_head || code == 204 || code == 304;
         let framing = if no_body {
             None
         } else {
-            let mut framing_diags = Vec::new();
-            let f = message::framing(&resp.headers, false, &mut framing_diags);
-            for d in framing_diags {
-                note(
-                    out,
-                    &mut diags,
-                    DiagKind::Malformed,
-                    format!("response: {d}"),
-                );
-            }
-            f
+            response_framing(&resp, &mut diags, out)
         };
         let framing_unknown = oversize.is_some()
             && !no_body
@@ -767,37 +737,7 @@ impl Http1Session {
         }
         if let Some(protocol) = switch {
             let switch_ts = chunk.ts_at(at + head_len.saturating_sub(1));
-            let answered = self.answered;
-            if protocol == "h2c"
-                && self
-                    .pending
-                    .get(answered)
-                    .is_some_and(|ex| ex.req.is_some())
-                && let Some(mut ex) = self.pending.remove(answered)
-            {
-                // RFC 9113 §3.2 (RFC 7540 §3.2): the request becomes HTTP/2 stream 1 and its
-                // response comes over HTTP/2. Hand it (with the 101) to the next session.
-                ex.req_done = true;
-                ex.resp = Some(msg);
-                self.flush_all(out);
-                let ts = ex.req.as_ref().map_or(0, |r| r.ts);
-                let entry = self.build_entry(ex);
-                out.upgrade = Some(Upgrade {
-                    protocol,
-                    ts: switch_ts,
-                    request: Some(Box::new(mizu_dissect::HandedOver { entry, ts })),
-                    headers: Vec::new(),
-                });
-                self.switched = true;
-                return;
-            }
-            // The new protocol's parameters (e.g. WebSocket extensions) are in these headers.
-            let headers = msg.resp.headers.clone();
-            self.attach_response(msg, out);
-            // The session ends here: emit everything, in order.
-            self.flush_all(out);
-            out.upgrade = Some(Upgrade::new(protocol, switch_ts).with_headers(headers));
-            self.switched = true;
+            self.switch(protocol, msg, switch_ts, out);
             return;
         }
         self.response = Some(msg);
@@ -814,6 +754,42 @@ impl Http1Session {
             None => self.complete_response(BodyReader::new(Framing::Length(0)), None, out),
             Some(f) => self.server.state = State::Body(BodyReader::new(f)),
         }
+    }
+
+    /// The connection switches protocols with this response (`101`, or a `2xx` to
+    /// `CONNECT`): the session ends, and the engine hands the rest to `protocol`.
+    fn switch(&mut self, protocol: String, msg: RespMsg, ts: Nanos, out: &mut Output) {
+        let answered = self.answered;
+        if protocol == "h2c"
+            && self
+                .pending
+                .get(answered)
+                .is_some_and(|ex| ex.req.is_some())
+            && let Some(mut ex) = self.pending.remove(answered)
+        {
+            // RFC 9113 §3.2 (RFC 7540 §3.2): the request becomes HTTP/2 stream 1 and its
+            // response comes over HTTP/2. Hand it (with the 101) to the next session.
+            ex.req_done = true;
+            ex.resp = Some(msg);
+            self.flush_all(out);
+            let req_ts = ex.req.as_ref().map_or(0, |r| r.ts);
+            let entry = self.build_entry(ex);
+            out.upgrade = Some(Upgrade {
+                protocol,
+                ts,
+                request: Some(Box::new(mizu_dissect::HandedOver { entry, ts: req_ts })),
+                headers: Vec::new(),
+            });
+            self.switched = true;
+            return;
+        }
+        // The new protocol's parameters (e.g. WebSocket extensions) are in these headers.
+        let headers = msg.resp.headers.clone();
+        self.attach_response(msg, out);
+        // The session ends here: emit everything, in order.
+        self.flush_all(out);
+        out.upgrade = Some(Upgrade::new(protocol, ts).with_headers(headers));
+        self.switched = true;
     }
 
     fn finish_response(&mut self, broken: Option<Diagnostic>, out: &mut Output) {
@@ -1018,6 +994,38 @@ impl Http1Session {
             out.diagnostic(DiagKind::Malformed, msg);
         }
     }
+}
+
+/// The protocol a response switches the connection to: a `101`'s first `Upgrade` token
+/// (lower-case; `unknown` without one), `connect` for a `2xx` to `CONNECT`.
+fn switched_to(resp: &HttpResponse, req_connect: bool) -> Option<String> {
+    if resp.status == 101 {
+        Some(
+            resp.header("upgrade")
+                .and_then(|u| u.split(',').next())
+                .map(|t| t.trim().to_ascii_lowercase())
+                .filter(|t| !t.is_empty())
+                .unwrap_or_else(|| "unknown".to_owned()),
+        )
+    } else if req_connect && (200..300).contains(&resp.status) {
+        Some("connect".to_owned())
+    } else {
+        None
+    }
+}
+
+/// How a response's body is delimited, its framing problems noted as diagnostics.
+fn response_framing(
+    resp: &HttpResponse,
+    diags: &mut Vec<String>,
+    out: &mut Output,
+) -> Option<Framing> {
+    let mut framing_diags = Vec::new();
+    let f = message::framing(&resp.headers, false, &mut framing_diags);
+    for d in framing_diags {
+        note(out, diags, DiagKind::Malformed, format!("response: {d}"));
+    }
+    f
 }
 
 impl Session for Http1Session {

@@ -122,15 +122,6 @@ pub fn decode_messages(
     } else {
         (body.bytes, false)
     };
-    let ts_at = |off: usize| -> Nanos {
-        // For base64 text the offset maps back to about 4/3 of it in the wire body.
-        let wire = if scale { off / 3 * 4 } else { off };
-        let i = body.marks.partition_point(|&(o, _)| o <= wire);
-        match i.checked_sub(1).and_then(|i| body.marks.get(i)) {
-            Some(&(_, t)) => t,
-            None => body.marks.first().map_or(0, |m| m.1),
-        }
-    };
     let desc = if body.json {
         None
     } else {
@@ -154,7 +145,7 @@ pub fn decode_messages(
         let len = kit::be32(prefix, 1).unwrap_or(0) as usize;
         let start = pos + 5;
         let avail = bytes.len() - start;
-        let ts = ts_at(pos);
+        let ts = ts_at(body.marks, scale, pos);
         let payload = &bytes[start..start + len.min(avail)];
         let cut = len > avail;
         pos = start.saturating_add(len);
@@ -176,30 +167,9 @@ pub fn decode_messages(
             raw: None,
             truncated: cut,
         };
-        let plain: std::borrow::Cow<'_, [u8]> = if compressed {
-            match body.encoding {
-                Some(enc) if !enc.eq_ignore_ascii_case("identity") => {
-                    let d = content::decode_body(enc, payload.to_vec(), cut, body.cap);
-                    for m in d.diagnostics {
-                        diags.push(format!("gRPC message: {}", m.message));
-                    }
-                    msg.truncated |= d.truncated;
-                    if d.compression.is_none() {
-                        msg.raw = Some(b64(&d.bytes));
-                        g.messages.push(msg);
-                        continue;
-                    }
-                    d.bytes.into()
-                }
-                _ => {
-                    diags.push("compressed gRPC message without grpc-encoding".to_owned());
-                    msg.raw = Some(b64(payload));
-                    g.messages.push(msg);
-                    continue;
-                }
-            }
-        } else {
-            payload.into()
+        let Some(plain) = decompress(body, payload, cut, &mut msg, diags) else {
+            g.messages.push(msg);
+            continue;
         };
         if msg.truncated {
             // A cut message cannot be decoded reliably: keep its bytes.
@@ -213,38 +183,17 @@ pub fn decode_messages(
                 }
             }
         } else {
-            let decoded = match (&desc, schema) {
-                (Some(d), Some(s)) => match s.decode(d, &plain) {
-                    Ok(v) => {
-                        schema_ok += 1;
-                        Some(v)
-                    }
-                    Err(e) => {
-                        schema_failed += 1;
-                        diags.push(format!(
-                            "gRPC message does not decode as {}: {e}; shown schema-less",
-                            d.full_name()
-                        ));
-                        None
-                    }
-                },
-                _ => None,
-            };
-            match decoded {
-                Some(v) => msg.data = v,
-                None => {
-                    let v = protobuf::decode_raw(&plain);
-                    if v.get(protobuf::UNDECODED).is_some() {
-                        // Not a protobuf message: `raw` replaces `data` (docs/entry.md).
-                        diags.push(format!(
-                            "gRPC message of {} bytes is not valid protobuf: kept as raw bytes",
-                            plain.len()
-                        ));
-                        msg.raw = Some(b64(&plain));
-                    } else {
-                        msg.data = v;
-                    }
+            let decoded = match schema.zip(desc.as_ref()) {
+                Some((s, d)) => {
+                    let ok = decode_with_schema(s, d, &plain, &mut msg, diags);
+                    schema_ok += usize::from(ok);
+                    schema_failed += usize::from(!ok);
+                    ok
                 }
+                None => false,
+            };
+            if !decoded {
+                decode_schemaless(&plain, &mut msg, diags);
             }
         }
         g.messages.push(msg);
@@ -256,6 +205,89 @@ pub fn decode_messages(
         g.message_type = d.full_name().to_owned();
     }
     trailers
+}
+
+/// Capture time of the byte at `off` of the decoded body (`marks` as in [`Body`]); for
+/// base64 text (`scale`) the offset maps back to about 4/3 of it in the wire body.
+fn ts_at(marks: &[(usize, Nanos)], scale: bool, off: usize) -> Nanos {
+    let wire = if scale { off / 3 * 4 } else { off };
+    let i = marks.partition_point(|&(o, _)| o <= wire);
+    match i.checked_sub(1).and_then(|i| marks.get(i)) {
+        Some(&(_, t)) => t,
+        None => marks.first().map_or(0, |m| m.1),
+    }
+}
+
+/// A message's bytes after its `grpc-encoding` is undone. `None`: they cannot be
+/// (unknown or missing encoding), and `msg.raw` holds what there is.
+fn decompress<'p>(
+    body: &Body<'_>,
+    payload: &'p [u8],
+    cut: bool,
+    msg: &mut GrpcMessage,
+    diags: &mut Vec<String>,
+) -> Option<std::borrow::Cow<'p, [u8]>> {
+    if !msg.compressed {
+        return Some(payload.into());
+    }
+    match body.encoding {
+        Some(enc) if !enc.eq_ignore_ascii_case("identity") => {
+            let d = content::decode_body(enc, payload.to_vec(), cut, body.cap);
+            for m in d.diagnostics {
+                diags.push(format!("gRPC message: {}", m.message));
+            }
+            msg.truncated |= d.truncated;
+            if d.compression.is_none() {
+                msg.raw = Some(b64(&d.bytes));
+                return None;
+            }
+            Some(d.bytes.into())
+        }
+        _ => {
+            diags.push("compressed gRPC message without grpc-encoding".to_owned());
+            msg.raw = Some(b64(payload));
+            None
+        }
+    }
+}
+
+/// Decodes a message as the schema's type into `msg.data`; `false` (with a diagnostic)
+/// when it does not decode as that type.
+fn decode_with_schema(
+    schema: &Schema,
+    desc: &prost_reflect::MessageDescriptor,
+    plain: &[u8],
+    msg: &mut GrpcMessage,
+    diags: &mut Vec<String>,
+) -> bool {
+    match schema.decode(desc, plain) {
+        Ok(v) => {
+            msg.data = v;
+            true
+        }
+        Err(e) => {
+            diags.push(format!(
+                "gRPC message does not decode as {}: {e}; shown schema-less",
+                desc.full_name()
+            ));
+            false
+        }
+    }
+}
+
+/// Decodes a message without a schema into `msg.data`, or keeps it as `raw` bytes when it
+/// is not protobuf (`raw` replaces `data`, docs/entry.md).
+fn decode_schemaless(plain: &[u8], msg: &mut GrpcMessage, diags: &mut Vec<String>) {
+    let v = protobuf::decode_raw(plain);
+    if v.get(protobuf::UNDECODED).is_some() {
+        diags.push(format!(
+            "gRPC message of {} bytes is not valid protobuf: kept as raw bytes",
+            plain.len()
+        ));
+        msg.raw = Some(b64(plain));
+    } else {
+        msg.data = v;
+    }
 }
 
 fn b64(b: &[u8]) -> String {

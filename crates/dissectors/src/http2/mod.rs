@@ -170,16 +170,6 @@ impl Dissector for Http2 {
         if entry.protocol.name != INFO.name || entry.protocol.version != INFO.version {
             return None;
         }
-        let req = entry.request.as_http_request()?;
-        let resp = entry.response.as_http_response();
-        let grpc_status = resp
-            .and_then(|r| r.grpc.as_ref())
-            .and_then(|g| g.status)
-            .map(i64::from);
-        Some(Summary {
-            method: req.method.clone(),
-            summary: req.path.clone(),
-            status: grpc_status.or(resp.map(|r| i64::from(r.status))),
-        })
+        mizu_dissect::http_summary(entry)
     }
 }

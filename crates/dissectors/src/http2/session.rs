@@ -5,7 +5,7 @@
 use std::collections::{BTreeMap, VecDeque};
 use std::sync::Arc;
 
-use mizu_dissect::kit::{be16, be32, note, side_name};
+use mizu_dissect::kit::{self, be16, be32, note, side_name};
 use mizu_dissect::{
     Chunk, DiagKind, Diagnostic, HandedOver, Limits, Output, Session, SessionContext,
 };
@@ -91,6 +91,14 @@ struct Msg {
     done: bool,
     truncated: bool,
     gap: bool,
+    diags: Vec<String>,
+}
+
+/// A decoded header block (see [`Http2Session::decode_block`]).
+struct DecodedBlock {
+    headers: Vec<Header>,
+    gap: bool,
+    truncated: bool,
     diags: Vec<String>,
 }
 
@@ -337,12 +345,16 @@ impl Http2Session {
         }
     }
 
-    fn header_block(&mut self, dir: Direction, p: Pending, out: &mut Output) {
+    /// HPACK-decodes a complete header block: the fields, whether some were lost (a
+    /// gap, an HPACK error) or cut (the size limit), and diagnostics (also counted in
+    /// `out`). A block that decodes into a request or response head confirms HTTP/2; an
+    /// HPACK error refutes an unconfirmed guess.
+    fn decode_block(&mut self, dir: Direction, block: &[u8], out: &mut Output) -> DecodedBlock {
         let mut headers = Vec::new();
         let max_list = self.limits.max_head;
         let r = self.sides[dir.index()]
             .hpack
-            .decode(&p.block, &mut headers, max_list);
+            .decode(block, &mut headers, max_list);
         let mut diags = Vec::new();
         let mut gap = false;
         let mut truncated = false;
@@ -394,7 +406,21 @@ impl Http2Session {
         for d in &diags {
             out.diagnostic(d.kind, d.message.clone());
         }
-        let diags: Vec<String> = diags.into_iter().map(|d| d.message).collect();
+        DecodedBlock {
+            headers,
+            gap,
+            truncated,
+            diags: diags.into_iter().map(|d| d.message).collect(),
+        }
+    }
+
+    fn header_block(&mut self, dir: Direction, p: Pending, out: &mut Output) {
+        let DecodedBlock {
+            headers,
+            gap,
+            truncated,
+            diags,
+        } = self.decode_block(dir, &p.block, out);
         if let Some(promised) = p.promised {
             // PUSH_PROMISE: the promised stream's request, sent by the server.
             if promised == 0
@@ -672,7 +698,6 @@ impl Http2Session {
             error,
             handed,
         } = st;
-        let cap = self.limits.max_body;
         if req.headers.is_none() && handed.is_none() {
             req.gap = true;
             let why = format!("stream {id}: request headers not captured");
@@ -699,7 +724,6 @@ impl Http2Session {
             .or_else(|| handed_req.map(|r| r.target_uri.clone()))
             .unwrap_or_default();
         let (service, method) = grpc::split_path(&path);
-        let (service, method) = (service.to_owned(), method.to_owned());
 
         // Request.
         let mut request = match &handed {
@@ -718,49 +742,20 @@ impl Http2Session {
             None => self.build_request(&req_headers, req.headers_size),
         };
         if handed.is_none() {
-            request.headers = req_headers;
-            request.trailers = std::mem::take(&mut req.trailers);
-            request.body_size = req.body_size;
-            if req.body_size > 0 || !req.body.is_empty() {
-                let c = body_content(&request.headers, &req, cap, &mut diags, "request");
-                // A gap alone makes the content incomplete, not `truncated` (entry.md).
-                req.truncated |= c.truncated && !req.gap;
-                request.post_data = Some(post_data(c));
-            }
+            self.request_body(&mut request, req_headers, &mut req, &mut diags);
         }
-        // Response.
-        let mut response = resp_headers.map(|h| response_from_head(h, &mut resp, &mut diags));
-        if response.is_none() && (error.is_some() || resp.body_size > 0) {
-            // No response head: an error (status 0) or a response whose head was missed.
-            response = Some(HttpResponse {
-                status: 0,
-                http_version: "HTTP/2.0".to_owned(),
-                body_size: resp.body_size,
-                trailers: std::mem::take(&mut resp.trailers),
-                ..HttpResponse::default()
-            });
-        }
-        if let Some(r) = &mut response {
-            informational.append(&mut resp.informational);
-            r.informational = informational;
-            if let Some(err) = &error {
-                r.status_text = err.clone();
-            }
-            if resp.body_size > 0 || !resp.body.is_empty() {
-                let c = body_content(&r.headers, &resp, cap, &mut diags, "response");
-                resp.truncated |= c.truncated && !resp.gap;
-                r.content = c;
-            } else {
-                r.content.mime_type = grpc::find(&r.headers, "content-type")
-                    .unwrap_or("")
-                    .to_owned();
-            }
-        }
+        let mut response = self.build_response(
+            resp_headers,
+            &mut resp,
+            error.as_deref(),
+            informational,
+            &mut diags,
+        );
         if let Some(kind) = kind {
             let call = GrpcCall {
                 kind,
-                service: &service,
-                method: &method,
+                service,
+                method,
             };
             self.decode_grpc(
                 &call,
@@ -787,15 +782,7 @@ impl Http2Session {
         let mut all = std::mem::take(&mut req.diags);
         all.append(&mut resp.diags);
         all.append(&mut diags);
-        if let Some(err) = &error {
-            all.push(format!("stream {id} ended by {err}"));
-        } else if response.is_none() {
-            all.push("no response captured".to_owned());
-            out.diagnostic(DiagKind::Unanswered, "no response captured");
-        } else if !resp.done {
-            all.push("connection ended before the response did".to_owned());
-            e.truncated = true;
-        }
+        e.truncated |= how_it_ended(id, error.as_deref(), response.is_some(), &resp, &mut all, out);
         e.diagnostics.extend(all);
         e.request = Payload::HttpRequest(Box::new(request));
         e.response = match response {
@@ -803,6 +790,66 @@ impl Http2Session {
             None => Payload::None,
         };
         e
+    }
+
+    /// A request's own headers, trailers and body (not for a request handed over by
+    /// HTTP/1.1, which has them already).
+    fn request_body(
+        &self,
+        request: &mut HttpRequest,
+        headers: Vec<Header>,
+        req: &mut Msg,
+        diags: &mut Vec<String>,
+    ) {
+        request.headers = headers;
+        request.trailers = std::mem::take(&mut req.trailers);
+        request.body_size = req.body_size;
+        if req.body_size > 0 || !req.body.is_empty() {
+            let c = body_content(&request.headers, req, self.limits.max_body, diags, "request");
+            // A gap alone makes the content incomplete, not `truncated` (entry.md).
+            req.truncated |= c.truncated && !req.gap;
+            request.post_data = Some(post_data(c));
+        }
+    }
+
+    /// The response of a stream: from its head, or a status-0 stand-in when the stream
+    /// ended in an error or its head was missed; `None` when nothing was answered.
+    /// `informational`: the interim statuses seen before it (101 of an h2c upgrade).
+    fn build_response(
+        &self,
+        head: Option<Vec<Header>>,
+        resp: &mut Msg,
+        error: Option<&str>,
+        mut informational: Vec<u16>,
+        diags: &mut Vec<String>,
+    ) -> Option<HttpResponse> {
+        let mut response = head.map(|h| response_from_head(h, resp, diags));
+        if response.is_none() && (error.is_some() || resp.body_size > 0) {
+            // No response head: an error (status 0) or a response whose head was missed.
+            response = Some(HttpResponse {
+                status: 0,
+                http_version: "HTTP/2.0".to_owned(),
+                body_size: resp.body_size,
+                trailers: std::mem::take(&mut resp.trailers),
+                ..HttpResponse::default()
+            });
+        }
+        let mut r = response?;
+        informational.append(&mut resp.informational);
+        r.informational = informational;
+        if let Some(err) = error {
+            r.status_text = err.to_owned();
+        }
+        if resp.body_size > 0 || !resp.body.is_empty() {
+            let c = body_content(&r.headers, resp, self.limits.max_body, diags, "response");
+            resp.truncated |= c.truncated && !resp.gap;
+            r.content = c;
+        } else {
+            r.content.mime_type = grpc::find(&r.headers, "content-type")
+                .unwrap_or("")
+                .to_owned();
+        }
+        Some(r)
     }
 
     /// Decodes the gRPC messages of both bodies into `request.grpc` / `response.grpc`.
@@ -956,6 +1003,29 @@ fn post_data(c: Content) -> mizu_model::PostData {
     pd
 }
 
+/// How a stream ended, as its entry's last diagnostic: reset or closed with an error,
+/// never answered (also counted in `out`), or cut before the response ended. `true`: the
+/// entry is truncated (the response did not end).
+fn how_it_ended(
+    id: u32,
+    error: Option<&str>,
+    answered: bool,
+    resp: &Msg,
+    diags: &mut Vec<String>,
+    out: &mut Output,
+) -> bool {
+    if let Some(err) = error {
+        diags.push(format!("stream {id} ended by {err}"));
+    } else if !answered {
+        diags.push("no response captured".to_owned());
+        out.diagnostic(DiagKind::Unanswered, "no response captured");
+    } else if !resp.done {
+        diags.push("connection ended before the response did".to_owned());
+        return true;
+    }
+    false
+}
+
 /// The response from its header block (the body comes later).
 fn response_from_head(h: Vec<Header>, resp: &mut Msg, diags: &mut Vec<String>) -> HttpResponse {
     let status = grpc::find(&h, ":status").and_then(|s| s.parse::<u16>().ok());
@@ -1025,201 +1095,242 @@ impl Http2Session {
     }
 
     fn process(&mut self, chunk: &Chunk<'_>, out: &mut Output) -> usize {
+        self.last_ts[chunk.dir.index()] = chunk.last_ts();
+        kit::drive(chunk.data.len(), |pos| self.step(chunk, pos, out))
+    }
+
+    /// One step of [`Http2Session::process`] at `pos` of the offered bytes (see
+    /// [`kit::drive`]): DATA payload or padding, alignment (skipping, the preface, finding
+    /// a frame boundary), or one frame.
+    fn step(&mut self, chunk: &Chunk<'_>, pos: usize, out: &mut Output) -> kit::Step {
         let dir = chunk.dir;
-        self.last_ts[dir.index()] = chunk.last_ts();
+        let rest = chunk.data.get(pos..).unwrap_or(&[]);
+        if self.sides[dir.index()].data.is_some() {
+            return self.data_payload(chunk, pos, out);
+        }
+        if let Some(step) = self.align(dir, rest, out) {
+            return step;
+        }
+        let Some(h) = FrameHeader::parse(rest) else {
+            return kit::Step::Wait;
+        };
+        if !self.confirmed && !self.plausible_frame(dir, &h, rest) {
+            return kit::Step::Wait;
+        }
+        let ts = chunk.ts_at(pos);
+        if h.kind == frame::DATA {
+            self.data_header(dir, &h, rest.get(HEADER_LEN).copied(), ts, out)
+        } else {
+            self.other_frame(dir, &h, rest, ts, out)
+        }
+    }
+
+    /// Inside a DATA frame: its payload (to the stream's body), then its padding.
+    fn data_payload(&mut self, chunk: &Chunk<'_>, pos: usize, out: &mut Output) -> kit::Step {
+        let dir = chunk.dir;
+        let rest = chunk.data.get(pos..).unwrap_or(&[]);
+        let Some(df) = &mut self.sides[dir.index()].data else {
+            return kit::Step::Advance(0);
+        };
+        let id = df.stream;
+        let n = if df.data_left > 0 {
+            let n = df.data_left.min(rest.len());
+            df.data_left -= n;
+            self.body_bytes(dir, id, rest.get(..n).unwrap_or(&[]), chunk.ts_at(pos), out);
+            n
+        } else {
+            let n = df.pad_left.min(rest.len());
+            df.pad_left -= n;
+            if let Some(st) = self.streams.get_mut(&id) {
+                Self::msg(st, dir).wire += n as u64;
+            }
+            n
+        };
+        self.data_frame_done(dir, out);
+        kit::Step::Advance(n)
+    }
+
+    /// Brings a side to a frame boundary: bytes to skip, the client preface, and (after
+    /// a gap or a mid-stream start) the search for a boundary. `None`: at a frame header.
+    fn align(&mut self, dir: Direction, rest: &[u8], out: &mut Output) -> Option<kit::Step> {
         let i = dir.index();
-        let data = chunk.data;
-        let mut pos = 0;
-        while pos < data.len() {
-            let rest = &data[pos..];
-            // Inside a DATA frame: payload, then padding.
-            if let Some(df) = &mut self.sides[i].data {
-                if df.data_left > 0 {
-                    let n = df.data_left.min(rest.len());
-                    df.data_left -= n;
-                    let id = df.stream;
-                    self.body_bytes(dir, id, &rest[..n], chunk.ts_at(pos), out);
-                    pos += n;
-                } else {
-                    let n = df.pad_left.min(rest.len());
-                    df.pad_left -= n;
-                    let id = df.stream;
-                    pos += n;
-                    if let Some(st) = self.streams.get_mut(&id) {
-                        Self::msg(st, dir).wire += n as u64;
-                    }
-                }
-                self.data_frame_done(dir, out);
-                continue;
+        let confirmed = self.confirmed;
+        let side = &mut self.sides[i];
+        if !side.started {
+            side.started = true;
+            if !confirmed && !side.expect_preface {
+                // A mid-stream guess may join this side inside a frame: find a boundary.
+                side.synced = false;
             }
-            let confirmed = self.confirmed;
-            let side = &mut self.sides[i];
-            if !side.started {
-                side.started = true;
-                if !confirmed && !side.expect_preface {
-                    // A mid-stream guess may join this side inside a frame: find a boundary.
-                    side.synced = false;
-                }
-            }
-            if side.skip > 0 {
-                let n = side.skip.min(rest.len());
-                side.skip -= n;
-                pos += n;
-                continue;
-            }
-            if side.expect_preface {
-                let n = rest.len().min(PREFACE.len());
-                if rest[..n] == PREFACE[..n] {
-                    if n < PREFACE.len() {
-                        return pos;
-                    }
-                    side.expect_preface = false;
-                    pos += n;
-                    self.confirmed = true;
-                    continue;
+        }
+        if side.skip > 0 {
+            let n = side.skip.min(rest.len());
+            side.skip -= n;
+            return Some(kit::Step::Advance(n));
+        }
+        if side.expect_preface {
+            let n = rest.len().min(PREFACE.len());
+            if rest.get(..n) == PREFACE.get(..n) {
+                if n < PREFACE.len() {
+                    return Some(kit::Step::Wait);
                 }
                 side.expect_preface = false;
-                if !confirmed {
-                    side.synced = false;
-                }
+                self.confirmed = true;
+                return Some(kit::Step::Advance(n));
             }
-            if !self.sides[i].synced {
-                match self.resync(i, rest) {
-                    Ok(k) => {
-                        if k > 0 {
-                            out.diagnostic(
-                                DiagKind::Malformed,
-                                format!(
-                                    "{}: skipped {k} bytes to find an HTTP/2 frame boundary",
-                                    side_name(dir)
-                                ),
-                            );
-                        }
-                        self.sides[i].synced = true;
-                        pos += k;
-                        continue;
-                    }
-                    Err(k) => {
-                        if k > 0 {
-                            out.diagnostic(
-                                DiagKind::Malformed,
-                                format!(
-                                    "{}: skipped {k} bytes looking for an HTTP/2 frame boundary",
-                                    side_name(dir)
-                                ),
-                            );
-                        }
-                        return pos + k;
-                    }
-                }
+            side.expect_preface = false;
+            if !confirmed {
+                side.synced = false;
             }
-            let Some(h) = FrameHeader::parse(rest) else {
-                return pos;
-            };
-            if !self.confirmed {
-                // An unconfirmed guess stays strict: every frame must look like one.
-                let max = self.sides[i].max_frame;
-                if !h.plausible(frame::reserved_bit(rest), max) {
-                    self.refute(|| {
-                        format!(
-                            "{} sent an implausible frame header (type 0x{:02x}, {} bytes, flags 0x{:02x}, stream {})",
-                            side_name(dir),
-                            h.kind,
-                            h.len,
-                            h.flags,
-                            h.stream
-                        )
-                    });
-                    return pos;
-                }
-                if dir == Direction::ClientToServer
-                    && h.stream % 2 == 0
-                    && matches!(h.kind, frame::DATA | frame::HEADERS | frame::PUSH_PROMISE)
-                {
-                    self.refute(|| {
-                        format!(
-                            "the client sent a {} frame on stream {}, which only the server may use",
-                            frame::type_name(h.kind),
-                            h.stream
-                        )
-                    });
-                    return pos;
-                }
+        }
+        if self.sides[i].synced {
+            return None;
+        }
+        let (k, found) = match self.resync(i, rest) {
+            Ok(k) => (k, true),
+            Err(k) => (k, false),
+        };
+        if k > 0 {
+            let what = if found { "to find" } else { "looking for" };
+            out.diagnostic(
+                DiagKind::Malformed,
+                format!(
+                    "{}: skipped {k} bytes {what} an HTTP/2 frame boundary",
+                    side_name(dir)
+                ),
+            );
+        }
+        self.sides[i].synced = found;
+        // Not found: the bytes before `k` are garbage and what follows needs more input
+        // (searched again from `k`, it waits at once).
+        Some(if found || k > 0 {
+            kit::Step::Advance(k)
+        } else {
+            kit::Step::Wait
+        })
+    }
+
+    /// An unconfirmed guess stays strict: every frame must look like one, and the client
+    /// never uses the server's streams. `false` refutes the guess.
+    fn plausible_frame(&mut self, dir: Direction, h: &FrameHeader, rest: &[u8]) -> bool {
+        let max = self.sides[dir.index()].max_frame;
+        if !h.plausible(frame::reserved_bit(rest), max) {
+            self.refute(|| {
+                format!(
+                    "{} sent an implausible frame header (type 0x{:02x}, {} bytes, flags 0x{:02x}, stream {})",
+                    side_name(dir),
+                    h.kind,
+                    h.len,
+                    h.flags,
+                    h.stream
+                )
+            });
+            return false;
+        }
+        if dir == Direction::ClientToServer
+            && h.stream.is_multiple_of(2)
+            && matches!(h.kind, frame::DATA | frame::HEADERS | frame::PUSH_PROMISE)
+        {
+            self.refute(|| {
+                format!(
+                    "the client sent a {} frame on stream {}, which only the server may use",
+                    frame::type_name(h.kind),
+                    h.stream
+                )
+            });
+            return false;
+        }
+        true
+    }
+
+    /// A DATA frame's header (and pad length): the payload follows in
+    /// [`Http2Session::data_payload`].
+    /// `pad_length`: the byte after the frame header, if it arrived.
+    fn data_header(
+        &mut self,
+        dir: Direction,
+        h: &FrameHeader,
+        pad_length: Option<u8>,
+        ts: Nanos,
+        out: &mut Output,
+    ) -> kit::Step {
+        let padded = h.flags & frame::FLAG_PADDED != 0 && h.len > 0;
+        let hdr = HEADER_LEN + usize::from(padded);
+        let pad = match (padded, pad_length) {
+            (false, _) => 0,
+            (true, Some(p)) => usize::from(p),
+            (true, None) => return kit::Step::Wait,
+        };
+        let body_len = h.len - usize::from(padded);
+        if pad > body_len {
+            out.diagnostic(
+                DiagKind::Malformed,
+                format!("stream {}: DATA padding longer than the frame", h.stream),
+            );
+        }
+        let data_left = body_len.saturating_sub(pad);
+        let end_stream = h.flags & frame::FLAG_END_STREAM != 0;
+        if let Some(st) = self.stream(h.stream, dir, ts, out) {
+            let m = Self::msg(st, dir);
+            // Captured bytes only: the payload and padding are counted as they arrive (a
+            // frame cut by the end of the capture never overstates).
+            m.wire += hdr as u64;
+            if m.ts.is_none() {
+                m.ts = Some(ts);
             }
-            let ts = chunk.ts_at(pos);
-            if h.kind == frame::DATA {
-                let padded = h.flags & frame::FLAG_PADDED != 0 && h.len > 0;
-                let hdr = HEADER_LEN + usize::from(padded);
-                if rest.len() < hdr {
-                    return pos;
-                }
-                let pad = if padded {
-                    usize::from(rest[HEADER_LEN])
-                } else {
-                    0
-                };
-                let body_len = h.len - usize::from(padded);
-                if pad > body_len {
-                    out.diagnostic(
-                        DiagKind::Malformed,
-                        format!("stream {}: DATA padding longer than the frame", h.stream),
-                    );
-                }
-                let data_left = body_len.saturating_sub(pad);
-                let end_stream = h.flags & frame::FLAG_END_STREAM != 0;
+        }
+        self.sides[dir.index()].data = Some(DataFrame {
+            stream: h.stream,
+            data_left,
+            pad_left: body_len - data_left,
+            end_stream,
+        });
+        self.data_frame_done(dir, out);
+        kit::Step::Advance(hdr)
+    }
+
+    /// Any other frame, whole: skipped (and counted) when over the size limit.
+    fn other_frame(
+        &mut self,
+        dir: Direction,
+        h: &FrameHeader,
+        rest: &[u8],
+        ts: Nanos,
+        out: &mut Output,
+    ) -> kit::Step {
+        let i = dir.index();
+        let max = self.limits.max_head.max(frame::PROBE_MAX_LEN);
+        if h.len > max {
+            out.diagnostic(
+                DiagKind::Limit,
+                format!(
+                    "{} frame of {} bytes on stream {} exceeds {max} bytes: skipped",
+                    frame::type_name(h.kind),
+                    h.len,
+                    h.stream
+                ),
+            );
+            if matches!(
+                h.kind,
+                frame::HEADERS | frame::CONTINUATION | frame::PUSH_PROMISE
+            ) {
+                self.sides[i].hpack.lose_sync();
+                self.sides[i].cont = None;
                 if let Some(st) = self.stream(h.stream, dir, ts, out) {
                     let m = Self::msg(st, dir);
-                    // Captured bytes only: the payload and padding are counted as they
-                    // arrive (a frame cut by the end of the capture never overstates).
-                    m.wire += hdr as u64;
-                    if m.ts.is_none() {
-                        m.ts = Some(ts);
-                    }
+                    m.gap = true;
+                    m.truncated = true;
                 }
-                self.sides[i].data = Some(DataFrame {
-                    stream: h.stream,
-                    data_left,
-                    pad_left: body_len - data_left,
-                    end_stream,
-                });
-                pos += hdr;
-                self.data_frame_done(dir, out);
-                continue;
             }
-            let max = self.limits.max_head.max(frame::PROBE_MAX_LEN);
-            if h.len > max {
-                out.diagnostic(
-                    DiagKind::Limit,
-                    format!(
-                        "{} frame of {} bytes on stream {} exceeds {max} bytes: skipped",
-                        frame::type_name(h.kind),
-                        h.len,
-                        h.stream
-                    ),
-                );
-                if matches!(
-                    h.kind,
-                    frame::HEADERS | frame::CONTINUATION | frame::PUSH_PROMISE
-                ) {
-                    self.sides[i].hpack.lose_sync();
-                    self.sides[i].cont = None;
-                    if let Some(st) = self.stream(h.stream, dir, ts, out) {
-                        let m = Self::msg(st, dir);
-                        m.gap = true;
-                        m.truncated = true;
-                    }
-                }
-                self.sides[i].skip = HEADER_LEN + h.len;
-                continue;
-            }
-            let end = HEADER_LEN + h.len;
-            if rest.len() < end {
-                return pos;
-            }
-            self.control_frame(dir, h, &rest[HEADER_LEN..end], ts, out);
-            pos += end;
+            self.sides[i].skip = HEADER_LEN + h.len;
+            return kit::Step::Advance(0);
         }
-        pos
+        let end = HEADER_LEN + h.len;
+        let Some(payload) = rest.get(HEADER_LEN..end) else {
+            return kit::Step::Wait;
+        };
+        self.control_frame(dir, *h, payload, ts, out);
+        kit::Step::Advance(end)
     }
 
     fn gap(&mut self, dir: Direction, len: u64, ts: Nanos, out: &mut Output) {

@@ -663,78 +663,81 @@ impl WsSession {
     }
 }
 
-impl Session for WsSession {
-    fn on_data(&mut self, chunk: &Chunk<'_>, out: &mut Output) -> usize {
-        self.report_notes(out);
+impl WsSession {
+    /// One step of `on_data` at `at` of the offered bytes (see [`kit::drive`]): a frame
+    /// header, payload bytes, or a resynchronisation scan.
+    fn step(&mut self, chunk: &Chunk<'_>, at: usize, out: &mut Output) -> kit::Step {
         let dir = chunk.dir;
         let data = chunk.data;
-        let mut at = 0;
-        loop {
-            let state = self.sides[dir.index()].state;
-            match state {
-                State::Header => match frame::parse(&data[at..]) {
-                    Parsed::Need => break,
-                    Parsed::Bad => {
-                        self.lose_sync(
-                            dir,
-                            "invalid frame header: 64-bit length with the top bit set",
-                        );
-                    }
-                    Parsed::Frame(h) => {
-                        let ts = chunk.ts_at(at);
-                        at += h.header_len;
-                        self.begin_frame(dir, h, ts, out);
-                        if h.len == 0 {
-                            self.end_frame(dir, out);
-                        }
-                    }
-                },
-                State::Payload {
-                    remaining,
-                    pos,
-                    mask,
-                    control,
-                    fin,
-                } => {
-                    let avail = (data.len() - at) as u64;
-                    let n = remaining.min(avail) as usize;
-                    if n == 0 {
-                        break;
-                    }
-                    self.payload(dir, &data[at..at + n], pos, mask);
-                    at += n;
-                    let remaining = remaining - n as u64;
-                    self.sides[dir.index()].state = State::Payload {
-                        remaining,
-                        pos: pos + n as u64,
-                        mask,
-                        control,
-                        fin,
-                    };
-                    if remaining == 0 {
+        match self.sides[dir.index()].state {
+            State::Header => match frame::parse(data.get(at..).unwrap_or(&[])) {
+                Parsed::Need => kit::Step::Wait,
+                Parsed::Bad => {
+                    self.lose_sync(
+                        dir,
+                        "invalid frame header: 64-bit length with the top bit set",
+                    );
+                    kit::Step::Advance(0)
+                }
+                Parsed::Frame(h) => {
+                    let ts = chunk.ts_at(at);
+                    self.begin_frame(dir, h, ts, out);
+                    if h.len == 0 {
                         self.end_frame(dir, out);
                     }
+                    kit::Step::Advance(h.header_len)
                 }
-                State::Resync => {
-                    let found = self.resync_scan(dir, data, at);
-                    let side = &mut self.sides[dir.index()];
-                    match found {
-                        Ok(i) => {
-                            side.skipped += (i - at) as u64;
-                            at = i;
-                            side.state = State::Header;
-                            self.report_skipped(dir, out, false);
-                        }
-                        Err(i) => {
-                            side.skipped += (i - at) as u64;
-                            at = i;
-                            break;
-                        }
+            },
+            State::Payload {
+                remaining,
+                pos,
+                mask,
+                ..
+            } => {
+                let avail = data.len().saturating_sub(at) as u64;
+                let n = remaining.min(avail) as usize;
+                let Some(bytes) = data.get(at..at + n).filter(|b| !b.is_empty()) else {
+                    return kit::Step::Wait;
+                };
+                self.payload(dir, bytes, pos, mask);
+                if let State::Payload { remaining, pos, .. } = &mut self.sides[dir.index()].state
+                {
+                    *remaining -= n as u64;
+                    *pos += n as u64;
+                }
+                if remaining == n as u64 {
+                    self.end_frame(dir, out);
+                }
+                kit::Step::Advance(n)
+            }
+            State::Resync => {
+                let found = self.resync_scan(dir, data, at);
+                let side = &mut self.sides[dir.index()];
+                match found {
+                    Ok(i) => {
+                        side.skipped += (i - at) as u64;
+                        side.state = State::Header;
+                        self.report_skipped(dir, out, false);
+                        kit::Step::Advance(i - at)
                     }
+                    // Garbage up to `i`; what follows needs more bytes (scanned again
+                    // from `i`, it waits at once).
+                    Err(i) if i > at => {
+                        side.skipped += (i - at) as u64;
+                        kit::Step::Advance(i - at)
+                    }
+                    Err(_) => kit::Step::Wait,
                 }
             }
         }
-        self.sides[dir.index()].waiting = data.len() - at;
+    }
+}
+
+impl Session for WsSession {
+    fn on_data(&mut self, chunk: &Chunk<'_>, out: &mut Output) -> usize {
+        self.report_notes(out);
+        let at = kit::drive(chunk.data.len(), |at| self.step(chunk, at, out));
+        self.sides[chunk.dir.index()].waiting = chunk.data.len() - at;
         at
     }
 
