@@ -52,8 +52,6 @@
 
 mod apikeys;
 pub(crate) mod body;
-#[cfg(test)]
-mod debugjson;
 mod guard;
 pub(crate) mod records;
 mod render;
