@@ -62,8 +62,6 @@ mod sink;
 mod wire;
 
 #[cfg(test)]
-mod codegen;
-#[cfg(test)]
 mod tests;
 
 use mizu_dissect::{

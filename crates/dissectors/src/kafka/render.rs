@@ -1,7 +1,7 @@
 //! Kafka messages decoded by `kafka-protocol`, written as JSON from their typed fields.
 //!
 //! `kafka-protocol` has no `serde`, so the struct impls of [`KafkaJson`] are generated from
-//! its sources into [`super::render_gen`] (by the test in [`super::codegen`], which also fails
+//! its sources into [`super::render_gen`] (by a test in `render/tests.rs`, which also fails
 //! when the committed file no longer matches the crate version in `Cargo.lock`). Each struct
 //! is an object with every field under its Kafka camelCase name (`transactional_id` →
 //! `transactionalId`), keys sorted, empty `unknownTaggedFields` left out. This file holds the
@@ -142,56 +142,4 @@ pub(crate) fn tagged_fields(fields: &BTreeMap<i32, Bytes>, o: &mut JsonBuf) {
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-    use kafka_protocol::messages::produce_response::{
-        BatchIndexAndErrorMessage, PartitionProduceResponse,
-    };
-
-    fn json(v: &impl KafkaJson) -> String {
-        let mut o = JsonBuf::new();
-        v.write_json(&mut o);
-        o.finish().as_str().to_owned()
-    }
-
-    #[test]
-    fn leaves_render_as_kafka_values() {
-        assert_eq!(json(&-2i16), "-2");
-        assert_eq!(json(&u64::MAX), "18446744073709551615");
-        assert_eq!(json(&0.5f64), "0.5");
-        assert_eq!(json(&f64::NAN), r#""NaN""#);
-        assert_eq!(json(&f64::NEG_INFINITY), r#""-inf""#);
-        assert_eq!(json(&Bytes::from_static(b"hello")), r#""hello""#);
-        assert_eq!(json(&Bytes::from_static(b"\x00\xffab\"")), r#""AP9hYiI=""#);
-        assert_eq!(
-            json(&Some(TopicName(StrBytes::from_static_str("or\"d\\ers\n€")))),
-            r#""or\"d\\ers\n€""#
-        );
-        assert_eq!(json(&vec![BrokerId(1), BrokerId(-1)]), "[1,-1]");
-        assert_eq!(json(&None::<StrBytes>), "null");
-        let id: uuid::Uuid = "0badcafe-abab-4bab-8bab-abababababab"
-            .parse()
-            .expect("uuid");
-        assert_eq!(json(&id), r#""0badcafe-abab-4bab-8bab-abababababab""#);
-    }
-
-    #[test]
-    fn structs_have_sorted_camel_case_keys_and_tagged_fields_when_present() {
-        let e = BatchIndexAndErrorMessage::default().with_batch_index(3);
-        assert_eq!(
-            json(&e),
-            r#"{"batchIndex":3,"batchIndexErrorMessage":null}"#
-        );
-        let e = e
-            .with_unknown_tagged_field(10, Bytes::from_static(b"x"))
-            .with_unknown_tagged_field(2, Bytes::from_static(b"\xff"));
-        assert_eq!(
-            json(&e),
-            r#"{"batchIndex":3,"batchIndexErrorMessage":null,"unknownTaggedFields":{"10":"x","2":"/w=="}}"#
-        );
-        let p = PartitionProduceResponse::default().with_record_errors(vec![e]);
-        let v: serde_json::Value = serde_json::from_str(&json(&p)).expect("json");
-        assert_eq!(v["currentLeader"]["leaderId"], -1);
-        assert_eq!(v["recordErrors"][0]["unknownTaggedFields"]["2"], "/w==");
-    }
-}
+mod tests;

@@ -1,8 +1,9 @@
-// @generated from kafka-protocol 0.18.0 by `kafka::codegen` (`UPDATE_EXPECT=1 cargo test -p
-// mizu-dissectors kafka::codegen`). Do not edit: a test fails when this differs from its output.
-
-//! What `kafka-protocol` decodes, written as JSON: the table of its API keys and a
-//! [`KafkaJson`] impl per message struct (see [`super::render`]).
+//! What `kafka-protocol` 0.18.0 decodes, written as JSON: the table of its API keys
+//! and a [`KafkaJson`] impl per message struct (see [`super::render`]).
+//!
+//! @generated from the crate's sources by `kafka/render/tests.rs`
+//! (`UPDATE_EXPECT=1 cargo test -p mizu-dissectors render_gen`). Do not edit: that test
+//! fails when this file differs from its output.
 
 use super::render::{KafkaJson, tagged_fields};
 use kafka_protocol::messages::*;

@@ -1,12 +1,67 @@
-//! Generates [`super::render_gen`] from `kafka-protocol`'s sources: the table of API keys
-//! (from its `ApiKey` enum) and one [`super::render::KafkaJson`] impl per message struct.
+//! Tests of the JSON writers, and the generator of [`super::super::render_gen`].
 //!
-//! The sources are the crate version `Cargo.lock` pins, read from Cargo's registry
+//! The generator reads `kafka-protocol`'s sources and writes the table of API keys (from
+//! its `ApiKey` enum) and one [`KafkaJson`] impl per message struct. The sources are the
+//! crate version `Cargo.lock` pins, read from Cargo's registry
 //! (`$CARGO_HOME/registry/src/*/kafka-protocol-<version>/`). They are generated code and
 //! regular: every struct is `pub struct Name {` … `}` with one `pub field: Type,` line per
-//! field. The test fails when the committed file differs from what this produces, so an
-//! upgrade of the crate is noticed; `UPDATE_EXPECT=1` rewrites it (then review the diff and
-//! `field_names.txt`).
+//! field. [`render_gen_matches_the_locked_kafka_protocol`] fails when the committed file
+//! differs from what this produces, so an upgrade of the crate is noticed; `UPDATE_EXPECT=1`
+//! rewrites it (then review the diff and `field_names.txt`).
+
+use super::*;
+use kafka_protocol::messages::produce_response::{
+    BatchIndexAndErrorMessage, PartitionProduceResponse,
+};
+
+fn json(v: &impl KafkaJson) -> String {
+    let mut o = JsonBuf::new();
+    v.write_json(&mut o);
+    o.finish().as_str().to_owned()
+}
+
+#[test]
+fn leaves_render_as_kafka_values() {
+    assert_eq!(json(&-2i16), "-2");
+    assert_eq!(json(&u64::MAX), "18446744073709551615");
+    assert_eq!(json(&0.5f64), "0.5");
+    assert_eq!(json(&f64::NAN), r#""NaN""#);
+    assert_eq!(json(&f64::NEG_INFINITY), r#""-inf""#);
+    assert_eq!(json(&Bytes::from_static(b"hello")), r#""hello""#);
+    assert_eq!(json(&Bytes::from_static(b"\x00\xffab\"")), r#""AP9hYiI=""#);
+    assert_eq!(
+        json(&Some(TopicName(StrBytes::from_static_str("or\"d\\ers\n€")))),
+        r#""or\"d\\ers\n€""#
+    );
+    assert_eq!(json(&vec![BrokerId(1), BrokerId(-1)]), "[1,-1]");
+    assert_eq!(json(&None::<StrBytes>), "null");
+    let id: uuid::Uuid = "0badcafe-abab-4bab-8bab-abababababab"
+        .parse()
+        .expect("uuid");
+    assert_eq!(json(&id), r#""0badcafe-abab-4bab-8bab-abababababab""#);
+}
+
+#[test]
+fn structs_have_sorted_camel_case_keys_and_tagged_fields_when_present() {
+    let e = BatchIndexAndErrorMessage::default().with_batch_index(3);
+    assert_eq!(
+        json(&e),
+        r#"{"batchIndex":3,"batchIndexErrorMessage":null}"#
+    );
+    let e = e
+        .with_unknown_tagged_field(10, Bytes::from_static(b"x"))
+        .with_unknown_tagged_field(2, Bytes::from_static(b"\xff"));
+    assert_eq!(
+        json(&e),
+        r#"{"batchIndex":3,"batchIndexErrorMessage":null,"unknownTaggedFields":{"10":"x","2":"/w=="}}"#
+    );
+    let p = PartitionProduceResponse::default().with_record_errors(vec![e]);
+    let v: serde_json::Value = serde_json::from_str(&json(&p)).expect("json");
+    assert_eq!(v["currentLeader"]["leaderId"], -1);
+    assert_eq!(v["recordErrors"][0]["unknownTaggedFields"]["2"], "/w==");
+}
+
+// ---- The generator of render_gen.rs ----------------------------------------------------
 
 use std::collections::BTreeSet;
 use std::fmt::Write as _;
@@ -155,13 +210,15 @@ fn generate(version: &str, src: &Path) -> Result<String, String> {
     let mut o = String::new();
     let _ = writeln!(
         o,
-        "// @generated from kafka-protocol {version} by `kafka::codegen` (`UPDATE_EXPECT=1 cargo test -p\n\
-         // mizu-dissectors kafka::codegen`). Do not edit: a test fails when this differs from its output."
+        "//! What `kafka-protocol` {version} decodes, written as JSON: the table of its API keys\n\
+         //! and a [`KafkaJson`] impl per message struct (see [`super::render`]).\n\
+         //!\n\
+         //! @generated from the crate's sources by `kafka/render/tests.rs`\n\
+         //! (`UPDATE_EXPECT=1 cargo test -p mizu-dissectors render_gen`). Do not edit: that test\n\
+         //! fails when this file differs from its output.\n"
     );
     o.push_str(
-        "\n//! What `kafka-protocol` decodes, written as JSON: the table of its API keys and a\n\
-         //! [`KafkaJson`] impl per message struct (see [`super::render`]).\n\n\
-         use super::render::{KafkaJson, tagged_fields};\n\
+        "use super::render::{KafkaJson, tagged_fields};\n\
          use kafka_protocol::messages::*;\n\
          use mizu_model::{JsonBuf, jkey};\n\n\
          /// Every API key `kafka-protocol` decodes with its request and response types. `$cb` is\n\
