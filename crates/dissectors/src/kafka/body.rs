@@ -7,9 +7,10 @@
 //!   when they are well-formed (the hot path of a producer; anything unusual — tagged
 //!   fields, a value the guard would refuse, trailing bytes — goes to `kafka-protocol` as
 //!   before, so the result is the same either way).
-//! - **Every other (key, version) `kafka-protocol` knows** is decoded by it and shown through
-//!   its `Debug` text ([`super::debugjson`]), field names camelCased as in Kafka's specs,
-//!   reading through [`super::guard::GuardedBuf`] so corrupt counts cannot abort.
+//! - **Every other (key, version) `kafka-protocol` knows** is decoded by it (reading through
+//!   [`super::guard::GuardedBuf`] so corrupt counts cannot abort) and written from its typed
+//!   structs ([`super::render`], impls generated into [`super::render_gen`]): every field of
+//!   the struct under its Kafka name in camelCase.
 //! - **Versions below `kafka-protocol`'s floor** (Kafka 4.0 dropped them; clients pinned to
 //!   old brokers still send them) are parsed here for the keys that carry topics: Produce responses v0–2, ListOffsets v0, OffsetCommit v0–1, OffsetFetch
 //!   v0, CreateTopics v0–1, DeleteTopics v0. Anything else keeps the header with an empty
@@ -23,7 +24,8 @@
 //! Mizu compatibility: Produce `topicData[i]` also carries `topic` (Mizu's name for it).
 
 use super::apikeys;
-use super::debugjson;
+use super::render::KafkaJson;
+use super::render_gen::kafka_api_table;
 use super::guard::{self, GuardedBuf};
 use super::records::{self, Budget};
 use super::sink::{Sink, Skip, put, put_text, text};
@@ -227,7 +229,8 @@ pub(crate) fn response(
     generic(key, version, body, complete, max_body, &what, false, o)
 }
 
-/// `kafka-protocol` decoding shown through `Debug`, or an empty payload and a diagnostic.
+/// `kafka-protocol` decoding written from its typed messages, or an empty payload and a
+/// diagnostic.
 #[allow(clippy::too_many_arguments)]
 fn generic(
     key: i16,
@@ -255,8 +258,8 @@ fn generic(
         return empty(o, format!("{what}: body larger than the cap, header only"));
     }
     let mut buf = GuardedBuf::new(bytes::Bytes::copy_from_slice(body));
-    match decode_debug(api, &mut buf, version, is_request) {
-        Ok(t) => {
+    match decode(api, &mut buf, version, is_request, o) {
+        Ok(()) => {
             let mut diagnostics = Vec::new();
             if buf.remaining() > 0 {
                 diagnostics.push(format!(
@@ -264,7 +267,6 @@ fn generic(
                     buf.remaining()
                 ));
             }
-            debugjson::write(&t, o);
             Body {
                 truncated: false,
                 diagnostics,
@@ -275,138 +277,43 @@ fn generic(
     }
 }
 
-fn dump<Q: Decodable + std::fmt::Debug, A: Decodable + std::fmt::Debug>(
+/// Decodes one message with `kafka-protocol` and writes it as JSON (nothing on error).
+fn decode_json<Q: Decodable + KafkaJson, A: Decodable + KafkaJson>(
     buf: &mut GuardedBuf,
     version: i16,
     is_request: bool,
-) -> anyhow::Result<String> {
-    Ok(if is_request {
-        format!("{:?}", Q::decode(buf, version)?)
+    o: &mut JsonBuf,
+) -> anyhow::Result<()> {
+    if is_request {
+        Q::decode(buf, version)?.write_json(o);
     } else {
-        format!("{:?}", A::decode(buf, version)?)
-    })
+        A::decode(buf, version)?.write_json(o);
+    }
+    Ok(())
 }
 
-/// The one table of every API key `kafka-protocol` decodes, with its request and response
-/// types (a new key is one line). `$cb` is a macro that receives the table and generates
-/// code from it: the decoder below, and the field-name pin test.
-macro_rules! kafka_api_table {
-    ($cb:ident) => {
-        $cb! {
-            Produce(ProduceRequest, ProduceResponse),
-            Fetch(FetchRequest, FetchResponse),
-            ListOffsets(ListOffsetsRequest, ListOffsetsResponse),
-            Metadata(MetadataRequest, MetadataResponse),
-            OffsetCommit(OffsetCommitRequest, OffsetCommitResponse),
-            OffsetFetch(OffsetFetchRequest, OffsetFetchResponse),
-            FindCoordinator(FindCoordinatorRequest, FindCoordinatorResponse),
-            JoinGroup(JoinGroupRequest, JoinGroupResponse),
-            Heartbeat(HeartbeatRequest, HeartbeatResponse),
-            LeaveGroup(LeaveGroupRequest, LeaveGroupResponse),
-            SyncGroup(SyncGroupRequest, SyncGroupResponse),
-            DescribeGroups(DescribeGroupsRequest, DescribeGroupsResponse),
-            ListGroups(ListGroupsRequest, ListGroupsResponse),
-            SaslHandshake(SaslHandshakeRequest, SaslHandshakeResponse),
-            ApiVersions(ApiVersionsRequest, ApiVersionsResponse),
-            CreateTopics(CreateTopicsRequest, CreateTopicsResponse),
-            DeleteTopics(DeleteTopicsRequest, DeleteTopicsResponse),
-            DeleteRecords(DeleteRecordsRequest, DeleteRecordsResponse),
-            InitProducerId(InitProducerIdRequest, InitProducerIdResponse),
-            OffsetForLeaderEpoch(OffsetForLeaderEpochRequest, OffsetForLeaderEpochResponse),
-            AddPartitionsToTxn(AddPartitionsToTxnRequest, AddPartitionsToTxnResponse),
-            AddOffsetsToTxn(AddOffsetsToTxnRequest, AddOffsetsToTxnResponse),
-            EndTxn(EndTxnRequest, EndTxnResponse),
-            WriteTxnMarkers(WriteTxnMarkersRequest, WriteTxnMarkersResponse),
-            TxnOffsetCommit(TxnOffsetCommitRequest, TxnOffsetCommitResponse),
-            DescribeAcls(DescribeAclsRequest, DescribeAclsResponse),
-            CreateAcls(CreateAclsRequest, CreateAclsResponse),
-            DeleteAcls(DeleteAclsRequest, DeleteAclsResponse),
-            DescribeConfigs(DescribeConfigsRequest, DescribeConfigsResponse),
-            AlterConfigs(AlterConfigsRequest, AlterConfigsResponse),
-            AlterReplicaLogDirs(AlterReplicaLogDirsRequest, AlterReplicaLogDirsResponse),
-            DescribeLogDirs(DescribeLogDirsRequest, DescribeLogDirsResponse),
-            SaslAuthenticate(SaslAuthenticateRequest, SaslAuthenticateResponse),
-            CreatePartitions(CreatePartitionsRequest, CreatePartitionsResponse),
-            CreateDelegationToken(CreateDelegationTokenRequest, CreateDelegationTokenResponse),
-            RenewDelegationToken(RenewDelegationTokenRequest, RenewDelegationTokenResponse),
-            ExpireDelegationToken(ExpireDelegationTokenRequest, ExpireDelegationTokenResponse),
-            DescribeDelegationToken(DescribeDelegationTokenRequest, DescribeDelegationTokenResponse),
-            DeleteGroups(DeleteGroupsRequest, DeleteGroupsResponse),
-            ElectLeaders(ElectLeadersRequest, ElectLeadersResponse),
-            IncrementalAlterConfigs(IncrementalAlterConfigsRequest, IncrementalAlterConfigsResponse),
-            AlterPartitionReassignments(AlterPartitionReassignmentsRequest, AlterPartitionReassignmentsResponse),
-            ListPartitionReassignments(ListPartitionReassignmentsRequest, ListPartitionReassignmentsResponse),
-            OffsetDelete(OffsetDeleteRequest, OffsetDeleteResponse),
-            DescribeClientQuotas(DescribeClientQuotasRequest, DescribeClientQuotasResponse),
-            AlterClientQuotas(AlterClientQuotasRequest, AlterClientQuotasResponse),
-            DescribeUserScramCredentials(DescribeUserScramCredentialsRequest, DescribeUserScramCredentialsResponse),
-            AlterUserScramCredentials(AlterUserScramCredentialsRequest, AlterUserScramCredentialsResponse),
-            Vote(VoteRequest, VoteResponse),
-            BeginQuorumEpoch(BeginQuorumEpochRequest, BeginQuorumEpochResponse),
-            EndQuorumEpoch(EndQuorumEpochRequest, EndQuorumEpochResponse),
-            DescribeQuorum(DescribeQuorumRequest, DescribeQuorumResponse),
-            AlterPartition(AlterPartitionRequest, AlterPartitionResponse),
-            UpdateFeatures(UpdateFeaturesRequest, UpdateFeaturesResponse),
-            Envelope(EnvelopeRequest, EnvelopeResponse),
-            FetchSnapshot(FetchSnapshotRequest, FetchSnapshotResponse),
-            DescribeCluster(DescribeClusterRequest, DescribeClusterResponse),
-            DescribeProducers(DescribeProducersRequest, DescribeProducersResponse),
-            BrokerRegistration(BrokerRegistrationRequest, BrokerRegistrationResponse),
-            BrokerHeartbeat(BrokerHeartbeatRequest, BrokerHeartbeatResponse),
-            UnregisterBroker(UnregisterBrokerRequest, UnregisterBrokerResponse),
-            DescribeTransactions(DescribeTransactionsRequest, DescribeTransactionsResponse),
-            ListTransactions(ListTransactionsRequest, ListTransactionsResponse),
-            AllocateProducerIds(AllocateProducerIdsRequest, AllocateProducerIdsResponse),
-            ConsumerGroupHeartbeat(ConsumerGroupHeartbeatRequest, ConsumerGroupHeartbeatResponse),
-            ConsumerGroupDescribe(ConsumerGroupDescribeRequest, ConsumerGroupDescribeResponse),
-            ControllerRegistration(ControllerRegistrationRequest, ControllerRegistrationResponse),
-            GetTelemetrySubscriptions(GetTelemetrySubscriptionsRequest, GetTelemetrySubscriptionsResponse),
-            PushTelemetry(PushTelemetryRequest, PushTelemetryResponse),
-            AssignReplicasToDirs(AssignReplicasToDirsRequest, AssignReplicasToDirsResponse),
-            ListConfigResources(ListConfigResourcesRequest, ListConfigResourcesResponse),
-            DescribeTopicPartitions(DescribeTopicPartitionsRequest, DescribeTopicPartitionsResponse),
-            ShareGroupHeartbeat(ShareGroupHeartbeatRequest, ShareGroupHeartbeatResponse),
-            ShareGroupDescribe(ShareGroupDescribeRequest, ShareGroupDescribeResponse),
-            ShareFetch(ShareFetchRequest, ShareFetchResponse),
-            ShareAcknowledge(ShareAcknowledgeRequest, ShareAcknowledgeResponse),
-            AddRaftVoter(AddRaftVoterRequest, AddRaftVoterResponse),
-            RemoveRaftVoter(RemoveRaftVoterRequest, RemoveRaftVoterResponse),
-            UpdateRaftVoter(UpdateRaftVoterRequest, UpdateRaftVoterResponse),
-            InitializeShareGroupState(InitializeShareGroupStateRequest, InitializeShareGroupStateResponse),
-            ReadShareGroupState(ReadShareGroupStateRequest, ReadShareGroupStateResponse),
-            WriteShareGroupState(WriteShareGroupStateRequest, WriteShareGroupStateResponse),
-            DeleteShareGroupState(DeleteShareGroupStateRequest, DeleteShareGroupStateResponse),
-            ReadShareGroupStateSummary(ReadShareGroupStateSummaryRequest, ReadShareGroupStateSummaryResponse),
-            DescribeShareGroupOffsets(DescribeShareGroupOffsetsRequest, DescribeShareGroupOffsetsResponse),
-            AlterShareGroupOffsets(AlterShareGroupOffsetsRequest, AlterShareGroupOffsetsResponse),
-            DeleteShareGroupOffsets(DeleteShareGroupOffsetsRequest, DeleteShareGroupOffsetsResponse),
-        }
-    };
-}
-#[cfg_attr(not(test), allow(unused_imports))]
-pub(crate) use kafka_api_table;
-
-/// Generates `decode_debug` from the table.
-macro_rules! decode_debug_fn {
+/// Generates `decode` from the table of every API key.
+macro_rules! decode_fn {
     ($($key:ident($req:ident, $resp:ident)),* $(,)?) => {
         /// Decodes one message with `kafka-protocol` (through the guarded buffer) and
-        /// returns its `Debug` text.
-        fn decode_debug(
+        /// writes it to `o` (nothing when it fails).
+        fn decode(
             api: ApiKey,
             buf: &mut GuardedBuf,
             version: i16,
             is_request: bool,
-        ) -> anyhow::Result<String> {
+            o: &mut JsonBuf,
+        ) -> anyhow::Result<()> {
             #[allow(unreachable_patterns)]
             match api {
-                $(ApiKey::$key => dump::<$req, $resp>(buf, version, is_request),)*
+                $(ApiKey::$key => decode_json::<$req, $resp>(buf, version, is_request, o),)*
                 _ => Err(anyhow::anyhow!("API key not supported")),
             }
         }
     };
 }
 
-kafka_api_table!(decode_debug_fn);
+kafka_api_table!(decode_fn);
 
 /// The records of a cut frame: everything after the length prefix that is there.
 fn cut_records(r: &Reader<'_>, flex: bool, budget: &mut Budget, o: &mut JsonBuf) {
@@ -687,7 +594,7 @@ fn fetch_request_topics<S: Sink>(r: &mut Reader<'_>, v: i16, flex: bool, o: &mut
     })
 }
 
-// ---- Produce responses v3–13, exactly as `kafka-protocol` + `debugjson` show them --------
+// ---- Produce responses v3–13, exactly as the `kafka-protocol` path shows them --------
 //
 // Only messages `kafka-protocol` decodes the ordinary way are taken: strings valid UTF-8,
 // no null where none is allowed, no tagged fields (so `currentLeader` and `nodeEndpoints`

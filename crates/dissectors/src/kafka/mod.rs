@@ -26,8 +26,9 @@
 //! are then emitted without a response. Produce with `acks = 0` expects no response and is
 //! emitted at once.
 //!
-//! **Bodies**: see [`body`] and [`records`]: `kafka-protocol` 0.18 for every (key, version)
-//! it supports, own parsers for Produce requests and Fetch responses (records with keys,
+//! **Bodies**: see [`body`], [`render`] and [`records`]: `kafka-protocol` 0.18 for every
+//! (key, version) it supports (written from its typed structs by code generated from its
+//! sources, [`render_gen`]; a test fails when that code is stale), own parsers for Produce requests and Fetch responses (records with keys,
 //! values and headers; gzip/snappy/lz4/zstd), for plain Produce responses (a producer's
 //! other half, rendered as `kafka-protocol` would show them) and for the old versions
 //! Kafka 4.0 removed. Request and response objects are written as JSON text
@@ -51,9 +52,11 @@
 
 mod apikeys;
 pub(crate) mod body;
-mod debugjson;
 mod guard;
 pub(crate) mod records;
+mod render;
+#[rustfmt::skip]
+mod render_gen;
 mod session;
 mod sink;
 mod wire;

@@ -2,7 +2,7 @@
 //! id, emits entries. The rules are in the module docs (`mod.rs`).
 
 use super::{INFO, apikeys, body};
-use mizu_dissect::kit::{self, be32, side_name};
+use mizu_dissect::kit::{self, Step, be32, side_name};
 use mizu_dissect::{Chunk, DiagKind, Output, Session, SessionContext};
 use mizu_model::jkey;
 use mizu_model::{Direction, Entry, JsonBuf, Nanos, Payload, Protocol, RawJson};
@@ -49,13 +49,6 @@ pub(crate) struct KafkaSession {
     pending: VecDeque<Pending>,
     /// Responses may have been lost (a server-side gap) since the last matched one.
     server_gap: bool,
-}
-
-enum Step {
-    /// Consumed this many bytes; call again.
-    Consumed(usize),
-    /// Need more bytes.
-    Wait,
 }
 
 /// The parsed request header.
@@ -204,7 +197,7 @@ impl KafkaSession {
                 self.client.synced = false;
             }
             self.client.skipped += 1;
-            return Step::Consumed(1);
+            return Step::Advance(1);
         }
         let Some(len) = be32(data, 0).map(|l| l as usize) else {
             return Step::Wait;
@@ -219,7 +212,7 @@ impl KafkaSession {
         let Some(head) = request_head(frame) else {
             self.client.synced = false;
             self.client.skipped += 1;
-            return Step::Consumed(1);
+            return Step::Advance(1);
         };
         let body_bytes = frame.get(head.len..).unwrap_or(&[]);
         // The request object, keys in sorted order; the body parser writes `payload`.
@@ -254,7 +247,7 @@ impl KafkaSession {
             // Resynchronising: a small frame must also decode cleanly.
             if complete && len <= RESYNC_VERIFY && (!b.diagnostics.is_empty() || b.truncated) {
                 self.client.skipped += 1;
-                return Step::Consumed(1);
+                return Step::Advance(1);
             }
             self.client.synced = true;
         }
@@ -298,7 +291,7 @@ impl KafkaSession {
         if !complete {
             self.client.skip = (len - want) as u64;
         }
-        Step::Consumed(4 + want)
+        Step::Advance(4 + want)
     }
 
     fn server_step(&mut self, chunk: &Chunk<'_>, at: usize, out: &mut Output) -> Step {
@@ -324,7 +317,7 @@ impl KafkaSession {
                 );
                 out.skipped(4 + len as u64, SKIPPED_UNMATCHED);
                 self.server.skip = len.saturating_sub(4) as u64;
-                return Step::Consumed(8);
+                return Step::Advance(8);
             }
             if self.server.synced {
                 out.diagnostic(
@@ -334,7 +327,7 @@ impl KafkaSession {
                 self.server.synced = false;
             }
             self.server.skipped += 1;
-            return Step::Consumed(1);
+            return Step::Advance(1);
         };
         let cap = self.frame_cap();
         let complete = len <= cap;
@@ -351,7 +344,7 @@ impl KafkaSession {
             }
         }
         let Some(mut p) = self.pending.pop_front() else {
-            return Step::Consumed(1);
+            return Step::Advance(1);
         };
         p.diagnostics.extend(skipped_note);
         let frame = data.get(4..4 + want).unwrap_or(&[]);
@@ -396,7 +389,7 @@ impl KafkaSession {
         if !complete {
             self.server.skip = (len - want) as u64;
         }
-        Step::Consumed(4 + want)
+        Step::Advance(4 + want)
     }
 
     fn unanswered(&mut self, mut p: Pending, kind: DiagKind, why: &str, out: &mut Output) {
@@ -440,25 +433,19 @@ impl KafkaSession {
 impl Session for KafkaSession {
     fn on_data(&mut self, chunk: &Chunk<'_>, out: &mut Output) -> usize {
         let dir = chunk.dir;
-        let mut at = 0;
-        while at < chunk.data.len() {
+        kit::drive(chunk.data.len(), |at| {
             let side = self.side(dir);
             if side.skip > 0 {
+                // The rest of a frame too large to keep (`at < len` here).
                 let n = side.skip.min((chunk.data.len() - at) as u64) as usize;
                 side.skip -= n as u64;
-                at += n;
-                continue;
+                return Step::Advance(n);
             }
-            let step = match dir {
+            match dir {
                 Direction::ClientToServer => self.client_step(chunk, at, out),
                 Direction::ServerToClient => self.server_step(chunk, at, out),
-            };
-            match step {
-                Step::Consumed(n) => at += n.max(1),
-                Step::Wait => break,
             }
-        }
-        at.min(chunk.data.len())
+        })
     }
 
     fn on_gap(&mut self, dir: Direction, len: u64, _ts: Nanos, out: &mut Output) {

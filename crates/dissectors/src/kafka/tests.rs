@@ -893,7 +893,8 @@ fn summaries_of_rendered_and_tree_payloads_agree() {
 /// directions, for a default message: a crate upgrade that renames a field users filter
 /// on fails here. Regenerate `field_names.txt` with `UPDATE_EXPECT=1` and review the diff.
 mod field_names {
-    use super::super::body::{self, kafka_api_table};
+    use super::super::body;
+    use super::super::render_gen::kafka_api_table;
     use bytes::BytesMut;
     use kafka_protocol::messages::*;
     use kafka_protocol::protocol::Encodable;
