@@ -49,6 +49,10 @@ pub const DEFAULT_SENSITIVE: &[&str] = &[
     "bearer",
     "credential",
     "signature",
+    // Kafka: SASL exchange bytes (SaslAuthenticate `authBytes`: PLAIN carries the
+    // password) and delegation-token HMACs.
+    "authbytes",
+    "hmac",
 ];
 
 /// Mizu's `redact-patterns` config keys: exact names per part of the entry.
@@ -175,6 +179,10 @@ impl Redactor {
             if let Some(body) = req.get_mut("postData") {
                 self.body(body, Part::ReqBody, &mut n);
             }
+            // Decoded message bodies of non-HTTP protocols (Kafka, AMQP): the body keys.
+            if let Some(p) = req.get_mut("payload") {
+                self.json_keys(p, Part::ReqBody, &mut n);
+            }
         }
         if let Some(resp) = entry.get_mut("response").and_then(Value::as_object_mut) {
             let cookie = self.headers(
@@ -188,6 +196,9 @@ impl Redactor {
             }
             if let Some(body) = resp.get_mut("content") {
                 self.body(body, Part::RespBody, &mut n);
+            }
+            if let Some(p) = resp.get_mut("payload") {
+                self.json_keys(p, Part::RespBody, &mut n);
             }
         }
         n
@@ -420,6 +431,23 @@ mod tests {
                 "content": {"mimeType": "text/xml", "text": "<r><token>t1</token><name>n</name><a password=\"p\" x=\"y\"/></r>"}
             }
         })
+    }
+
+    #[test]
+    fn decoded_payloads_are_masked_too() {
+        // A Kafka SaslAuthenticate pair: PLAIN sends "\0user\0password" as authBytes.
+        let mut e = serde_json::json!({
+            "request": {"apiKeyName": "SaslAuthenticate",
+                        "payload": {"authBytes": "\0alice\0s3cret", "other": [{"hmac": "h"}]}},
+            "response": {"payload": {"authBytes": "", "errorCode": 0, "sessionLifetimeMs": 0}}
+        });
+        let r = Redactor::new(true, &RedactPatterns::default());
+        assert_eq!(r.apply(&mut e), 3);
+        assert_eq!(e["request"]["payload"]["authBytes"], REDACTED);
+        assert_eq!(e["request"]["payload"]["other"][0]["hmac"], REDACTED);
+        assert_eq!(e["response"]["payload"]["authBytes"], REDACTED);
+        assert_eq!(e["response"]["payload"]["errorCode"], 0);
+        assert_eq!(e["request"]["apiKeyName"], "SaslAuthenticate");
     }
 
     #[test]
