@@ -690,12 +690,9 @@ pub struct Annotation {
 
 /// `n` in decimal (what `{n}` formats), without the `fmt` machinery.
 fn push_i64(s: &mut String, n: i64) {
-    if n < 0 {
-        s.push('-');
-    }
-    let mut v = n.unsigned_abs();
     let mut buf = [0u8; 20];
     let mut i = buf.len();
+    let mut v = n.unsigned_abs();
     loop {
         i -= 1;
         buf[i] = b'0' + (v % 10) as u8;
@@ -704,9 +701,10 @@ fn push_i64(s: &mut String, n: i64) {
             break;
         }
     }
-    for &d in &buf[i..] {
-        s.push(char::from(d));
+    if n < 0 {
+        s.push('-');
     }
+    s.push_str(std::str::from_utf8(&buf[i..]).unwrap_or("0"));
 }
 
 fn header_check(

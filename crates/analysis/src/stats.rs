@@ -189,9 +189,7 @@ fn push_u16(s: &mut String, n: u16) {
             break;
         }
     }
-    for &d in &buf[i..] {
-        s.push(char::from(d));
-    }
+    s.push_str(std::str::from_utf8(&buf[i..]).unwrap_or("0"));
 }
 
 fn minute(ts: i64) -> i64 {
@@ -292,9 +290,7 @@ impl TrafficStats {
                     self.overflow.endpoints += 1;
                     return;
                 }
-                self.endpoints
-                    .entry(self.scratch.clone())
-                    .or_insert_with(EndpointAcc::default)
+                self.endpoints.entry(self.scratch.clone()).or_default()
             }
         };
         acc.count += 1;
