@@ -557,14 +557,20 @@ test('service map: graph renders the expected nodes; clicking an edge filters th
   await page.waitForSelector('[data-testid=map-graph][data-node-count="4"][data-edge-count="5"]');
   const drawn = await page.evaluate(() => ({ nodes: window.__mizuCy.nodes().length, edges: window.__mizuCy.edges().length }));
   assertEq(drawn, { nodes: 4, edges: 5 }, 'cytoscape draws the 4 pods and 5 edges');
-  // The layout does not overlap nodes.
-  const boxes = await page.evaluate(() => window.__mizuCy.nodes().map((n) => n.boundingBox({ includeLabels: false })));
+  // The layout overlaps neither nodes nor their labels (boxes include the labels).
+  const boxes = await page.evaluate(() => window.__mizuCy.nodes().map((n) => n.boundingBox({ includeLabels: true })));
   for (let i = 0; i < boxes.length; i++) {
     for (let j = i + 1; j < boxes.length; j++) {
       const [a, b] = [boxes[i], boxes[j]];
-      assert(a.x2 <= b.x1 || b.x2 <= a.x1 || a.y2 <= b.y1 || b.y2 <= a.y1, `nodes ${i} and ${j} overlap`);
+      assert(a.x2 <= b.x1 || b.x2 <= a.x1 || a.y2 <= b.y1 || b.y2 <= a.y1, `nodes ${i} and ${j} overlap with their labels`);
     }
   }
+  // Edge colour follows the error RATE: grey without errors, and the 50% Redis edge
+  // redder than the 16.7% one (not one red for any error).
+  const colours = await page.evaluate(() => Object.fromEntries(window.__mizuCy.edges().map((e) => [e.data('label').split(' · ')[0], e.data('color')])));
+  assertEq(colours['gRPC 1'], '#9ca3af', 'an edge without errors is grey');
+  assertEq(colours['REDIS 2 ✗1'], '#dc2626', 'a 50% error rate is red');
+  assert(colours['REDIS 6 ✗1'] !== colours['REDIS 2 ✗1'] && colours['REDIS 6 ✗1'] !== '#9ca3af', `a 16.7% error rate is between: ${JSON.stringify(colours)}`);
   assertEq((await page.$$('[data-testid=map-edge]')).length, 5, 'edge table rows');
   await shot(page, 'servicemap-light');
   // Protocol checkbox: Redis off leaves HTTP + 2 gRPC edges.

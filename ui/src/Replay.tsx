@@ -64,7 +64,7 @@ export function ReplayPanel({ entry }: { entry: Entry }) {
   const [busy, setBusy] = useState(false);
   const [outcome, setOutcome] = useState<Outcome | undefined>();
   const set = (k: keyof ReplayForm) => (e: { target: { value: string; checked?: boolean } }) =>
-    setForm((f) => ({ ...f, [k]: k === 'http2' ? Boolean(e.target.checked) : e.target.value }));
+    setForm((f) => ({ ...f, [k]: k === 'http2' || k === 'insecure' ? Boolean(e.target.checked) : e.target.value }));
 
   const send = async () => {
     const b = replayBody(form);
@@ -93,8 +93,13 @@ export function ReplayPanel({ entry }: { entry: Entry }) {
         <input className="replay-method" value={form.method} onChange={set('method')} aria-label="method" data-testid="replay-method" />
         <input className="replay-url" value={form.url} onChange={set('url')} aria-label="URL" data-testid="replay-url" spellCheck={false} />
         <label className="small">
-          <input type="checkbox" checked={form.http2} onChange={set('http2')} data-testid="replay-http2" /> h2c
+          <input type="checkbox" checked={form.http2} onChange={set('http2')} data-testid="replay-http2" /> HTTP/2
         </label>
+        {/^https:/i.test(form.url.trim()) && (
+          <label className="small" title="Do not check the server's certificate (self-signed targets)">
+            <input type="checkbox" checked={form.insecure} onChange={set('insecure')} data-testid="replay-insecure" /> insecure TLS
+          </label>
+        )}
         <button className="btn primary" onClick={() => void send()} disabled={busy} data-testid="replay-send">
           {busy ? 'Sending…' : 'Send'}
         </button>

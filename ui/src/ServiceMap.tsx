@@ -1,6 +1,6 @@
 // The service map view (issue 17): GET /servicemap/get drawn with cytoscape (breadthfirst
-// layout with avoidOverlap: callers above callees, nodes never overlap). Edge width by
-// request rate, colour by error rate; protocol and namespace checkboxes; clicking an edge
+// layout with avoidOverlap and label sizes counted: callers above callees, nodes and their
+// labels never overlap). Edge width by request rate, colour a gradient by error rate; protocol and namespace checkboxes; clicking an edge
 // (in the graph or in the table under it) sets the list's filter to that edge's clause.
 
 import cytoscape from 'cytoscape';
@@ -33,11 +33,14 @@ export interface MapView {
   scan?: { matched: number; capped: boolean; timedOut: boolean; scanLimit: number };
 }
 
-/** Red at ≥10% errors, orange below, grey without errors. */
+/** Grey without errors; otherwise a gradient by error rate from amber (a few errors) to
+ * red (half of the requests or more failing), so 1% and 60% do not look the same. */
 export function errorColor(rate: number): string {
-  if (rate >= 0.1) return '#dc2626';
-  if (rate > 0) return '#f59e0b';
-  return '#9ca3af';
+  if (!(rate > 0)) return '#9ca3af';
+  const t = Math.min(rate / 0.5, 1);
+  const mix = (a: number, b: number) => Math.round(a + (b - a) * t).toString(16).padStart(2, '0');
+  // #f59e0b (amber) → #dc2626 (red)
+  return `#${mix(0xf5, 0xdc)}${mix(0x9e, 0x26)}${mix(0x0b, 0x26)}`;
 }
 
 /** 1..9 px, logarithmic in the rate relative to the busiest edge. */
@@ -142,10 +145,22 @@ export function ServiceMap({ query, dark, onFilter }: { query: string; dark: boo
             'text-rotation': 'autorotate',
             'text-background-color': dark ? '#0f1115' : '#ffffff',
             'text-background-opacity': 0.8,
+            // Edge labels sit beside the line rather than across it, so the labels of
+            // parallel edges between collinear nodes do not cover each other.
+            'text-margin-y': -8,
           },
         },
       ],
-      layout: { name: 'breadthfirst', directed: true, avoidOverlap: true, spacingFactor: 1.3, padding: 30 },
+      // Label sizes count as node sizes, so the layout keeps labels of neighbouring
+      // (also collinear) nodes apart, not only their circles.
+      layout: {
+        name: 'breadthfirst',
+        directed: true,
+        avoidOverlap: true,
+        nodeDimensionsIncludeLabels: true,
+        spacingFactor: 1.3,
+        padding: 30,
+      },
       wheelSensitivity: 0.3,
     });
     cy.on('tap', 'edge', (ev) => onFilter(String(ev.target.data('filter'))));

@@ -5,8 +5,12 @@ import { stack } from './Stats';
 describe('service map styling', () => {
   it('colours edges by error rate', () => {
     expect(errorColor(0)).toBe('#9ca3af');
-    expect(errorColor(0.05)).toBe('#f59e0b');
-    expect(errorColor(0.1)).toBe('#dc2626');
+    // A gradient by rate: a few errors are amber, half or more failing is red.
+    expect(errorColor(0.001)).toBe('#f59e0b');
+    expect(errorColor(0.25)).toBe('#e96219');
+    expect(errorColor(0.5)).toBe('#dc2626');
+    expect(errorColor(0.9)).toBe('#dc2626');
+    expect(errorColor(0.05)).not.toBe(errorColor(0.3));
   });
   it('widens edges with the rate, from 1 to 9 px', () => {
     expect(edgeWidth(0, 10)).toBe(1);

@@ -53,6 +53,11 @@ describe('replay form', () => {
       http2: false,
     });
     expect(replayBody({ ...replayFormFrom(entry), url: 'ftp://x' }).error).toMatch(/http:\/\//);
+    // https:// is sent as is; `insecure` only when ticked, and only for https.
+    const tls = { ...replayFormFrom(entry), url: 'https://10.0.0.1:8443/users' };
+    expect(replayBody(tls).body).not.toHaveProperty('insecure');
+    expect(replayBody({ ...tls, insecure: true }).body).toMatchObject({ url: 'https://10.0.0.1:8443/users', insecure: true });
+    expect(replayBody({ ...replayFormFrom(entry), insecure: true }).body).not.toHaveProperty('insecure');
   });
 
   it('export URLs carry the filter and the limit', () => {

@@ -12,6 +12,8 @@ export interface ReplayForm {
   /** The captured body was base64 (binary): sent back as such. */
   bodyBase64: boolean;
   http2: boolean;
+  /** https:// without checking the server's certificate (self-signed targets). */
+  insecure: boolean;
 }
 
 /** The hub's answer to a replay (docs/api.md). */
@@ -64,6 +66,7 @@ export function replayFormFrom(entry: Entry): ReplayForm {
     body: body?.text ?? '',
     bodyBase64: body?.encoding === 'base64',
     http2: String(req.httpVersion ?? '').includes('2'),
+    insecure: false,
   };
 }
 
@@ -85,7 +88,7 @@ export function parseHeaderLines(text: string): { headers: { name: string; value
 export function replayBody(f: ReplayForm): { body?: object; error?: string } {
   const h = parseHeaderLines(f.headers);
   if (h.error) return { error: h.error };
-  if (!/^http:\/\/[^/]+/i.test(f.url.trim())) return { error: 'the URL must start with http://HOST:PORT' };
+  if (!/^https?:\/\/[^/]+/i.test(f.url.trim())) return { error: 'the URL must start with http://HOST:PORT or https://' };
   return {
     body: {
       method: f.method.trim() || 'GET',
@@ -94,6 +97,7 @@ export function replayBody(f: ReplayForm): { body?: object; error?: string } {
       body: f.body,
       ...(f.bodyBase64 ? { bodyEncoding: 'base64' } : {}),
       http2: f.http2,
+      ...(f.insecure && /^https:/i.test(f.url.trim()) ? { insecure: true } : {}),
     },
   };
 }

@@ -61,26 +61,37 @@ impl Protocols {
     }
 }
 use mizu_model::Entry;
+use std::borrow::Cow;
 
 /// The service an HTTP entry was sent to, as the OpenAPI documents and the rules' `service`
 /// regex see it: the destination's resolved name (`service.namespace`), else the request's
 /// `Host` header, else `ip:port` of the destination.
 pub fn service_name(entry: &Entry) -> String {
+    service_name_cow(entry).into_owned()
+}
+
+/// [`service_name`], borrowed from the entry when it can be (no allocation per entry).
+pub fn service_name_cow(entry: &Entry) -> Cow<'_, str> {
     if !entry.dst.name.is_empty() {
-        return entry.dst.name.to_string();
+        return Cow::Borrowed(&entry.dst.name);
     }
     if let Some(req) = entry.request.as_http_request()
         && let Some(host) =
             header(&req.headers, "host").or_else(|| header(&req.headers, ":authority"))
         && !host.trim().is_empty()
     {
-        return host.trim().to_ascii_lowercase();
+        let host = host.trim();
+        return if host.bytes().any(|b| b.is_ascii_uppercase()) {
+            Cow::Owned(host.to_ascii_lowercase())
+        } else {
+            Cow::Borrowed(host)
+        };
     }
-    if entry.dst.ip.contains(':') {
+    Cow::Owned(if entry.dst.ip.contains(':') {
         format!("[{}]:{}", entry.dst.ip, entry.dst.port)
     } else {
         format!("{}:{}", entry.dst.ip, entry.dst.port)
-    }
+    })
 }
 
 /// The first header with this name, case-insensitively.

@@ -600,12 +600,15 @@ const COMMON_HEADERS: &[&str] = &[
 ];
 
 fn common_header(name: &str) -> bool {
-    let l = name.to_ascii_lowercase();
+    let prefix = |p: &str| {
+        name.get(..p.len())
+            .is_some_and(|h| h.eq_ignore_ascii_case(p))
+    };
     name.starts_with(':')
-        || l.starts_with("sec-")
-        || l.starts_with("grpc-")
-        || l.starts_with("x-b3-")
-        || COMMON_HEADERS.contains(&l.as_str())
+        || prefix("sec-")
+        || prefix("grpc-")
+        || prefix("x-b3-")
+        || COMMON_HEADERS.iter().any(|c| c.eq_ignore_ascii_case(name))
 }
 
 const STATIC_EXTENSIONS: &[&str] = &[
@@ -613,12 +616,13 @@ const STATIC_EXTENSIONS: &[&str] = &[
     "woff2", "ttf", "otf", "eot", "swf", "mp4", "webm", "mp3", "ogg", "wav",
 ];
 
-fn media_type(mime: &str) -> String {
-    mime.split(';')
-        .next()
-        .unwrap_or("")
-        .trim()
-        .to_ascii_lowercase()
+fn media_type(mime: &str) -> std::borrow::Cow<'_, str> {
+    let t = mime.split(';').next().unwrap_or("").trim();
+    if t.bytes().any(|b| b.is_ascii_uppercase()) {
+        std::borrow::Cow::Owned(t.to_ascii_lowercase())
+    } else {
+        std::borrow::Cow::Borrowed(t)
+    }
 }
 
 fn is_static_mime(m: &str) -> bool {
@@ -717,8 +721,8 @@ impl Oas {
             self.stats.ignored += 1;
             return;
         }
-        let name = crate::service_name(entry);
-        if !self.services.contains_key(&name) {
+        let name = crate::service_name_cow(entry);
+        if !self.services.contains_key(name.as_ref()) {
             if self.services.len() >= self.cfg.max_services
                 || self.stats.path_nodes as usize >= self.cfg.max_path_nodes
             {
@@ -736,7 +740,7 @@ impl Oas {
             self.stats.services += 1;
             self.stats.path_nodes += 1;
             self.services.insert(
-                name.clone(),
+                name.clone().into_owned(),
                 Service {
                     server,
                     nodes: vec![Node::default()],
@@ -744,7 +748,7 @@ impl Oas {
                 },
             );
         }
-        let Some(svc) = self.services.get_mut(&name) else {
+        let Some(svc) = self.services.get_mut(name.as_ref()) else {
             return;
         };
         let mut b = Budget {
@@ -755,13 +759,17 @@ impl Oas {
             b.stats.overflow_operations += 1;
             return;
         };
-        let method = req.method.to_ascii_lowercase();
+        // Only these methods make operations (others overflow), so no lowercase copy.
+        let method = ["get", "put", "post", "delete", "head", "patch", "trace"]
+            .into_iter()
+            .find(|m| m.eq_ignore_ascii_case(&req.method));
         let node = &mut svc.nodes[leaf];
-        if !node.ops.contains_key(&method) {
-            if !matches!(
-                method.as_str(),
-                "get" | "put" | "post" | "delete" | "head" | "patch" | "trace"
-            ) || svc.operations >= b.cfg.max_operations_per_service
+        if !method.is_some_and(|m| node.ops.contains_key(m)) {
+            let Some(method) = method else {
+                b.stats.overflow_operations += 1;
+                return;
+            };
+            if svc.operations >= b.cfg.max_operations_per_service
                 || b.stats.operations as usize >= b.cfg.max_operations
             {
                 b.stats.overflow_operations += 1;
@@ -770,7 +778,7 @@ impl Oas {
             svc.operations += 1;
             b.stats.operations += 1;
             node.ops.insert(
-                method.clone(),
+                method.to_owned(),
                 Operation {
                     first_seen: entry.timestamp,
                     last_seen: entry.timestamp,
@@ -778,7 +786,7 @@ impl Oas {
                 },
             );
         }
-        let Some(op) = node.ops.get_mut(&method) else {
+        let Some(op) = method.and_then(|m| node.ops.get_mut(m)) else {
             return;
         };
         b.stats.entries += 1;
@@ -788,19 +796,19 @@ impl Oas {
     /// Finds or makes the trie node for the request's path; records path parameter
     /// values on the way. `None` when the trie is full.
     fn walk(svc: &mut Service, req: &HttpRequest, b: &mut Budget<'_>) -> Option<usize> {
-        let segments: Vec<&str> = if req.path == "/" {
-            Vec::new()
-        } else {
-            req.path[1..].split('/').collect()
-        };
+        let segments = req
+            .path
+            .get(1..)
+            .filter(|_| req.path != "/")
+            .map(|p| p.split('/'));
         let service_full = svc.operations >= b.cfg.max_operations_per_service;
         let mut cur = 0usize;
-        let mut parent: Option<String> = None;
-        for seg in segments {
+        let mut parent: Option<&str> = None;
+        for seg in segments.into_iter().flatten() {
             let gib = is_gibberish(seg);
             if !gib && let Some(&next) = svc.nodes[cur].literal.get(seg) {
                 cur = next;
-                parent = Some(seg.to_owned());
+                parent = Some(seg);
                 continue;
             }
             let crowded = svc.nodes[cur].literal.len() >= b.cfg.max_literal_children;
@@ -811,7 +819,7 @@ impl Oas {
                 b.stats.path_nodes += 1;
                 svc.nodes[cur].literal.insert(seg.to_owned(), idx);
                 cur = idx;
-                parent = Some(seg.to_owned());
+                parent = Some(seg);
                 continue;
             }
             if !gib {
@@ -826,7 +834,7 @@ impl Oas {
                     let idx = svc.nodes.len();
                     svc.nodes.push(Node::default());
                     b.stats.path_nodes += 1;
-                    svc.nodes[cur].param = Some((idx, param_name(parent.as_deref())));
+                    svc.nodes[cur].param = Some((idx, param_name(parent)));
                     idx
                 }
             };

@@ -15,7 +15,6 @@ use crate::{ProtoId, Protocols};
 use mizu_model::Entry;
 use serde::Serialize;
 use std::collections::{BTreeMap, HashMap};
-use std::fmt::Write;
 
 pub const BUCKET_MS: i64 = 60_000;
 /// Most timeline bars in one answer.
@@ -177,6 +176,22 @@ pub fn color_of(abbr: &str) -> &'static str {
     }
 }
 
+/// `n` in decimal, as `write!(s, "{n}")` but without the formatting machinery (per entry).
+fn push_u16(s: &mut String, n: u16) {
+    let mut buf = [0u8; 5];
+    let mut i = buf.len();
+    let mut n = n;
+    loop {
+        i -= 1;
+        buf[i] = b'0' + (n % 10) as u8;
+        n /= 10;
+        if n == 0 {
+            break;
+        }
+    }
+    s.push_str(std::str::from_utf8(&buf[i..]).unwrap_or("0"));
+}
+
 fn minute(ts: i64) -> i64 {
     ts.div_euclid(BUCKET_MS) * BUCKET_MS
 }
@@ -226,22 +241,23 @@ impl TrafficStats {
         let max_methods = self.cfg.max_methods;
         let b = self.buckets.entry(m).or_default();
         self.scratch.clear();
-        let _ = write!(self.scratch, "{p}\0{method}");
-        if !b.methods.contains_key(self.scratch.as_str()) {
-            let key = if b.methods.len() >= max_methods {
-                self.overflow.methods += 1;
-                self.scratch.clear();
-                let _ = write!(self.scratch, "{p}\0other");
-                self.scratch.clone()
-            } else {
-                self.scratch.clone()
-            };
-            b.methods.entry(key).or_default();
-        }
-        if let Some(c) = b.methods.get_mut(self.scratch.as_str()) {
-            c.count += 1;
-            c.bytes += bytes;
-        }
+        push_u16(&mut self.scratch, p);
+        self.scratch.push('\0');
+        self.scratch.push_str(&method);
+        let c = match b.methods.get_mut(self.scratch.as_str()) {
+            Some(c) => c,
+            None => {
+                if b.methods.len() >= max_methods {
+                    self.overflow.methods += 1;
+                    self.scratch.clear();
+                    push_u16(&mut self.scratch, p);
+                    self.scratch.push_str("\0other");
+                }
+                b.methods.entry(self.scratch.clone()).or_default()
+            }
+        };
+        c.count += 1;
+        c.bytes += bytes;
         let class = match classify::http_status(e) {
             Some(s @ 100..=599) => usize::from(s / 100) - 1,
             _ if error => 6,
@@ -261,18 +277,21 @@ impl TrafficStats {
             path = &path[..cut];
         }
         self.scratch.clear();
-        let _ = write!(self.scratch, "{p}\0{service}\0{method}\0{path}");
-        let us = classify::latency_us(e);
-        if !self.endpoints.contains_key(self.scratch.as_str()) {
-            if self.endpoints.len() >= self.cfg.max_endpoints {
-                self.overflow.endpoints += 1;
-                return;
-            }
-            self.endpoints
-                .insert(self.scratch.clone(), EndpointAcc::default());
+        push_u16(&mut self.scratch, p);
+        for part in [service, method, path] {
+            self.scratch.push('\0');
+            self.scratch.push_str(part);
         }
-        let Some(acc) = self.endpoints.get_mut(self.scratch.as_str()) else {
-            return;
+        let us = classify::latency_us(e);
+        let acc = match self.endpoints.get_mut(self.scratch.as_str()) {
+            Some(acc) => acc,
+            None => {
+                if self.endpoints.len() >= self.cfg.max_endpoints {
+                    self.overflow.endpoints += 1;
+                    return;
+                }
+                self.endpoints.entry(self.scratch.clone()).or_default()
+            }
         };
         acc.count += 1;
         acc.errors += u64::from(error);

@@ -413,3 +413,79 @@ fn splice_appends_last_member() {
     assert!(!splice_member(&mut bad, "k", b"1"));
     assert_eq!(bad, b"[1]");
 }
+
+/// What the hub writes (`annotate`, straight to bytes) is exactly `evaluate`'s outcome
+/// serialised, for every case of the table and with plain and JSONPath-only keys mixed.
+#[test]
+fn annotate_writes_the_same_bytes_as_the_outcome() {
+    let mixed = format!(
+        "{RULES}  - name: wild\n    type: json\n    key: \"$..free\"\n    path: \"/health$\"\n"
+    );
+    for src in [RULES, mixed.as_str()] {
+        let set = RuleSet::parse(src).expect("rules");
+        let mut a = mizu_analysis::rules::Annotation::default();
+        let mut checked = 0;
+        for e in [
+            entry(
+                "catalog.shop",
+                "GET",
+                "http://c/health",
+                r#"{"database":"up","status":{"checks":{"disk":{"free":"12"}}}}"#,
+                json!({"Cache-Control": "no-store"}),
+                20,
+            ),
+            entry(
+                "catalog.shop",
+                "GET",
+                "http://c/health",
+                r#"{"database":"down"}"#,
+                json!({"Cache-Control": "max-age=1"}),
+                200,
+            ),
+            entry(
+                "catalog.shop",
+                "GET",
+                "http://c/health",
+                "<html>",
+                json!({}),
+                20,
+            ),
+            entry(
+                "orders.shop",
+                "POST",
+                "http://o/items",
+                r#"{"items":[{"price":"1.5"},{"price":"x"}]}"#,
+                json!({}),
+                60,
+            ),
+            entry(
+                "x",
+                "GET",
+                "http://x/list",
+                r#"[{"id":"abc"}]"#,
+                json!({}),
+                1,
+            ),
+            entry("x", "GET", "http://x/none", "{}", json!({}), 1),
+        ] {
+            let out = set.evaluate(&e);
+            assert_eq!(set.annotate(&e, &mut a), out.is_some());
+            if let Some(out) = out {
+                assert_eq!(
+                    String::from_utf8_lossy(&a.full),
+                    String::from_utf8_lossy(&out.to_json())
+                );
+                assert_eq!(a.short, out.short_json());
+                let want: Vec<(usize, bool)> = out
+                    .indexes
+                    .iter()
+                    .zip(&out.results)
+                    .map(|(&i, r)| (i, r.passed))
+                    .collect();
+                assert_eq!(a.results, want);
+                checked += 1;
+            }
+        }
+        assert_eq!(checked, 5);
+    }
+}

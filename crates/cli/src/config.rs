@@ -39,6 +39,7 @@ pub struct MizuConfig {
     pub agent: AgentSection,
     pub kube: KubeSection,
     pub oas: OasSection,
+    pub analysis: AnalysisSection,
 }
 
 /// Mizu's `tap.api-server-resources` / `tap.tapper-resources` (Kubernetes quantities).
@@ -131,6 +132,59 @@ impl Default for OasSection {
     }
 }
 
+/// `analysis.*`: bounds of the service map, traffic stats and RED metrics kept at ingest
+/// (`mizu tap`, `mizu hub`, `mizu read --serve`).
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case", default)]
+pub struct AnalysisSection {
+    pub enable: bool,
+    pub max_nodes: i64,
+    pub max_edges: i64,
+    pub red_max_series: i64,
+    pub stats_max_minutes: i64,
+    pub stats_max_methods: i64,
+    pub stats_max_endpoints: i64,
+}
+
+impl Default for AnalysisSection {
+    fn default() -> Self {
+        let a = mizu_hub::AnalysisConfig::default();
+        let n = |v: usize| i64::try_from(v).unwrap_or(i64::MAX);
+        AnalysisSection {
+            enable: a.enabled,
+            max_nodes: n(a.map.max_nodes),
+            max_edges: n(a.map.max_edges),
+            red_max_series: n(a.red_max_series),
+            stats_max_minutes: n(a.stats.max_buckets),
+            stats_max_methods: n(a.stats.max_methods),
+            stats_max_endpoints: n(a.stats.max_endpoints),
+        }
+    }
+}
+
+impl AnalysisSection {
+    /// The hub's [`mizu_hub::AnalysisConfig`] (values checked by [`resolve`]).
+    pub fn hub_config(&self) -> mizu_hub::AnalysisConfig {
+        let d = mizu_hub::AnalysisConfig::default();
+        let n = |v: i64| usize::try_from(v).unwrap_or(0);
+        mizu_hub::AnalysisConfig {
+            enabled: self.enable,
+            map: mizu_analysis::servicemap::MapConfig {
+                max_nodes: n(self.max_nodes),
+                max_edges: n(self.max_edges),
+            },
+            stats: mizu_analysis::stats::StatsConfig {
+                max_buckets: n(self.stats_max_minutes),
+                max_methods: n(self.stats_max_methods),
+                max_endpoints: n(self.stats_max_endpoints),
+                ..d.stats
+            },
+            red_max_series: n(self.red_max_series),
+            ..d
+        }
+    }
+}
+
 /// `tap.*`: Mizu's tap keys. The ingest keys (redaction, ignored user agents, insertion
 /// filter, store size) also apply to `mizu hub`, which is what stores the entries.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -151,6 +205,8 @@ pub struct TapConfig {
     pub traffic_validation_file: String,
     pub replay: bool,
     pub workers: i64,
+    /// PEM CA certificates trusted for `https://` replay targets (besides the system's).
+    pub replay_ca: String,
 }
 
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
@@ -200,6 +256,7 @@ impl Default for TapConfig {
             max_body: "1M".into(),
             replay: false,
             workers: 1,
+            replay_ca: String::new(),
             traffic_validation_file: String::new(),
             // The hub holds the store in memory: its budget plus room for queries and
             // sockets (measured RSS: store bytes + ~150 MiB at the default 200MB).
@@ -235,6 +292,7 @@ impl Default for MizuConfig {
             agent: AgentSection::default(),
             kube: KubeSection::default(),
             oas: OasSection::default(),
+            analysis: AnalysisSection::default(),
         }
     }
 }
@@ -382,6 +440,10 @@ pub const KEYS: &[(&str, &str)] = &[
         "Allow POST /replay/ (the UI's Replay button): the hub then sends edited copies of captured HTTP requests on the user's behalf.",
     ),
     (
+        "tap.replay-ca",
+        "PEM file of CA certificates trusted for https:// replay targets besides the system's (a request may also say \"insecure\": true).",
+    ),
+    (
         "hub",
         "mizu hub: the hub on its own (also reads the tap.* ingest keys above).",
     ),
@@ -486,6 +548,38 @@ pub const KEYS: &[(&str, &str)] = &[
     (
         "oas.max-example-len",
         "Longest request/response body kept as an example, in bytes.",
+    ),
+    (
+        "analysis",
+        "Service map, traffic stats and RED metrics kept at ingest (tap, hub, read --serve); entries past a bound are counted as overflow.",
+    ),
+    (
+        "analysis.enable",
+        "Keep them (GET /servicemap/*, /status/trafficStats, RED series on /metrics).",
+    ),
+    (
+        "analysis.max-nodes",
+        "Service-map nodes; an entry needing one more is left off the map and counted.",
+    ),
+    (
+        "analysis.max-edges",
+        "Service-map edges (source, destination, protocol); same overflow rule.",
+    ),
+    (
+        "analysis.red-max-series",
+        "Edges exported as RED series on /metrics (the busiest; the rest counted in mizu_edge_series_overflow).",
+    ),
+    (
+        "analysis.stats-max-minutes",
+        "Minutes of traffic stats kept (1-minute buckets; the oldest are dropped).",
+    ),
+    (
+        "analysis.stats-max-methods",
+        "(protocol, method) pairs per minute; more are counted under `other`.",
+    ),
+    (
+        "analysis.stats-max-endpoints",
+        "Endpoints (service, method, path) tracked for the top lists; entries of more are counted.",
     ),
 ];
 
@@ -830,6 +924,28 @@ fn validate(c: &MizuConfig) -> Result<(), ConfigError> {
     ] {
         mizu_kube::manifests::parse_affinity(key, text).map_err(ConfigError)?;
     }
+    let a = &c.analysis;
+    for (key, v, max) in [
+        ("analysis.max-nodes", a.max_nodes, 1_000_000),
+        ("analysis.max-edges", a.max_edges, 10_000_000),
+        ("analysis.red-max-series", a.red_max_series, 1_000_000),
+        ("analysis.stats-max-minutes", a.stats_max_minutes, 525_600),
+        ("analysis.stats-max-methods", a.stats_max_methods, 100_000),
+        (
+            "analysis.stats-max-endpoints",
+            a.stats_max_endpoints,
+            10_000_000,
+        ),
+    ] {
+        if !(1..=max).contains(&v) {
+            let default = lookup(&defaults_tree(), key)
+                .map(yaml_scalar)
+                .unwrap_or_default();
+            return Err(ConfigError(format!(
+                "`{key}` is {v}: give 1..{max} (default {default})"
+            )));
+        }
+    }
     if !(0..=16 << 20).contains(&c.oas.max_example_len) {
         return Err(ConfigError(format!(
             "`oas.max-example-len` is {}: give 0..16777216 bytes (default 10240)",
@@ -981,10 +1097,13 @@ impl MizuConfig {
                 max_example_len: usize::try_from(self.oas.max_example_len).unwrap_or(0),
                 ..mizu_analysis::oas::OasConfig::default()
             }),
+            analysis: self.analysis.hub_config(),
             rules_file: Some(PathBuf::from(&self.tap.traffic_validation_file))
                 .filter(|p| !p.as_os_str().is_empty()),
             replay: mizu_hub::replay::ReplayConfig {
                 enabled: self.tap.replay,
+                ca_file: Some(PathBuf::from(&self.tap.replay_ca))
+                    .filter(|p| !p.as_os_str().is_empty()),
                 ..Default::default()
             },
             protocols: mizu_dissectors::registry::default_registry().table(),
@@ -1231,5 +1350,51 @@ mod tests {
         assert_eq!(h.ignored_user_agents, ["kube-probe"]);
         assert_eq!(h.insertion_filter, None);
         assert_eq!(h.token.as_deref(), Some("t"));
+        // The analysis bounds are keys too, and their defaults are the hub's.
+        let d = mizu_hub::AnalysisConfig::default();
+        assert_eq!(
+            (
+                h.analysis.map.max_nodes,
+                h.analysis.map.max_edges,
+                h.analysis.red_max_series
+            ),
+            (d.map.max_nodes, d.map.max_edges, d.red_max_series)
+        );
+        let c = r(
+            None,
+            &[],
+            &[
+                "analysis.max-nodes=50",
+                "analysis.max-edges=70",
+                "analysis.red-max-series=5",
+                "analysis.stats-max-minutes=60",
+                "analysis.stats-max-methods=8",
+                "analysis.stats-max-endpoints=90",
+                "analysis.enable=false",
+            ],
+        )
+        .expect("set")
+        .config;
+        let a = c.hub_config(None).expect("hub").analysis;
+        assert!(!a.enabled);
+        assert_eq!(
+            (a.map.max_nodes, a.map.max_edges, a.red_max_series),
+            (50, 70, 5)
+        );
+        assert_eq!(
+            (
+                a.stats.max_buckets,
+                a.stats.max_methods,
+                a.stats.max_endpoints
+            ),
+            (60, 8, 90)
+        );
+        let e = r(None, &[], &["analysis.max-nodes=0"]).expect_err("0 nodes");
+        assert!(
+            e.0.contains("`analysis.max-nodes` is 0: give 1..1000000 (default 2000)"),
+            "{}",
+            e.0
+        );
+        assert!(defaults_yaml().contains("  # Service-map nodes; an entry needing one more is left off the map and counted.\n  max-nodes: 2000\n"));
     }
 }

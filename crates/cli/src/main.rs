@@ -92,7 +92,20 @@ fn main() -> ExitCode {
         }
     };
     match cli.command {
-        Command::Read(args) => read::run(args),
+        Command::Read(mut args) => {
+            // Only a serving `read` has a hub, and only it reads the config (file and
+            // --set) for the hub's analysis bounds; printing needs no config.
+            if args.hub.serve() {
+                match config::resolve(&cli.global, None) {
+                    Ok(r) => args.hub.analysis = Some(r.config.analysis.hub_config()),
+                    Err(e) => {
+                        eprintln!("mizu: {e}");
+                        return ExitCode::from(2);
+                    }
+                }
+            }
+            read::run(args)
+        }
         Command::Hub(args) => match resolved("hub") {
             Ok(c) => serve::run_hub(args, &c),
             Err(code) => code,

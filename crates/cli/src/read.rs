@@ -73,7 +73,7 @@ pub struct ReadArgs {
     proto: Option<PathBuf>,
 
     #[command(flatten)]
-    hub: crate::serve::ReadHubArgs,
+    pub(crate) hub: crate::serve::ReadHubArgs,
 }
 
 /// Parses a size with the one meaning used everywhere ([`mizu_store::parse_size`]):

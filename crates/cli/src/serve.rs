@@ -194,6 +194,9 @@ pub struct ReadHubArgs {
     /// copies of captured HTTP requests from this process.
     #[arg(long, requires = "serve")]
     enable_replay: bool,
+    /// With --serve: the `analysis.*` keys of the config file and `--set` (set by `main`).
+    #[arg(skip)]
+    pub(crate) analysis: Option<mizu_hub::AnalysisConfig>,
 }
 
 pub(crate) fn patterns(list: &[String]) -> Result<RedactPatterns, String> {
@@ -563,6 +566,11 @@ impl Serving {
 }
 
 impl ReadHubArgs {
+    /// Whether `--serve` was given.
+    pub fn serve(&self) -> bool {
+        self.serve
+    }
+
     /// Compiles `--filter`; on error prints it (with the position) and returns exit 2.
     pub fn filter(&self) -> Result<Option<ReadFilter>, ExitCode> {
         match self.filter.as_deref().map(str::trim) {
@@ -618,6 +626,7 @@ impl ReadHubArgs {
                 ..StoreConfig::default()
             },
             oas: Some(mizu_analysis::oas::OasConfig::default()),
+            analysis: self.analysis.unwrap_or_default(),
             rules_file: self.traffic_validation_file.clone(),
             replay: mizu_hub::replay::ReplayConfig {
                 enabled: self.enable_replay,

@@ -12,7 +12,13 @@
 //! (`http://host:port/path?query`); `headers` a list of `{name,value}` or an object;
 //! `body` a string (`data`, what Mizu's UI sent, is accepted too: Mizu's server read
 //! `body` and dropped it); `bodyEncoding: "base64"` for binary bodies; `http2: true`
-//! speaks h2c (HTTP/2 with prior knowledge). HTTP/1.1 otherwise. HTTPS is not supported.
+//! speaks h2c (HTTP/2 with prior knowledge), or HTTP/2 over TLS for `https://`. HTTP/1.1
+//! otherwise.
+//!
+//! `https://` URLs go over TLS (rustls, ring): the server certificate is checked against
+//! the system's roots plus [`ReplayConfig::ca_file`] (`tap.replay-ca`, PEM) and the URL's
+//! host. `"insecure": true` in a request skips the check (self-signed test targets); off
+//! by default, and the answer says it was used.
 
 use crate::Hub;
 use crate::error::ApiError;
@@ -42,6 +48,8 @@ pub struct ReplayConfig {
     pub max_response_bytes: usize,
     /// Replays in flight at once (default 5, Mizu's).
     pub max_parallel: usize,
+    /// Extra CA certificates (PEM) trusted for `https://` replays, besides the system's.
+    pub ca_file: Option<std::path::PathBuf>,
 }
 
 impl Default for ReplayConfig {
@@ -51,6 +59,7 @@ impl Default for ReplayConfig {
             timeout: Duration::from_secs(10),
             max_response_bytes: 1 << 20,
             max_parallel: 5,
+            ca_file: None,
         }
     }
 }
@@ -93,6 +102,9 @@ struct ReplayRequest {
     http2: bool,
     #[serde(default)]
     timeout_ms: Option<u64>,
+    /// `https://` without checking the server's certificate (self-signed targets).
+    #[serde(default)]
+    insecure: bool,
 }
 
 /// Hop-by-hop headers (and the length, recomputed) are not replayed.
@@ -155,7 +167,7 @@ async fn replay(
         .min(cfg.timeout);
     crate::metrics::inc(&hub.inner.metrics.replays);
     let started = Instant::now();
-    match tokio::time::timeout(timeout, send(&req, cfg.max_response_bytes, started)).await {
+    match tokio::time::timeout(timeout, send(&req, &cfg, started)).await {
         Ok(r) => r,
         Err(_) => Err(failed(
             StatusCode::GATEWAY_TIMEOUT,
@@ -171,7 +183,12 @@ async fn replay(
     .inspect_err(|_| crate::metrics::inc(&hub.inner.metrics.replay_errors))
 }
 
-async fn send(req: &ReplayRequest, cap: usize, started: Instant) -> Result<Response, ApiError> {
+async fn send(
+    req: &ReplayRequest,
+    cfg: &ReplayConfig,
+    started: Instant,
+) -> Result<Response, ApiError> {
+    let cap = cfg.max_response_bytes;
     use axum::http::{Method, Request, Uri, header};
     let method_s = req.method.as_deref().unwrap_or("GET").trim();
     let method = Method::from_bytes(method_s.as_bytes())
@@ -181,19 +198,15 @@ async fn send(req: &ReplayRequest, cap: usize, started: Instant) -> Result<Respo
             "`url` must be absolute like http://10.0.0.5:8080/path?q=1: {e}"
         ))
     })?;
-    match uri.scheme_str() {
-        Some("http") => {}
-        Some("https") => {
-            return Err(ApiError::bad(
-                "https replay is not supported: replay to the pod's plain-HTTP port (http://IP:PORT/…)",
-            ));
-        }
+    let tls = match uri.scheme_str() {
+        Some("http") => false,
+        Some("https") => true,
         _ => {
             return Err(ApiError::bad(
-                "`url` must start with http:// and name a host (http://10.0.0.5:8080/path)",
+                "`url` must start with http:// or https:// and name a host (http://10.0.0.5:8080/path)",
             ));
         }
-    }
+    };
     let Some(authority) = uri.authority().cloned() else {
         return Err(ApiError::bad("`url` names no host: http://HOST:PORT/path"));
     };
@@ -201,7 +214,7 @@ async fn send(req: &ReplayRequest, cap: usize, started: Instant) -> Result<Respo
         .host()
         .trim_start_matches('[')
         .trim_end_matches(']');
-    let port = authority.port_u16().unwrap_or(80);
+    let port = authority.port_u16().unwrap_or(if tls { 443 } else { 80 });
     let body = match (
         req.body.as_ref().or(req.data.as_ref()),
         req.body_encoding.as_deref(),
@@ -278,7 +291,6 @@ async fn send(req: &ReplayRequest, cap: usize, started: Instant) -> Result<Respo
             )
         })?;
     let _ = stream.set_nodelay(true);
-    let io = hyper_util::rt::TokioIo::new(stream);
     let proto_err = |e: hyper::Error| {
         failed(
             StatusCode::BAD_GATEWAY,
@@ -287,19 +299,36 @@ async fn send(req: &ReplayRequest, cap: usize, started: Instant) -> Result<Respo
             started.elapsed(),
         )
     };
-    let response = if req.http2 {
-        let (mut tx, conn) =
-            hyper::client::conn::http2::handshake(hyper_util::rt::TokioExecutor::new(), io)
-                .await
-                .map_err(proto_err)?;
-        tokio::spawn(conn);
-        tx.send_request(request).await.map_err(proto_err)?
-    } else {
-        let (mut tx, conn) = hyper::client::conn::http1::handshake(io)
+    let response = if tls {
+        let config = tls_config(cfg.ca_file.as_deref(), req.insecure, req.http2)?;
+        let name = rustls::pki_types::ServerName::try_from(host.to_owned()).map_err(|e| {
+            ApiError::bad(format!("`url` host `{host}` is not a TLS server name: {e}"))
+        })?;
+        let stream = tokio_rustls::TlsConnector::from(config)
+            .connect(name, stream)
             .await
-            .map_err(proto_err)?;
-        tokio::spawn(conn);
-        tx.send_request(request).await.map_err(proto_err)?
+            .map_err(|e| {
+                failed(
+                    StatusCode::BAD_GATEWAY,
+                    "tls",
+                    format!(
+                        "TLS with {host}:{port} failed: {e}{}",
+                        if req.insecure {
+                            ""
+                        } else {
+                            " (a self-signed or private-CA target: trust its CA with tap.replay-ca, or send \"insecure\": true)"
+                        }
+                    ),
+                    started.elapsed(),
+                )
+            })?;
+        exchange(stream, req.http2, request)
+            .await
+            .map_err(proto_err)?
+    } else {
+        exchange(stream, req.http2, request)
+            .await
+            .map_err(proto_err)?
     };
     let head_ms = started.elapsed().as_secs_f64() * 1000.0;
     let (parts, mut incoming) = response.into_parts();
@@ -362,9 +391,133 @@ async fn send(req: &ReplayRequest, cap: usize, started: Instant) -> Result<Respo
             "content": content,
         },
         "truncated": truncated,
+        "tls": tls,
+        "insecure": tls && req.insecure,
         "maxResponseBytes": cap,
         "headMs": head_ms,
         "elapsedMs": elapsed_ms,
     }))
     .into_response())
+}
+
+/// Sends one request on a fresh connection (HTTP/1.1, or HTTP/2 when `http2`).
+async fn exchange<T>(
+    io: T,
+    http2: bool,
+    request: axum::http::Request<Full<Bytes>>,
+) -> Result<axum::http::Response<hyper::body::Incoming>, hyper::Error>
+where
+    T: tokio::io::AsyncRead + tokio::io::AsyncWrite + Unpin + Send + 'static,
+{
+    let io = hyper_util::rt::TokioIo::new(io);
+    if http2 {
+        let (mut tx, conn) =
+            hyper::client::conn::http2::handshake(hyper_util::rt::TokioExecutor::new(), io).await?;
+        tokio::spawn(conn);
+        tx.send_request(request).await
+    } else {
+        let (mut tx, conn) = hyper::client::conn::http1::handshake(io).await?;
+        tokio::spawn(conn);
+        tx.send_request(request).await
+    }
+}
+
+/// The TLS client of an `https://` replay: the system's roots plus `ca_file`, or no
+/// certificate check at all when `insecure`. ALPN offers what the request will speak.
+fn tls_config(
+    ca_file: Option<&std::path::Path>,
+    insecure: bool,
+    http2: bool,
+) -> Result<std::sync::Arc<rustls::ClientConfig>, ApiError> {
+    use rustls::pki_types::CertificateDer;
+    use rustls::pki_types::pem::PemObject;
+    use std::sync::Arc;
+    let server_err = |m: String| ApiError::new(StatusCode::INTERNAL_SERVER_ERROR, m);
+    // ring, the workspace's provider (no C toolchain); deprecated in rustls 0.23.48 only
+    // for lacking post-quantum key exchange.
+    #[allow(deprecated)]
+    let provider = Arc::new(rustls::crypto::ring::default_provider());
+    let builder = rustls::ClientConfig::builder_with_provider(provider.clone())
+        .with_safe_default_protocol_versions()
+        .map_err(|e| server_err(format!("TLS setup: {e}")))?;
+    let mut config = if insecure {
+        builder
+            .dangerous()
+            .with_custom_certificate_verifier(Arc::new(AnyCertificate(provider)))
+            .with_no_client_auth()
+    } else {
+        let mut roots = rustls::RootCertStore::empty();
+        for cert in rustls_native_certs::load_native_certs().certs {
+            let _ = roots.add(cert);
+        }
+        if let Some(path) = ca_file {
+            let shown = path.display();
+            let certs: Vec<CertificateDer<'static>> = CertificateDer::pem_file_iter(path)
+                .map_err(|e| server_err(format!("replay CA file {shown}: {e}")))?
+                .collect::<Result<_, _>>()
+                .map_err(|e| server_err(format!("replay CA file {shown}: not PEM: {e}")))?;
+            for cert in certs {
+                roots.add(cert).map_err(|e| {
+                    server_err(format!("replay CA file {shown}: certificate refused: {e}"))
+                })?;
+            }
+        }
+        builder.with_root_certificates(roots).with_no_client_auth()
+    };
+    config.alpn_protocols = vec![if http2 {
+        b"h2".to_vec()
+    } else {
+        b"http/1.1".to_vec()
+    }];
+    Ok(Arc::new(config))
+}
+
+/// `"insecure": true`: any certificate is accepted (the handshake's signatures are still
+/// checked, so the peer holds the key of the certificate it sent).
+#[derive(Debug)]
+struct AnyCertificate(std::sync::Arc<rustls::crypto::CryptoProvider>);
+
+impl rustls::client::danger::ServerCertVerifier for AnyCertificate {
+    fn verify_server_cert(
+        &self,
+        _end_entity: &rustls::pki_types::CertificateDer<'_>,
+        _intermediates: &[rustls::pki_types::CertificateDer<'_>],
+        _server_name: &rustls::pki_types::ServerName<'_>,
+        _ocsp_response: &[u8],
+        _now: rustls::pki_types::UnixTime,
+    ) -> Result<rustls::client::danger::ServerCertVerified, rustls::Error> {
+        Ok(rustls::client::danger::ServerCertVerified::assertion())
+    }
+
+    fn verify_tls12_signature(
+        &self,
+        message: &[u8],
+        cert: &rustls::pki_types::CertificateDer<'_>,
+        dss: &rustls::DigitallySignedStruct,
+    ) -> Result<rustls::client::danger::HandshakeSignatureValid, rustls::Error> {
+        rustls::crypto::verify_tls12_signature(
+            message,
+            cert,
+            dss,
+            &self.0.signature_verification_algorithms,
+        )
+    }
+
+    fn verify_tls13_signature(
+        &self,
+        message: &[u8],
+        cert: &rustls::pki_types::CertificateDer<'_>,
+        dss: &rustls::DigitallySignedStruct,
+    ) -> Result<rustls::client::danger::HandshakeSignatureValid, rustls::Error> {
+        rustls::crypto::verify_tls13_signature(
+            message,
+            cert,
+            dss,
+            &self.0.signature_verification_algorithms,
+        )
+    }
+
+    fn supported_verify_schemes(&self) -> Vec<rustls::SignatureScheme> {
+        self.0.signature_verification_algorithms.supported_schemes()
+    }
 }

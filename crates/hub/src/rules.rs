@@ -15,7 +15,7 @@ use axum::Router;
 use axum::extract::State;
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
-use mizu_analysis::rules::{Outcome, RuleSet, splice_member};
+use mizu_analysis::rules::{Annotation, RuleSet, splice_member};
 use mizu_model::Entry;
 use serde_json::json;
 use std::fmt::Write;
@@ -160,13 +160,26 @@ impl Rules {
 
     /// Checks an entry and writes its `rules` object into the entry JSON and the list item.
     pub(crate) fn annotate(&self, entry: &Entry, json: &mut Vec<u8>, base: &mut Vec<u8>) {
+        thread_local! {
+            // Reused per ingest thread: its buffers keep their capacity between entries.
+            static SCRATCH: std::cell::RefCell<Annotation> = std::cell::RefCell::default();
+        }
         let cur = self.current();
-        let Some(out) = cur.set.evaluate(entry) else {
-            return;
-        };
-        count(&cur, &out);
-        splice_member(json, "rules", &out.to_json());
-        splice_member(base, "rules", &out.short_json());
+        SCRATCH.with(|a| {
+            let Ok(mut a) = a.try_borrow_mut() else {
+                return;
+            };
+            if !cur.set.annotate(entry, &mut a) {
+                return;
+            }
+            for &(i, passed) in &a.results {
+                if let Some((p, f)) = cur.counts.get(i) {
+                    if passed { p } else { f }.fetch_add(1, Ordering::Relaxed);
+                }
+            }
+            splice_member(json, "rules", &a.full);
+            splice_member(base, "rules", &a.short);
+        });
     }
 
     pub(crate) fn render_metrics(&self, o: &mut String) {
@@ -201,14 +214,6 @@ impl Rules {
             "# HELP mizu_hub_rules_reload_errors_total Reloads refused because the changed file did not compile.\n# TYPE mizu_hub_rules_reload_errors_total counter\nmizu_hub_rules_reload_errors_total {}",
             self.reload_errors.load(Ordering::Relaxed)
         );
-    }
-}
-
-fn count(cur: &Loaded, out: &Outcome) {
-    for (r, &i) in out.results.iter().zip(&out.indexes) {
-        if let Some((p, f)) = cur.counts.get(i) {
-            if r.passed { p } else { f }.fetch_add(1, Ordering::Relaxed);
-        }
     }
 }
 

@@ -2,7 +2,9 @@
 //! arrives as edited (method, path, query, headers, body, `x-mizu-replay`), the response
 //! comes back (status, headers, body, time), over HTTP/1.1 and h2c; a timeout, a refused
 //! connection, the response cap, the parallel limit and the disabled hub all answer
-//! clear JSON. (A server in a network-namespace pod: `scripts/e2e/replay_pod.sh`.)
+//! clear JSON; `https://` targets with the committed test CA (`testdata/tls/`), trusted
+//! through `ca_file` or skipped with `insecure`, refused otherwise. (A server in a
+//! network-namespace pod: `scripts/e2e/replay_pod.sh`.)
 
 mod common;
 
@@ -260,10 +262,13 @@ fn disabled_replay_is_a_403_naming_the_flag() {
 fn bad_requests_say_what_is_wrong() {
     let hub = start(enabled());
     for (body, says) in [
-        (json!({"url": "/relative"}), "must start with http://"),
         (
-            json!({"url": "https://127.0.0.1:1/"}),
-            "https replay is not supported",
+            json!({"url": "/relative"}),
+            "must start with http:// or https://",
+        ),
+        (
+            json!({"url": "ftp://127.0.0.1:1/"}),
+            "must start with http:// or https://",
         ),
         (
             json!({"url": "http://127.0.0.1:1/", "method": "G E T"}),
@@ -361,5 +366,149 @@ fn replays_over_h2c() {
     assert_eq!(
         v["response"]["content"]["text"],
         "DELETE /items/1 h2 tagged=true"
+    );
+}
+
+/// An HTTPS server on loopback with the committed test certificate (`testdata/tls/hub.pem`,
+/// for 127.0.0.1 and localhost, signed by `ca.pem`), HTTP/1.1 or HTTP/2 by ALPN, answering
+/// `METHOD PATH over VERSION tagged=…`.
+fn https_server() -> SocketAddr {
+    use http_body_util::Full;
+    use hyper::body::Bytes;
+    use rustls::pki_types::pem::PemObject;
+    use rustls::pki_types::{CertificateDer, PrivateKeyDer};
+    use std::sync::Arc;
+    let repo = |p: &str| {
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("../..")
+            .join(p)
+    };
+    let certs: Vec<CertificateDer<'static>> =
+        CertificateDer::pem_file_iter(repo("testdata/tls/hub.pem"))
+            .expect("hub.pem")
+            .collect::<Result<_, _>>()
+            .expect("certs");
+    let key = PrivateKeyDer::from_pem_file(repo("testdata/tls/hub.key")).expect("hub.key");
+    #[allow(deprecated)]
+    let mut server = rustls::ServerConfig::builder_with_provider(Arc::new(
+        rustls::crypto::ring::default_provider(),
+    ))
+    .with_safe_default_protocol_versions()
+    .expect("versions")
+    .with_no_client_auth()
+    .with_single_cert(certs, key)
+    .expect("server config");
+    server.alpn_protocols = vec![b"h2".to_vec(), b"http/1.1".to_vec()];
+    let acceptor = tokio_rustls::TlsAcceptor::from(Arc::new(server));
+    let (tx, rx) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        let rt = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .expect("rt");
+        rt.block_on(async move {
+            let l = tokio::net::TcpListener::bind("127.0.0.1:0")
+                .await
+                .expect("bind");
+            tx.send(l.local_addr().expect("addr")).expect("addr");
+            for _ in 0..8 {
+                let Ok((s, _)) = l.accept().await else { return };
+                let acceptor = acceptor.clone();
+                tokio::spawn(async move {
+                    let Ok(tls) = acceptor.accept(s).await else {
+                        return;
+                    };
+                    let h2 = tls.get_ref().1.alpn_protocol() == Some(b"h2");
+                    let svc = hyper::service::service_fn(
+                        |req: hyper::Request<hyper::body::Incoming>| async move {
+                            let tagged = req.headers().contains_key("x-mizu-replay");
+                            let body = format!(
+                                "{} {} over {:?} tagged={tagged}",
+                                req.method(),
+                                req.uri().path(),
+                                req.version()
+                            );
+                            Ok::<_, std::convert::Infallible>(
+                                hyper::Response::builder()
+                                    .status(200)
+                                    .body(Full::new(Bytes::from(body)))
+                                    .expect("response"),
+                            )
+                        },
+                    );
+                    let io = hyper_util::rt::TokioIo::new(tls);
+                    if h2 {
+                        let _ = hyper::server::conn::http2::Builder::new(
+                            hyper_util::rt::TokioExecutor::new(),
+                        )
+                        .serve_connection(io, svc)
+                        .await;
+                    } else {
+                        let _ = hyper::server::conn::http1::Builder::new()
+                            .serve_connection(io, svc)
+                            .await;
+                    }
+                });
+            }
+        });
+    });
+    rx.recv().expect("https server")
+}
+
+#[test]
+fn replays_to_https_with_the_ca_or_insecure_and_refuses_an_untrusted_certificate() {
+    let server = https_server();
+    let url = format!("https://{server}/secure/path?x=1");
+    // No CA for the test root: the certificate is refused, and the error says what to do.
+    let plain = start(enabled());
+    let (st, v) = replay(plain, &json!({"url": url}));
+    assert_eq!(st, 502, "{v}");
+    assert_eq!(v["kind"], "tls", "{v}");
+    let err = v["error"].as_str().unwrap_or("");
+    assert!(err.contains("TLS with 127.0.0.1"), "{v}");
+    assert!(
+        err.contains("tap.replay-ca") && err.contains("insecure"),
+        "{v}"
+    );
+    // `insecure` per request: accepted without a check, and the answer says so.
+    let (st, v) = replay(
+        plain,
+        &json!({"method": "PUT", "url": url, "insecure": true}),
+    );
+    assert_eq!(st, 200, "{v}");
+    assert_eq!(
+        v["response"]["content"]["text"],
+        "PUT /secure/path over HTTP/1.1 tagged=true"
+    );
+    assert_eq!(
+        (v["tls"].as_bool(), v["insecure"].as_bool()),
+        (Some(true), Some(true))
+    );
+    // The committed CA trusted by configuration: verified, HTTP/1.1 and HTTP/2 (ALPN h2).
+    let trusting = start(ReplayConfig {
+        ca_file: Some(
+            std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../testdata/tls/ca.pem"),
+        ),
+        ..enabled()
+    });
+    let (st, v) = replay(trusting, &json!({"url": url}));
+    assert_eq!(st, 200, "{v}");
+    assert_eq!(
+        v["response"]["content"]["text"],
+        "GET /secure/path over HTTP/1.1 tagged=true"
+    );
+    assert_eq!(
+        (v["tls"].as_bool(), v["insecure"].as_bool()),
+        (Some(true), Some(false))
+    );
+    let (st, v) = replay(
+        trusting,
+        &json!({"method": "DELETE", "url": url, "http2": true}),
+    );
+    assert_eq!(st, 200, "{v}");
+    assert_eq!(v["response"]["httpVersion"], "HTTP/2.0");
+    assert_eq!(
+        v["response"]["content"]["text"],
+        "DELETE /secure/path over HTTP/2.0 tagged=true"
     );
 }
