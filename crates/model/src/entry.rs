@@ -337,7 +337,8 @@ impl Entry {
 }
 
 impl Endpoint {
-    fn write_json(&self, out: &mut Vec<u8>) {
+    /// Appends the endpoint's JSON, as `Serialize` writes it.
+    pub fn write_json(&self, out: &mut Vec<u8>) {
         use crate::json::write_str_into as s;
         out.extend_from_slice(b"{\"ip\":");
         s(out, &self.ip);

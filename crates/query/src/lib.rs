@@ -54,7 +54,7 @@ use std::sync::Arc;
 use serde_json::Value;
 
 pub use error::QueryError;
-pub use facets::{Facets, facets};
+pub use facets::{Facets, facets, facets_indexed};
 pub use macros::default_macros;
 pub use prefilter::Tri;
 pub use raw::{TopIndex, top_index};

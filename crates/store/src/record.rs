@@ -56,7 +56,7 @@ impl Record {
     pub(crate) fn new(id: u64, timestamp: i64, base_len: u32, data: Box<[u8]>) -> Record {
         let entry = data.get(base_len as usize..).unwrap_or(&[]);
         let top = mizu_query::top_index(entry);
-        let facets = mizu_query::facets(entry);
+        let facets = mizu_query::facets_indexed(entry, &top);
         Record {
             id,
             timestamp,
