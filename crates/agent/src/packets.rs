@@ -127,25 +127,30 @@ impl PacketRing {
         if cost + CONN_OVERHEAD > self.per_conn {
             return;
         }
-        self.next_stamp += 1;
-        let stamp = self.next_stamp;
+        let newest = self.next_stamp;
         let conn = match self.conns.get_mut(&k) {
+            // Already the most recently active (a connection's packets usually come in
+            // runs): its place in the LRU order would not change.
+            Some(c) if c.stamp == newest => c,
             Some(c) => {
                 self.lru.remove(&c.stamp);
+                self.next_stamp += 1;
+                c.stamp = self.next_stamp;
+                self.lru.insert(c.stamp, k);
                 c
             }
             None => {
+                self.next_stamp += 1;
                 self.bytes += CONN_OVERHEAD;
+                self.lru.insert(self.next_stamp, k);
                 self.conns.entry(k).or_insert(Conn {
                     packets: VecDeque::new(),
                     bytes: CONN_OVERHEAD,
-                    stamp,
+                    stamp: self.next_stamp,
                     partial: false,
                 })
             }
         };
-        conn.stamp = stamp;
-        self.lru.insert(stamp, k);
         conn.packets.push_back(Kept {
             ts: pkt.ts,
             link: pkt.link,
@@ -295,6 +300,27 @@ mod tests {
             ((), ts)
         };
         assert_eq!(recs, [1, 3]);
+    }
+
+    #[test]
+    fn the_least_recently_active_connection_goes_first() {
+        // Sixteen one-packet connections fill the budget exactly (each its full share).
+        let per = frame(1, 80, 100).len() + PACKET_OVERHEAD + CONN_OVERHEAD;
+        let mut r = PacketRing::new(16 * per);
+        push(&mut r, 0, 1000, 80, 100);
+        push(&mut r, 1, 1000, 80, 100); // a run on one connection
+        for i in 1..16u16 {
+            push(&mut r, u64::from(i) + 1, 1000 + i, 80, 100);
+        }
+        push(&mut r, 20, 1000, 80, 100); // 1000 the newest again: 1001 is now the oldest
+        assert_eq!(r.stats().evicted_connections, 0, "{:?}", r.stats());
+        push(&mut r, 21, 2000, 80, 100);
+        let found = |r: &PacketRing, port| r.export(&[(sa(port, 1), sa(80, 2))], u64::MAX).found;
+        assert_eq!(r.stats().evicted_connections, 1, "{:?}", r.stats());
+        assert_eq!(found(&r, 1001), 0);
+        for port in [1000, 1002, 1015, 2000] {
+            assert_eq!(found(&r, port), 1, "{port}");
+        }
     }
 
     #[test]

@@ -337,7 +337,8 @@ impl Entry {
 }
 
 impl Endpoint {
-    fn write_json(&self, out: &mut Vec<u8>) {
+    /// Appends the endpoint's JSON, as `Serialize` writes it.
+    pub fn write_json(&self, out: &mut Vec<u8>) {
         use crate::json::write_str_into as s;
         out.extend_from_slice(b"{\"ip\":");
         s(out, &self.ip);
@@ -357,6 +358,15 @@ impl Payload {
         spill: Option<&mut crate::json::Spill<'_>>,
     ) -> Result<(), crate::json::Error> {
         use crate::json::{write_json, write_json_spilling};
+        // The common HTTP messages key by key; anything else through `Serialize`.
+        let fast = match self {
+            Payload::HttpRequest(r) => r.write_json_fast(out, spill.is_some()),
+            Payload::HttpResponse(r) => r.write_json_fast(out, spill.is_some()),
+            _ => false,
+        };
+        if fast {
+            return Ok(());
+        }
         match (self, spill) {
             (Payload::None, _) => out.extend_from_slice(b"null"),
             (Payload::Raw(r), spill) => crate::json::spill_raw(out, r.as_str().as_bytes(), spill)?,

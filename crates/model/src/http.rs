@@ -290,6 +290,156 @@ impl HttpResponse {
     }
 }
 
+/// Appends `pairs` as the JSON object `Serialize` writes when their names are unique.
+fn write_unique_pairs(out: &mut Vec<u8>, pairs: &[Header]) {
+    use crate::json::write_str_into as js;
+    out.push(b'{');
+    for (i, p) in pairs.iter().enumerate() {
+        if i > 0 {
+            out.push(b',');
+        }
+        js(out, &p.name);
+        out.push(b':');
+        js(out, &p.value);
+    }
+    out.push(b'}');
+}
+
+fn pairs_len(pairs: &[Header]) -> usize {
+    pairs.iter().map(|p| p.name.len() + p.value.len()).sum()
+}
+
+impl HttpRequest {
+    /// The common request (no body, trailers or gRPC; unique header, cookie and query
+    /// names) as `Serialize` writes it, key by key. False, with nothing written, for any
+    /// other request: the caller serialises it the general way. With `spill`, only
+    /// requests whose text is all shorter than [`crate::json::SPILL_MIN`] (the spilling
+    /// writer then writes the same bytes as the plain one).
+    pub(crate) fn write_json_fast(&self, out: &mut Vec<u8>, spill: bool) -> bool {
+        use crate::json::{push_u64, write_str_into as js};
+        if self.post_data.is_some()
+            || !self.trailers.is_empty()
+            || self.grpc.is_some()
+            || !all_names_unique(&self.headers)
+            || !all_names_unique(&self.cookies)
+            || !all_names_unique(&self.query_string)
+        {
+            return false;
+        }
+        if spill {
+            let text = self.method.len()
+                + self.url.len()
+                + self.target_uri.len()
+                + self.path.len()
+                + self.path_segments.iter().map(String::len).sum::<usize>()
+                + self.http_version.len()
+                + pairs_len(&self.headers)
+                + pairs_len(&self.cookies)
+                + pairs_len(&self.query_string);
+            if text >= crate::json::SPILL_MIN {
+                return false;
+            }
+        }
+        out.extend_from_slice(b"{\"method\":");
+        js(out, &self.method);
+        out.extend_from_slice(b",\"url\":");
+        js(out, &self.url);
+        out.extend_from_slice(b",\"targetUri\":");
+        js(out, &self.target_uri);
+        out.extend_from_slice(b",\"path\":");
+        js(out, &self.path);
+        out.extend_from_slice(b",\"pathSegments\":[");
+        for (i, seg) in self.path_segments.iter().enumerate() {
+            if i > 0 {
+                out.push(b',');
+            }
+            js(out, seg);
+        }
+        out.extend_from_slice(b"],\"httpVersion\":");
+        js(out, &self.http_version);
+        out.extend_from_slice(b",\"headers\":");
+        write_unique_pairs(out, &self.headers);
+        out.extend_from_slice(b",\"cookies\":");
+        write_unique_pairs(out, &self.cookies);
+        out.extend_from_slice(b",\"queryString\":");
+        write_unique_pairs(out, &self.query_string);
+        out.extend_from_slice(b",\"bodySize\":");
+        push_u64(out, self.body_size);
+        out.extend_from_slice(b",\"headersSize\":");
+        push_u64(out, self.headers_size);
+        out.push(b'}');
+        true
+    }
+}
+
+impl HttpResponse {
+    /// The common response (no trailers, 1xx list or gRPC; unique header and cookie
+    /// names) as `Serialize` writes it; see [`HttpRequest::write_json_fast`].
+    pub(crate) fn write_json_fast(&self, out: &mut Vec<u8>, spill: bool) -> bool {
+        use crate::json::{push_u64, write_str_into as js};
+        if !self.trailers.is_empty()
+            || !self.informational.is_empty()
+            || self.grpc.is_some()
+            || !all_names_unique(&self.headers)
+            || !all_names_unique(&self.cookies)
+        {
+            return false;
+        }
+        let c = &self.content;
+        if spill {
+            let text = self.status_text.len()
+                + self.http_version.len()
+                + pairs_len(&self.headers)
+                + pairs_len(&self.cookies)
+                + c.mime_type.len()
+                + c.encoding.as_ref().map_or(0, String::len)
+                + c.text.len()
+                + c.compression.as_ref().map_or(0, String::len)
+                + self.redirect_url.len();
+            if text >= crate::json::SPILL_MIN {
+                return false;
+            }
+        }
+        out.extend_from_slice(b"{\"status\":");
+        push_u64(out, u64::from(self.status));
+        out.extend_from_slice(b",\"statusText\":");
+        js(out, &self.status_text);
+        out.extend_from_slice(b",\"httpVersion\":");
+        js(out, &self.http_version);
+        out.extend_from_slice(b",\"headers\":");
+        write_unique_pairs(out, &self.headers);
+        out.extend_from_slice(b",\"cookies\":");
+        write_unique_pairs(out, &self.cookies);
+        out.extend_from_slice(b",\"content\":{\"mimeType\":");
+        js(out, &c.mime_type);
+        if let Some(e) = &c.encoding {
+            out.extend_from_slice(b",\"encoding\":");
+            js(out, e);
+        }
+        out.extend_from_slice(b",\"text\":");
+        js(out, &c.text);
+        out.extend_from_slice(b",\"size\":");
+        push_u64(out, c.size);
+        if let Some(z) = &c.compression {
+            out.extend_from_slice(b",\"compression\":");
+            js(out, z);
+        }
+        if c.truncated {
+            out.extend_from_slice(b",\"truncated\":true");
+        }
+        out.extend_from_slice(b"},\"bodySize\":");
+        push_u64(out, self.body_size);
+        out.extend_from_slice(b",\"headersSize\":");
+        push_u64(out, self.headers_size);
+        if !self.redirect_url.is_empty() {
+            out.extend_from_slice(b",\"redirectURL\":");
+            js(out, &self.redirect_url);
+        }
+        out.push(b'}');
+        true
+    }
+}
+
 /// True when no two pairs share a name (case-insensitively): the common case, which
 /// serialises without grouping allocations.
 fn all_names_unique(pairs: &[Header]) -> bool {

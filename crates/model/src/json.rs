@@ -251,13 +251,13 @@ fn write_escaped(out: &mut Vec<u8>, b: &[u8]) {
 
 /// Appends the decimal digits of `v` (itoa: what serde_json prints).
 #[inline]
-pub(crate) fn push_u64(out: &mut Vec<u8>, v: u64) {
+pub fn push_u64(out: &mut Vec<u8>, v: u64) {
     out.extend_from_slice(itoa::Buffer::new().format(v).as_bytes());
 }
 
 /// Appends `v` in decimal with its sign.
 #[inline]
-pub(crate) fn push_i64(out: &mut Vec<u8>, v: i64) {
+pub fn push_i64(out: &mut Vec<u8>, v: i64) {
     out.extend_from_slice(itoa::Buffer::new().format(v).as_bytes());
 }
 

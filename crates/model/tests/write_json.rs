@@ -195,3 +195,76 @@ fn large_bodies_stream_through_the_spill_with_the_same_text() {
     assert_eq!(spilled(&e).0, ours(&e));
     assert_eq!(ours(&e), serde_json::to_vec(&e).expect("serde_json"));
 }
+
+fn pairs(names: &[String], values: &[String]) -> Vec<mizu_model::Header> {
+    names
+        .iter()
+        .zip(values)
+        .map(|(n, v)| mizu_model::Header::new(n.as_str(), v.as_str()))
+        .collect()
+}
+
+proptest! {
+    /// HTTP messages are written key by key when common (unique names, no body, trailers
+    /// or gRPC), through `Serialize` otherwise: both must print what serde_json prints,
+    /// plainly and through the spill.
+    #[test]
+    fn random_http_messages_print_as_serde_json_does(
+        strs in proptest::collection::vec(text(), 8),
+        names in proptest::collection::vec("[a-cA-C]{1,2}", 0..5),
+        values in proptest::collection::vec(text(), 5),
+        opts in any::<[bool; 6]>(),
+        nums in any::<(u16, u64, u64, u64)>(),
+    ) {
+        use mizu_model::{Content, HttpRequest, HttpResponse, PostData};
+        let req = HttpRequest {
+            method: strs[0].clone(),
+            url: strs[1].clone(),
+            target_uri: strs[2].clone(),
+            path: strs[3].clone(),
+            path_segments: if opts[0] { vec![strs[4].clone(), strs[5].clone()] } else { vec![] },
+            http_version: strs[6].clone(),
+            headers: pairs(&names, &values),
+            cookies: if opts[1] { pairs(&names[..names.len().min(2)], &values) } else { vec![] },
+            query_string: pairs(&names[names.len() / 2..], &values),
+            post_data: opts[2].then(|| PostData { text: strs[7].clone(), ..PostData::default() }),
+            body_size: nums.1,
+            headers_size: nums.2,
+            trailers: if opts[3] && opts[4] { pairs(&names, &values) } else { vec![] },
+            grpc: None,
+        };
+        let resp = HttpResponse {
+            status: nums.0,
+            status_text: strs[4].clone(),
+            http_version: strs[6].clone(),
+            headers: pairs(&names, &values),
+            cookies: if opts[1] { pairs(&names, &values) } else { vec![] },
+            content: Content {
+                mime_type: strs[5].clone(),
+                encoding: opts[3].then(|| strs[1].clone()),
+                text: strs[7].clone(),
+                size: nums.3,
+                compression: opts[4].then(|| strs[2].clone()),
+                truncated: opts[5],
+            },
+            body_size: nums.1,
+            headers_size: nums.2,
+            redirect_url: if opts[0] { strs[3].clone() } else { String::new() },
+            trailers: vec![],
+            informational: if opts[2] && opts[5] { vec![100] } else { vec![] },
+            grpc: None,
+        };
+        let mut e: Entry = serde_json::from_value(serde_json::json!({
+            "protocol": {"name": "http", "version": "1.1", "abbr": "HTTP"}, "capture": "",
+            "src": {"ip": "", "port": ""}, "dst": {"ip": "", "port": ""}, "timestamp": 0,
+            "startTime": "", "elapsedTime": 0, "request": null, "requestSize": 0, "responseSize": 0
+        })).map_err(|e| TestCaseError::fail(e.to_string()))?;
+        e.request = Payload::HttpRequest(Box::new(req));
+        e.response = Payload::HttpResponse(Box::new(resp));
+        let want = serde_json::to_vec(&e).expect("serde_json");
+        let got = ours(&e);
+        prop_assert_eq!(String::from_utf8_lossy(&got), String::from_utf8_lossy(&want));
+        let (spilled, _) = spilled(&e);
+        prop_assert_eq!(String::from_utf8_lossy(&spilled), String::from_utf8_lossy(&want));
+    }
+}

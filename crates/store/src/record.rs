@@ -62,7 +62,7 @@ impl Record {
     ) -> Record {
         let entry = data.get(base_len as usize..).unwrap_or(&[]);
         let top = mizu_query::top_index(entry);
-        let facets = table.facets(entry);
+        let facets = table.facets_indexed(entry, &top);
         Record {
             id,
             timestamp,
