@@ -565,6 +565,34 @@ test('service map: graph renders the expected nodes; clicking an edge filters th
       assert(a.x2 <= b.x1 || b.x2 <= a.x1 || a.y2 <= b.y1 || b.y2 <= a.y1, `nodes ${i} and ${j} overlap with their labels`);
     }
   }
+  // No edge runs through a third node (three collinear pods would read as two edges):
+  // straight edges clear every other node; bent ones pass beside it at their middle.
+  const through = await page.evaluate(() => {
+    const cy = window.__mizuCy;
+    const bad = [];
+    cy.edges().forEach((e) => {
+      const a = e.source().position();
+      const b = e.target().position();
+      const m = e.midpoint();
+      const len = Math.hypot(b.x - a.x, b.y - a.y);
+      cy.nodes().forEach((n) => {
+        if (n.same(e.source()) || n.same(e.target())) return;
+        const p = n.position();
+        const r = n.outerWidth() / 2;
+        if (e.data('bent')) {
+          if (Math.hypot(m.x - p.x, m.y - p.y) < r) bad.push(`${e.data('label')} (middle) over ${n.data('label')}`);
+          return;
+        }
+        const t = ((p.x - a.x) * (b.x - a.x) + (p.y - a.y) * (b.y - a.y)) / (len * len);
+        const dist = Math.abs((b.x - a.x) * (a.y - p.y) - (a.x - p.x) * (b.y - a.y)) / len;
+        if (t > 0 && t < 1 && dist < r) bad.push(`${e.data('label')} through ${n.data('label')}`);
+      });
+    });
+    return { bad, bent: cy.edges().filter((e) => e.data('bent')).length };
+  });
+  assertEq(through.bad, [], 'no edge is drawn through a third node');
+  // 01-mesh lays out three pods on one row, so the Redis call that skips the middle one bends.
+  assert(through.bent >= 1, `an edge past a collinear pod is bent (${through.bent} bent)`);
   // Edge colour follows the error RATE: grey without errors, and the 50% Redis edge
   // redder than the 16.7% one (not one red for any error).
   const colours = await page.evaluate(() => Object.fromEntries(window.__mizuCy.edges().map((e) => [e.data('label').split(' · ')[0], e.data('color')])));

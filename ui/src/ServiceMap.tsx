@@ -163,6 +163,38 @@ export function ServiceMap({ query, dark, onFilter }: { query: string; dark: boo
       },
       wheelSensitivity: 0.3,
     });
+    // A straight edge that would run through a third node (breadthfirst puts callers of one
+    // depth on one row) reads as two edges; bend such edges around the nodes in the way.
+    const bendAroundNodes = () => {
+      let side = 1;
+      cy.edges().forEach((e) => {
+        const a = e.source().position();
+        const b = e.target().position();
+        const len = Math.hypot(b.x - a.x, b.y - a.y);
+        if (len === 0) return;
+        const blocked =
+          cy.nodes().filter((n) => {
+          if (n.same(e.source()) || n.same(e.target())) return false;
+          const p = n.position();
+          const t = ((p.x - a.x) * (b.x - a.x) + (p.y - a.y) * (b.y - a.y)) / (len * len);
+          if (t <= 0 || t >= 1) return false;
+          const dist = Math.abs((b.x - a.x) * (a.y - p.y) - (a.x - p.x) * (b.y - a.y)) / len;
+          return dist < n.outerWidth() / 2 + 12;
+        }).length > 0;
+        if (blocked) {
+          const d = side * Math.max(70, Math.min(160, len / 4));
+          side = -side;
+          e.style({
+            'curve-style': 'unbundled-bezier',
+            'control-point-distances': [d],
+            'control-point-weights': [0.5],
+          });
+          e.data('bent', 1);
+        }
+      });
+    };
+    cy.one('layoutstop', bendAroundNodes);
+    if (cy.nodes().length > 0) bendAroundNodes();
     cy.on('tap', 'edge', (ev) => onFilter(String(ev.target.data('filter'))));
     (window as unknown as { __mizuCy?: cytoscape.Core }).__mizuCy = cy;
     return () => cy.destroy();
