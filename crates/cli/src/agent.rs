@@ -314,9 +314,7 @@ mod live {
 
     impl Sink for AgentSink<'_> {
         fn push(&mut self, mut e: Entry) {
-            if self.workers > 1 {
-                e.flow = e.flow * self.workers as u64 + self.worker as u64;
-            }
+            crate::tap::worker_flow(&mut e, self.worker, self.workers);
             self.entries += 1;
             self.agent.push(e);
         }

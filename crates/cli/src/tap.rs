@@ -718,11 +718,17 @@ impl TapSink<'_> {
     }
 }
 
+/// Makes a worker's flow id unique across `workers` capture workers (`flow × N + worker`;
+/// unchanged with one worker). Shared by the tap and agent sinks.
+pub(crate) fn worker_flow(e: &mut Entry, worker: usize, workers: usize) {
+    if workers > 1 {
+        e.flow = e.flow * workers as u64 + worker as u64;
+    }
+}
+
 impl Sink for TapSink<'_> {
     fn push(&mut self, mut e: Entry) {
-        if self.workers > 1 {
-            e.flow = e.flow * self.workers as u64 + self.worker as u64;
-        }
+        worker_flow(&mut e, self.worker, self.workers);
         self.entries += 1;
         self.batch.push(e);
         if self.batch.len() >= BATCH {
